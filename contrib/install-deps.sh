@@ -1,0 +1,32 @@
+#!/bin/sh
+# Installs the Debian 12 packages corral needs to build and test; installs only
+# what is missing, so it is cheap to run every time.  Needs root.
+#   contrib/install-deps.sh            build + unit/integration tests
+#   contrib/install-deps.sh vm         + the pure cgroup v2 lane (qemu, kernel)
+#   contrib/install-deps.sh bench      + the programs benchmarks compare against
+set -eu
+pkgs="build-essential cmake pkg-config libseccomp-dev libcjson-dev libcap-dev
+      libcgroup-dev libcmocka-dev clang libclang-rt-14-dev python3"
+# The MCP client tests need Node.js and npm; the machine image ships both.
+command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
+command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
+for extra in "$@"; do
+        case "$extra" in
+        vm) pkgs="$pkgs qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils" ;;
+        bench) pkgs="$pkgs bubblewrap firejail hyperfine" ;;
+        *) echo "install-deps.sh: unknown group '$extra' (allowed: vm, bench)" >&2; exit 2 ;;
+        esac
+done
+missing=""
+for p in $pkgs; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+                missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+        echo "install-deps.sh: missing packages:$missing; run as root to install them" >&2
+        exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing

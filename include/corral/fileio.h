@@ -1,0 +1,31 @@
+/* fileio.h - small file helpers shared by every module.
+ *
+ * All return >= 0 on success or -errno; none log.  Every fd is O_CLOEXEC.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Reads a whole file (at most max bytes; -EFBIG past that) into a NUL-terminated
+ * buffer the caller frees.  dirfd may be AT_FDCWD. */
+int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len);
+static inline int read_file(const char *path, size_t max, char **ret, size_t *ret_len)
+{
+        return read_file_at(-100 /* AT_FDCWD */, path, max, ret, ret_len);
+}
+
+/* Reads a file holding one unsigned integer (cgroupfs style); "max" reads as UINT64_MAX. */
+int read_u64_at(int dirfd, const char *path, uint64_t *ret);
+
+/* Finds "key value" in a flat keyed file (memory.stat, cpu.stat, memory.events,
+ * memory.oom_control) and parses the value.  -ENOENT when the key is absent. */
+int read_keyed_u64_at(int dirfd, const char *path, const char *key, uint64_t *ret);
+
+/* Writes a string to an existing file in one write(2), as cgroupfs wants. */
+int write_string_at(int dirfd, const char *path, const char *s);
+
+/* Atomic replace of the plain file name (no slash) in dirfd: writes a temporary file beside it, fsyncs it, renames it over
+ * name and fsyncs the directory.  On failure the old file is untouched and the
+ * temporary file removed. */
+int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t len, int mode);

@@ -1,0 +1,20 @@
+/* procfs.h - facts about processes from /proc.
+ *
+ * A pid alone does not name a process (pids are reused); a pid plus its start
+ * time (field 22 of /proc/PID/stat, clock ticks since boot) does.  Every record
+ * that names a process stores both, and every liveness check compares both.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Start time of pid in clock ticks since boot; -ESRCH when there is no such process. */
+int proc_starttime(pid_t pid, uint64_t *ret);
+
+/* True when pid exists, is not a zombie, and started at starttime. */
+bool proc_alive(pid_t pid, uint64_t starttime);
+
+/* Number of online CPUs (at least 1). */
+unsigned proc_ncpus(void);

@@ -1,0 +1,65 @@
+# tests/lib.sh - sourced by every shell test (integration, escape).
+#
+# Gives each test a private cgroup parent (so tests never see or clean each
+# other's groups), a private temporary directory, and a trap that removes both
+# whatever happens.  Asserts print what was expected and what was seen.
+
+set -u
+: "${CORRAL:?CORRAL must name the corral binary (ctest sets it)}"
+: "${CORRAL_PROGS:?CORRAL_PROGS must name the test programs directory}"
+
+TEST_NAME=$(basename "$0" .sh)
+export CORRAL_CGROUP_PARENT="corral-test-$$"
+TEST_TMP=$(mktemp -d "/tmp/corral-test.$TEST_NAME.XXXXXX")
+FAILS=0
+CHECKS=0
+
+cleanup_test() {
+        # Any job group left under our private parent is killed and removed; then
+        # the parent itself.  Only groups named by this test's parent are touched.
+        for root in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
+                p="$root$CORRAL_CGROUP_PARENT"
+                [ -d "$p" ] || continue
+                for g in "$p"/*/; do
+                        [ -d "$g" ] || continue
+                        [ -f "$g/cgroup.kill" ] && echo 1 >"$g/cgroup.kill" 2>/dev/null
+                        if [ -f "$g/cgroup.procs" ]; then
+                                while read -r pid; do kill -9 "$pid" 2>/dev/null; done <"$g/cgroup.procs"
+                        fi
+                done
+                sleep 0.1
+                for g in "$p"/*/; do [ -d "$g" ] && rmdir "$g" 2>/dev/null; done
+                rmdir "$p" 2>/dev/null
+        done
+        rm -rf "$TEST_TMP"
+}
+trap cleanup_test EXIT INT TERM
+
+ok() { CHECKS=$((CHECKS + 1)); echo "ok - $*"; }
+not_ok() { CHECKS=$((CHECKS + 1)); FAILS=$((FAILS + 1)); echo "not ok - $*"; }
+
+# assert_eq WHAT EXPECTED ACTUAL
+assert_eq() {
+        if [ "$2" = "$3" ]; then ok "$1: $3"; else not_ok "$1: expected '$2', got '$3'"; fi
+}
+# assert_cmp WHAT A OP B   (integer comparison: -lt -le -gt -ge -eq -ne)
+assert_cmp() {
+        if [ "$2" "$3" "$4" ] 2>/dev/null; then ok "$1: $2 $3 $4"; else not_ok "$1: expected $2 $3 $4"; fi
+}
+# json FILE EXPR  (python expression over the parsed object j)
+json() { python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); v=eval(sys.argv[2]); print("null" if v is None else (str(v).lower() if isinstance(v,bool) else v))' "$1" "$2"; }
+
+# Groups corral created under our private parent, in any hierarchy.
+leftover_groups() {
+        find /sys/fs/cgroup -mindepth 2 -maxdepth 3 -type d -path "*/$CORRAL_CGROUP_PARENT/*" 2>/dev/null
+}
+assert_no_groups() {
+        left=$(leftover_groups)
+        if [ -z "$left" ]; then ok "no job group left behind"; else not_ok "groups left: $left"; fi
+}
+
+finish() {
+        echo "$((CHECKS - FAILS)) passed, $FAILS failed"
+        [ "$FAILS" -eq 0 ] && [ "$CHECKS" -gt 0 ]
+        exit $?
+}

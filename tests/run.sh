@@ -1,0 +1,32 @@
+#!/bin/bash
+# tests/run.sh - installs what is missing, builds corral twice (plain, and with
+# ASan + UBSan), and runs the whole test suite with ctest.  This is the README's
+# test command and what CI runs (.ci/run).  Needs root: the tests create real
+# cgroups and run jobs under real limits.
+#
+#   tests/run.sh              everything
+#   tests/run.sh -L unit      extra arguments go to both ctest runs
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+cd "$src"
+
+contrib/install-deps.sh vm
+
+jobs=$(nproc)
+build() { # dir, cmake args...
+        local dir=$1
+        shift
+        cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+        cmake --build "$dir" -j "$jobs"
+}
+
+build build
+build build-asan -DCORRAL_SANITIZE=ON
+
+status=0
+echo "== plain build: every test"
+ctest --test-dir build --output-on-failure "$@" || status=1
+echo "== ASan/UBSan build: every test but the VM lane (its guest runs the plain build)"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        ctest --test-dir build-asan --output-on-failure -LE 'vm|bench' "$@" || status=1
+exit $status
