@@ -13,6 +13,10 @@
 
 struct cg_group;
 struct sock_fprog;
+struct privs_spec;
+struct job_rlimits;
+struct privs_spec;
+struct job_rlimits;
 
 enum child_step {
         CHILD_STEP_NONE,
@@ -42,6 +46,9 @@ struct child_spec {
         int stderr_fd;
         bool new_session; /* setsid(): detached from corral's terminal and signals */
         const struct cg_group *group;
+        const struct job_rlimits *rlimits; /* NULL: only core 0 */
+        const struct privs_spec *privs;    /* NULL: keep corral's credentials */
+        const struct sock_fprog *seccomp;  /* NULL: no filter (policy "none") */
 };
 
 struct child_failure {
