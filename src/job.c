@@ -760,31 +760,43 @@ struct job *job_dup(const struct job *j)
         return d;
 }
 
+/* Drops the text before the first newline (a line cut by a tail read), unless
+ * that would leave nothing. */
+static const char *skip_cut_line(const char *s, size_t len)
+{
+        const char *nl = memchr(s, '\n', len);
+        return nl && nl + 1 < s + len ? nl + 1 : s;
+}
+
 int job_set_error_from_log(struct job *j, int dirfd, const char *name)
 {
-        _cleanup_free_ char *buf = NULL;
+        _cleanup_free_ char *buf = NULL, *clean = NULL;
         size_t len;
         bool partial;
-        /* Read a little more than kept so a cut multibyte character or line can be dropped. */
-        int r = progress_read_tail_at(dirfd, name, JOB_ERROR_MAX + 512, &buf, &len, &partial,
-                                      NULL);
+        /* The END of stderr: the original implementation kept the first 500
+         * bytes, which is usually the noise before the real error. */
+        int r = progress_read_tail_at(dirfd, name, JOB_ERROR_MAX, &buf, &len, &partial, NULL);
         if (r == -ENOENT)
                 return 0;
         if (r < 0)
                 return r;
-        const char *s = buf;
-        if (partial) {
-                const char *nl = memchr(buf, '\n', len);
-                if (nl && nl + 1 < buf + len)
-                        s = nl + 1;
-        }
+        const char *s = partial ? skip_cut_line(buf, len) : buf;
         size_t n = len - (size_t)(s - buf);
         while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' '))
                 n--;
         if (n == 0)
                 return 0;
+        r = progress_sanitize_text(s, n, n * 3, true, false, &clean);
+        if (r < 0)
+                return r;
+        /* Replacement characters may have grown it past the cap: cut again at
+         * a line start. */
+        const char *keep = clean;
+        size_t cl = strlen(clean);
+        if (cl > JOB_ERROR_MAX)
+                keep = skip_cut_line(clean + cl - JOB_ERROR_MAX, JOB_ERROR_MAX);
         char *e;
-        r = progress_sanitize_text(s, n, JOB_ERROR_MAX, true, true, &e);
+        r = progress_sanitize_text(keep, strlen(keep), JOB_ERROR_MAX, true, true, &e);
         if (r < 0)
                 return r;
         free(j->error);

@@ -765,20 +765,16 @@ int store_job_check_result(int job_dirfd, struct job *j, size_t max)
         return r < 0 ? 1 : 0;
 }
 
-static int set_error(char **ret_error, const char *fmt, const char *a, const char *b)
-{
-        if (ret_error && asprintf(ret_error, fmt, a, b) < 0)
-                *ret_error = NULL;
-        return 0;
-}
-
 int store_state_apply(struct store *s, struct job *j, char **ret_error)
 {
         if (!j->state_patch_field || j->state_applied)
                 return 0;
         if (j->status != JOB_COMPLETED) {
-                set_error(ret_error, "job %s ended %s: a job that did not complete never patches state",
-                          j->id, job_status_to_string(j->status));
+                if (ret_error &&
+                    asprintf(ret_error,
+                             "job %s ended %s: a job that did not complete never patches state",
+                             j->id, job_status_to_string(j->status)) < 0)
+                        *ret_error = NULL;
                 return -EPERM;
         }
         if (!name_is_valid(j->state_patch_field))
