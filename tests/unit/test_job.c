@@ -14,6 +14,21 @@
 
 #include "corral/job.h"
 #include "corral/jobid.h"
+#include "store-test-util.h"
+
+static char tmpdir[64];
+
+static int setup(void **state)
+{
+        strcpy(tmpdir, "/tmp/corral-test-job.XXXXXX");
+        return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+/* Runs even when a test failed: nothing is left behind. */
+static int teardown(void **state)
+{
+        return test_rm_rf(tmpdir);
+}
 
 static char **strv(const char *a, const char *b)
 {
@@ -284,9 +299,7 @@ static void ids(void **state)
 
 static void error_is_the_end_of_stderr(void **state)
 {
-        char dir[] = "/tmp/corral-test-job.XXXXXX";
-        assert_non_null(mkdtemp(dir));
-        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int dfd = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         int fd = openat(dfd, "stderr.log", O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
         /* 100 KiB of early noise, then the real error at the end. */
         for (int i = 0; i < 2000; i++)
@@ -311,9 +324,7 @@ static void error_is_the_end_of_stderr(void **state)
         assert_int_equal(job_set_error_from_log(j, dfd, "missing.log"), 0);
         assert_null(j->error);
         job_free(j);
-        unlinkat(dfd, "stderr.log", 0);
         close(dfd);
-        assert_int_equal(rmdir(dir), 0);
 }
 
 int main(void)
@@ -327,5 +338,5 @@ int main(void)
                 cmocka_unit_test(ids),
                 cmocka_unit_test(error_is_the_end_of_stderr),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return cmocka_run_group_tests(tests, setup, teardown);
 }
