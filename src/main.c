@@ -14,6 +14,7 @@ static const struct {
         const char *summary;
 } commands[] = {
         {"version", cmd_version, "print corral's version"},
+        {"status", cmd_status, "show the governor's view of the host (--system)"},
 };
 
 static void usage(FILE *f)
