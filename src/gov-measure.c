@@ -155,6 +155,7 @@ static void find_own_group(const char *cgroup, const char *mountinfo, const char
                 char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
                 if (!c2 || strlen(c2 + 1) >= PATH_LEN)
                         continue;
+                *c1 = 0;
                 *c2 = 0;
                 const char *ctls = c1 + 1, *path = c2 + 1;
                 if (strcmp(line, "0") == 0 && *ctls == 0) {
