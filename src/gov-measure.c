@@ -319,6 +319,12 @@ static int read_memory(struct gov_measure *m, struct gov_memory *ret)
                 mem.total_bytes = limit;
                 mem.used_bytes = used < limit ? used : limit;
                 mem.available_bytes = limit - mem.used_bytes;
+                /* The group cannot use memory the host does not have: when the host
+                 * is fuller than the group, the host's room is what is left. */
+                if (mem.host_available_bytes < mem.available_bytes) {
+                        mem.available_bytes = mem.host_available_bytes;
+                        mem.used_bytes = limit - mem.available_bytes;
+                }
         }
         mem.used_percent = 100.0 * (double)mem.used_bytes / (double)mem.total_bytes;
         *ret = mem;

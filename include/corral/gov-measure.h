@@ -42,7 +42,7 @@ struct gov_memory {
         enum gov_source source;
         char source_path[256];    /* the meminfo file or the limiting group's directory */
         uint64_t total_bytes;     /* capacity: min(MemTotal, group limit) */
-        uint64_t available_bytes; /* total - used */
+        uint64_t available_bytes; /* total - used; never more than the host has */
         uint64_t used_bytes;
         double used_percent;
         uint64_t host_total_bytes; /* MemTotal and MemAvailable, always from meminfo */

@@ -275,6 +275,23 @@ static void cpu_of_a_limited_v2_group(void **state)
         remove_tree(root);
 }
 
+static void a_full_host_bounds_a_limited_group(void **state)
+{
+        /* The group has 1 GiB of its 4 GiB left, but the host only 512 MiB. */
+        char *root = copy_fixture("cgroup-v1-limited");
+        write_at(root, "proc/meminfo", "MemTotal: 16777216 kB\nMemAvailable: 524288 kB\n");
+        struct gov_measure *m = NULL;
+        struct gov_measurements r;
+        assert_int_equal(gov_measure_new(root, &m), 0);
+        assert_int_equal(gov_measure_read(m, &r), 0);
+        assert_int_equal(r.memory.source, GOV_SOURCE_CGROUP_V1);
+        assert_int_equal(r.memory.total_bytes, 4 * GIB);
+        assert_int_equal(r.memory.available_bytes, 512 * MIB);
+        assert_float_equal(r.memory.used_percent, 87.5, 1e-9);
+        gov_measure_free(m);
+        remove_tree(root);
+}
+
 static void this_host(void **state)
 {
         /* The real /: whatever the figures, they are consistent. */
@@ -307,6 +324,7 @@ int main(void)
             cmocka_unit_test(cpu_window_slides),
             cmocka_unit_test(cpu_of_a_limited_v1_group),
             cmocka_unit_test(cpu_of_a_limited_v2_group),
+            cmocka_unit_test(a_full_host_bounds_a_limited_group),
             cmocka_unit_test(this_host),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
