@@ -249,9 +249,13 @@ int cmd_status(const struct corral_options *o, int argc, char **argv)
                         system = true;
                 else if (strcmp(argv[i], "--json") == 0)
                         json = true;
-                else if (strcmp(argv[i], "--root") == 0 && i + 1 < argc)
+                else if (strcmp(argv[i], "--root") == 0) {
+                        if (i + 1 >= argc) {
+                                fprintf(stderr, "corral status: --root needs a directory\n");
+                                return EXIT_USAGE;
+                        }
                         root = argv[++i];
-                else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+                } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
                         usage(stdout);
                         return 0;
                 } else {

@@ -144,6 +144,17 @@ int gov_policy_parse_option(struct gov_policy *p, const char *flag, const char *
 {
         if (!flag || strncmp(flag, "--", 2) != 0)
                 return 0;
+        const char *eq = strchr(flag, '=');
+        if (eq && !value) {
+                /* "--memory-threshold=80" */
+                char key[64];
+                size_t n = (size_t)(eq - flag - 2);
+                if (n >= sizeof(key))
+                        return 0;
+                memcpy(key, flag + 2, n);
+                key[n] = 0;
+                return apply(p, key, eq + 1, err, errlen);
+        }
         return apply(p, flag + 2, value, err, errlen);
 }
 

@@ -46,7 +46,9 @@ int gov_ledger_store_policy(struct gov_ledger *l, const struct gov_policy *p);
  *   WAIT:   adds c to the tail of the queue (owned likewise) unless queued;
  *   REFUSE: changes nothing.
  * policy NULL: the shared policy from governor.conf, read under the lock.
- * owner_pid 0: this process.  Admitting a job already running returns ADMIT. */
+ * owner_pid 0: this process.  Admitting a job already running returns ADMIT.
+ * -EINVAL for an invalid job id or tenant, or a malformed governor.conf
+ * (gov_ledger_load_policy() says which line). */
 int gov_ledger_admit(struct gov_ledger *l, const struct gov_candidate *c,
                      const struct gov_measurements *m, const struct gov_policy *policy,
                      pid_t owner_pid, uint64_t owner_starttime, struct gov_decision *ret);

@@ -53,7 +53,8 @@ unsigned gov_policy_max_concurrent(const struct gov_policy *p, double cores);
 
 /* Applies one option as it appears on a command line: flag is "--memory-threshold",
  * "--cpu-threshold", "--psi-threshold", "--max-concurrent", "--queue-limit",
- * "--tenant-max-concurrent" or "--tenant-max-memory".  Returns 1 when applied,
+ * "--tenant-max-concurrent" or "--tenant-max-memory"; "--flag=value" with value
+ * NULL works too.  Returns 1 when applied,
  * 0 when flag is not a governor option (the caller handles it), -EINVAL with a
  * one-line message in err when the value is bad. */
 int gov_policy_parse_option(struct gov_policy *p, const char *flag, const char *value, char *err,

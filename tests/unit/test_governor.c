@@ -313,6 +313,9 @@ static void options(void **state)
         assert_int_equal(p.queue_limit, 0);
         assert_int_equal(p.set, GOV_SET_MEMORY_THRESHOLD | GOV_SET_CPU_THRESHOLD |
                                     GOV_SET_MAX_CONCURRENT | GOV_SET_QUEUE_LIMIT);
+        assert_int_equal(gov_policy_parse_option(&p, "--queue-limit=50", NULL, err, 200), 1);
+        assert_int_equal(p.queue_limit, 50);
+        assert_int_equal(gov_policy_parse_option(&p, "--queue-limit=", NULL, err, 200), -EINVAL);
         /* Not ours: left to the caller. */
         assert_int_equal(gov_policy_parse_option(&p, "--timeout", "3s", err, 200), 0);
         assert_int_equal(gov_policy_parse_option(&p, "memory-threshold", "3", err, 200), 0);
