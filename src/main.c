@@ -16,6 +16,7 @@ static const struct {
     {"run", cmd_run, "run one command in the foreground, sandboxed, and report its outcome"},
     {"doctor", cmd_doctor, "show the cgroup layout and whether limits can be enforced"},
     {"version", cmd_version, "print corral's version"},
+    {"status", cmd_status, "show the governor's view of the host (--system)"},
 };
 
 static void usage(FILE *f)

@@ -24,3 +24,4 @@ enum {
 int cmd_run(const struct corral_options *o, int argc, char **argv);
 int cmd_doctor(const struct corral_options *o, int argc, char **argv);
 int cmd_version(const struct corral_options *o, int argc, char **argv);
+int cmd_status(const struct corral_options *o, int argc, char **argv);
