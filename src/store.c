@@ -120,7 +120,7 @@ static int open_subdir(int dirfd, const char *name, bool create, int *ret)
 static int read_regular_at(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len)
 {
         _cleanup_close_ int fd =
-                openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+            openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
         if (fd < 0)
                 return errno == ELOOP ? -EBADFD : NEG_ERRNO();
         struct stat st;
@@ -179,7 +179,7 @@ static int rm_contents_at(int dirfd, const char *keep)
                         continue;
                 if (S_ISDIR(st.st_mode)) {
                         _cleanup_close_ int sub = openat(
-                                dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                            dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                         if (sub < 0 || rm_contents_at(sub, NULL) < 0 ||
                             unlinkat(dirfd, de->d_name, AT_REMOVEDIR) < 0)
                                 r = r ?: NEG_ERRNO();
@@ -208,7 +208,7 @@ static int du_at(int dirfd, uint64_t *total)
                 *total += (uint64_t)st.st_blocks * 512u;
                 if (S_ISDIR(st.st_mode)) {
                         _cleanup_close_ int sub = openat(
-                                dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                            dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                         if (sub >= 0)
                                 du_at(sub, total);
                 }
@@ -343,8 +343,8 @@ int store_job_lock(struct store *s, const char *id, bool wait, int *ret_fd)
 
 int store_lock(struct store *s, bool wait, int *ret_fd)
 {
-        _cleanup_close_ int fd = openat(s->tenant_fd, "lock",
-                                        O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        _cleanup_close_ int fd =
+            openat(s->tenant_fd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd < 0)
                 return NEG_ERRNO();
         int r = flock_fd(fd, wait);
@@ -444,8 +444,8 @@ static int staging_name(char *buf, size_t len, const char *prefix, const char *i
 }
 
 /* Builds the directory of j under a staging name: lock (locked), input, record. */
-static int create_staged(struct store *s, const struct job *j, const char *input,
-                         size_t input_len, const char *tmp, int *ret_lock)
+static int create_staged(struct store *s, const struct job *j, const char *input, size_t input_len,
+                         const char *tmp, int *ret_lock)
 {
         _cleanup_close_ int dfd = -EBADF, lock = -EBADF;
         int r = open_subdir(s->jobs_fd, tmp, true, &dfd);
@@ -555,15 +555,34 @@ int store_job_disk_usage(struct store *s, const char *id, uint64_t *ret)
 }
 
 /* Removes a hidden (staging or trash) directory whose lock nobody holds. */
-static int remove_leftover(struct store *s, const char *name)
+static int remove_leftover(struct store *s, const char *name, uint64_t now_usec)
 {
         _cleanup_close_ int dfd = -EBADF, lock = -EBADF;
         int r = open_subdir(s->jobs_fd, name, false, &dfd);
         if (r < 0)
                 return r;
         lock = openat(dfd, "lock", O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-        if (lock >= 0 && (r = flock_fd(lock, false)) < 0)
-                return r; /* being created or removed right now */
+        if (lock >= 0) {
+                r = flock_fd(lock, false);
+                if (r < 0)
+                        return r; /* being created or removed right now */
+        } else {
+                /* A creator makes the lock file right after the directory: only
+                 * a lock-less directory that is old is a crash's leftover. */
+                struct stat st;
+                if (fstat(dfd, &st) < 0)
+                        return NEG_ERRNO();
+                if ((uint64_t)st.st_mtime * 1000000u + 600u * 1000000u > now_usec)
+                        return -EBUSY;
+        }
+        /* RACE: between our open and our lock, a creator may have renamed the
+         * staging directory to its job id and released the lock: then dfd is a
+         * live job.  Only delete when the hidden name still names this inode. */
+        struct stat a, b;
+        if (fstat(dfd, &a) < 0 || fstatat(s->jobs_fd, name, &b, AT_SYMLINK_NOFOLLOW) < 0)
+                return NEG_ERRNO();
+        if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+                return -ESTALE;
         r = rm_contents_at(dfd, NULL);
         if (r < 0)
                 return r;
@@ -699,8 +718,7 @@ int store_list_jobs(struct store *s, const struct store_filter *filter, const ch
                         job_free(l.jobs[i]);
                 l.n = limit;
                 const struct job *last = l.jobs[limit - 1];
-                if (asprintf(&l.next_cursor, "1.%" PRIu64 ".%s", last->created_at, last->id) <
-                    0) {
+                if (asprintf(&l.next_cursor, "1.%" PRIu64 ".%s", last->created_at, last->id) < 0) {
                         l.next_cursor = NULL;
                         r = -ENOMEM;
                         goto fail;
@@ -728,8 +746,7 @@ int store_result_read_at(int job_dirfd, const struct job *j, size_t max, cJSON *
         if (r == -ENOENT)
                 r = asprintf(&msg, "the job did not write %s", name) < 0 ? -ENOMEM : -ENOENT;
         else if (r == -EFBIG)
-                r = asprintf(&msg, "%s is larger than %zu bytes", name, max) < 0 ? -ENOMEM
-                                                                                 : -EFBIG;
+                r = asprintf(&msg, "%s is larger than %zu bytes", name, max) < 0 ? -ENOMEM : -EFBIG;
         else if (r == -EBADFD)
                 r = asprintf(&msg, "%s is not a regular file", name) < 0 ? -ENOMEM : -EBADMSG;
         else if (r < 0)
@@ -742,8 +759,8 @@ int store_result_read_at(int job_dirfd, const struct job *j, size_t max, cJSON *
                 }
                 r = asprintf(&msg, "%s is not valid JSON (near byte %zu)", name,
                              (size_t)(cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() - text : 0)) < 0
-                            ? -ENOMEM
-                            : -EBADMSG;
+                        ? -ENOMEM
+                        : -EBADMSG;
         }
         if (ret_error)
                 *ret_error = msg;
@@ -863,7 +880,7 @@ int store_state_read(struct store *s, const char *field, char **ret, size_t *ret
 
 /* ---- retention ---------------------------------------------------------------- */
 
-static void remove_leftovers(struct store *s)
+static void remove_leftovers(struct store *s, uint64_t now_usec)
 {
         int dfd = fcntl(s->jobs_fd, F_DUPFD_CLOEXEC, 3);
         if (dfd < 0)
@@ -878,7 +895,8 @@ static void remove_leftovers(struct store *s)
         char **names = NULL;
         size_t n = 0;
         for (struct dirent *de; (de = readdir(d));)
-                if (strncmp(de->d_name, ".new-", 5) == 0 || strncmp(de->d_name, ".trash-", 7) == 0) {
+                if (strncmp(de->d_name, ".new-", 5) == 0 ||
+                    strncmp(de->d_name, ".trash-", 7) == 0) {
                         char **nn = realloc(names, (n + 1) * sizeof(char *));
                         if (!nn)
                                 break;
@@ -889,7 +907,7 @@ static void remove_leftovers(struct store *s)
                 }
         closedir(d);
         for (size_t i = 0; i < n; i++) {
-                remove_leftover(s, names[i]);
+                remove_leftover(s, names[i], now_usec);
                 free(names[i]);
         }
         free(names);
@@ -898,7 +916,7 @@ static void remove_leftovers(struct store *s)
 int store_gc(struct store *s, uint64_t ttl_usec, uint64_t disk_budget_bytes, uint64_t now_usec,
              size_t *ret_removed)
 {
-        remove_leftovers(s);
+        remove_leftovers(s, now_realtime_usec());
         struct store_list l;
         int r = store_list_jobs(s, NULL, NULL, 0, &l);
         if (r < 0)

@@ -41,8 +41,7 @@ int progress_parse_json(const char *buf, size_t len, struct progress *ret);
  * pattern gives the percent, the last non-empty line the message.  When
  * partial_first_line is true the text before the first newline is ignored (it
  * is the cut end of a line).  Never fails except -ENOMEM. */
-int progress_parse_text(const char *buf, size_t len, bool partial_first_line,
-                        struct progress *ret);
+int progress_parse_text(const char *buf, size_t len, bool partial_first_line, struct progress *ret);
 
 /* Reads the last at most max bytes of the file name in dirfd with pread (never
  * more: a 100 GB log costs the same as a small one).  *ret is NUL-terminated,

@@ -32,7 +32,7 @@ struct cJSON;
 struct store;
 
 /* Largest results.json accepted by default. */
-#define STORE_RESULT_MAX (16u * 1024u * 1024u)
+#define STORE_RESULT_MAX     (16u * 1024u * 1024u)
 #define STORE_DEFAULT_TENANT "default"
 
 /* The default state directory: /var/lib/corral for root, else
@@ -113,7 +113,7 @@ struct store_filter {
 struct store_list {
         struct job **jobs; /* sorted by created_at, then id */
         size_t n;
-        char *next_cursor; /* NULL when this is the last page */
+        char *next_cursor;   /* NULL when this is the last page */
         size_t n_unreadable; /* records skipped because they did not parse */
 };
 void store_list_done(struct store_list *l);

@@ -214,8 +214,7 @@ static void wrong_types_are_named(void **state)
         free(err);
         assert_int_equal(parse_with(", \"state_applied\": 1", &j, &err), -EINVAL);
         free(err);
-        assert_int_equal(parse_with(", \"denied_syscalls\": [{\"name\": 1}]", &j, &err),
-                         -EINVAL);
+        assert_int_equal(parse_with(", \"denied_syscalls\": [{\"name\": 1}]", &j, &err), -EINVAL);
         free(err);
         assert_int_equal(parse_with(", \"oom_kills\": 1e300", &j, &err), -EINVAL);
         free(err);
@@ -330,13 +329,13 @@ static void error_is_the_end_of_stderr(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(round_trip_is_exact),
-                cmocka_unit_test(defaults_round_trip_as_null),
-                cmocka_unit_test(unknown_fields_are_kept),
-                cmocka_unit_test(wrong_types_are_named),
-                cmocka_unit_test(validation),
-                cmocka_unit_test(ids),
-                cmocka_unit_test(error_is_the_end_of_stderr),
+            cmocka_unit_test(round_trip_is_exact),
+            cmocka_unit_test(defaults_round_trip_as_null),
+            cmocka_unit_test(unknown_fields_are_kept),
+            cmocka_unit_test(wrong_types_are_named),
+            cmocka_unit_test(validation),
+            cmocka_unit_test(ids),
+            cmocka_unit_test(error_is_the_end_of_stderr),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

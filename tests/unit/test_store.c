@@ -416,8 +416,7 @@ static void listing_sorted_filtered_paged(void **state)
         int jobs = store_jobs_fd(s);
         assert_int_equal(mkdirat(jobs, "broken", 0700), 0);
         int bfd = openat(jobs, "broken", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        assert_int_equal(test_write_at(bfd, "job.json", "{\"schema_version\": 1, \"id\": 3}"),
-                         0);
+        assert_int_equal(test_write_at(bfd, "job.json", "{\"schema_version\": 1, \"id\": 3}"), 0);
         close(bfd);
 
         struct store_list l;
@@ -515,9 +514,16 @@ static void gc_by_age_and_leftovers(void **state)
                 assert_int_equal(store_job_create(s, j, ids[i], NULL, 0, NULL, NULL), 0);
                 job_free(j);
         }
-        /* A creation interrupted by a crash leaves a staging directory. */
+        /* A creation interrupted by a crash leaves a staging directory (with
+         * its lock file, free); a fresh lock-less one may be a creation in
+         * progress and stays. */
         int jobs = store_jobs_fd(s);
         assert_int_equal(mkdirat(jobs, ".new--0123456789abcdef", 0700), 0);
+        int lfd = openat(jobs, ".new--0123456789abcdef", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        assert_int_equal(test_write_at(lfd, "lock", ""), 0);
+        assert_int_equal(test_write_at(lfd, "job.json", "{}"), 0);
+        close(lfd);
+        assert_int_equal(mkdirat(jobs, ".new--fresh", 0700), 0);
         size_t removed = 99;
         assert_int_equal(store_gc(s, RETENTION_DEFAULT_TTL_USEC, 0, now, &removed), 0);
         assert_int_equal(removed, 1);
@@ -527,7 +533,8 @@ static void gc_by_age_and_leftovers(void **state)
         job_free(k);
         assert_int_equal(store_job_load(s, "old-running", &k, NULL), 0);
         job_free(k);
-        assert_int_equal(count_entries(jobs), 2);
+        assert_int_equal(count_entries(jobs), 3); /* new-done, old-running, .new--fresh */
+        assert_int_equal(unlinkat(jobs, ".new--fresh", AT_REMOVEDIR), 0);
         /* A budget of one byte removes every finished job, never the running one. */
         assert_int_equal(store_gc(s, 0, 1, now, &removed), 0);
         assert_int_equal(removed, 1);
@@ -535,8 +542,7 @@ static void gc_by_age_and_leftovers(void **state)
         job_free(k);
 }
 
-static struct job *completed_job(struct store *s, const char *id, const char *results,
-                                 int *ret_dfd)
+static struct job *completed_job(struct store *s, const char *id, const char *results, int *ret_dfd)
 {
         struct job *j = test_job(NULL);
         int lock;
@@ -671,19 +677,19 @@ static void state_patches(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(default_dir),
-                cmocka_unit_test(create_layout_and_modes),
-                cmocka_unit_test(client_ids),
-                cmocka_unit_test(concurrent_creation_of_one_id),
-                cmocka_unit_test(exactly_one_finisher),
-                cmocka_unit_test(only_one_nonblocking_locker),
-                cmocka_unit_test(tenants_do_not_see_each_other),
-                cmocka_unit_test(finished_records_are_stable),
-                cmocka_unit_test(listing_sorted_filtered_paged),
-                cmocka_unit_test(removal),
-                cmocka_unit_test(gc_by_age_and_leftovers),
-                cmocka_unit_test(results),
-                cmocka_unit_test(state_patches),
+            cmocka_unit_test(default_dir),
+            cmocka_unit_test(create_layout_and_modes),
+            cmocka_unit_test(client_ids),
+            cmocka_unit_test(concurrent_creation_of_one_id),
+            cmocka_unit_test(exactly_one_finisher),
+            cmocka_unit_test(only_one_nonblocking_locker),
+            cmocka_unit_test(tenants_do_not_see_each_other),
+            cmocka_unit_test(finished_records_are_stable),
+            cmocka_unit_test(listing_sorted_filtered_paged),
+            cmocka_unit_test(removal),
+            cmocka_unit_test(gc_by_age_and_leftovers),
+            cmocka_unit_test(results),
+            cmocka_unit_test(state_patches),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
