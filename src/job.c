@@ -10,6 +10,7 @@
 #include "corral/job.h"
 #include "corral/jobid.h"
 #include "corral/jsonptr.h"
+#include "corral/procfs.h"
 #include "corral/units.h"
 
 #include <cjson/cJSON.h>
@@ -806,4 +807,46 @@ int job_set_error_from_log(struct job *j, int dirfd, const char *name)
         free(j->error);
         j->error = e;
         return 0;
+}
+
+bool job_supervisor_alive(const struct job *j)
+{
+        return j->supervisor_pid > 0 && j->supervisor_starttime > 0 &&
+               proc_alive(j->supervisor_pid, j->supervisor_starttime);
+}
+
+static int strv_copy(char **const from, char ***to)
+{
+        if (!from)
+                return 0;
+        size_t n = 0;
+        while (from[n])
+                n++;
+        char **v = calloc(n + 1, sizeof(char *));
+        if (!v)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                if (!(v[i] = strdup(from[i]))) {
+                        strv_free_(v);
+                        return -ENOMEM;
+                }
+        *to = v;
+        return 0;
+}
+
+struct job *job_new_retry(const struct job *old)
+{
+        _cleanup_(job_freep) struct job *j = job_new();
+        if (!j || strv_copy(old->command, &j->command) < 0 || strv_copy(old->env, &j->env) < 0 ||
+            strv_copy(old->depends_on, &j->depends_on) < 0 ||
+            job_set_string(&j->cwd, old->cwd) < 0 || job_set_string(&j->policy, old->policy) < 0 ||
+            job_set_string(&j->result_file, old->result_file) < 0 ||
+            job_set_string(&j->state_patch_field, old->state_patch_field) < 0 ||
+            job_set_string(&j->state_patch_pointer, old->state_patch_pointer) < 0 ||
+            job_set_string(&j->tenant, old->tenant) < 0 ||
+            job_set_string(&j->retry_of, old->id) < 0)
+                return NULL;
+        j->limits = old->limits;
+        j->has_input = false; /* the caller copies input.json if it wants it */
+        return TAKE_PTR(j);
 }

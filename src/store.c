@@ -878,6 +878,21 @@ int store_state_read(struct store *s, const char *field, char **ret, size_t *ret
         return read_regular_at(s->state_fd, name, STORE_RESULT_MAX, ret, ret_len);
 }
 
+int store_job_refresh_progress(struct store *s, struct job *j)
+{
+        _cleanup_close_ int dfd = -EBADF;
+        int r = store_job_open_dir(s, j->id, &dfd);
+        if (r < 0)
+                return r;
+        struct progress p = PROGRESS_INIT;
+        r = progress_read_at(dfd, &p, NULL);
+        if (r < 0)
+                return r;
+        r = progress_update(&j->progress, &p);
+        progress_done(&p);
+        return r;
+}
+
 /* ---- retention ---------------------------------------------------------------- */
 
 static void remove_leftovers(struct store *s, uint64_t now_usec)

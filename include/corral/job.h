@@ -149,3 +149,14 @@ int job_set_string(char **field, const char *s);
  * not one of the store's own files (job.json, lock, stdout.log, stderr.log,
  * input.json, progress.json).  0 or -EINVAL. */
 int job_result_file_validate(const char *name);
+
+/* True when the record's supervisor is still the process it names (pid AND
+ * start time match, procfs.h).  For recovery: a running job whose supervisor
+ * is alive is adopted; one whose supervisor is gone without a record is lost. */
+bool job_supervisor_alive(const struct job *j);
+
+/* A new queued record that retries old: the same spec (command, cwd, env,
+ * limits, policy, result_file, state_patch, depends_on) with retry_of = old's
+ * id; no id, outcome or times (store_job_create fills id and created_at).
+ * NULL on ENOMEM. */
+struct job *job_new_retry(const struct job *old);

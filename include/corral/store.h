@@ -165,3 +165,9 @@ void store_ids_free(char **ids);
  * is the number of jobs removed. */
 int store_gc(struct store *s, uint64_t ttl_usec, uint64_t disk_budget_bytes, uint64_t now_usec,
              size_t *ret_removed);
+
+/* Refreshes j->progress from the job's directory (progress.json, else the
+ * tail of stdout.log), never decreasing (progress_update).  Reads only; the
+ * caller decides whether to save.  -ENOENT when the job has no directory,
+ * -EBADFD when the job planted a non-regular file. */
+int store_job_refresh_progress(struct store *s, struct job *j);

@@ -14,6 +14,7 @@
 
 #include "corral/job.h"
 #include "corral/jobid.h"
+#include "corral/procfs.h"
 #include "store-test-util.h"
 
 static char tmpdir[64];
@@ -326,6 +327,41 @@ static void error_is_the_end_of_stderr(void **state)
         close(dfd);
 }
 
+static void retry_copies_the_spec_only(void **state)
+{
+        struct job *old = full_job();
+        struct job *r = job_new_retry(old);
+        assert_non_null(r);
+        assert_null(r->id);
+        assert_string_equal(r->retry_of, "job_1-A");
+        assert_string_equal(r->command[0], "/bin/sh");
+        assert_string_equal(r->env[1], "B=two words");
+        assert_int_equal(r->limits.memory_bytes, old->limits.memory_bytes);
+        assert_string_equal(r->state_patch_pointer, "/a~1b/0");
+        assert_string_equal(r->depends_on[1], "dep2");
+        assert_int_equal(r->status, JOB_QUEUED);
+        assert_int_equal(r->exit_code, -1);
+        assert_int_equal(r->oom_kills, 0);
+        assert_int_equal(r->created_at, 0);
+        assert_null(r->error);
+        assert_false(r->state_applied);
+        job_free(r);
+        job_free(old);
+}
+
+static void supervisor_alive_needs_pid_and_starttime(void **state)
+{
+        struct job *j = job_new();
+        assert_false(job_supervisor_alive(j));
+        j->supervisor_pid = getpid();
+        assert_false(job_supervisor_alive(j)); /* no start time: not proof */
+        assert_int_equal(proc_starttime(getpid(), &j->supervisor_starttime), 0);
+        assert_true(job_supervisor_alive(j));
+        j->supervisor_starttime += 1; /* a reused pid */
+        assert_false(job_supervisor_alive(j));
+        job_free(j);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -336,6 +372,8 @@ int main(void)
             cmocka_unit_test(validation),
             cmocka_unit_test(ids),
             cmocka_unit_test(error_is_the_end_of_stderr),
+            cmocka_unit_test(retry_copies_the_spec_only),
+            cmocka_unit_test(supervisor_alive_needs_pid_and_starttime),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -674,6 +674,26 @@ static void state_patches(void **state)
         assert_int_equal(store_state_read(s, "../x", &text, &len), -EINVAL);
 }
 
+static void progress_of_a_running_job(void **state)
+{
+        _cleanup_(store_freep) struct store *s = open_store("prog");
+        _cleanup_(job_freep) struct job *j = test_job(NULL);
+        assert_int_equal(store_job_create(s, j, "p", NULL, 0, NULL, NULL), 0);
+        int dfd, out;
+        assert_int_equal(store_job_open_dir(s, "p", &dfd), 0);
+        assert_int_equal(store_job_open_log(dfd, 1, &out), 0);
+        /* Visible while the job runs: the log is written directly, not held. */
+        assert_int_equal(write(out, "Step 5 of 10\n", 13), 13);
+        assert_int_equal(store_job_refresh_progress(s, j), 0);
+        assert_true(j->progress.percent == 50.0);
+        assert_int_equal(write(out, "[2/10] restarting a phase\n", 26), 26);
+        assert_int_equal(store_job_refresh_progress(s, j), 0);
+        assert_true(j->progress.percent == 50.0); /* never decreases */
+        assert_string_equal(j->progress.message, "[2/10] restarting a phase");
+        close(out);
+        close(dfd);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -690,6 +710,7 @@ int main(void)
             cmocka_unit_test(gc_by_age_and_leftovers),
             cmocka_unit_test(results),
             cmocka_unit_test(state_patches),
+            cmocka_unit_test(progress_of_a_running_job),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
