@@ -26,6 +26,7 @@
 #include "corral/jobid.h"
 #include "corral/jsonptr.h"
 #include "corral/retention.h"
+#include "corral/statedir.h"
 #include "corral/units.h"
 
 #include <cjson/cJSON.h>
@@ -53,21 +54,7 @@ struct store {
 
 int store_default_dir(char **ret)
 {
-        char *d = NULL;
-        const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-        int r;
-        if (geteuid() == 0)
-                d = strdup("/var/lib/corral");
-        else if (xdg && xdg[0] == '/')
-                r = asprintf(&d, "%s/corral", xdg), d = r < 0 ? NULL : d;
-        else if (home && home[0] == '/')
-                r = asprintf(&d, "%s/.local/state/corral", home), d = r < 0 ? NULL : d;
-        else
-                return -ENOENT;
-        if (!d)
-                return -ENOMEM;
-        *ret = d;
-        return 0;
+        return state_dir_resolve(NULL, ret);
 }
 
 /* mkdir -p with mode 0700 for every missing component. */

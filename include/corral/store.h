@@ -35,7 +35,7 @@ struct store;
 #define STORE_RESULT_MAX     (16u * 1024u * 1024u)
 #define STORE_DEFAULT_TENANT "default"
 
-/* The default state directory: /var/lib/corral for root, else
+/* The default state directory (statedir.h): /var/lib/corral for root, else
  * $XDG_STATE_HOME/corral, else $HOME/.local/state/corral (relative
  * XDG_STATE_HOME values are ignored, as the XDG spec says).  -ENOENT when
  * neither variable gives an absolute path. */
