@@ -209,6 +209,19 @@ static void wrong_types_are_named(void **state)
         assert_int_equal(parse_with(", \"created_at\": \"yesterday\"", &j, &err), -EINVAL);
         assert_non_null(strstr(err, "created_at"));
         free(err);
+        assert_int_equal(parse_with(", \"created_at\": \"2026-13-01T00:00:00Z\"", &j, &err),
+                         -EINVAL);
+        free(err);
+        assert_int_equal(parse_with(", \"created_at\": \"2026-11-26T17:20:01.Z\"", &j, &err),
+                         -EINVAL);
+        free(err);
+        assert_int_equal(parse_with(", \"created_at\": \"2026-11-26 17:20:01Z\"", &j, &err),
+                         -EINVAL);
+        free(err);
+        assert_int_equal(parse_with(", \"created_at\": \"2026-11-26T17:20:01.5Z\"", &j, &err), 0);
+        assert_int_equal(j->created_at % 1000000, 500000);
+        job_free(j);
+        j = NULL;
         assert_int_equal(parse_with(", \"status\": \"done\"", &j, &err), -EINVAL);
         free(err);
         assert_int_equal(parse_with(", \"command\": [1]", &j, &err), -EINVAL);
