@@ -52,7 +52,8 @@ int progress_read_tail_at(int dirfd, const char *name, size_t max, char **ret, s
 
 /* The job's current progress from its directory: progress.json when present
  * and valid, else the tail of stdout.log.  Neither present: percent unknown,
- * no message, returns 0.  *ret_bytes_read (optional) counts bytes read. */
+ * no message, returns 0.  -EBADFD when stdout.log is not a regular file (a
+ * symlink or FIFO the job planted).  *ret_bytes_read (optional) counts bytes read. */
 int progress_read_at(int job_dirfd, struct progress *ret, uint64_t *ret_bytes_read);
 
 /* Merges next into *prev: the percent never decreases (an unknown percent

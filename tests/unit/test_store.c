@@ -321,6 +321,35 @@ static void only_one_nonblocking_locker(void **state)
         assert_int_equal(l, N - 1);
 }
 
+static void a_dead_holder_releases_the_lock(void **state)
+{
+        /* A supervisor killed by SIGKILL must never block recovery. */
+        _cleanup_(store_freep) struct store *s = open_store("dead");
+        _cleanup_(job_freep) struct job *j = test_job(NULL);
+        assert_int_equal(store_job_create(s, j, "orphan", NULL, 0, NULL, NULL), 0);
+        int ready[2];
+        assert_int_equal(pipe(ready), 0);
+        pid_t pid = fork();
+        if (pid == 0) {
+                int fd;
+                close(ready[0]);
+                if (store_job_lock(s, "orphan", false, &fd) < 0 || write(ready[1], "x", 1) != 1)
+                        _exit(1);
+                for (;;)
+                        pause();
+        }
+        close(ready[1]);
+        char c;
+        assert_int_equal(read(ready[0], &c, 1), 1);
+        close(ready[0]);
+        int fd;
+        assert_int_equal(store_job_lock(s, "orphan", false, &fd), -EWOULDBLOCK);
+        assert_int_equal(kill(pid, SIGKILL), 0);
+        assert_int_equal(waitpid(pid, NULL, 0), pid);
+        assert_int_equal(store_job_lock(s, "orphan", false, &fd), 0);
+        close(fd);
+}
+
 static void tenants_do_not_see_each_other(void **state)
 {
         _cleanup_(store_freep) struct store *a = open_store("alice");
@@ -775,6 +804,7 @@ int main(void)
             cmocka_unit_test(concurrent_creation_of_one_id),
             cmocka_unit_test(exactly_one_finisher),
             cmocka_unit_test(only_one_nonblocking_locker),
+            cmocka_unit_test(a_dead_holder_releases_the_lock),
             cmocka_unit_test(tenants_do_not_see_each_other),
             cmocka_unit_test(finished_records_are_stable),
             cmocka_unit_test(listing_sorted_filtered_paged),
