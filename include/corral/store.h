@@ -66,11 +66,12 @@ int store_lock(struct store *s, bool wait, int *ret_fd);
 /* ---- records ------------------------------------------------------------- */
 
 /* Creates a job: fills j->id (requested_id when not NULL, else a generated
- * one) and j->tenant, sets created_at when 0, creates jobs/<id>/ (mkdirat: an
- * existing directory is -EEXIST, "id in use", decided atomically), takes its
- * lock, writes input.json (when input is not NULL: input_len bytes, must be
- * JSON) and job.json.  Returns 0 with the held lock in *ret_lock_fd (or
- * released when ret_lock_fd is NULL).  -EINVAL for an invalid requested id or
+ * one) and j->tenant, sets created_at when 0, builds the job directory
+ * under a hidden staging name (lock file, locked; input.json when input is not
+ * NULL: input_len bytes, must be JSON; job.json) and renames it to jobs/<id>
+ * with RENAME_NOREPLACE: an existing jobs/<id> is -EEXIST, "id in use",
+ * decided atomically, and no one ever sees a half-made job.  Returns 0 with the held lock in
+ * *ret_lock_fd (or released when ret_lock_fd is NULL).  -EINVAL for an invalid requested id or
  * record (*ret_reason says why), -EEXIST for an id in use, -EBADMSG for input
  * that is not JSON.  On failure nothing is left behind. */
 int store_job_create(struct store *s, struct job *j, const char *requested_id, const char *input,
