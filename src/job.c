@@ -10,6 +10,7 @@
 #include "corral/job.h"
 #include "corral/jobid.h"
 #include "corral/jsonptr.h"
+#include "corral/procfs.h"
 #include "corral/units.h"
 
 #include <cjson/cJSON.h>
@@ -52,80 +53,84 @@ struct field {
         ptrdiff_t null_unless_str; /* F_OBJ: written null when this char* is NULL; -1: never */
 };
 
-#define FLD(n, k, member) {.name = n, .kind = k, .offset = offsetof(struct job, member)}
+#define FLD(n, k, member)                                                                          \
+        {                                                                                          \
+                .name = n, .kind = k, .offset = offsetof(struct job, member)                       \
+        }
 
 static const struct field limits_fields[] = {
-        FLD("memory_bytes", F_U64_NZ, limits.memory_bytes),
-        FLD("cpus", F_MILLI, limits.cpus_milli),
-        FLD("pids", F_U64_NZ, limits.pids),
-        FLD("timeout_ms", F_U64_NZ, limits.timeout_ms),
-        FLD("grace_ms", F_U64_NZ, limits.grace_ms),
+    FLD("memory_bytes", F_U64_NZ, limits.memory_bytes),
+    FLD("cpus", F_MILLI, limits.cpus_milli),
+    FLD("pids", F_U64_NZ, limits.pids),
+    FLD("timeout_ms", F_U64_NZ, limits.timeout_ms),
+    FLD("grace_ms", F_U64_NZ, limits.grace_ms),
 };
 
 static const struct field supervisor_fields[] = {
-        FLD("pid", F_PID, supervisor_pid),
-        FLD("starttime", F_U64_NZ, supervisor_starttime),
+    FLD("pid", F_PID, supervisor_pid),
+    FLD("starttime", F_U64_NZ, supervisor_starttime),
 };
 
 static const struct field progress_fields[] = {
-        FLD("percent", F_PERCENT, progress.percent),
-        FLD("message", F_STR, progress.message),
+    FLD("percent", F_PERCENT, progress.percent),
+    FLD("message", F_STR, progress.message),
 };
 
 static const struct field state_patch_fields[] = {
-        FLD("field", F_STR, state_patch_field),
-        FLD("pointer", F_STR, state_patch_pointer),
+    FLD("field", F_STR, state_patch_field),
+    FLD("pointer", F_STR, state_patch_pointer),
 };
 
-#define OBJ(n, table, nullkey)                                                                    \
-        {.name = n, .kind = F_OBJ, .sub = table, .n_sub = ELEMENTSOF(table),                      \
-         .null_unless_str = nullkey}
+#define OBJ(n, table, nullkey)                                                                     \
+        {                                                                                          \
+                .name = n, .kind = F_OBJ, .sub = table, .n_sub = ELEMENTSOF(table),                \
+                .null_unless_str = nullkey                                                         \
+        }
 
 static const struct field job_fields[] = {
-        FLD("id", F_STR, id),
-        FLD("tenant", F_STR, tenant),
-        FLD("status", F_STATUS, status),
-        FLD("command", F_STRV, command),
-        FLD("cwd", F_STR, cwd),
-        FLD("env", F_STRV, env),
-        OBJ("limits", limits_fields, -1),
-        FLD("policy", F_STR, policy),
-        FLD("created_at", F_TIME, created_at),
-        FLD("started_at", F_TIME, started_at),
-        FLD("finished_at", F_TIME, finished_at),
-        OBJ("supervisor", supervisor_fields, -1),
-        FLD("pid", F_PID, pid),
-        FLD("pid_starttime", F_U64_NZ, pid_starttime),
-        {.name = "exit_code", .kind = F_INT_OPT, .offset = offsetof(struct job, exit_code),
-         .none = -1},
-        {.name = "signal", .kind = F_INT_OPT, .offset = offsetof(struct job, signal), .none = 0},
-        FLD("oom_kills", F_U64, oom_kills),
-        FLD("oom_cause", F_STR, oom_cause),
-        FLD("memory_peak_bytes", F_U64, memory_peak_bytes),
-        FLD("memory_limit_bytes", F_U64_NZ, memory_limit_bytes),
-        FLD("cpu_usage_usec", F_U64, cpu_usage_usec),
-        FLD("cpu_user_usec", F_U64, cpu_user_usec),
-        FLD("cpu_system_usec", F_U64, cpu_system_usec),
-        FLD("cpu_throttled_usec", F_U64, cpu_throttled_usec),
-        FLD("cpu_nr_throttled", F_U64, cpu_nr_throttled),
-        FLD("wall_ms", F_U64, wall_ms),
-        FLD("denied_syscalls", F_SYSCALLS, denied_syscalls),
-        FLD("seccomp_syscall", F_STR, seccomp_syscall),
-        FLD("error", F_STR, error),
-        OBJ("progress", progress_fields, -1),
-        FLD("result_file", F_STR, result_file),
-        FLD("result_error", F_STR, result_error),
-        OBJ("state_patch", state_patch_fields, offsetof(struct job, state_patch_field)),
-        FLD("state_applied", F_BOOL, state_applied),
-        FLD("retry_of", F_STR, retry_of),
-        FLD("depends_on", F_STRV, depends_on),
-        FLD("queue_position", F_I64_OPT, queue_position),
-        FLD("reason", F_STR, reason),
-        FLD("lost_reason", F_STR, lost_reason),
-        FLD("has_input", F_BOOL, has_input),
+    FLD("id", F_STR, id),
+    FLD("tenant", F_STR, tenant),
+    FLD("status", F_STATUS, status),
+    FLD("command", F_STRV, command),
+    FLD("cwd", F_STR, cwd),
+    FLD("env", F_STRV, env),
+    OBJ("limits", limits_fields, -1),
+    FLD("policy", F_STR, policy),
+    FLD("created_at", F_TIME, created_at),
+    FLD("started_at", F_TIME, started_at),
+    FLD("finished_at", F_TIME, finished_at),
+    OBJ("supervisor", supervisor_fields, -1),
+    FLD("pid", F_PID, pid),
+    FLD("pid_starttime", F_U64_NZ, pid_starttime),
+    {.name = "exit_code", .kind = F_INT_OPT, .offset = offsetof(struct job, exit_code), .none = -1},
+    {.name = "signal", .kind = F_INT_OPT, .offset = offsetof(struct job, signal), .none = 0},
+    FLD("oom_kills", F_U64, oom_kills),
+    FLD("oom_cause", F_STR, oom_cause),
+    FLD("memory_peak_bytes", F_U64, memory_peak_bytes),
+    FLD("memory_limit_bytes", F_U64_NZ, memory_limit_bytes),
+    FLD("cpu_usage_usec", F_U64, cpu_usage_usec),
+    FLD("cpu_user_usec", F_U64, cpu_user_usec),
+    FLD("cpu_system_usec", F_U64, cpu_system_usec),
+    FLD("cpu_throttled_usec", F_U64, cpu_throttled_usec),
+    FLD("cpu_nr_throttled", F_U64, cpu_nr_throttled),
+    FLD("wall_ms", F_U64, wall_ms),
+    FLD("denied_syscalls", F_SYSCALLS, denied_syscalls),
+    FLD("seccomp_syscall", F_STR, seccomp_syscall),
+    FLD("error", F_STR, error),
+    OBJ("progress", progress_fields, -1),
+    FLD("result_file", F_STR, result_file),
+    FLD("result_error", F_STR, result_error),
+    OBJ("state_patch", state_patch_fields, offsetof(struct job, state_patch_field)),
+    FLD("state_applied", F_BOOL, state_applied),
+    FLD("retry_of", F_STR, retry_of),
+    FLD("depends_on", F_STRV, depends_on),
+    FLD("queue_position", F_I64_OPT, queue_position),
+    FLD("reason", F_STR, reason),
+    FLD("lost_reason", F_STR, lost_reason),
+    FLD("has_input", F_BOOL, has_input),
 };
 
-#define AT(j, f, type) ((type *)((char *)(j) + (f)->offset))
+#define AT(j, f, type)  ((type *)((char *)(j) + (f)->offset))
 #define CAT(j, f, type) ((const type *)((const char *)(j) + (f)->offset))
 
 static void strv_free_(char **v)
@@ -201,8 +206,8 @@ const char *job_result_file(const struct job *j)
 
 int job_result_file_validate(const char *name)
 {
-        static const char *const reserved[] = {"job.json",   "lock",        "stdout.log",
-                                               "stderr.log", "input.json",  "progress.json"};
+        static const char *const reserved[] = {"job.json",   "lock",       "stdout.log",
+                                               "stderr.log", "input.json", "progress.json"};
         size_t len = name ? strlen(name) : 0;
         if (len == 0 || len > 64 || name[0] == '.')
                 return -EINVAL;
@@ -233,8 +238,8 @@ int job_validate(const struct job *j, const char **ret_reason)
         else if (j->state_patch_field && name_validate(j->state_patch_field, &why) < 0)
                 reason = "invalid state patch field: allowed are A-Z a-z 0-9 _ -, 1 to 64 "
                          "characters";
-        else if (j->state_patch_pointer && (!j->state_patch_field ||
-                                            jsonptr_validate(j->state_patch_pointer, NULL) < 0))
+        else if (j->state_patch_pointer &&
+                 (!j->state_patch_field || jsonptr_validate(j->state_patch_pointer, NULL) < 0))
                 reason = "invalid state patch pointer: an RFC 6901 pointer (empty or starting "
                          "with '/', '~' only as ~0 or ~1) together with a field";
         else if (j->retry_of && name_validate(j->retry_of, &why) < 0)
@@ -476,14 +481,33 @@ static int type_error(struct parse_ctx *c, const char *name, const char *expecte
         return -EINVAL;
 }
 
-/* "2026-11-26T17:20:01.123Z" (fraction optional, up to 6 digits). */
+/* n decimal digits at s, or -1. */
+static int digits(const char *s, int n)
+{
+        int v = 0;
+        for (int i = 0; i < n; i++) {
+                if (s[i] < '0' || s[i] > '9')
+                        return -1;
+                v = v * 10 + (s[i] - '0');
+        }
+        return v;
+}
+
+/* "2026-11-26T17:20:01.123Z" (fraction optional, up to 6 digits).  By hand,
+ * not sscanf: it runs for three fields of every record at start-up. */
 static int parse_iso8601(const char *s, uint64_t *ret)
 {
         struct tm tm = {0};
-        int n = 0;
-        if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 ||
-            n != 19)
+        if (strnlen(s, 20) < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
+            s[16] != ':')
+                return -EINVAL;
+        tm.tm_year = digits(s, 4);
+        tm.tm_mon = digits(s + 5, 2);
+        tm.tm_mday = digits(s + 8, 2);
+        tm.tm_hour = digits(s + 11, 2);
+        tm.tm_min = digits(s + 14, 2);
+        tm.tm_sec = digits(s + 17, 2);
+        if (tm.tm_hour < 0 || tm.tm_min < 0 || tm.tm_sec < 0)
                 return -EINVAL;
         if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
             tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60 || tm.tm_year < 1970)
@@ -492,14 +516,14 @@ static int parse_iso8601(const char *s, uint64_t *ret)
         uint64_t usec = 0;
         if (*p == '.') {
                 uint64_t scale = 100000;
-                int digits = 0;
-                for (p++; *p >= '0' && *p <= '9'; p++, digits++) {
-                        if (digits >= 6)
+                int nd = 0;
+                for (p++; *p >= '0' && *p <= '9'; p++, nd++) {
+                        if (nd >= 6)
                                 return -EINVAL;
                         usec += (uint64_t)(*p - '0') * scale;
                         scale /= 10;
                 }
-                if (digits == 0)
+                if (nd == 0)
                         return -EINVAL;
         }
         if (strcmp(p, "Z") != 0)
@@ -570,8 +594,8 @@ static int syscalls_from_json(struct parse_ctx *c, const cJSON *v, struct job *j
         return 0;
 }
 
-static int fields_from_json(struct parse_ctx *c, const cJSON *obj, const struct field *t,
-                            size_t n, struct job *j, bool top);
+static int fields_from_json(struct parse_ctx *c, const cJSON *obj, const struct field *t, size_t n,
+                            struct job *j, bool top);
 
 static int field_from_json(struct parse_ctx *c, const struct field *f, const cJSON *v,
                            struct job *j)
@@ -614,8 +638,8 @@ static int field_from_json(struct parse_ctx *c, const struct field *f, const cJS
                 return 0;
         case F_TIME:
                 if (!cJSON_IsString(v) || parse_iso8601(v->valuestring, &u) < 0)
-                        return type_error(c, f->name,
-                                          "an ISO 8601 UTC time (2026-11-26T17:20:01.123Z) or null");
+                        return type_error(
+                            c, f->name, "an ISO 8601 UTC time (2026-11-26T17:20:01.123Z) or null");
                 *AT(j, f, uint64_t) = u;
                 return 0;
         case F_STATUS: {
@@ -664,8 +688,8 @@ static int field_from_json(struct parse_ctx *c, const struct field *f, const cJS
         return -EINVAL;
 }
 
-static int fields_from_json(struct parse_ctx *c, const cJSON *obj, const struct field *t,
-                            size_t n, struct job *j, bool top)
+static int fields_from_json(struct parse_ctx *c, const cJSON *obj, const struct field *t, size_t n,
+                            struct job *j, bool top)
 {
         uint64_t seen = 0;
         size_t hint = 0;
@@ -802,4 +826,46 @@ int job_set_error_from_log(struct job *j, int dirfd, const char *name)
         free(j->error);
         j->error = e;
         return 0;
+}
+
+bool job_supervisor_alive(const struct job *j)
+{
+        return j->supervisor_pid > 0 && j->supervisor_starttime > 0 &&
+               proc_alive(j->supervisor_pid, j->supervisor_starttime);
+}
+
+static int strv_copy(char **const from, char ***to)
+{
+        if (!from)
+                return 0;
+        size_t n = 0;
+        while (from[n])
+                n++;
+        char **v = calloc(n + 1, sizeof(char *));
+        if (!v)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                if (!(v[i] = strdup(from[i]))) {
+                        strv_free_(v);
+                        return -ENOMEM;
+                }
+        *to = v;
+        return 0;
+}
+
+struct job *job_new_retry(const struct job *old)
+{
+        _cleanup_(job_freep) struct job *j = job_new();
+        if (!j || strv_copy(old->command, &j->command) < 0 || strv_copy(old->env, &j->env) < 0 ||
+            strv_copy(old->depends_on, &j->depends_on) < 0 ||
+            job_set_string(&j->cwd, old->cwd) < 0 || job_set_string(&j->policy, old->policy) < 0 ||
+            job_set_string(&j->result_file, old->result_file) < 0 ||
+            job_set_string(&j->state_patch_field, old->state_patch_field) < 0 ||
+            job_set_string(&j->state_patch_pointer, old->state_patch_pointer) < 0 ||
+            job_set_string(&j->tenant, old->tenant) < 0 ||
+            job_set_string(&j->retry_of, old->id) < 0)
+                return NULL;
+        j->limits = old->limits;
+        j->has_input = false; /* the caller copies input.json if it wants it */
+        return TAKE_PTR(j);
 }

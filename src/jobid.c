@@ -22,14 +22,13 @@ int name_validate(const char *s, const char **ret_reason)
         else
                 for (const char *p = s; *p; p++)
                         if (!name_char_ok(*p)) {
-                                reason = *p == '/' ? "contains '/' (allowed: A-Z a-z 0-9 _ -, "
-                                                     "1 to 64 characters)"
-                                         : *p == '.'
-                                                 ? "contains '.' (allowed: A-Z a-z 0-9 _ -, 1 "
-                                                   "to 64 characters)"
-                                                 : "contains a character that is not allowed "
-                                                   "(allowed: A-Z a-z 0-9 _ -, 1 to 64 "
-                                                   "characters)";
+                                reason = *p == '/'   ? "contains '/' (allowed: A-Z a-z 0-9 _ -, "
+                                                       "1 to 64 characters)"
+                                         : *p == '.' ? "contains '.' (allowed: A-Z a-z 0-9 _ -, 1 "
+                                                       "to 64 characters)"
+                                                     : "contains a character that is not allowed "
+                                                       "(allowed: A-Z a-z 0-9 _ -, 1 to 64 "
+                                                       "characters)";
                                 break;
                         }
         if (!reason)

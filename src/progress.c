@@ -52,8 +52,8 @@ static size_t utf8_seq_len(const unsigned char *s, size_t left)
         return n;
 }
 
-int progress_sanitize_text(const char *s, size_t len, size_t max, bool keep_newlines,
-                           bool from_end, char **ret)
+int progress_sanitize_text(const char *s, size_t len, size_t max, bool keep_newlines, bool from_end,
+                           char **ret)
 {
         /* Worst case every byte becomes U+FFFD (3 bytes). */
         char *out = malloc(len * 3 + 1);
@@ -234,8 +234,7 @@ static bool line_blank(const char *s, const char *end)
         return true;
 }
 
-int progress_parse_text(const char *buf, size_t len, bool partial_first_line,
-                        struct progress *ret)
+int progress_parse_text(const char *buf, size_t len, bool partial_first_line, struct progress *ret)
 {
         const char *begin = buf, *end = buf + len;
         if (partial_first_line) {
@@ -273,8 +272,8 @@ int progress_parse_text(const char *buf, size_t len, bool partial_first_line,
 int progress_read_tail_at(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len,
                           bool *ret_partial, uint64_t *ret_bytes_read)
 {
-        _cleanup_close_ int fd = openat(dirfd, name,
-                                        O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+        _cleanup_close_ int fd =
+            openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
         /* O_NOFOLLOW|O_NONBLOCK: the job owns these files and could plant a
          * symlink to a secret or a FIFO that would block the reader forever. */
         if (fd < 0)

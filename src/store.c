@@ -26,6 +26,7 @@
 #include "corral/jobid.h"
 #include "corral/jsonptr.h"
 #include "corral/retention.h"
+#include "corral/statedir.h"
 #include "corral/units.h"
 
 #include <cjson/cJSON.h>
@@ -53,21 +54,7 @@ struct store {
 
 int store_default_dir(char **ret)
 {
-        char *d = NULL;
-        const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-        int r;
-        if (geteuid() == 0)
-                d = strdup("/var/lib/corral");
-        else if (xdg && xdg[0] == '/')
-                r = asprintf(&d, "%s/corral", xdg), d = r < 0 ? NULL : d;
-        else if (home && home[0] == '/')
-                r = asprintf(&d, "%s/.local/state/corral", home), d = r < 0 ? NULL : d;
-        else
-                return -ENOENT;
-        if (!d)
-                return -ENOMEM;
-        *ret = d;
-        return 0;
+        return state_dir_resolve(NULL, ret);
 }
 
 /* mkdir -p with mode 0700 for every missing component. */
@@ -120,7 +107,7 @@ static int open_subdir(int dirfd, const char *name, bool create, int *ret)
 static int read_regular_at(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len)
 {
         _cleanup_close_ int fd =
-                openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+            openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
         if (fd < 0)
                 return errno == ELOOP ? -EBADFD : NEG_ERRNO();
         struct stat st;
@@ -179,7 +166,7 @@ static int rm_contents_at(int dirfd, const char *keep)
                         continue;
                 if (S_ISDIR(st.st_mode)) {
                         _cleanup_close_ int sub = openat(
-                                dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                            dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                         if (sub < 0 || rm_contents_at(sub, NULL) < 0 ||
                             unlinkat(dirfd, de->d_name, AT_REMOVEDIR) < 0)
                                 r = r ?: NEG_ERRNO();
@@ -208,7 +195,7 @@ static int du_at(int dirfd, uint64_t *total)
                 *total += (uint64_t)st.st_blocks * 512u;
                 if (S_ISDIR(st.st_mode)) {
                         _cleanup_close_ int sub = openat(
-                                dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                            dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                         if (sub >= 0)
                                 du_at(sub, total);
                 }
@@ -343,8 +330,8 @@ int store_job_lock(struct store *s, const char *id, bool wait, int *ret_fd)
 
 int store_lock(struct store *s, bool wait, int *ret_fd)
 {
-        _cleanup_close_ int fd = openat(s->tenant_fd, "lock",
-                                        O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        _cleanup_close_ int fd =
+            openat(s->tenant_fd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd < 0)
                 return NEG_ERRNO();
         int r = flock_fd(fd, wait);
@@ -444,8 +431,8 @@ static int staging_name(char *buf, size_t len, const char *prefix, const char *i
 }
 
 /* Builds the directory of j under a staging name: lock (locked), input, record. */
-static int create_staged(struct store *s, const struct job *j, const char *input,
-                         size_t input_len, const char *tmp, int *ret_lock)
+static int create_staged(struct store *s, const struct job *j, const char *input, size_t input_len,
+                         const char *tmp, int *ret_lock)
 {
         _cleanup_close_ int dfd = -EBADF, lock = -EBADF;
         int r = open_subdir(s->jobs_fd, tmp, true, &dfd);
@@ -555,15 +542,34 @@ int store_job_disk_usage(struct store *s, const char *id, uint64_t *ret)
 }
 
 /* Removes a hidden (staging or trash) directory whose lock nobody holds. */
-static int remove_leftover(struct store *s, const char *name)
+static int remove_leftover(struct store *s, const char *name, uint64_t now_usec)
 {
         _cleanup_close_ int dfd = -EBADF, lock = -EBADF;
         int r = open_subdir(s->jobs_fd, name, false, &dfd);
         if (r < 0)
                 return r;
         lock = openat(dfd, "lock", O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-        if (lock >= 0 && (r = flock_fd(lock, false)) < 0)
-                return r; /* being created or removed right now */
+        if (lock >= 0) {
+                r = flock_fd(lock, false);
+                if (r < 0)
+                        return r; /* being created or removed right now */
+        } else {
+                /* A creator makes the lock file right after the directory: only
+                 * a lock-less directory that is old is a crash's leftover. */
+                struct stat st;
+                if (fstat(dfd, &st) < 0)
+                        return NEG_ERRNO();
+                if ((uint64_t)st.st_mtime * 1000000u + 600u * 1000000u > now_usec)
+                        return -EBUSY;
+        }
+        /* RACE: between our open and our lock, a creator may have renamed the
+         * staging directory to its job id and released the lock: then dfd is a
+         * live job.  Only delete when the hidden name still names this inode. */
+        struct stat a, b;
+        if (fstat(dfd, &a) < 0 || fstatat(s->jobs_fd, name, &b, AT_SYMLINK_NOFOLLOW) < 0)
+                return NEG_ERRNO();
+        if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+                return -ESTALE;
         r = rm_contents_at(dfd, NULL);
         if (r < 0)
                 return r;
@@ -699,8 +705,7 @@ int store_list_jobs(struct store *s, const struct store_filter *filter, const ch
                         job_free(l.jobs[i]);
                 l.n = limit;
                 const struct job *last = l.jobs[limit - 1];
-                if (asprintf(&l.next_cursor, "1.%" PRIu64 ".%s", last->created_at, last->id) <
-                    0) {
+                if (asprintf(&l.next_cursor, "1.%" PRIu64 ".%s", last->created_at, last->id) < 0) {
                         l.next_cursor = NULL;
                         r = -ENOMEM;
                         goto fail;
@@ -725,11 +730,12 @@ int store_result_read_at(int job_dirfd, const struct job *j, size_t max, cJSON *
                 max = STORE_RESULT_MAX;
         int r = read_regular_at(job_dirfd, name, max, &text, &len);
         char *msg = NULL;
+        if (r == 0 && len == 0)
+                r = -ENOENT; /* pre-created by store_job_grant_outputs, never written */
         if (r == -ENOENT)
                 r = asprintf(&msg, "the job did not write %s", name) < 0 ? -ENOMEM : -ENOENT;
         else if (r == -EFBIG)
-                r = asprintf(&msg, "%s is larger than %zu bytes", name, max) < 0 ? -ENOMEM
-                                                                                 : -EFBIG;
+                r = asprintf(&msg, "%s is larger than %zu bytes", name, max) < 0 ? -ENOMEM : -EFBIG;
         else if (r == -EBADFD)
                 r = asprintf(&msg, "%s is not a regular file", name) < 0 ? -ENOMEM : -EBADMSG;
         else if (r < 0)
@@ -742,8 +748,8 @@ int store_result_read_at(int job_dirfd, const struct job *j, size_t max, cJSON *
                 }
                 r = asprintf(&msg, "%s is not valid JSON (near byte %zu)", name,
                              (size_t)(cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() - text : 0)) < 0
-                            ? -ENOMEM
-                            : -EBADMSG;
+                        ? -ENOMEM
+                        : -EBADMSG;
         }
         if (ret_error)
                 *ret_error = msg;
@@ -861,9 +867,66 @@ int store_state_read(struct store *s, const char *field, char **ret, size_t *ret
         return read_regular_at(s->state_fd, name, STORE_RESULT_MAX, ret, ret_len);
 }
 
+int store_job_refresh_progress(struct store *s, struct job *j)
+{
+        _cleanup_close_ int dfd = -EBADF;
+        int r = store_job_open_dir(s, j->id, &dfd);
+        if (r < 0)
+                return r;
+        struct progress p = PROGRESS_INIT;
+        r = progress_read_at(dfd, &p, NULL);
+        if (r < 0)
+                return r;
+        r = progress_update(&j->progress, &p);
+        progress_done(&p);
+        return r;
+}
+
+/* Creates (or reuses, when a regular file) name in dirfd, owned by uid:gid, 0600. */
+static int hand_over(int dirfd, const char *name, bool create, uid_t uid, gid_t gid)
+{
+        _cleanup_close_ int fd =
+            openat(dirfd, name,
+                   O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
+        if (fd < 0)
+                return errno == ENOENT && !create ? 0 : NEG_ERRNO();
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return NEG_ERRNO();
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        if (fchown(fd, uid, gid) < 0 || fchmod(fd, 0600) < 0)
+                return NEG_ERRNO();
+        return 0;
+}
+
+int store_job_grant_outputs(int job_dirfd, const struct job *j, uid_t uid, gid_t gid)
+{
+        int r;
+        if ((r = hand_over(job_dirfd, job_result_file(j), true, uid, gid)) < 0 ||
+            (r = hand_over(job_dirfd, "progress.json", true, uid, gid)) < 0 ||
+            (r = hand_over(job_dirfd, "input.json", false, uid, gid)) < 0)
+                return r;
+        if (fchmod(job_dirfd, 0711) < 0)
+                return NEG_ERRNO();
+        return 0;
+}
+
+int store_job_revoke_outputs(int job_dirfd, const struct job *j)
+{
+        int r;
+        if (fchmod(job_dirfd, 0700) < 0)
+                return NEG_ERRNO();
+        if ((r = hand_over(job_dirfd, job_result_file(j), false, geteuid(), getegid())) < 0 ||
+            (r = hand_over(job_dirfd, "progress.json", false, geteuid(), getegid())) < 0 ||
+            (r = hand_over(job_dirfd, "input.json", false, geteuid(), getegid())) < 0)
+                return r;
+        return 0;
+}
+
 /* ---- retention ---------------------------------------------------------------- */
 
-static void remove_leftovers(struct store *s)
+static void remove_leftovers(struct store *s, uint64_t now_usec)
 {
         int dfd = fcntl(s->jobs_fd, F_DUPFD_CLOEXEC, 3);
         if (dfd < 0)
@@ -878,7 +941,8 @@ static void remove_leftovers(struct store *s)
         char **names = NULL;
         size_t n = 0;
         for (struct dirent *de; (de = readdir(d));)
-                if (strncmp(de->d_name, ".new-", 5) == 0 || strncmp(de->d_name, ".trash-", 7) == 0) {
+                if (strncmp(de->d_name, ".new-", 5) == 0 ||
+                    strncmp(de->d_name, ".trash-", 7) == 0) {
                         char **nn = realloc(names, (n + 1) * sizeof(char *));
                         if (!nn)
                                 break;
@@ -889,7 +953,7 @@ static void remove_leftovers(struct store *s)
                 }
         closedir(d);
         for (size_t i = 0; i < n; i++) {
-                remove_leftover(s, names[i]);
+                remove_leftover(s, names[i], now_usec);
                 free(names[i]);
         }
         free(names);
@@ -898,7 +962,7 @@ static void remove_leftovers(struct store *s)
 int store_gc(struct store *s, uint64_t ttl_usec, uint64_t disk_budget_bytes, uint64_t now_usec,
              size_t *ret_removed)
 {
-        remove_leftovers(s);
+        remove_leftovers(s, now_realtime_usec());
         struct store_list l;
         int r = store_list_jobs(s, NULL, NULL, 0, &l);
         if (r < 0)

@@ -32,18 +32,18 @@
 /* Largest job.json read (a record is ~2 KiB; this bounds a corrupt or hostile one). */
 #define JOB_JSON_MAX (1024u * 1024u)
 /* Caps on job-supplied text kept in the record. */
-#define JOB_ERROR_MAX      2048u /* bytes of the END of stderr.log kept in "error" */
-#define JOB_REASON_MAX     1024u
+#define JOB_ERROR_MAX           2048u /* bytes of the END of stderr.log kept in "error" */
+#define JOB_REASON_MAX          1024u
 #define JOB_DEFAULT_RESULT_FILE "results.json"
 
 struct cJSON;
 
 struct job_limits {
-        uint64_t memory_bytes;  /* 0 = no limit */
-        uint64_t cpus_milli;    /* 500 = half a CPU; JSON "cpus": 0.5; 0 = no limit */
-        uint64_t pids;          /* 0 = no limit */
-        uint64_t timeout_ms;    /* wall clock; 0 = none */
-        uint64_t grace_ms;      /* SIGTERM -> SIGKILL on cancel/timeout; 0 = default */
+        uint64_t memory_bytes; /* 0 = no limit */
+        uint64_t cpus_milli;   /* 500 = half a CPU; JSON "cpus": 0.5; 0 = no limit */
+        uint64_t pids;         /* 0 = no limit */
+        uint64_t timeout_ms;   /* wall clock; 0 = none */
+        uint64_t grace_ms;     /* SIGTERM -> SIGKILL on cancel/timeout; 0 = default */
 };
 
 struct job_syscall_count {
@@ -59,7 +59,7 @@ struct job {
         char *cwd;      /* NULL: the job's directory */
         char **env;     /* requested "NAME=value" strings, NULL-terminated; may be NULL */
         struct job_limits limits;
-        char *policy;   /* policy name; NULL = default */
+        char *policy; /* policy name; NULL = default */
         enum job_status status;
 
         /* Realtime microseconds; 0 = not yet.  Written with millisecond
@@ -101,11 +101,11 @@ struct job {
         bool state_applied;
 
         char *retry_of;
-        char **depends_on; /* ids, NULL-terminated; may be NULL */
+        char **depends_on;      /* ids, NULL-terminated; may be NULL */
         int64_t queue_position; /* -1 = not queued */
-        char *reason;      /* why the status is what it is, for humans */
-        char *lost_reason; /* status lost: what was found at recovery */
-        bool has_input;    /* input.json was given */
+        char *reason;           /* why the status is what it is, for humans */
+        char *lost_reason;      /* status lost: what was found at recovery */
+        bool has_input;         /* input.json was given */
 
         struct cJSON *extra; /* unknown fields from a newer writer, kept verbatim */
 };
@@ -116,7 +116,7 @@ struct job *job_new(void);
 void job_free(struct job *j);
 DEFINE_FREE_FUNC(struct job, job_free);
 
-/* Canonical JSON text (pretty, two-space indent, trailing newline).  Returns
+/* Canonical JSON text (cJSON_Print: tab-indented, trailing newline).  Returns
  * 0 and a malloc'd string, or -ENOMEM / -EINVAL for a record job_validate rejects. */
 int job_to_json(const struct job *j, char **ret, size_t *ret_len);
 
@@ -149,3 +149,14 @@ int job_set_string(char **field, const char *s);
  * not one of the store's own files (job.json, lock, stdout.log, stderr.log,
  * input.json, progress.json).  0 or -EINVAL. */
 int job_result_file_validate(const char *name);
+
+/* True when the record's supervisor is still the process it names (pid AND
+ * start time match, procfs.h).  For recovery: a running job whose supervisor
+ * is alive is adopted; one whose supervisor is gone without a record is lost. */
+bool job_supervisor_alive(const struct job *j);
+
+/* A new queued record that retries old: the same spec (command, cwd, env,
+ * limits, policy, result_file, state_patch, depends_on) with retry_of = old's
+ * id; no id, outcome or times (store_job_create fills id and created_at).
+ * NULL on ENOMEM. */
+struct job *job_new_retry(const struct job *old);

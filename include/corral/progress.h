@@ -41,8 +41,7 @@ int progress_parse_json(const char *buf, size_t len, struct progress *ret);
  * pattern gives the percent, the last non-empty line the message.  When
  * partial_first_line is true the text before the first newline is ignored (it
  * is the cut end of a line).  Never fails except -ENOMEM. */
-int progress_parse_text(const char *buf, size_t len, bool partial_first_line,
-                        struct progress *ret);
+int progress_parse_text(const char *buf, size_t len, bool partial_first_line, struct progress *ret);
 
 /* Reads the last at most max bytes of the file name in dirfd with pread (never
  * more: a 100 GB log costs the same as a small one).  *ret is NUL-terminated,
@@ -53,7 +52,8 @@ int progress_read_tail_at(int dirfd, const char *name, size_t max, char **ret, s
 
 /* The job's current progress from its directory: progress.json when present
  * and valid, else the tail of stdout.log.  Neither present: percent unknown,
- * no message, returns 0.  *ret_bytes_read (optional) counts bytes read. */
+ * no message, returns 0.  -EBADFD when stdout.log is not a regular file (a
+ * symlink or FIFO the job planted).  *ret_bytes_read (optional) counts bytes read. */
 int progress_read_at(int job_dirfd, struct progress *ret, uint64_t *ret_bytes_read);
 
 /* Merges next into *prev: the percent never decreases (an unknown percent

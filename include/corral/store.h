@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "corral/cleanup.h"
 #include "corral/job.h"
@@ -32,10 +33,10 @@ struct cJSON;
 struct store;
 
 /* Largest results.json accepted by default. */
-#define STORE_RESULT_MAX (16u * 1024u * 1024u)
+#define STORE_RESULT_MAX     (16u * 1024u * 1024u)
 #define STORE_DEFAULT_TENANT "default"
 
-/* The default state directory: /var/lib/corral for root, else
+/* The default state directory (statedir.h): /var/lib/corral for root, else
  * $XDG_STATE_HOME/corral, else $HOME/.local/state/corral (relative
  * XDG_STATE_HOME values are ignored, as the XDG spec says).  -ENOENT when
  * neither variable gives an absolute path. */
@@ -65,11 +66,12 @@ int store_lock(struct store *s, bool wait, int *ret_fd);
 /* ---- records ------------------------------------------------------------- */
 
 /* Creates a job: fills j->id (requested_id when not NULL, else a generated
- * one) and j->tenant, sets created_at when 0, creates jobs/<id>/ (mkdirat: an
- * existing directory is -EEXIST, "id in use", decided atomically), takes its
- * lock, writes input.json (when input is not NULL: input_len bytes, must be
- * JSON) and job.json.  Returns 0 with the held lock in *ret_lock_fd (or
- * released when ret_lock_fd is NULL).  -EINVAL for an invalid requested id or
+ * one) and j->tenant, sets created_at when 0, builds the job directory
+ * under a hidden staging name (lock file, locked; input.json when input is not
+ * NULL: input_len bytes, must be JSON; job.json) and renames it to jobs/<id>
+ * with RENAME_NOREPLACE: an existing jobs/<id> is -EEXIST, "id in use",
+ * decided atomically, and no one ever sees a half-made job.  Returns 0 with the held lock in
+ * *ret_lock_fd (or released when ret_lock_fd is NULL).  -EINVAL for an invalid requested id or
  * record (*ret_reason says why), -EEXIST for an id in use, -EBADMSG for input
  * that is not JSON.  On failure nothing is left behind. */
 int store_job_create(struct store *s, struct job *j, const char *requested_id, const char *input,
@@ -113,7 +115,7 @@ struct store_filter {
 struct store_list {
         struct job **jobs; /* sorted by created_at, then id */
         size_t n;
-        char *next_cursor; /* NULL when this is the last page */
+        char *next_cursor;   /* NULL when this is the last page */
         size_t n_unreadable; /* records skipped because they did not parse */
 };
 void store_list_done(struct store_list *l);
@@ -165,3 +167,29 @@ void store_ids_free(char **ids);
  * is the number of jobs removed. */
 int store_gc(struct store *s, uint64_t ttl_usec, uint64_t disk_budget_bytes, uint64_t now_usec,
              size_t *ret_removed);
+
+/* Refreshes j->progress from the job's directory (progress.json, else the
+ * tail of stdout.log), never decreasing (progress_update).  Reads only; the
+ * caller decides whether to save.  -ENOENT when the job has no directory,
+ * -EBADFD when the job planted a non-regular file. */
+int store_job_refresh_progress(struct store *s, struct job *j);
+
+/* ---- the job's access to its own directory --------------------------------
+ * A job runs as a uid of its own (uidpool.h) and must be able to write its
+ * result file and progress.json, and read input.json, but never job.json or
+ * lock (threat: a job forging its own record, or unlinking its lock so two
+ * corral processes both "own" it).  store_job_grant_outputs, called by the
+ * supervisor before the job starts:
+ *   - creates the result file and progress.json (empty, 0600) owned by
+ *     uid:gid, and hands input.json to uid:gid, so the job writes those in
+ *     place and nothing else;
+ *   - makes the job directory 0711: searchable, not listable or writable, so
+ *     the job (whose working directory it is) can open those files by name.
+ *     Nobody else can reach it: tenants/<t>/ and jobs/ stay 0700, and another
+ *     job's uid cannot use /proc/PID/cwd of a process it may not ptrace.
+ * store_job_revoke_outputs, after the job's group is gone: the files back to
+ * corral's uid and the directory back to 0700, so the uid, once returned to
+ * the pool, owns nothing here.  An empty result file the job never wrote
+ * reads as "not written" (store_result_read_at). */
+int store_job_grant_outputs(int job_dirfd, const struct job *j, uid_t uid, gid_t gid);
+int store_job_revoke_outputs(int job_dirfd, const struct job *j);

@@ -14,6 +14,7 @@
 
 #include "corral/job.h"
 #include "corral/jobid.h"
+#include "corral/procfs.h"
 #include "store-test-util.h"
 
 static char tmpdir[64];
@@ -208,14 +209,26 @@ static void wrong_types_are_named(void **state)
         assert_int_equal(parse_with(", \"created_at\": \"yesterday\"", &j, &err), -EINVAL);
         assert_non_null(strstr(err, "created_at"));
         free(err);
+        assert_int_equal(parse_with(", \"created_at\": \"2026-13-01T00:00:00Z\"", &j, &err),
+                         -EINVAL);
+        free(err);
+        assert_int_equal(parse_with(", \"created_at\": \"2026-11-26T17:20:01.Z\"", &j, &err),
+                         -EINVAL);
+        free(err);
+        assert_int_equal(parse_with(", \"created_at\": \"2026-11-26 17:20:01Z\"", &j, &err),
+                         -EINVAL);
+        free(err);
+        assert_int_equal(parse_with(", \"created_at\": \"2026-11-26T17:20:01.5Z\"", &j, &err), 0);
+        assert_int_equal(j->created_at % 1000000, 500000);
+        job_free(j);
+        j = NULL;
         assert_int_equal(parse_with(", \"status\": \"done\"", &j, &err), -EINVAL);
         free(err);
         assert_int_equal(parse_with(", \"command\": [1]", &j, &err), -EINVAL);
         free(err);
         assert_int_equal(parse_with(", \"state_applied\": 1", &j, &err), -EINVAL);
         free(err);
-        assert_int_equal(parse_with(", \"denied_syscalls\": [{\"name\": 1}]", &j, &err),
-                         -EINVAL);
+        assert_int_equal(parse_with(", \"denied_syscalls\": [{\"name\": 1}]", &j, &err), -EINVAL);
         free(err);
         assert_int_equal(parse_with(", \"oom_kills\": 1e300", &j, &err), -EINVAL);
         free(err);
@@ -327,16 +340,53 @@ static void error_is_the_end_of_stderr(void **state)
         close(dfd);
 }
 
+static void retry_copies_the_spec_only(void **state)
+{
+        struct job *old = full_job();
+        struct job *r = job_new_retry(old);
+        assert_non_null(r);
+        assert_null(r->id);
+        assert_string_equal(r->retry_of, "job_1-A");
+        assert_string_equal(r->command[0], "/bin/sh");
+        assert_string_equal(r->env[1], "B=two words");
+        assert_int_equal(r->limits.memory_bytes, old->limits.memory_bytes);
+        assert_string_equal(r->state_patch_pointer, "/a~1b/0");
+        assert_string_equal(r->depends_on[1], "dep2");
+        assert_int_equal(r->status, JOB_QUEUED);
+        assert_int_equal(r->exit_code, -1);
+        assert_int_equal(r->oom_kills, 0);
+        assert_int_equal(r->created_at, 0);
+        assert_null(r->error);
+        assert_false(r->state_applied);
+        job_free(r);
+        job_free(old);
+}
+
+static void supervisor_alive_needs_pid_and_starttime(void **state)
+{
+        struct job *j = job_new();
+        assert_false(job_supervisor_alive(j));
+        j->supervisor_pid = getpid();
+        assert_false(job_supervisor_alive(j)); /* no start time: not proof */
+        assert_int_equal(proc_starttime(getpid(), &j->supervisor_starttime), 0);
+        assert_true(job_supervisor_alive(j));
+        j->supervisor_starttime += 1; /* a reused pid */
+        assert_false(job_supervisor_alive(j));
+        job_free(j);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(round_trip_is_exact),
-                cmocka_unit_test(defaults_round_trip_as_null),
-                cmocka_unit_test(unknown_fields_are_kept),
-                cmocka_unit_test(wrong_types_are_named),
-                cmocka_unit_test(validation),
-                cmocka_unit_test(ids),
-                cmocka_unit_test(error_is_the_end_of_stderr),
+            cmocka_unit_test(round_trip_is_exact),
+            cmocka_unit_test(defaults_round_trip_as_null),
+            cmocka_unit_test(unknown_fields_are_kept),
+            cmocka_unit_test(wrong_types_are_named),
+            cmocka_unit_test(validation),
+            cmocka_unit_test(ids),
+            cmocka_unit_test(error_is_the_end_of_stderr),
+            cmocka_unit_test(retry_copies_the_spec_only),
+            cmocka_unit_test(supervisor_alive_needs_pid_and_starttime),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -85,9 +85,9 @@ static void errors_are_named(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(rfc_examples),
-                cmocka_unit_test(escapes_decode_in_one_pass),
-                cmocka_unit_test(errors_are_named),
+            cmocka_unit_test(rfc_examples),
+            cmocka_unit_test(escapes_decode_in_one_pass),
+            cmocka_unit_test(errors_are_named),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -222,13 +222,13 @@ static void huge_log_read_at_tail_only(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(formats),
-                cmocka_unit_test(message_is_last_nonempty_line),
-                cmocka_unit_test(sanitize),
-                cmocka_unit_test(json_file_wins),
-                cmocka_unit_test(planted_fifo_and_symlink_are_refused),
-                cmocka_unit_test(update_never_decreases),
-                cmocka_unit_test(huge_log_read_at_tail_only),
+            cmocka_unit_test(formats),
+            cmocka_unit_test(message_is_last_nonempty_line),
+            cmocka_unit_test(sanitize),
+            cmocka_unit_test(json_file_wins),
+            cmocka_unit_test(planted_fifo_and_symlink_are_refused),
+            cmocka_unit_test(update_never_decreases),
+            cmocka_unit_test(huge_log_read_at_tail_only),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -14,11 +14,11 @@
 static void ttl_deletes_old_finished_only(void **state)
 {
         struct retention_entry e[] = {
-                {JOB_COMPLETED, NOW - 8 * DAY, NOW - 9 * DAY, 10},  /* expired */
-                {JOB_RUNNING, 0, NOW - 30 * DAY, 10},               /* never */
-                {JOB_QUEUED, 0, NOW - 30 * DAY, 10},                /* never */
-                {JOB_FAILED, NOW - 1 * DAY, NOW - 2 * DAY, 10},     /* young */
-                {JOB_OOM_KILLED, NOW - 20 * DAY, NOW - 20 * DAY, 10}, /* expired, older */
+            {JOB_COMPLETED, NOW - 8 * DAY, NOW - 9 * DAY, 10},    /* expired */
+            {JOB_RUNNING, 0, NOW - 30 * DAY, 10},                 /* never */
+            {JOB_QUEUED, 0, NOW - 30 * DAY, 10},                  /* never */
+            {JOB_FAILED, NOW - 1 * DAY, NOW - 2 * DAY, 10},       /* young */
+            {JOB_OOM_KILLED, NOW - 20 * DAY, NOW - 20 * DAY, 10}, /* expired, older */
         };
         struct retention_policy p = {.ttl_usec = RETENTION_DEFAULT_TTL_USEC};
         size_t *idx = NULL;
@@ -32,10 +32,10 @@ static void ttl_deletes_old_finished_only(void **state)
 static void budget_deletes_oldest_until_under(void **state)
 {
         struct retention_entry e[] = {
-                {JOB_COMPLETED, NOW - 3 * DAY, NOW - 3 * DAY, 100},
-                {JOB_RUNNING, 0, NOW - 9 * DAY, 500}, /* counts, never deleted */
-                {JOB_COMPLETED, NOW - 2 * DAY, NOW - 2 * DAY, 100},
-                {JOB_CANCELLED, NOW - 1 * DAY, NOW - 1 * DAY, 100},
+            {JOB_COMPLETED, NOW - 3 * DAY, NOW - 3 * DAY, 100},
+            {JOB_RUNNING, 0, NOW - 9 * DAY, 500}, /* counts, never deleted */
+            {JOB_COMPLETED, NOW - 2 * DAY, NOW - 2 * DAY, 100},
+            {JOB_CANCELLED, NOW - 1 * DAY, NOW - 1 * DAY, 100},
         };
         /* Total 800, budget 650: the oldest finished (100) and next (100) go. */
         struct retention_policy p = {.ttl_usec = 0, .disk_budget_bytes = 650};
@@ -68,9 +68,9 @@ static void nothing_to_do(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(ttl_deletes_old_finished_only),
-                cmocka_unit_test(budget_deletes_oldest_until_under),
-                cmocka_unit_test(nothing_to_do),
+            cmocka_unit_test(ttl_deletes_old_finished_only),
+            cmocka_unit_test(budget_deletes_oldest_until_under),
+            cmocka_unit_test(nothing_to_do),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
+#include <grp.h>
 #include <sys/wait.h>
 
 #include "corral/jobid.h"
@@ -320,6 +321,35 @@ static void only_one_nonblocking_locker(void **state)
         assert_int_equal(l, N - 1);
 }
 
+static void a_dead_holder_releases_the_lock(void **state)
+{
+        /* A supervisor killed by SIGKILL must never block recovery. */
+        _cleanup_(store_freep) struct store *s = open_store("dead");
+        _cleanup_(job_freep) struct job *j = test_job(NULL);
+        assert_int_equal(store_job_create(s, j, "orphan", NULL, 0, NULL, NULL), 0);
+        int ready[2];
+        assert_int_equal(pipe(ready), 0);
+        pid_t pid = fork();
+        if (pid == 0) {
+                int fd;
+                close(ready[0]);
+                if (store_job_lock(s, "orphan", false, &fd) < 0 || write(ready[1], "x", 1) != 1)
+                        _exit(1);
+                for (;;)
+                        pause();
+        }
+        close(ready[1]);
+        char c;
+        assert_int_equal(read(ready[0], &c, 1), 1);
+        close(ready[0]);
+        int fd;
+        assert_int_equal(store_job_lock(s, "orphan", false, &fd), -EWOULDBLOCK);
+        assert_int_equal(kill(pid, SIGKILL), 0);
+        assert_int_equal(waitpid(pid, NULL, 0), pid);
+        assert_int_equal(store_job_lock(s, "orphan", false, &fd), 0);
+        close(fd);
+}
+
 static void tenants_do_not_see_each_other(void **state)
 {
         _cleanup_(store_freep) struct store *a = open_store("alice");
@@ -416,8 +446,7 @@ static void listing_sorted_filtered_paged(void **state)
         int jobs = store_jobs_fd(s);
         assert_int_equal(mkdirat(jobs, "broken", 0700), 0);
         int bfd = openat(jobs, "broken", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        assert_int_equal(test_write_at(bfd, "job.json", "{\"schema_version\": 1, \"id\": 3}"),
-                         0);
+        assert_int_equal(test_write_at(bfd, "job.json", "{\"schema_version\": 1, \"id\": 3}"), 0);
         close(bfd);
 
         struct store_list l;
@@ -515,9 +544,16 @@ static void gc_by_age_and_leftovers(void **state)
                 assert_int_equal(store_job_create(s, j, ids[i], NULL, 0, NULL, NULL), 0);
                 job_free(j);
         }
-        /* A creation interrupted by a crash leaves a staging directory. */
+        /* A creation interrupted by a crash leaves a staging directory (with
+         * its lock file, free); a fresh lock-less one may be a creation in
+         * progress and stays. */
         int jobs = store_jobs_fd(s);
         assert_int_equal(mkdirat(jobs, ".new--0123456789abcdef", 0700), 0);
+        int lfd = openat(jobs, ".new--0123456789abcdef", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        assert_int_equal(test_write_at(lfd, "lock", ""), 0);
+        assert_int_equal(test_write_at(lfd, "job.json", "{}"), 0);
+        close(lfd);
+        assert_int_equal(mkdirat(jobs, ".new--fresh", 0700), 0);
         size_t removed = 99;
         assert_int_equal(store_gc(s, RETENTION_DEFAULT_TTL_USEC, 0, now, &removed), 0);
         assert_int_equal(removed, 1);
@@ -527,7 +563,8 @@ static void gc_by_age_and_leftovers(void **state)
         job_free(k);
         assert_int_equal(store_job_load(s, "old-running", &k, NULL), 0);
         job_free(k);
-        assert_int_equal(count_entries(jobs), 2);
+        assert_int_equal(count_entries(jobs), 3); /* new-done, old-running, .new--fresh */
+        assert_int_equal(unlinkat(jobs, ".new--fresh", AT_REMOVEDIR), 0);
         /* A budget of one byte removes every finished job, never the running one. */
         assert_int_equal(store_gc(s, 0, 1, now, &removed), 0);
         assert_int_equal(removed, 1);
@@ -535,8 +572,7 @@ static void gc_by_age_and_leftovers(void **state)
         job_free(k);
 }
 
-static struct job *completed_job(struct store *s, const char *id, const char *results,
-                                 int *ret_dfd)
+static struct job *completed_job(struct store *s, const char *id, const char *results, int *ret_dfd)
 {
         struct job *j = test_job(NULL);
         int lock;
@@ -668,22 +704,116 @@ static void state_patches(void **state)
         assert_int_equal(store_state_read(s, "../x", &text, &len), -EINVAL);
 }
 
+static void progress_of_a_running_job(void **state)
+{
+        _cleanup_(store_freep) struct store *s = open_store("prog");
+        _cleanup_(job_freep) struct job *j = test_job(NULL);
+        assert_int_equal(store_job_create(s, j, "p", NULL, 0, NULL, NULL), 0);
+        int dfd, out;
+        assert_int_equal(store_job_open_dir(s, "p", &dfd), 0);
+        assert_int_equal(store_job_open_log(dfd, 1, &out), 0);
+        /* Visible while the job runs: the log is written directly, not held. */
+        assert_int_equal(write(out, "Step 5 of 10\n", 13), 13);
+        assert_int_equal(store_job_refresh_progress(s, j), 0);
+        assert_true(j->progress.percent == 50.0);
+        assert_int_equal(write(out, "[2/10] restarting a phase\n", 26), 26);
+        assert_int_equal(store_job_refresh_progress(s, j), 0);
+        assert_true(j->progress.percent == 50.0); /* never decreases */
+        assert_string_equal(j->progress.message, "[2/10] restarting a phase");
+        close(out);
+        close(dfd);
+}
+
+/* In a child running as uid: what the job can and cannot do in its directory. */
+static int job_view(int dfd, const char *path_from_outside, uid_t uid)
+{
+        if (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0 || fchdir(dfd) < 0)
+                return 10;
+        int fd = open("results.json", O_WRONLY | O_TRUNC | O_CLOEXEC);
+        if (fd < 0 || write(fd, "{\"ok\": true}", 12) != 12)
+                return 11;
+        close(fd);
+        fd = open("progress.json", O_WRONLY | O_TRUNC | O_CLOEXEC);
+        if (fd < 0 || write(fd, "{\"percent\": 5}", 14) != 14)
+                return 12;
+        close(fd);
+        if (open("input.json", O_RDONLY | O_CLOEXEC) < 0)
+                return 13;
+        /* The record and the lock are out of reach; nothing new can be made. */
+        if (open("job.json", O_WRONLY | O_CLOEXEC) >= 0 || errno != EACCES)
+                return 14;
+        if (unlink("lock") == 0 || unlink("job.json") == 0 || rename("results.json", "x") == 0)
+                return 15;
+        if (open("new", O_WRONLY | O_CREAT | O_CLOEXEC, 0600) >= 0)
+                return 16;
+        if (opendir(".")) /* not listable */
+                return 17;
+        /* From outside (no working directory there) the job dir cannot be reached. */
+        if (open(path_from_outside, O_RDONLY | O_CLOEXEC) >= 0 || errno != EACCES)
+                return 18;
+        return 0;
+}
+
+static void job_gets_only_its_outputs(void **state)
+{
+        if (geteuid() != 0)
+                skip();
+        _cleanup_(store_freep) struct store *s = open_store("grant");
+        _cleanup_(job_freep) struct job *j = test_job(NULL);
+        assert_int_equal(store_job_create(s, j, "g", "{\"in\": 1}", 9, NULL, NULL), 0);
+        int dfd;
+        assert_int_equal(store_job_open_dir(s, "g", &dfd), 0);
+        const uid_t uid = 60999;
+        assert_int_equal(store_job_grant_outputs(dfd, j, uid, uid), 0);
+        /* Granted but never written: reads as "did not write". */
+        cJSON *doc;
+        char *err = NULL;
+        assert_int_equal(store_result_read_at(dfd, j, 0, &doc, &err), -ENOENT);
+        free(err);
+
+        char outside[512];
+        snprintf(outside, sizeof(outside), "%s/tenants/grant/jobs/g/results.json", statedir);
+        pid_t pid = fork();
+        if (pid == 0)
+                _exit(job_view(dfd, outside, uid));
+        int st;
+        assert_int_equal(waitpid(pid, &st, 0), pid);
+        assert_true(WIFEXITED(st));
+        assert_int_equal(WEXITSTATUS(st), 0);
+
+        assert_int_equal(store_job_revoke_outputs(dfd, j), 0);
+        struct stat sb;
+        assert_int_equal(fstat(dfd, &sb), 0);
+        assert_int_equal(sb.st_mode & 0777, 0700);
+        assert_int_equal(fstatat(dfd, "results.json", &sb, 0), 0);
+        assert_int_equal(sb.st_uid, geteuid());
+        assert_int_equal(store_result_read_at(dfd, j, 0, &doc, &err), 0);
+        assert_true(cJSON_IsTrue(cJSON_GetObjectItem(doc, "ok")));
+        cJSON_Delete(doc);
+        assert_int_equal(store_job_refresh_progress(s, j), 0);
+        assert_true(j->progress.percent == 5.0);
+        close(dfd);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(default_dir),
-                cmocka_unit_test(create_layout_and_modes),
-                cmocka_unit_test(client_ids),
-                cmocka_unit_test(concurrent_creation_of_one_id),
-                cmocka_unit_test(exactly_one_finisher),
-                cmocka_unit_test(only_one_nonblocking_locker),
-                cmocka_unit_test(tenants_do_not_see_each_other),
-                cmocka_unit_test(finished_records_are_stable),
-                cmocka_unit_test(listing_sorted_filtered_paged),
-                cmocka_unit_test(removal),
-                cmocka_unit_test(gc_by_age_and_leftovers),
-                cmocka_unit_test(results),
-                cmocka_unit_test(state_patches),
+            cmocka_unit_test(default_dir),
+            cmocka_unit_test(create_layout_and_modes),
+            cmocka_unit_test(client_ids),
+            cmocka_unit_test(concurrent_creation_of_one_id),
+            cmocka_unit_test(exactly_one_finisher),
+            cmocka_unit_test(only_one_nonblocking_locker),
+            cmocka_unit_test(a_dead_holder_releases_the_lock),
+            cmocka_unit_test(tenants_do_not_see_each_other),
+            cmocka_unit_test(finished_records_are_stable),
+            cmocka_unit_test(listing_sorted_filtered_paged),
+            cmocka_unit_test(removal),
+            cmocka_unit_test(gc_by_age_and_leftovers),
+            cmocka_unit_test(results),
+            cmocka_unit_test(state_patches),
+            cmocka_unit_test(progress_of_a_running_job),
+            cmocka_unit_test(job_gets_only_its_outputs),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -157,7 +157,7 @@ static void full_disk(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(full_disk),
+            cmocka_unit_test(full_disk),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
