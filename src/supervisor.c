@@ -277,9 +277,12 @@ static void record_outcome(struct supervisor *s, const struct outcome *o)
         j->wall_ms = o->wall_usec / 1000;
         if (o->seccomp_syscall[0])
                 job_set_string(&j->seccomp_syscall, o->seccomp_syscall);
+        /* The reason is the summary's detail ("32 MiB limit, peak 32 MiB..."),
+         * the status is already its own field. */
         char summary[256];
         outcome_summary(o, summary, sizeof(summary));
-        job_set_string(&j->reason, summary);
+        const char *detail = strchr(summary, ':');
+        job_set_string(&j->reason, detail ? detail + 2 : NULL);
         j->finished_at = now_realtime_usec() / 1000 * 1000;
         if (o->status != JOB_COMPLETED)
                 job_set_error_from_log(j, s->job_dirfd, "stderr.log");
