@@ -110,6 +110,7 @@ int cmd_submit(const struct corral_options *o, int argc, char **argv)
                         log_error("%s", err);
                         return EXIT_USAGE;
                 }
+                r = 0; /* not a limit: one of ours */
                 if (strcmp(a, "--job-id") == 0)
                         job_id = v;
                 else if (strcmp(a, "--depends-on") == 0)

@@ -2,6 +2,7 @@
 #include "corral/jobctl.h"
 #include "corral/cgroup.h"
 #include "corral/fileio.h"
+#include "corral/jobid.h"
 #include "corral/log.h"
 #include "corral/procfs.h"
 #include "corral/sandbox-setup.h"
@@ -139,8 +140,12 @@ int jobctl_submit(struct jobctl *c, struct job *j, const char *requested_id, con
                         return -ENOENT;
                 }
         }
-        int lock_fd = -EBADF;
         const char *reason = NULL;
+        if (requested_id && name_validate(requested_id, &reason) < 0) {
+                snprintf(err, errlen, "Invalid job id '%s': %s", requested_id, reason);
+                return -EINVAL;
+        }
+        int lock_fd = -EBADF;
         int r = store_job_create(c->store, j, requested_id, input, input_len, &lock_fd, &reason);
         if (r == -EEXIST) {
                 snprintf(err, errlen, "Job id '%s' is already in use; choose another or omit it",
