@@ -67,33 +67,89 @@ struct named_value {
         uint64_t value;
 };
 
-#define NV(x) {#x, (uint64_t)(x)}
+#define NV(x)                                                                                      \
+        {                                                                                          \
+#x, (uint64_t)(x)                                                                  \
+        }
 static const struct named_value constants[] = {
-        NV(AF_UNSPEC),      NV(AF_UNIX),       NV(AF_LOCAL),        NV(AF_INET),
-        NV(AF_INET6),       NV(AF_NETLINK),    NV(AF_PACKET),       NV(AF_VSOCK),
-        NV(AF_BLUETOOTH),   NV(AF_ALG),        NV(AF_KEY),          NV(SOCK_STREAM),
-        NV(SOCK_DGRAM),     NV(SOCK_RAW),      NV(SOCK_SEQPACKET),  NV(SOCK_NONBLOCK),
-        NV(SOCK_CLOEXEC),   NV(CLONE_VM),      NV(CLONE_FS),        NV(CLONE_FILES),
-        NV(CLONE_SIGHAND),  NV(CLONE_PTRACE),  NV(CLONE_VFORK),     NV(CLONE_PARENT),
-        NV(CLONE_THREAD),   NV(CLONE_NEWNS),   NV(CLONE_SYSVSEM),   NV(CLONE_SETTLS),
-        NV(CLONE_UNTRACED), NV(CLONE_NEWCGROUP), NV(CLONE_NEWUTS),  NV(CLONE_NEWIPC),
-        NV(CLONE_NEWUSER),  NV(CLONE_NEWPID),  NV(CLONE_NEWNET),    NV(CLONE_IO),
-        NV(CLONE_NEWTIME),  NV(TIOCSTI),       NV(TIOCLINUX),       NV(TIOCSETD),
-        NV(PROT_READ),      NV(PROT_WRITE),    NV(PROT_EXEC),       NV(PROT_NONE),
-        NV(MAP_SHARED),     NV(MAP_PRIVATE),   NV(MAP_ANONYMOUS),   NV(MAP_FIXED),
-        NV(O_RDONLY),       NV(O_WRONLY),      NV(O_RDWR),          NV(O_CREAT),
-        NV(ADDR_NO_RANDOMIZE), NV(READ_IMPLIES_EXEC), NV(MMAP_PAGE_ZERO),
-        NV(TCGETS),         NV(TCSETS),        NV(TCSETSW),         NV(TCSETSF),
-        NV(TCFLSH),         NV(TIOCGWINSZ),    NV(TIOCSWINSZ),      NV(TIOCGPGRP),
-        NV(TIOCSPGRP),      NV(TIOCGSID),      NV(TIOCGPTN),        NV(TIOCSPTLCK),
-        NV(FIONREAD),       NV(FIONBIO),       NV(FIOCLEX),         NV(FIONCLEX),
-        NV(FIOASYNC),
+    NV(AF_UNSPEC),
+    NV(AF_UNIX),
+    NV(AF_LOCAL),
+    NV(AF_INET),
+    NV(AF_INET6),
+    NV(AF_NETLINK),
+    NV(AF_PACKET),
+    NV(AF_VSOCK),
+    NV(AF_BLUETOOTH),
+    NV(AF_ALG),
+    NV(AF_KEY),
+    NV(SOCK_STREAM),
+    NV(SOCK_DGRAM),
+    NV(SOCK_RAW),
+    NV(SOCK_SEQPACKET),
+    NV(SOCK_NONBLOCK),
+    NV(SOCK_CLOEXEC),
+    NV(CLONE_VM),
+    NV(CLONE_FS),
+    NV(CLONE_FILES),
+    NV(CLONE_SIGHAND),
+    NV(CLONE_PTRACE),
+    NV(CLONE_VFORK),
+    NV(CLONE_PARENT),
+    NV(CLONE_THREAD),
+    NV(CLONE_NEWNS),
+    NV(CLONE_SYSVSEM),
+    NV(CLONE_SETTLS),
+    NV(CLONE_UNTRACED),
+    NV(CLONE_NEWCGROUP),
+    NV(CLONE_NEWUTS),
+    NV(CLONE_NEWIPC),
+    NV(CLONE_NEWUSER),
+    NV(CLONE_NEWPID),
+    NV(CLONE_NEWNET),
+    NV(CLONE_IO),
+    NV(CLONE_NEWTIME),
+    NV(TIOCSTI),
+    NV(TIOCLINUX),
+    NV(TIOCSETD),
+    NV(PROT_READ),
+    NV(PROT_WRITE),
+    NV(PROT_EXEC),
+    NV(PROT_NONE),
+    NV(MAP_SHARED),
+    NV(MAP_PRIVATE),
+    NV(MAP_ANONYMOUS),
+    NV(MAP_FIXED),
+    NV(O_RDONLY),
+    NV(O_WRONLY),
+    NV(O_RDWR),
+    NV(O_CREAT),
+    NV(ADDR_NO_RANDOMIZE),
+    NV(READ_IMPLIES_EXEC),
+    NV(MMAP_PAGE_ZERO),
+    NV(TCGETS),
+    NV(TCSETS),
+    NV(TCSETSW),
+    NV(TCSETSF),
+    NV(TCFLSH),
+    NV(TIOCGWINSZ),
+    NV(TIOCSWINSZ),
+    NV(TIOCGPGRP),
+    NV(TIOCSPGRP),
+    NV(TIOCGSID),
+    NV(TIOCGPTN),
+    NV(TIOCSPTLCK),
+    NV(FIONREAD),
+    NV(FIONBIO),
+    NV(FIOCLEX),
+    NV(FIONCLEX),
+    NV(FIOASYNC),
 };
 
 static const struct named_value errnos[] = {
-        NV(EPERM),  NV(ENOENT), NV(EACCES),     NV(EINVAL),     NV(ENOSYS),
-        NV(EFAULT), NV(EBADF),  NV(EOPNOTSUPP), NV(ENOTSUP),    NV(EAFNOSUPPORT),
-        NV(ENOMEM), NV(EROFS),  NV(EIO),        NV(EPROTONOSUPPORT),
+    NV(EPERM),  NV(ENOENT), NV(EACCES),     NV(EINVAL),          NV(ENOSYS),
+    NV(EFAULT), NV(EBADF),  NV(EOPNOTSUPP), NV(ENOTSUP),         NV(EAFNOSUPPORT),
+    NV(ENOMEM), NV(EROFS),  NV(EIO),        NV(EPROTONOSUPPORT),
 };
 #undef NV
 
@@ -406,8 +462,8 @@ static size_t cond_alternatives(const struct cond *c)
 static struct scmp_arg_cmp cond_to_cmp(const struct cond *c, size_t k)
 {
         static const enum scmp_compare ops[] = {
-                [OP_EQ] = SCMP_CMP_EQ, [OP_NE] = SCMP_CMP_NE, [OP_LT] = SCMP_CMP_LT,
-                [OP_LE] = SCMP_CMP_LE, [OP_GT] = SCMP_CMP_GT, [OP_GE] = SCMP_CMP_GE,
+            [OP_EQ] = SCMP_CMP_EQ, [OP_NE] = SCMP_CMP_NE, [OP_LT] = SCMP_CMP_LT,
+            [OP_LE] = SCMP_CMP_LE, [OP_GT] = SCMP_CMP_GT, [OP_GE] = SCMP_CMP_GE,
         };
         struct scmp_arg_cmp a = {.arg = c->arg};
         switch (c->op) {
@@ -483,8 +539,7 @@ static int add_rule(struct parser *ps, const struct source *src, unsigned line, 
                 total *= cond_alternatives(&conds[i]);
                 if (total > RULE_MAX_EXPANSION)
                         return fail(ps, src, line, -EINVAL,
-                                    "conditions expand to more than %d rules",
-                                    RULE_MAX_EXPANSION);
+                                    "conditions expand to more than %d rules", RULE_MAX_EXPANSION);
         }
         if (ps->nexpanded + total > POLICY_MAX_EXPANDED)
                 return fail(ps, src, line, -E2BIG, "policy has more than %d rules",
@@ -572,8 +627,7 @@ static int parse_rule(struct parser *ps, const struct source *src, unsigned line
         return 0;
 }
 
-static int parse_default(struct parser *ps, const struct source *src, unsigned line,
-                         struct lex *lx)
+static int parse_default(struct parser *ps, const struct source *src, unsigned line, struct lex *lx)
 {
         uint32_t action;
         if (ps->nested > 0)
@@ -702,8 +756,8 @@ static int parse_file(struct parser *ps, const struct source *from, unsigned fro
         }
         for (unsigned i = 0; i < ps->depth; i++)
                 if (ps->stack[i] && strcmp(ps->stack[i], real) == 0)
-                        return fail(ps, from, from_line, -ELOOP, "include cycle: '%s' includes itself",
-                                    display);
+                        return fail(ps, from, from_line, -ELOOP,
+                                    "include cycle: '%s' includes itself", display);
         if (ps->depth >= POLICY_MAX_INCLUDE_DEPTH)
                 return fail(ps, from, from_line, -ELOOP, "includes nested deeper than %d",
                             POLICY_MAX_INCLUDE_DEPTH);
@@ -740,8 +794,7 @@ static bool valid_name(const char *s)
         return true;
 }
 
-static int parse_include(struct parser *ps, const struct source *src, unsigned line,
-                         struct lex *lx)
+static int parse_include(struct parser *ps, const struct source *src, unsigned line, struct lex *lx)
 {
         char name[128];
         skip_ws(lx);

@@ -108,17 +108,36 @@ static void expect(const struct policy *p, const char *name, const char *expecte
 }
 
 static const char *const eperm_everywhere[] = {
-        "ptrace",           "mount",         "umount2",          "pivot_root",   "setns",
-        "clone-newuser",    "unshare-newuser", "bpf",            "perf_event_open", "keyctl",
-        "add_key",          "request_key",   "userfaultfd",      "swapon",       "swapoff",
-        "settimeofday",     "clock_settime", "adjtimex",         "acct",         "quotactl",
-        "process_vm_readv", "process_vm_writev", "io_uring_setup", "ioctl-tiocsti",
-        "sethostname",   "chroot",
+    "ptrace",
+    "mount",
+    "umount2",
+    "pivot_root",
+    "setns",
+    "clone-newuser",
+    "unshare-newuser",
+    "bpf",
+    "perf_event_open",
+    "keyctl",
+    "add_key",
+    "request_key",
+    "userfaultfd",
+    "swapon",
+    "swapoff",
+    "settimeofday",
+    "clock_settime",
+    "adjtimex",
+    "acct",
+    "quotactl",
+    "process_vm_readv",
+    "process_vm_writev",
+    "io_uring_setup",
+    "ioctl-tiocsti",
+    "sethostname",
+    "chroot",
 };
 static const char *const killed_everywhere[] = {
-        "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
-        "iopl",       "ioperm",          "reboot",      "open_by_handle_at", "x32",
-        "int80",
+    "kexec_load", "kexec_file_load", "init_module",       "finit_module", "delete_module", "iopl",
+    "ioperm",     "reboot",          "open_by_handle_at", "x32",          "int80",
 };
 
 static void check_common(const struct policy *p)
@@ -191,9 +210,10 @@ static void strict_runs_shell_and_python(void **state)
         assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
         assert_string_equal(out, "sh 2 /tmp\n");
 
-        char *py[] = {"/usr/bin/python3", "-c",
-                      "import json,math; print(json.dumps(sum(math.sqrt(i) for i in range(100000)) > 2e7))",
-                      NULL};
+        char *py[] = {
+            "/usr/bin/python3", "-c",
+            "import json,math; print(json.dumps(sum(math.sqrt(i) for i in range(100000)) > 2e7))",
+            NULL};
         run_under(p, py, out, sizeof(out), &st);
         assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
         assert_string_equal(out, "true\n");
@@ -241,8 +261,9 @@ static void parser_reports_file_and_line(void **state)
                      "@/unknown-syscall.policy:4: unknown syscall 'frobnicate'");
 
         write_policy("bad-action", "default allow\nexplode ptrace\n");
-        expect_error("bad-action", -EINVAL,
-                     "@/bad-action.policy:2: unknown action 'explode' (allow, errno(E), kill, log)");
+        expect_error(
+            "bad-action", -EINVAL,
+            "@/bad-action.policy:2: unknown action 'explode' (allow, errno(E), kill, log)");
 
         write_policy("bad-errno", "default errno(EWHATEVER)\n");
         expect_error("bad-errno", -EINVAL, "@/bad-errno.policy:1: unknown errno 'EWHATEVER'");
@@ -317,8 +338,7 @@ static void buffer_parse(void **state)
         char err[256];
         struct policy *p = NULL;
         const char ok[] = "default errno(1)\nallow read,write ,exit_group\n";
-        assert_int_equal(policy_parse_buffer("buf", ok, strlen(ok), NULL, &p, err, sizeof(err)),
-                         0);
+        assert_int_equal(policy_parse_buffer("buf", ok, strlen(ok), NULL, &p, err, sizeof(err)), 0);
         assert_non_null(policy_bpf(p));
         policy_free(p);
         const char inc[] = "default allow\ninclude default\n";
@@ -327,8 +347,7 @@ static void buffer_parse(void **state)
         assert_string_equal(err, "buf:2: include is not available here");
         const char nul[] = "default allow\0\n";
         assert_int_equal(
-                policy_parse_buffer("buf", nul, sizeof(nul) - 1, NULL, &p, err, sizeof(err)),
-                -EINVAL);
+            policy_parse_buffer("buf", nul, sizeof(nul) - 1, NULL, &p, err, sizeof(err)), -EINVAL);
         assert_string_equal(err, "buf:0: contains a NUL byte");
 }
 
@@ -361,13 +380,13 @@ int main(int argc, char **argv)
         none = load("none");
 
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(none_policy_is_unfiltered),
-                cmocka_unit_test(default_policy_filters),
-                cmocka_unit_test(strict_policy_filters),
-                cmocka_unit_test(strict_runs_shell_and_python),
-                cmocka_unit_test(parser_reports_file_and_line),
-                cmocka_unit_test(buffer_parse),
-                cmocka_unit_test(syscall_names),
+            cmocka_unit_test(none_policy_is_unfiltered),
+            cmocka_unit_test(default_policy_filters),
+            cmocka_unit_test(strict_policy_filters),
+            cmocka_unit_test(strict_runs_shell_and_python),
+            cmocka_unit_test(parser_reports_file_and_line),
+            cmocka_unit_test(buffer_parse),
+            cmocka_unit_test(syscall_names),
         };
         int r = cmocka_run_group_tests(tests, NULL, NULL);
         if (strchr(tmpdir, 'X') == NULL)
