@@ -19,12 +19,14 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <limits.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
 #include <seccomp.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -57,8 +59,18 @@
 struct policy {
         char *name;
         bool unfiltered;
-        struct sock_fprog prog;
+        struct sock_fprog prog;        /* enforcing: the policy's own actions */
+        struct sock_fprog notify_prog; /* every non-allow outcome as USER_NOTIF, marker first */
 };
+
+/* The notify-mode twin of a policy: the same rules with every action other than allow turned
+ * into SECCOMP_RET_USER_NOTIF, so that the supervisor sees each denial and answers it with the
+ * enforcing program's verdict (docs/decisions/seccomp-denials.md).  Both programs are built
+ * from one parse, rule by rule, so they cannot disagree about what the file said. */
+static uint32_t notify_action(uint32_t action)
+{
+        return action == SCMP_ACT_ALLOW ? SCMP_ACT_ALLOW : SCMP_ACT_NOTIFY;
+}
 
 /* ---- constants the language knows by name ---- */
 
@@ -172,7 +184,8 @@ struct source {
 };
 
 struct parser {
-        scmp_filter_ctx ctx; /* created by `default` */
+        scmp_filter_ctx ctx;  /* created by `default` */
+        scmp_filter_ctx nctx; /* the same rules in notify mode, see notify_action() */
         uint32_t def_action;
         bool unfiltered;
         bool have_rules;
@@ -560,6 +573,9 @@ static int add_rule(struct parser *ps, const struct source *src, unsigned line, 
                 if (r == -EEXIST)
                         return fail(ps, src, line, -EINVAL,
                                     "rule for '%s' conflicts with an earlier rule for it", name);
+                if (r >= 0 && notify_action(action) != notify_action(ps->def_action))
+                        r = seccomp_rule_add_exact_array(ps->nctx, notify_action(action), nr,
+                                                         (unsigned)nconds, cmps);
                 if (r < 0)
                         return fail(ps, src, line, -EINVAL, "libseccomp rejects this rule: %s",
                                     strerror(-r));
@@ -640,7 +656,8 @@ static int parse_default(struct parser *ps, const struct source *src, unsigned l
         if (!at_end(lx))
                 return fail(ps, src, line, -EINVAL, "unexpected '%.20s'", lx->p);
         ps->ctx = seccomp_init(action);
-        if (!ps->ctx)
+        ps->nctx = seccomp_init(notify_action(action));
+        if (!ps->ctx || !ps->nctx)
                 return fail(ps, src, line, -ENOMEM, "cannot create a seccomp filter");
         ps->def_action = action;
         return 0;
@@ -852,6 +869,48 @@ static int export_bpf(scmp_filter_ctx ctx, struct sock_fprog *ret)
         return 0;
 }
 
+/* Prepends the marker check to a notify-mode program: prctl(POLICY_MARKER_PRCTL) always goes
+ * to the supervisor, which lets the child wait until the supervisor holds the listener. */
+static int add_marker(struct sock_fprog *prog)
+{
+        const struct sock_filter marker[] = {
+            BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+            BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 5),
+            BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+            BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_prctl, 0, 3),
+            BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+            BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, POLICY_MARKER_PRCTL, 0, 1),
+            BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+        };
+        size_t n = ELEMENTSOF(marker);
+        if (prog->len + n > BPF_MAX_INSNS)
+                return -E2BIG;
+        struct sock_filter *f = malloc((prog->len + n) * sizeof(*f));
+        if (!f)
+                return -ENOMEM;
+        /* Classic BPF jumps are relative and forward: the old program is unchanged. */
+        memcpy(f, marker, sizeof(marker));
+        memcpy(f + n, prog->filter, prog->len * sizeof(*f));
+        free(prog->filter);
+        prog->filter = f;
+        prog->len = (unsigned short)(prog->len + n);
+        return 0;
+}
+
+static int compile(scmp_filter_ctx ctx, uint32_t def_action, struct sock_fprog *ret)
+{
+        /* See the top of this file for why each of these holds for every filtered policy. */
+        int r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+        if (r >= 0 && def_action != SCMP_ACT_ERRNO(ENOSYS))
+                r = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+        /* Exported, never loaded by libseccomp: no_new_privs is the child's job. */
+        if (r >= 0)
+                r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+        if (r >= 0)
+                r = export_bpf(ctx, ret);
+        return r;
+}
+
 static int finish(struct parser *ps, const struct source *top, struct policy *p)
 {
         int r;
@@ -862,15 +921,20 @@ static int finish(struct parser *ps, const struct source *top, struct policy *p)
         if (!ps->ctx)
                 return fail(ps, top, 0, -EINVAL, "no 'default' action (or 'unfiltered')");
 
-        /* See the top of this file for why each of these holds for every filtered policy. */
-        r = seccomp_attr_set(ps->ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-        if (r >= 0 && ps->def_action != SCMP_ACT_ERRNO(ENOSYS))
-                r = seccomp_rule_add_exact(ps->ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-        /* The filter is exported, never loaded by libseccomp: no_new_privs is the child's job. */
-        if (r >= 0)
-                r = seccomp_attr_set(ps->ctx, SCMP_FLTATR_CTL_NNP, 0);
-        if (r >= 0)
-                r = export_bpf(ps->ctx, &p->prog);
+        r = compile(ps->ctx, ps->def_action, &p->prog);
+        if (r >= 0) {
+                /* clone3 goes to the supervisor too, which answers ENOSYS as enforced. */
+                uint32_t nd = notify_action(ps->def_action);
+                r = seccomp_attr_set(ps->nctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+                if (r >= 0 && nd != SCMP_ACT_NOTIFY)
+                        r = seccomp_rule_add_exact(ps->nctx, SCMP_ACT_NOTIFY, SCMP_SYS(clone3), 0);
+                if (r >= 0)
+                        r = seccomp_attr_set(ps->nctx, SCMP_FLTATR_CTL_NNP, 0);
+                if (r >= 0)
+                        r = export_bpf(ps->nctx, &p->notify_prog);
+                if (r >= 0)
+                        r = add_marker(&p->notify_prog);
+        }
         if (r < 0)
                 return fail(ps, top, 0, r, "cannot compile the filter: %s", strerror(-r));
         return 0;
@@ -881,6 +945,7 @@ void policy_free(struct policy *p)
         if (!p)
                 return;
         free(p->prog.filter);
+        free(p->notify_prog.filter);
         free(p->name);
         free(p);
 }
@@ -890,7 +955,9 @@ static void parser_done(struct parser *ps)
 {
         if (ps->ctx)
                 seccomp_release(ps->ctx);
-        ps->ctx = NULL;
+        if (ps->nctx)
+                seccomp_release(ps->nctx);
+        ps->ctx = ps->nctx = NULL;
 }
 
 static int parse_any(const char *name, const char *path, const char *buf, size_t len,
@@ -958,6 +1025,11 @@ int policy_load(const char *name_or_path, const char *policy_dir, struct policy 
 const struct sock_fprog *policy_bpf(const struct policy *p)
 {
         return p->unfiltered ? NULL : &p->prog;
+}
+
+const struct sock_fprog *policy_bpf_notify(const struct policy *p)
+{
+        return p->unfiltered ? NULL : &p->notify_prog;
 }
 
 const char *policy_name(const struct policy *p)

@@ -14,8 +14,12 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 #include <linux/filter.h>
+#include <linux/seccomp.h>
 
 struct policy;
 
@@ -55,3 +59,53 @@ const char *policy_syscall_name(long nr);
  * SECCOMP_FILTER_FLAG_NEW_LISTENER, else 0) or -errno (-EACCES: no_new_privs is not set and
  * the caller lacks CAP_SYS_ADMIN).  Async-signal-safe: one syscall, no allocation. */
 int policy_install(const struct sock_fprog *prog, unsigned flags);
+
+/* ---- denials reported to the supervisor (docs/decisions/seccomp-denials.md) ----
+ *
+ * Notify mode: the child installs policy_bpf_notify(p) instead of policy_bpf(p), with
+ * SECCOMP_FILTER_FLAG_NEW_LISTENER.  Every syscall the policy would not allow then waits for
+ * the supervisor, which decides with the enforcing program (policy_evaluate), answers errno
+ * actions itself (the job runs on, the denial is counted and named), and learns the name of
+ * a syscall the policy kills before it kills the job.  The child:
+ *     probe = dup(2); close(probe);          // the listener will get this number
+ *     tell the supervisor `probe` (error pipe), then
+ *     policy_install(policy_bpf_notify(p), SECCOMP_FILTER_FLAG_NEW_LISTENER);  // == probe
+ *     policy_notify_marker();                // blocks until the supervisor holds the fd
+ *     execve(...)                            // the listener is O_CLOEXEC: the job never has it
+ * The supervisor: pidfd_getfd(pidfd, probe) until it succeeds, then policy_notify_receive()
+ * whenever the listener is readable. */
+
+/* prctl option used as the marker; no real prctl has this value. */
+#define POLICY_MARKER_PRCTL 0x434f5252u /* "CORR" */
+
+/* The notify-mode program; NULL for an unfiltered policy. */
+const struct sock_fprog *policy_bpf_notify(const struct policy *p);
+
+/* Runs the enforcing program on d in user space: returns the SECCOMP_RET_* value the kernel
+ * would have applied (e.g. SECCOMP_RET_ERRNO | EPERM).  SECCOMP_RET_ALLOW for an unfiltered
+ * policy; SECCOMP_RET_KILL_PROCESS for a malformed program (fail closed). */
+uint32_t policy_evaluate(const struct policy *p, const struct seccomp_data *d);
+
+/* Runs any seccomp classic-BPF program on d (the interpreter behind policy_evaluate). */
+uint32_t policy_bpf_run(const struct sock_fprog *prog, const struct seccomp_data *d);
+
+/* In the child, after installing the notify program: returns once the supervisor answered
+ * (0), or -errno (-ENOSYS: the listener was closed; the supervisor is gone). */
+int policy_notify_marker(void);
+
+struct policy_event {
+        pid_t pid;       /* the calling thread, in the supervisor's pid namespace */
+        int nr;          /* syscall number (native ABI) */
+        uint32_t action; /* the enforcing verdict, SECCOMP_RET_* */
+        bool marker;     /* the child's marker, not a denial */
+        bool answered;   /* false for kills: the caller must kill the job now */
+};
+
+/* Receives one notification from listener (call when it is readable), decides it with
+ * policy_evaluate() and answers it: errno actions get their errno, log gets "continue", the
+ * marker gets 0.  Kill actions are NOT answered: the caller records
+ * "seccomp_violation: <policy_syscall_name(nr)>" and kills the job (the syscall never runs;
+ * if the supervisor dies instead, the kernel fails it with ENOSYS).
+ * Returns 0 and *ret, -ENOENT when the caller died before being answered (nothing to do),
+ * or another -errno. */
+int policy_notify_receive(const struct policy *p, int listener, struct policy_event *ret);
