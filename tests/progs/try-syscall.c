@@ -14,7 +14,7 @@
  * Special names: x32 (getpid with the x32 bit 0x40000000), int80 (getpid through the i386
  * int 0x80 gate), clone-newuser / unshare-newuser (real namespace requests, undone at once
  * by the child's exit), ioctl-tiocsti / ioctl-tiocsti-hi (TIOCSTI on fd -1, the second with a
- * high bit set in the request), ioctl-tcgets (isatty's request), socket-<family> for unix, inet,
+ * high bit set in the request), ioctl-tcgets (isatty's request), personality-norandom (ADDR_NO_RANDOMIZE), socket-<family> for unix, inet,
  * inet6, packet, netlink, vsock.
  */
 #include <errno.h>
@@ -192,6 +192,8 @@ static long try(const char *name, int *known)
                 return syscall(SYS_clone3, BAD_PTR, 0); /* size 0: EINVAL when allowed */
         if (!strcmp(name, "sethostname"))
                 return syscall(SYS_sethostname, BAD_PTR, -1L);
+        if (!strcmp(name, "personality-norandom"))
+                return syscall(SYS_personality, 0x0040000L); /* ADDR_NO_RANDOMIZE */
         if (!strcmp(name, "getpid"))
                 return syscall(SYS_getpid);
         *known = 0;

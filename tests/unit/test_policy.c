@@ -167,6 +167,7 @@ static void default_policy_filters(void **state)
         /* The request is an unsigned int: a high bit must not slip past the filter. */
         expect(p, "ioctl-tiocsti-hi", "errno=EPERM");
         expect(p, "socket-netlink", "allowed");
+        expect(p, "personality-norandom", "errno=EPERM");
         policy_free(p);
 }
 
@@ -179,6 +180,7 @@ static void strict_policy_filters(void **state)
         expect(p, "socket-packet", "errno=ENOSYS");
         expect(p, "ioctl-tiocsti-hi", "errno=ENOSYS"); /* matches no allowed request */
         expect(p, "socket-netlink", "errno=ENOSYS");
+        expect(p, "personality-norandom", "errno=ENOSYS");
         policy_free(p);
 }
 
