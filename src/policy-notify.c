@@ -23,6 +23,7 @@
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -204,7 +205,8 @@ int policy_notify_receive(const struct policy *p, int listener, struct policy_ev
         if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0)
                 return -errno;
 
-        struct policy_event ev = {.pid = (pid_t)req.n.pid, .nr = req.n.data.nr};
+        struct policy_event ev = {
+            .pid = (pid_t)req.n.pid, .nr = req.n.data.nr, .arch = req.n.data.arch};
         ev.marker = is_marker(&req.n.data);
         ev.action = ev.marker ? SECCOMP_RET_ALLOW : policy_evaluate(p, &req.n.data);
 
@@ -237,4 +239,22 @@ int policy_notify_receive(const struct policy *p, int listener, struct policy_ev
         ev.answered = true;
         *ret = ev;
         return 0;
+}
+
+const char *policy_event_name(const struct policy_event *ev, char *buf, size_t size)
+{
+        const char *name;
+        if (ev->arch != AUDIT_ARCH_X86_64)
+                snprintf(buf, size, "%s:%d", ev->arch == AUDIT_ARCH_I386 ? "i386" : "arch", ev->nr);
+        else if (ev->nr & 0x40000000) {
+                name = policy_syscall_name(ev->nr & ~0x40000000);
+                if (name)
+                        snprintf(buf, size, "x32:%s", name);
+                else
+                        snprintf(buf, size, "x32:%d", ev->nr & ~0x40000000);
+        } else if ((name = policy_syscall_name(ev->nr)))
+                snprintf(buf, size, "%s", name);
+        else
+                snprintf(buf, size, "%d", ev->nr);
+        return buf;
 }

@@ -872,7 +872,9 @@ static int finish(struct parser *ps, const struct source *top, struct policy *p)
         if (r >= 0) {
                 /* clone3 goes to the supervisor too, which answers ENOSYS as enforced. */
                 uint32_t nd = notify_action(ps->def_action);
-                r = seccomp_attr_set(ps->nctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+                /* Other ABIs go to the supervisor too: it names them ("x32", "i386") and
+                 * kills the job, so that in notify mode a SIGSYS death is never ours. */
+                r = seccomp_attr_set(ps->nctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_NOTIFY);
                 if (r >= 0 && nd != SCMP_ACT_NOTIFY)
                         r = seccomp_rule_add_exact(ps->nctx, SCMP_ACT_NOTIFY, SCMP_SYS(clone3), 0);
                 if (r >= 0)

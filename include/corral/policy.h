@@ -95,7 +95,8 @@ int policy_notify_marker(void);
 
 struct policy_event {
         pid_t pid;       /* the calling thread, in the supervisor's pid namespace */
-        int nr;          /* syscall number (native ABI) */
+        int nr;          /* syscall number as the caller passed it */
+        uint32_t arch;   /* AUDIT_ARCH_*; with nr, tells x32 (nr & 0x40000000) and i386 apart */
         uint32_t action; /* the enforcing verdict, SECCOMP_RET_* */
         bool marker;     /* the child's marker, not a denial */
         bool answered;   /* false for kills: the caller must kill the job now */
@@ -104,8 +105,14 @@ struct policy_event {
 /* Receives one notification from listener (call when it is readable), decides it with
  * policy_evaluate() and answers it: errno actions get their errno, log gets "continue", the
  * marker gets 0.  Kill actions are NOT answered: the caller records
- * "seccomp_violation: <policy_syscall_name(nr)>" and kills the job (the syscall never runs;
- * if the supervisor dies instead, the kernel fails it with ENOSYS).
+ * "seccomp_violation: <policy_event_name()>" and kills the job (the syscall never runs;
+ * if the supervisor dies instead, the kernel fails it with ENOSYS).  Syscalls through other
+ * ABIs (i386, x32) arrive here as kills too, so in notify mode the kernel never sends SIGSYS
+ * itself: a job that dies by SIGSYS raised it.
  * Returns 0 and *ret, -ENOENT when the caller died before being answered (nothing to do),
  * or another -errno. */
 int policy_notify_receive(const struct policy *p, int listener, struct policy_event *ret);
+
+/* A name for the syscall of ev for reports: "ptrace", "x32:getpid", "i386:20" (i386 and
+ * unknown numbers are given as numbers).  Writes at most size bytes into buf; returns buf. */
+const char *policy_event_name(const struct policy_event *ev, char *buf, size_t size);
