@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <linux/audit.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
@@ -183,6 +184,16 @@ static bool is_marker(const struct seccomp_data *d)
                (uint32_t)d->args[0] == POLICY_MARKER_PRCTL;
 }
 
+static struct seccomp_notif_sizes sizes;
+static int sizes_error;
+static pthread_once_t sizes_once = PTHREAD_ONCE_INIT;
+
+static void sizes_init(void)
+{
+        if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0)
+                sizes_error = -errno;
+}
+
 int policy_notify_receive(const struct policy *p, int listener, struct policy_event *ret)
 {
         /* The kernel's structures may be larger than our headers' (SECCOMP_GET_NOTIF_SIZES);
@@ -195,10 +206,9 @@ int policy_notify_receive(const struct policy *p, int listener, struct policy_ev
                 struct seccomp_notif_resp r;
                 char buf[512];
         } resp;
-        struct seccomp_notif_sizes sizes;
-
-        if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0)
-                return -errno;
+        pthread_once(&sizes_once, sizes_init);
+        if (sizes_error)
+                return sizes_error;
         if (sizes.seccomp_notif > sizeof(req) || sizes.seccomp_notif_resp > sizeof(resp))
                 return -EOVERFLOW;
         memset(&req, 0, sizeof(req));
