@@ -4,11 +4,14 @@
  * intermediate rule list: every rule is checked and added where it is read, so libseccomp's
  * own objections are reported at the right file:line).  At the end the context is exported
  * once as classic BPF into a memfd and read back; the child only installs those bytes.
+ * Every rule also goes into a second context, the notify-mode twin (see notify_action()),
+ * which the supervisor uses to count and name denials (docs/decisions/seccomp-denials.md).
  *
  * Threats handled here, whatever the policy says:
  *   - other ABIs: an x86_64 filter is bypassed by i386 (int 0x80) and x32 (nr | 0x40000000)
- *     syscalls unless they are refused; the bad-arch action is KILL_PROCESS and x32 is never
- *     added to the filter, so both die (tests/unit/test_policy.c checks both).
+ *     syscalls unless they are refused.  The filter's only architecture is x86_64, whose
+ *     libseccomp prologue sends numbers with the x32 bit to the bad-arch action, and that
+ *     action is KILL_PROCESS, so both die (tests/unit/test_policy.c checks both).
  *   - clone3: its flags live in memory seccomp cannot read, so a namespace check on clone's
  *     arg0 would be bypassed through clone3.  clone3 always returns ENOSYS, which makes glibc
  *     fall back to clone (EPERM would not).
