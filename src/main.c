@@ -14,6 +14,7 @@ static const struct {
         const char *summary;
 } commands[] = {
         {"version", cmd_version, "print corral's version"},
+        {"policy", cmd_policy, "check seccomp policies: policy check NAME|FILE..."},
 };
 
 static void usage(FILE *f)

@@ -856,6 +856,10 @@ static int compile(scmp_filter_ctx ctx, uint32_t def_action, struct sock_fprog *
         /* Exported, never loaded by libseccomp: no_new_privs is the child's job. */
         if (r >= 0)
                 r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+        /* A binary tree of syscall numbers instead of a linear scan: every syscall the job
+         * makes runs this program. */
+        if (r >= 0)
+                r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
         if (r >= 0)
                 r = export_bpf(ctx, ret);
         return r;
@@ -882,6 +886,8 @@ static int finish(struct parser *ps, const struct source *top, struct policy *p)
                         r = seccomp_rule_add_exact(ps->nctx, SCMP_ACT_NOTIFY, SCMP_SYS(clone3), 0);
                 if (r >= 0)
                         r = seccomp_attr_set(ps->nctx, SCMP_FLTATR_CTL_NNP, 0);
+                if (r >= 0)
+                        r = seccomp_attr_set(ps->nctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
                 if (r >= 0)
                         r = export_bpf(ps->nctx, &p->notify_prog);
                 if (r >= 0)

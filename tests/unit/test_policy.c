@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "corral/cleanup.h"
+#include "corral/commands.h"
 #include "corral/policy.h"
 
 static char try_syscall[PATH_MAX];
@@ -353,6 +354,17 @@ static void buffer_parse(void **state)
         assert_string_equal(err, "buf:0: contains a NUL byte");
 }
 
+static void policy_check_command(void **state)
+{
+        struct corral_options o = {0};
+        char *good[] = {"policy", "check", "default", "strict", "none", NULL};
+        char *bad[] = {"policy", "check", "default", "no-such-policy", NULL};
+        char *usage[] = {"policy", "frobnicate", NULL};
+        assert_int_equal(cmd_policy(&o, 5, good), 0);
+        assert_int_equal(cmd_policy(&o, 4, bad), 1);
+        assert_int_equal(cmd_policy(&o, 2, usage), EXIT_USAGE);
+}
+
 static void syscall_names(void **state)
 {
         assert_string_equal(policy_syscall_name(101), "ptrace");
@@ -388,6 +400,7 @@ int main(int argc, char **argv)
             cmocka_unit_test(strict_runs_shell_and_python),
             cmocka_unit_test(parser_reports_file_and_line),
             cmocka_unit_test(buffer_parse),
+            cmocka_unit_test(policy_check_command),
             cmocka_unit_test(syscall_names),
         };
         int r = cmocka_run_group_tests(tests, NULL, NULL);
