@@ -14,8 +14,8 @@
  * Special names: x32 (getpid with the x32 bit 0x40000000), int80 (getpid through the i386
  * int 0x80 gate), clone-newuser / unshare-newuser (real namespace requests, undone at once
  * by the child's exit), ioctl-tiocsti / ioctl-tiocsti-hi (TIOCSTI on fd -1, the second with a
- * high bit set in the request), ioctl-tcgets (isatty's request), personality-norandom (ADDR_NO_RANDOMIZE), socket-<family> for unix, inet,
- * inet6, packet, netlink, vsock.
+ * high bit set in the request), ioctl-tcgets (isatty's request), personality-norandom
+ * (ADDR_NO_RANDOMIZE), socket-<family> for unix, inet, inet6, packet, netlink, vsock.
  */
 #include <errno.h>
 #include <linux/sched.h>
