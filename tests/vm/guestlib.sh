@@ -17,6 +17,8 @@ set -u
 : "${TEST_NAME:?}" "${CORRAL:?}" "${PROGS:?}"
 CG=/sys/fs/cgroup
 TMP=$(mktemp -d "/tmp/$TEST_NAME.XXXXXX")
+# Jobs may run as another uid and write their marker files here.
+chmod 1777 "$TMP"
 FAILS=0
 CHECKS=0
 OWN_GROUPS=""
@@ -87,15 +89,26 @@ jget() {
 # Runs `corral run --result $TMP/NAME.json ...`; the job's stdout goes to
 # $TMP/NAME.out and stderr to $TMP/NAME.err.  Sets RC (corral's exit status)
 # and R (the outcome file), and prints the outcome line into the test's log.
+# With JOB_CGROUP=DIR set, corral is started alone in that cgroup (the shell
+# moves itself there and execs; its pid, corral's, lands in $TMP/NAME.pid);
+# with JOB_USER=NAME, corral runs as that user (busybox su, which execs).
 job() {
         _n=$1
         shift
         R=$TMP/$_n.json
         rm -f "$R"
-        "$CORRAL" run --result "$R" "$@" >"$TMP/$_n.out" 2>"$TMP/$_n.err"
+        echo "# $_n: corral run $*${JOB_USER:+ (as $JOB_USER)}${JOB_CGROUP:+ (in $JOB_CGROUP)}"
+        set -- "$CORRAL" run --result "$R" "$@"
+        if [ -n "${JOB_USER:-}" ]; then
+                set -- su -s /bin/sh -c 'exec "$@"' -- "$JOB_USER" sh "$@"
+        fi
+        if [ -n "${JOB_CGROUP:-}" ]; then
+                set -- sh -c 'echo $$ >"$0.pid" && echo $$ >"$1/cgroup.procs" || exit 125; shift; exec "$@"' \
+                        "$TMP/$_n" "$JOB_CGROUP" "$@"
+        fi
+        "$@" >"$TMP/$_n.out" 2>"$TMP/$_n.err"
         RC=$?
-        echo "# $_n: corral run $* -> exit $RC"
-        echo "#   outcome: $(cat "$R" 2>/dev/null || echo '<no outcome file>')"
+        echo "#   exit $RC, outcome: $(cat "$R" 2>/dev/null || echo '<no outcome file>')"
         if [ -s "$TMP/$_n.err" ]; then sed 's/^/#   stderr: /' "$TMP/$_n.err" | head -n 20; fi
         return 0
 }

@@ -1,0 +1,35 @@
+# delegated_user: corral as a non-root user in a delegated subtree (a group
+# chowned to that uid with its cgroup.procs, cgroup.subtree_control and
+# cgroup.threads, as systemd's Delegate=yes gives).  corral moves itself into a
+# leaf, enables the controllers, and its jobs are limited there too.
+. /vm/lib.sh
+
+uid=$(id -u corraluser)
+D=$CG/vmdeleg-$$
+cg_make "$D"
+chown "$uid:$uid" "$D" "$D/cgroup.procs" "$D/cgroup.subtree_control" "$D/cgroup.threads"
+JOB_CGROUP=$D
+JOB_USER=corraluser
+
+job whoami -- /bin/sh -c "id -u; wc -l <$D/cgroup.procs; cat $D/cgroup.subtree_control"
+assert_eq "corral exit" 0 "$RC"
+assert_eq "the job runs as the delegated user" "$uid" "$(sed -n 1p "$TMP/whoami.out")"
+assert_eq "processes in the delegated group itself (corral moved into a leaf)" 0 "$(sed -n 2p "$TMP/whoami.out")"
+assert_match "controllers enabled in the delegated group" "*memory*pids*" "$(sed -n 3p "$TMP/whoami.out")"
+assert_match "job group inside the delegated subtree" "vmdeleg-$$/?*" "$(jget "$R" cgroup)"
+assert_group_gone
+
+job oom --memory 32M -- "$PROGS/memhog" 100
+assert_eq "memhog 100 under 32M: corral exit" 137 "$RC"
+assert_eq "status" oom_killed "$(jget "$R" status)"
+assert_eq "oom_cause" own_limit "$(jget "$R" oom_cause)"
+assert_group_gone
+
+job bomb --pids 8 --timeout 30s -- "$PROGS/forkbomb"
+assert_eq "forkbomb under --pids 8: status" completed "$(jget "$R" status)"
+assert_group_gone
+
+job spin --cpus 0.5 -- "$PROGS/spin" 1
+assert_cmp "spin 1 at 0.5 CPU: cpu_nr_throttled" "$(jget "$R" cpu_nr_throttled)" -gt 0
+assert_group_gone
+finish

@@ -1,0 +1,44 @@
+# placement: the job is born in its own group under corral's parent group
+# (clone3 CLONE_INTO_CGROUP): the job's own /proc/self/cgroup names the group
+# the outcome reports, the limits are in that group's files from the start, and
+# the group is removed afterwards.  corral doctor describes the v2 layout.
+. /vm/lib.sh
+
+job self --memory 48M --pids 32 -- /bin/cat /proc/self/cgroup
+g=$(jget "$R" cgroup)
+assert_eq "the job's /proc/self/cgroup" "0::/$g" "$(cat "$TMP/self.out")"
+assert_match "job group under the parent ($CORRAL_CGROUP_PARENT)" "$CORRAL_CGROUP_PARENT/?*" "$g"
+assert_group_gone
+
+job limits --memory 48M --pids 32 -- /bin/sh -c \
+        'g=/sys/fs/cgroup$(cut -d: -f3- /proc/self/cgroup); cat $g/memory.max $g/pids.max'
+assert_eq "memory.max, pids.max inside the job" "50331648 32" "$(cat "$TMP/limits.out" | tr '\n' ' ' | sed 's/ $//')"
+assert_group_gone
+
+# Two jobs at once get two groups.
+"$CORRAL" run --result "$TMP/a.json" -- "$PROGS/waitfile" "$TMP/go" >/dev/null 2>&1 &
+a=$!
+"$CORRAL" run --result "$TMP/b.json" -- "$PROGS/waitfile" "$TMP/go" >/dev/null 2>&1 &
+b=$!
+i=0
+n=0
+while [ $i -lt 100 ]; do
+        n=$(find "$CG/$CORRAL_CGROUP_PARENT" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l)
+        [ "$n" -ge 2 ] && break
+        sleep 0.1
+        i=$((i + 1))
+done
+assert_cmp "job groups while two jobs run" "$n" -ge 2
+touch "$TMP/go"
+wait $a
+assert_eq "first concurrent job" 0 $?
+wait $b
+assert_eq "second concurrent job" 0 $?
+ga=$(jget "$TMP/a.json" cgroup)
+gb=$(jget "$TMP/b.json" cgroup)
+if [ "$ga" != "$gb" ]; then ok "distinct groups: $ga, $gb"; else not_ok "both jobs in $ga"; fi
+
+"$CORRAL" doctor >"$TMP/doctor" 2>&1
+assert_eq "corral doctor exit" 0 $?
+sed 's/^/# doctor: /' "$TMP/doctor"
+finish
