@@ -14,7 +14,8 @@ int main(int argc, char **argv)
         size_t mib = strtoul(argv[1], NULL, 10);
         size_t page = (size_t)sysconf(_SC_PAGESIZE);
         for (size_t i = 0; i < mib; i++) {
-                char *p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+                char *p =
+                    mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
                 if (p == MAP_FAILED) {
                         perror("mmap");
                         return 1;
