@@ -113,12 +113,16 @@ job() {
         return 0
 }
 
-# job_group: the job group directory named by the outcome's `cgroup` key.
-job_group() { echo "$CG/$(jget "$R" cgroup)"; }
+# cgkey [FILE]: the outcome's `cgroup` key (default: the last job's) without a
+# leading slash: the job group's path below the cgroup mount.
+cgkey() {
+        _k=$(jget "${1:-$R}" cgroup)
+        echo "${_k#/}"
+}
 
 # assert_group_gone: the last job's group no longer exists.
 assert_group_gone() {
-        _g=$(jget "$R" cgroup)
+        _g=$(cgkey)
         if [ "$_g" = "<missing>" ] || [ "$_g" = null ] || [ -z "$_g" ]; then
                 not_ok "job group named in the outcome (cgroup: '$_g')"
         elif [ -d "$CG/$_g" ]; then

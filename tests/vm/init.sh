@@ -51,7 +51,7 @@ live_pids() {
         for p in /proc/[0-9]*; do
                 n=${p#/proc/}
                 [ "$n" = 1 ] && continue
-                read -r line <"$p/stat" 2>/dev/null || continue
+                { read -r line <"$p/stat"; } 2>/dev/null || continue
                 rest=${line##*) }
                 set -- $rest
                 [ "$1" = Z ] && continue
@@ -107,7 +107,11 @@ run_test() {
         for e in $LIVE; do
                 case "$before" in *" $e "*) continue ;; esac
                 # busybox timeout's watcher outlives the test by up to a second.
-                case "$e" in *:timeout) kill "${e%%:*}" 2>/dev/null && continue ;; esac
+                case "$e" in *:timeout)
+                        kill "${e%%:*}" 2>/dev/null
+                        continue
+                        ;;
+                esac
                 left_pids="$left_pids $e"
         done
         cgroup_dirs >/tmp/vm-cg-after

@@ -35,7 +35,7 @@ guest_bound=${CORRAL_VM_TIMEOUT:-170}
 
 # --- what the lane needs on the host ------------------------------------------
 need_deps() {
-        for tool in qemu-system-x86_64 cpio xz busybox; do
+        for tool in qemu-system-x86_64 cpio xz busybox strace; do
                 command -v "$tool" >/dev/null 2>&1 || return 0
         done
         compgen -G '/boot/vmlinuz-*' >/dev/null || return 0
@@ -91,18 +91,22 @@ fi
 #   /init                 tests/vm/init.sh (busybox sh, PID 1)
 #   /bin/busybox          static; /init installs the applet links at boot
 #   /usr/local/bin/corral the binary under test
+#   /usr/bin/strace       to show which system calls corral makes (clone3)
 #   /progs/*              the test programs
 #   /vm/lib.sh            tests/vm/guestlib.sh, sourced by every guest test
 #   /vm/tests/*.sh        the guest tests
 #   /lib*/...             the shared libraries the binaries need, and ld-linux
 root="$work/root"
 rm -rf "$root"
-mkdir -p "$root"/{bin,dev,proc,sys,tmp,etc,usr/local/bin,progs,vm/tests}
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,etc,usr/bin,usr/local/bin,progs,vm/tests}
 cp "$busybox" "$root/bin/busybox"
 cp "$here/init.sh" "$root/init"
 cp "$here/guestlib.sh" "$root/vm/lib.sh"
 cp "$build/corral" "$root/usr/local/bin/corral"
 bins=("$build/corral")
+strace=$(command -v strace) || die "strace is missing (apt-get install strace)"
+cp "$strace" "$root/usr/bin/strace"
+bins+=("$strace")
 for p in "$build"/tests/progs/*; do
         [ -f "$p" ] && [ -x "$p" ] || continue
         cp "$p" "$root/progs/"

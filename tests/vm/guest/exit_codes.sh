@@ -26,7 +26,7 @@ job term -- /bin/sh -c 'kill -TERM $$'
 assert_eq "SIGTERM: corral exit" 143 "$RC"
 assert_eq "SIGTERM: signal" SIGTERM "$(jget "$R" signal)"
 assert_eq "SIGTERM: exit_code" null "$(jget "$R" exit_code)"
-assert_match "SIGTERM: status" "failed|killed" "$(jget "$R" status)"
+assert_eq "SIGTERM: status" killed "$(jget "$R" status)"
 assert_group_gone
 
 # SIGKILL without any OOM looks like an OOM kill from the exit status alone
@@ -34,6 +34,7 @@ assert_group_gone
 job kill -- /bin/sh -c 'kill -KILL $$'
 assert_eq "SIGKILL: signal" SIGKILL "$(jget "$R" signal)"
 assert_eq "SIGKILL: oom_kills" 0 "$(jget "$R" oom_kills)"
+assert_eq "SIGKILL: corral exit" 137 "$RC"
 st=$(jget "$R" status)
 if [ "$st" = oom_killed ]; then not_ok "SIGKILL without OOM reported as oom_killed"; else ok "SIGKILL without OOM: status $st"; fi
 assert_group_gone

