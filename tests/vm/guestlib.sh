@@ -91,7 +91,8 @@ jget() {
 # and R (the outcome file), and prints the outcome line into the test's log.
 # With JOB_CGROUP=DIR set, corral is started alone in that cgroup (the shell
 # moves itself there and execs; its pid, corral's, lands in $TMP/NAME.pid);
-# with JOB_USER=NAME, corral runs as that user (busybox su, which execs).
+# with JOB_USER=NAME, corral runs as that user (busybox su, which execs);
+# with JOB_PREFIX="CMD ARGS" (split on spaces), corral runs under CMD (strace).
 job() {
         _n=$1
         shift
@@ -99,6 +100,10 @@ job() {
         rm -f "$R"
         echo "# $_n: corral run $*${JOB_USER:+ (as $JOB_USER)}${JOB_CGROUP:+ (in $JOB_CGROUP)}"
         set -- "$CORRAL" run --result "$R" "$@"
+        if [ -n "${JOB_PREFIX:-}" ]; then
+                # shellcheck disable=SC2086 # split on purpose
+                set -- $JOB_PREFIX "$@"
+        fi
         if [ -n "${JOB_USER:-}" ]; then
                 set -- su -s /bin/sh -c 'exec "$@"' -- "$JOB_USER" sh "$@"
         fi

@@ -2,13 +2,13 @@
 # the bomb dies out, the job completes, nothing is left.
 . /vm/lib.sh
 
-job max --pids 16 -- /bin/sh -c 'cat /sys/fs/cgroup$(cut -d: -f3- /proc/self/cgroup)/pids.max'
-assert_eq "pids.max inside the job" 16 "$(cat "$TMP/max.out")"
+job max --pids 8 -- /bin/sh -c 'cat /sys/fs/cgroup$(cut -d: -f3- /proc/self/cgroup)/pids.max'
+assert_eq "pids.max inside the job" 8 "$(cat "$TMP/max.out")"
 
 # After the bomb, the job's shell reads its own group's pids.events.
-job bomb --pids 16 --timeout 30s -- /bin/sh -c \
+job bomb --pids 8 --timeout 30s -- /bin/sh -c \
         "$PROGS/forkbomb; cat /sys/fs/cgroup\$(cut -d: -f3- /proc/self/cgroup)/pids.events"
-assert_eq "forkbomb under --pids 16: corral exit" 0 "$RC"
+assert_eq "forkbomb under --pids 8: corral exit" 0 "$RC"
 assert_eq "status" completed "$(jget "$R" status)"
 # The bomb's first process reports its failed forks last (after its children).
 failures=$(sed -n 's/.* \([0-9]*\) failures$/\1/p' "$TMP/bomb.err" | tail -n 1)
