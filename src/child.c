@@ -8,11 +8,13 @@
  * joins its groups as its very first step.  The child then runs a short fixed
  * pipeline, each step only async-signal-safe calls:
  *
- *   cgroup -> session -> stdio -> fds -> cwd -> exec
+ *   cgroup -> session -> stdio -> fds -> namespaces -> cwd -> rlimits
+ *          -> capabilities (bounding, ambient) -> credentials (groups, gid, uid)
+ *          -> capabilities (E/P/I) -> no_new_privs -> seccomp -> exec
  *
- * (privilege and seccomp steps are inserted between cwd and exec by the
- * hardening layer; their order is the brief's: drop bounding + ambient caps,
- * setgroups/setresgid/setresuid, clear E/P/I, no_new_privs, seccomp last).
+ * The privilege order is the brief's (privs.h says why); seccomp comes last
+ * because the filter may deny the very calls the earlier steps make, and the
+ * pre-built program only needs to be installed, not compiled, here.
  *
  * Any failing step writes {step, errno} to a close-on-exec pipe and _exits.
  * The parent reads that pipe: EOF without data means execve succeeded.
@@ -20,16 +22,21 @@
 #include "corral/child.h"
 #include "corral/cgroup.h"
 #include "corral/cleanup.h"
+#include "corral/mountns.h"
+#include "corral/privs.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/filter.h>
 #include <linux/sched.h>
+#include <linux/seccomp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -116,8 +123,32 @@ static _Noreturn void child_run(const struct child_spec *spec, int report_fd, bo
         if (syscall(SYS_close_range, report_fd + 1, ~0U, 0) < 0)
                 fail(report_fd, CHILD_STEP_FDS, errno);
 
+        if (spec->mounts && (r = mountns_apply(spec->mounts)) < 0)
+                fail(report_fd, CHILD_STEP_NAMESPACES, -r);
+
         if (spec->cwd && chdir(spec->cwd) < 0)
                 fail(report_fd, CHILD_STEP_CWD, errno);
+
+        static const struct job_rlimits no_limits;
+        r = rlimits_apply(spec->rlimits ? spec->rlimits : &no_limits);
+        if (r < 0)
+                fail(report_fd, CHILD_STEP_RLIMITS, -r);
+
+        if (spec->privs) {
+                int step;
+                r = privs_drop(spec->privs, &step);
+                if (r < 0)
+                        fail(report_fd, (enum child_step)step, -r);
+        }
+
+        if (spec->seccomp) {
+                /* seccomp(2) needs no_new_privs or CAP_SYS_ADMIN; set it here too
+                 * for the privs == NULL case. */
+                if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                        fail(report_fd, CHILD_STEP_NO_NEW_PRIVS, errno);
+                if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, spec->seccomp) < 0)
+                        fail(report_fd, CHILD_STEP_SECCOMP, errno);
+        }
 
         execve(spec->path, spec->argv, spec->envp);
         fail(report_fd, CHILD_STEP_EXEC, errno);

@@ -3,10 +3,14 @@
  * statuses. */
 #include "corral/cleanup.h"
 #include "corral/commands.h"
+#include "corral/jobenv.h"
 #include "corral/log.h"
+#include "corral/mountns.h"
+#include "corral/privs.h"
 #include "corral/procfs.h"
 #include "corral/runner.h"
 #include "corral/sandbox-setup.h"
+#include "corral/uidpool.h"
 #include "corral/units.h"
 
 #include <cjson/cJSON.h>
@@ -24,6 +28,10 @@
 extern char **environ;
 
 DEFINE_FREE_FUNC(struct cg_manager, cg_manager_free)
+static inline void jobenv_freep(char ***p)
+{
+        jobenv_free(*p);
+}
 
 static void usage(FILE *f)
 {
@@ -39,6 +47,17 @@ static void usage(FILE *f)
                    "  --timeout T        wall-clock limit (e.g. 30s, 500ms, 2m)\n"
                    "  --kill-grace T     on cancel, SIGTERM then SIGKILL after T (default 5s)\n"
                    "  --result FILE      write the outcome JSON to FILE\n"
+                   "  --uid UID|auto     run as this uid (gid too); auto (default as root): a\n"
+                   "                     free uid of its own from 60000-60999\n"
+                   "  --env KEY=VALUE    set a variable (repeatable); otherwise the job gets\n"
+                   "                     only PATH, LANG, LC_*, TZ, TERM and HOME\n"
+                   "  --rlimit NAME=VAL  nofile=N, fsize=SIZE, as=SIZE, stack=SIZE, cpu=T\n"
+                   "  --mounts private|host\n"
+                   "                     private (default): every mount read-only but the\n"
+                   "                     working directory, fresh /tmp and /dev/shm\n"
+                   "  --writable PATH    keep PATH writable too (repeatable)\n"
+                   "  --network host|none\n"
+                   "                     none: an empty network namespace (default host)\n"
                    "\n"
                    "Exit status: the command's own exit code; 128+N when killed by signal N;\n"
                    "124 timed out; 137 OOM-killed; 159 seccomp violation; 125 corral could\n"
@@ -50,8 +69,48 @@ struct run_args {
         uint64_t timeout_usec;
         uint64_t grace_usec;
         const char *result_file;
+        bool uid_set; /* --uid N; otherwise auto */
+        uid_t uid;
+        char **env; /* --env entries, NULL-terminated */
+        size_t n_env;
+        struct job_rlimits rlimits;
+        struct mountns_spec mounts;
+        const char **writable;
+        size_t n_writable;
         char **argv;
 };
+
+static int parse_rlimit(const char *arg, struct job_rlimits *rl)
+{
+        const char *eq = strchr(arg, '=');
+        if (!eq)
+                return -EINVAL;
+        size_t n = (size_t)(eq - arg);
+        const char *v = eq + 1;
+        uint64_t x;
+        if (n == 6 && strncmp(arg, "nofile", n) == 0) {
+                if (parse_uint(v, 1 << 20, &x) < 0 || x < 16)
+                        return -EINVAL;
+                rl->nofile = x;
+        } else if (n == 3 && strncmp(arg, "cpu", n) == 0) {
+                if (parse_duration(v, &x) < 0 || x < 1000000)
+                        return -EINVAL;
+                rl->cpu = x / 1000000;
+        } else if ((n == 5 && strncmp(arg, "fsize", n) == 0) ||
+                   (n == 2 && strncmp(arg, "as", n) == 0) ||
+                   (n == 5 && strncmp(arg, "stack", n) == 0)) {
+                if (parse_size(v, &x) < 0)
+                        return -EINVAL;
+                if (arg[0] == 'f')
+                        rl->fsize = x;
+                else if (arg[0] == 'a')
+                        rl->as = x;
+                else
+                        rl->stack = x;
+        } else
+                return -EINVAL;
+        return 0;
+}
 
 /* One clear line naming the option, the value and what is allowed. */
 static int bad_value(const char *opt, const char *val, const char *allowed)
@@ -69,7 +128,13 @@ static int parse_args(int argc, char **argv, struct run_args *a)
                 OPT_PIDS,
                 OPT_TIMEOUT,
                 OPT_GRACE,
-                OPT_RESULT
+                OPT_RESULT,
+                OPT_UID,
+                OPT_ENV,
+                OPT_RLIMIT,
+                OPT_MOUNTS,
+                OPT_WRITABLE,
+                OPT_NETWORK,
         };
         static const struct option opts[] = {
             {"memory", required_argument, NULL, OPT_MEMORY},
@@ -79,6 +144,12 @@ static int parse_args(int argc, char **argv, struct run_args *a)
             {"timeout", required_argument, NULL, OPT_TIMEOUT},
             {"kill-grace", required_argument, NULL, OPT_GRACE},
             {"result", required_argument, NULL, OPT_RESULT},
+            {"uid", required_argument, NULL, OPT_UID},
+            {"env", required_argument, NULL, OPT_ENV},
+            {"rlimit", required_argument, NULL, OPT_RLIMIT},
+            {"mounts", required_argument, NULL, OPT_MOUNTS},
+            {"writable", required_argument, NULL, OPT_WRITABLE},
+            {"network", required_argument, NULL, OPT_NETWORK},
             {"help", no_argument, NULL, 'h'},
             {},
         };
@@ -89,6 +160,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
         char buf[64], allowed[128];
 
         a->grace_usec = 5000000;
+        a->mounts.enabled = true;
         optind = 1;
         opterr = 0;
         int c;
@@ -137,6 +209,57 @@ static int parse_args(int argc, char **argv, struct run_args *a)
                         break;
                 case OPT_RESULT:
                         a->result_file = optarg;
+                        break;
+                case OPT_UID: {
+                        uint64_t v;
+                        if (strcmp(optarg, "auto") == 0) {
+                                a->uid_set = false;
+                                break;
+                        }
+                        if (parse_uint(optarg, 0xfffffffe, &v) < 0)
+                                return bad_value("--uid", optarg,
+                                                 "auto, or a numeric uid from 0 to 4294967294");
+                        a->uid_set = true;
+                        a->uid = (uid_t)v;
+                        break;
+                }
+                case OPT_ENV: {
+                        char **ne = realloc(a->env, (a->n_env + 2) * sizeof(char *));
+                        if (!ne)
+                                return -ENOMEM;
+                        a->env = ne;
+                        a->env[a->n_env++] = optarg;
+                        a->env[a->n_env] = NULL;
+                        break;
+                }
+                case OPT_MOUNTS:
+                        if (strcmp(optarg, "private") != 0 && strcmp(optarg, "host") != 0)
+                                return bad_value("--mounts", optarg, "private or host");
+                        a->mounts.enabled = strcmp(optarg, "private") == 0;
+                        break;
+                case OPT_NETWORK:
+                        if (strcmp(optarg, "none") != 0 && strcmp(optarg, "host") != 0)
+                                return bad_value("--network", optarg, "host or none");
+                        a->mounts.network_off = strcmp(optarg, "none") == 0;
+                        break;
+                case OPT_WRITABLE: {
+                        if (optarg[0] != '/' || access(optarg, F_OK) < 0)
+                                return bad_value("--writable", optarg,
+                                                 "an absolute path that exists");
+                        const char **nw =
+                            realloc(a->writable, (a->n_writable + 2) * sizeof(char *));
+                        if (!nw)
+                                return -ENOMEM;
+                        a->writable = nw;
+                        a->writable[a->n_writable++] = optarg;
+                        a->writable[a->n_writable] = NULL;
+                        break;
+                }
+                case OPT_RLIMIT:
+                        if (parse_rlimit(optarg, &a->rlimits) < 0)
+                                return bad_value("--rlimit", optarg,
+                                                 "nofile=N (16..1048576), fsize=SIZE, as=SIZE, "
+                                                 "stack=SIZE or cpu=DURATION (>= 1s)");
                         break;
                 case 'h':
                         usage(stdout);
@@ -206,8 +329,26 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
         if (r != 0)
                 return r > 0 ? 0 : EXIT_USAGE;
 
+        _cleanup_free_ char **extra_env = a.env;
+        _cleanup_free_ const char **writable = a.writable;
+        char **envp = NULL;
+        int bad = 0;
+        char cwd[4096];
+        if (!getcwd(cwd, sizeof(cwd)))
+                snprintf(cwd, sizeof(cwd), "/");
+        r = jobenv_build(environ, a.env, cwd, &envp, &bad);
+        if (r == -EINVAL) {
+                bad_value("--env", a.env[bad],
+                          "KEY=VALUE with KEY made of letters, digits and _, not starting "
+                          "with a digit");
+                return EXIT_USAGE;
+        }
+        if (r < 0)
+                return EXIT_CORRAL_FAILED;
+        _cleanup_(jobenv_freep) char **owned_env = envp;
+
         _cleanup_free_ char *path = NULL;
-        r = child_resolve(a.argv[0], environ, &path);
+        r = child_resolve(a.argv[0], envp, &path);
         if (r < 0) {
                 log_error("Cannot run '%s': %s; nothing was run", a.argv[0],
                           r == -ENOENT ? "command not found" : strerror(-r));
@@ -218,16 +359,50 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
         if (sandbox_open_cgroups(o, &m) < 0)
                 return EXIT_CORRAL_FAILED;
 
+        /* Privileges: as root, a uid of the job's own (or the one asked for);
+         * otherwise the job keeps ours.  Capabilities and no_new_privs always. */
+        struct privs_spec privs = {.cap_last = privs_cap_last()};
+        _cleanup_close_ int uid_lock = -EBADF;
+        if (geteuid() == 0) {
+                privs.switch_user = true;
+                if (a.uid_set)
+                        privs.uid = a.uid;
+                else {
+                        r = uidpool_acquire(UIDPOOL_DEFAULT_DIR, UIDPOOL_DEFAULT_FIRST,
+                                            UIDPOOL_DEFAULT_COUNT, &privs.uid, &uid_lock);
+                        if (r < 0) {
+                                log_error_errno(r,
+                                                "Failed to take a free job uid from %u-%u (%s): %s",
+                                                UIDPOOL_DEFAULT_FIRST,
+                                                UIDPOOL_DEFAULT_FIRST + UIDPOOL_DEFAULT_COUNT - 1,
+                                                UIDPOOL_DEFAULT_DIR, strerror(-r));
+                                return EXIT_CORRAL_FAILED;
+                        }
+                }
+                privs.gid = (gid_t)privs.uid;
+        } else if (a.uid_set && a.uid != getuid()) {
+                log_error("--uid %u needs root; corral runs as uid %u", (unsigned)a.uid,
+                          (unsigned)getuid());
+                return EXIT_USAGE;
+        }
+
+        a.mounts.workdir = cwd;
+        a.mounts.writable = writable;
+
         static unsigned counter;
         char label[32];
         snprintf(label, sizeof(label), "run-%u", ++counter);
         struct runner_spec spec = {
             .child = {.path = path,
                       .argv = a.argv,
-                      .envp = environ,
+                      .envp = envp,
                       .stdin_fd = -1,
                       .stdout_fd = -1,
-                      .stderr_fd = -1},
+                      .stderr_fd = -1,
+                      .cwd = cwd,
+                      .mounts = &a.mounts,
+                      .privs = &privs,
+                      .rlimits = &a.rlimits},
             .limits = a.limits,
             .timeout_usec = a.timeout_usec,
             .cancel_grace_usec = a.grace_usec,

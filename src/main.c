@@ -16,6 +16,7 @@ static const struct {
     {"run", cmd_run, "run one command in the foreground, sandboxed, and report its outcome"},
     {"doctor", cmd_doctor, "show the cgroup layout and whether limits can be enforced"},
     {"version", cmd_version, "print corral's version"},
+    {"status", cmd_status, "show the governor's view of the host (--system)"},
 };
 
 static void usage(FILE *f)
@@ -23,7 +24,8 @@ static void usage(FILE *f)
         fprintf(f, "usage: corral [--state-dir DIR] [--cgroup-parent NAME] [--policy-dir DIR]\n"
                    "              [--tenant NAME] [-v] COMMAND [ARGS...]\n\ncommands:\n");
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-                fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+                if (commands[i].summary) /* internal commands have none */
+                        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
         fprintf(f, "\n`corral COMMAND --help` describes each command.\n");
 }
 
