@@ -16,9 +16,12 @@
 set -u
 : "${TEST_NAME:?}" "${CORRAL:?}" "${PROGS:?}"
 CG=/sys/fs/cgroup
-TMP=$(mktemp -d "/tmp/$TEST_NAME.XXXXXX")
-# Jobs may run as another uid and write their marker files here.
+# Not under /tmp: jobs get a fresh /tmp of their own.  The test runs from $TMP,
+# so it is the jobs' working directory, the one place they may write (as
+# their own uid: hence the mode).
+TMP=$(mktemp -d "/work/$TEST_NAME.XXXXXX")
 chmod 1777 "$TMP"
+cd "$TMP" || exit 1
 FAILS=0
 CHECKS=0
 OWN_GROUPS=""
@@ -38,6 +41,7 @@ cg_remove_tree() {
 
 cleanup_test() {
         for g in $OWN_GROUPS; do cg_remove_tree "$g"; done
+        cd /
         rm -rf "$TMP"
 }
 trap cleanup_test EXIT

@@ -25,6 +25,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs -o mode=1777 tmpfs /tmp
+mount -t tmpfs -o mode=1777 tmpfs /work
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
 # Kernel messages (OOM reports above all) would cut into the framed output;
 # they are kept in the ring buffer and printed at the end instead.

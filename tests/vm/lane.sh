@@ -100,7 +100,7 @@ fi
 #   /lib*/...             the shared libraries the binaries need, and ld-linux
 root="$work/root"
 rm -rf "$root"
-mkdir -p "$root"/{bin,dev,proc,sys,tmp,etc,usr/bin,usr/local/bin,progs,vm/tests}
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,work,etc,usr/bin,usr/local/bin,progs,vm/tests}
 cp "$busybox" "$root/bin/busybox"
 cp "$here/init.sh" "$root/init"
 cp "$here/guestlib.sh" "$root/vm/lib.sh"
@@ -138,7 +138,7 @@ printf 'root:x:0:0:root:/root:/bin/sh\ncorraluser:x:1000:1000:corral delegated u
 printf 'root:x:0:\ncorraluser:x:1000:\n' >"$root/etc/group"
 chmod 755 "$root/init" "$root/usr/local/bin/corral" "$root"/progs/* 2>/dev/null || true
 chmod 644 "$root"/vm/lib.sh "$root"/vm/tests/*.sh
-chmod 1777 "$root/tmp"
+chmod 1777 "$root/tmp" "$root/work"
 initrd="$work/initramfs.cpio"
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) >"$initrd"
 

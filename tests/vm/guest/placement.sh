@@ -25,9 +25,9 @@ assert_eq "memory.max, pids.max inside the job" "50331648 32" "$(cat "$TMP/limit
 assert_group_gone
 
 # Two jobs at once get two groups.
-"$CORRAL" run --result "$TMP/a.json" -- "$PROGS/waitfile" "$TMP/go" >/dev/null 2>&1 &
+"$CORRAL" run --timeout 20s --result "$TMP/a.json" -- "$PROGS/waitfile" "$TMP/go" >/dev/null 2>&1 &
 a=$!
-"$CORRAL" run --result "$TMP/b.json" -- "$PROGS/waitfile" "$TMP/go" >/dev/null 2>&1 &
+"$CORRAL" run --timeout 20s --result "$TMP/b.json" -- "$PROGS/waitfile" "$TMP/go" >/dev/null 2>&1 &
 b=$!
 i=0
 n=0
