@@ -68,6 +68,7 @@ assert_eq() {
 }
 # assert_cmp WHAT A OP B   (integers: -lt -le -gt -ge -eq -ne)
 assert_cmp() {
+        # shellcheck disable=SC1009,SC1072,SC1073 # the operator is an argument
         if [ "$2" "$3" "$4" ] 2>/dev/null; then ok "$1: $2 $3 $4"; else not_ok "$1: expected $2 $3 $4"; fi
 }
 # assert_match WHAT PATTERN ACTUAL   (shell case pattern)

@@ -21,7 +21,7 @@ sed 's/^/# strace: /' "$TMP/trace"
 
 job limits --memory 48M --pids 32 -- /bin/sh -c \
         'g=/sys/fs/cgroup$(cut -d: -f3- /proc/self/cgroup); cat $g/memory.max $g/pids.max'
-assert_eq "memory.max, pids.max inside the job" "50331648 32" "$(cat "$TMP/limits.out" | tr '\n' ' ' | sed 's/ $//')"
+assert_eq "memory.max, pids.max inside the job" "50331648 32" "$(tr '\n' ' ' <"$TMP/limits.out" | sed 's/ $//')"
 assert_group_gone
 
 # Two jobs at once get two groups.
