@@ -8,6 +8,7 @@
  * per field (10,000 records load at start-up).
  */
 #include "corral/job.h"
+#include "corral/outcome.h"
 #include "corral/jobid.h"
 #include "corral/jsonptr.h"
 #include "corral/procfs.h"
@@ -32,6 +33,7 @@ enum field_kind {
         F_U64_NZ,   /* uint64_t; null when 0 ("none", e.g. no limit) */
         F_PID,      /* pid_t; null when 0 */
         F_INT_OPT,  /* int; null when equal to the field's none value */
+        F_SIGNAL,   /* int signal number written as its name ("SIGKILL"); null when 0 */
         F_I64_OPT,  /* int64_t; null when negative */
         F_BOOL,     /* bool */
         F_TIME,     /* uint64_t realtime usec; ISO 8601 string, null when 0 */
@@ -103,7 +105,7 @@ static const struct field job_fields[] = {
     FLD("pid", F_PID, pid),
     FLD("pid_starttime", F_U64_NZ, pid_starttime),
     {.name = "exit_code", .kind = F_INT_OPT, .offset = offsetof(struct job, exit_code), .none = -1},
-    {.name = "signal", .kind = F_INT_OPT, .offset = offsetof(struct job, signal), .none = 0},
+    {.name = "signal", .kind = F_SIGNAL, .offset = offsetof(struct job, signal)},
     FLD("oom_kills", F_U64, oom_kills),
     FLD("oom_cause", F_STR, oom_cause),
     FLD("memory_peak_bytes", F_U64, memory_peak_bytes),
@@ -346,6 +348,10 @@ static cJSON *field_to_json(const struct job *j, const struct field *f, int *r)
                         return cJSON_CreateNull();
                 snprintf(buf, sizeof(buf), "%d", v);
                 return cJSON_CreateRaw(buf);
+        }
+        case F_SIGNAL: {
+                int v = *CAT(j, f, int);
+                return v ? cJSON_CreateString(signal_to_name(v)) : cJSON_CreateNull();
         }
         case F_I64_OPT: {
                 int64_t v = *CAT(j, f, int64_t);
@@ -626,6 +632,13 @@ static int field_from_json(struct parse_ctx *c, const struct field *f, const cJS
                         return type_error(c, f->name, "an integer or null");
                 *AT(j, f, int) = (int)v->valuedouble;
                 return 0;
+        case F_SIGNAL: {
+                int sig = cJSON_IsString(v) ? signal_from_name(v->valuestring) : -1;
+                if (sig <= 0)
+                        return type_error(c, f->name, "a signal name such as \"SIGKILL\" or null");
+                *AT(j, f, int) = sig;
+                return 0;
+        }
         case F_I64_OPT:
                 if (!json_u64(v, &u))
                         return type_error(c, f->name, "a non-negative integer or null");

@@ -277,9 +277,12 @@ static void record_outcome(struct supervisor *s, const struct outcome *o)
         j->wall_ms = o->wall_usec / 1000;
         if (o->seccomp_syscall[0])
                 job_set_string(&j->seccomp_syscall, o->seccomp_syscall);
+        /* The reason is the summary's detail ("32 MiB limit, peak 32 MiB..."),
+         * the status is already its own field. */
         char summary[256];
         outcome_summary(o, summary, sizeof(summary));
-        job_set_string(&j->reason, summary);
+        const char *detail = strchr(summary, ':');
+        job_set_string(&j->reason, detail ? detail + 2 : NULL);
         j->finished_at = now_realtime_usec() / 1000 * 1000;
         if (o->status != JOB_COMPLETED)
                 job_set_error_from_log(j, s->job_dirfd, "stderr.log");
@@ -287,6 +290,27 @@ static void record_outcome(struct supervisor *s, const struct outcome *o)
         collect_result(s);
         if (o->status == JOB_COMPLETED)
                 store_job_check_result(s->job_dirfd, j, 0);
+}
+
+/* Tools resolve their working directory to an absolute path and open files
+ * through it, so the job's uid must be able to traverse the store's
+ * directories down to work/.  Execute-only (0711) allows that and nothing
+ * more: no listing, and every job's record stays 0600 root, every work/ 0700
+ * its own uid; other jobs' ids are random and cannot be listed. */
+static void open_path_to_work_dir(struct supervisor *s)
+{
+        const char *t = s->job->tenant, *id = s->job->id;
+        char paths[5][4096];
+        snprintf(paths[0], sizeof(paths[0]), "%s", s->ctl->state_dir);
+        snprintf(paths[1], sizeof(paths[1]), "%s/tenants", s->ctl->state_dir);
+        snprintf(paths[2], sizeof(paths[2]), "%s/tenants/%s", s->ctl->state_dir, t);
+        snprintf(paths[3], sizeof(paths[3]), "%s/tenants/%s/jobs", s->ctl->state_dir, t);
+        snprintf(paths[4], sizeof(paths[4]), "%s/tenants/%s/jobs/%s", s->ctl->state_dir, t, id);
+        for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
+                struct stat st;
+                if (stat(paths[i], &st) == 0 && (st.st_mode & 0111) != 0111)
+                        chmod(paths[i], (st.st_mode & 07777) | 0111);
+        }
 }
 
 /* Sets up and runs the job; returns 0 once an outcome is recorded. */
@@ -312,6 +336,8 @@ static int run_job(struct supervisor *s)
                 return log_error_errno(NEG_ERRNO(), "Failed to open the work directory");
         if (privs.switch_user && fchown(s->work_dirfd, privs.uid, privs.gid) < 0)
                 return log_error_errno(NEG_ERRNO(), "Failed to hand the work directory over");
+        if (privs.switch_user)
+                open_path_to_work_dir(s);
         char workdir[4096];
         char self[64];
         snprintf(self, sizeof(self), "/proc/self/fd/%d", s->work_dirfd);
@@ -351,8 +377,19 @@ static int run_job(struct supervisor *s)
         for (size_t i = 0; i < n_env; i++)
                 extra[i] = j->env[i];
         extra[n_env] = idvar;
+        /* corral's own PATH may name directories the job's uid cannot enter
+         * (root's ~/.local/bin...): jobs get the default PATH unless they ask. */
+        size_t n_parent = 0;
+        for (char **e = environ; e && *e; e++)
+                n_parent++;
+        _cleanup_free_ char **parent = calloc(n_parent + 1, sizeof(char *));
+        if (!parent)
+                return -ENOMEM;
+        for (size_t i = 0, k = 0; i < n_parent; i++)
+                if (strncmp(environ[i], "PATH=", 5) != 0)
+                        parent[k++] = environ[i];
         char **envp = NULL;
-        r = jobenv_build(environ, extra, workdir, &envp, NULL);
+        r = jobenv_build(parent, extra, workdir, &envp, NULL);
         if (r < 0)
                 return r;
 
