@@ -20,7 +20,9 @@
 # Environment: CORRAL_VM_TIMEOUT (seconds, default 170) bounds the whole guest;
 # CORRAL_VM_KERNEL names a vmlinuz to boot instead of the newest /boot/vmlinuz-*;
 # CORRAL_VM_TESTS="name1 name2" runs only those guest tests (for development:
-# ctest then finds no verdict for the others and fails them).
+# ctest then finds no verdict for the others and fails them);
+# CORRAL_VM_GUEST_DIR takes the guest tests from another directory (the
+# lane's own self-test, tests/vm/selftest.sh, uses it).
 set -euo pipefail
 
 die() {
@@ -34,6 +36,7 @@ src=$(cd "$here/../.." && pwd)
 build=$(cd "$1" && pwd) || die "no build directory '$1'"
 results=$2
 guest_bound=${CORRAL_VM_TIMEOUT:-170}
+guest_dir=${CORRAL_VM_GUEST_DIR:-$here/guest}
 
 # --- what the lane needs on the host ------------------------------------------
 need_deps() {
@@ -56,8 +59,12 @@ fi
 
 mkdir -p "$results"
 rm -f "$results"/*.log "$results"/*.verdict
-work="$build/tests/vm/work"
-mkdir -p "$work"
+# The extracted kernel is cached per build directory; everything else is
+# private to this run (two lanes may run at once: ctest -j, the self-test).
+cache="$build/tests/vm/kernel"
+mkdir -p "$cache"
+work=$(mktemp -d "$build/tests/vm/run.XXXXXX")
+trap 'rm -rf "$work"' EXIT
 
 # --- the kernel: Debian's, uncompressed -----------------------------------------
 # qemu boots an ELF vmlinux through its PVH entry point; decompressing the
@@ -72,10 +79,10 @@ else
 fi
 [ -r "$vmlinuz" ] || die "cannot read kernel '$vmlinuz' (apt-get install linux-image-amd64)"
 kver=${vmlinuz##*/vmlinuz-}
-vmlinux="$work/vmlinux-$kver"
+vmlinux="$cache/vmlinux-$kver"
 is_elf() { [ "$(head -c 4 "$1" | od -An -c | tr -d ' ')" = '177ELF' ]; }
 if [ ! -s "$vmlinux" ] || [ "$vmlinuz" -nt "$vmlinux" ]; then
-        tmp="$vmlinux.tmp"
+        tmp="$vmlinux.tmp.$$"
         found=""
         for off in $(LC_ALL=C grep -obUaP '\xFD7zXZ\x00' "$vmlinuz" | cut -d: -f1); do
                 tail -c +$((off + 1)) "$vmlinuz" | xz -dc >"$tmp" 2>/dev/null || true
@@ -115,7 +122,7 @@ for p in "$build"/tests/progs/*; do
         bins+=("$p")
 done
 names=()
-for t in "$here"/guest/*.sh; do
+for t in "$guest_dir"/*.sh; do
         [ -f "$t" ] || continue
         n=${t##*/}
         n=${n%.sh}
@@ -125,7 +132,7 @@ for t in "$here"/guest/*.sh; do
         cp "$t" "$root/vm/tests/"
         names+=("$n")
 done
-[ ${#names[@]} -gt 0 ] || die "no guest tests in $here/guest"
+[ ${#names[@]} -gt 0 ] || die "no guest tests in $guest_dir"
 # Shared libraries, at the paths the loader looks for them (ldd prints both the
 # "lib => /path" lines and the loader's own absolute path).
 for b in "${bins[@]}"; do
