@@ -19,9 +19,10 @@ c=$(grep -c 'clone3(.*CLONE_INTO_CGROUP.*) = [1-9]' "$TMP/trace")
 assert_eq "successful clone3 calls with CLONE_INTO_CGROUP" 1 "$c"
 sed 's/^/# strace: /' "$TMP/trace"
 
-job limits --memory 48M --pids 32 -- /bin/sh -c \
-        'g=/sys/fs/cgroup$(cut -d: -f3- /proc/self/cgroup); cat $g/memory.max $g/pids.max'
-assert_eq "memory.max, pids.max inside the job" "50331648 32" "$(tr '\n' ' ' <"$TMP/limits.out" | sed 's/ $//')"
+job limits --memory 48M --memory-high 40M --pids 32 --cpus 1.5 -- /bin/sh -c \
+        'g=/sys/fs/cgroup$(cut -d: -f3- /proc/self/cgroup); cat $g/memory.max $g/memory.high $g/pids.max $g/cpu.max'
+assert_eq "memory.max, memory.high, pids.max, cpu.max inside the job" "50331648 41943040 32 150000 100000" \
+        "$(tr '\n' ' ' <"$TMP/limits.out" | sed 's/ $//')"
 assert_group_gone
 
 # Two jobs at once get two groups.
