@@ -14,6 +14,7 @@ static const struct {
         const char *summary;
 } commands[] = {
         {"version", cmd_version, "print corral's version"},
+        {"serve", cmd_serve, "MCP server on stdin/stdout"},
 };
 
 static void usage(FILE *f)

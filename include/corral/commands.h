@@ -22,3 +22,4 @@ enum {
 };
 
 int cmd_version(const struct corral_options *o, int argc, char **argv);
+int cmd_serve(const struct corral_options *o, int argc, char **argv);
