@@ -150,11 +150,11 @@ static void callback_failure_stops_loop(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(io_sources_freed_inside_callbacks),
-                cmocka_unit_test(timers_rearm_and_exit_code),
-                cmocka_unit_test(signals_arrive_through_signalfd),
-                cmocka_unit_test(pidfd_reports_child_exit),
-                cmocka_unit_test(callback_failure_stops_loop),
+            cmocka_unit_test(io_sources_freed_inside_callbacks),
+            cmocka_unit_test(timers_rearm_and_exit_code),
+            cmocka_unit_test(signals_arrive_through_signalfd),
+            cmocka_unit_test(pidfd_reports_child_exit),
+            cmocka_unit_test(callback_failure_stops_loop),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

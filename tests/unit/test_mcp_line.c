@@ -81,7 +81,7 @@ static void oversize_line_is_reported_once_and_skipped(void **state)
         struct seen s = {0};
         mcp_line_reader_init(&r, 16);
         const char *text = "{\"id\":7,\"method\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}\nok\n";
-        for (size_t i = 0; text[i]; i += 5)
+        for (size_t i = 0; i < strlen(text); i += 5)
                 mcp_line_reader_feed(&r, text + i, strnlen(text + i, 5), collect, &s);
         assert_int_equal(s.n, 2);
         assert_true(s.oversize[0]);
@@ -122,11 +122,11 @@ static void precheck_rejects_bad_utf8_and_deep_nesting(void **state)
         const char ok[] = "{\"k\":\"caf\xc3\xa9 \xf0\x9f\x90\x84\"}";
         assert_int_equal(mcp_json_precheck(ok, strlen(ok), 64), 0);
         const char *bad[] = {
-                "{\"k\":\"\xff\"}",         /* invalid byte */
-                "{\"k\":\"\xc0\xaf\"}",     /* overlong */
-                "{\"k\":\"\xed\xa0\x80\"}", /* surrogate */
-                "{\"k\":\"\xe2\x82\"}",     /* truncated */
-                "{\"k\":\"a\tb\"}",         /* raw control character in a string */
+            "{\"k\":\"\xff\"}",         /* invalid byte */
+            "{\"k\":\"\xc0\xaf\"}",     /* overlong */
+            "{\"k\":\"\xed\xa0\x80\"}", /* surrogate */
+            "{\"k\":\"\xe2\x82\"}",     /* truncated */
+            "{\"k\":\"a\tb\"}",         /* raw control character in a string */
         };
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
                 assert_int_equal(mcp_json_precheck(bad[i], strlen(bad[i]), 64), -EILSEQ);
@@ -170,13 +170,13 @@ static void duplicates_found_at_any_depth(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(split_reads_give_whole_lines),
-                cmocka_unit_test(huge_line_under_cap_is_whole),
-                cmocka_unit_test(oversize_line_is_reported_once_and_skipped),
-                cmocka_unit_test(fd_reader_hands_over_last_line_at_eof),
-                cmocka_unit_test(precheck_rejects_bad_utf8_and_deep_nesting),
-                cmocka_unit_test(raw_id_is_exact),
-                cmocka_unit_test(duplicates_found_at_any_depth),
+            cmocka_unit_test(split_reads_give_whole_lines),
+            cmocka_unit_test(huge_line_under_cap_is_whole),
+            cmocka_unit_test(oversize_line_is_reported_once_and_skipped),
+            cmocka_unit_test(fd_reader_hands_over_last_line_at_eof),
+            cmocka_unit_test(precheck_rejects_bad_utf8_and_deep_nesting),
+            cmocka_unit_test(raw_id_is_exact),
+            cmocka_unit_test(duplicates_found_at_any_depth),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -97,24 +97,24 @@ static int setup(void **state)
                                         &server),
                          0);
         assert_int_equal(mcp_info_register(server, 0), 0);
-        assert_int_equal(mcp_tool_register(server, &(struct mcp_tool){
-                                                           .name = "slow",
-                                                           .title = "Slow",
-                                                           .description = "waits for tick()",
-                                                           .input_schema = "{\"type\":\"object\"}",
-                                                           .task_support = MCP_TASK_OPTIONAL,
-                                                           .call = slow_call,
-                                                   }),
+        assert_int_equal(mcp_tool_register(server,
+                                           &(struct mcp_tool){
+                                               .name = "slow",
+                                               .title = "Slow",
+                                               .description = "waits for tick()",
+                                               .input_schema = "{\"type\":\"object\"}",
+                                               .task_support = MCP_TASK_OPTIONAL,
+                                               .call = slow_call,
+                                           }),
                          0);
-        assert_int_equal(
-                mcp_tool_register(server,
-                                  &(struct mcp_tool){
-                                          .name = "quick",
-                                          .input_schema = "{\"type\":\"object\",\"required\":"
-                                                          "[\"x\"]}",
-                                          .call = quick_call,
-                                  }),
-                0);
+        assert_int_equal(mcp_tool_register(server,
+                                           &(struct mcp_tool){
+                                               .name = "quick",
+                                               .input_schema = "{\"type\":\"object\",\"required\":"
+                                                               "[\"x\"]}",
+                                               .call = quick_call,
+                                           }),
+                         0);
         return 0;
 }
 
@@ -207,8 +207,8 @@ static char *negotiate(const char *requested)
               "\"version\":\"1\"}}}",
               requested);
         cJSON *m = take();
-        char *v = strdup(cJSON_GetObjectItemCaseSensitive(result_of(m), "protocolVersion")
-                                 ->valuestring);
+        char *v =
+            strdup(cJSON_GetObjectItemCaseSensitive(result_of(m), "protocolVersion")->valuestring);
         cJSON_Delete(m);
         return v;
 }
@@ -218,9 +218,9 @@ static void version_negotiation(void **state)
         static const struct {
                 const char *asked, *got;
         } cases[] = {
-                {"2024-11-05", "2024-11-05"}, {"2025-03-26", "2025-03-26"},
-                {"2025-06-18", "2025-06-18"}, {"2025-11-25", "2025-11-25"},
-                {"1999-01-01", "2025-11-25"}, {"2026-07-28", "2025-11-25"},
+            {"2024-11-05", "2024-11-05"}, {"2025-03-26", "2025-03-26"},
+            {"2025-06-18", "2025-06-18"}, {"2025-11-25", "2025-11-25"},
+            {"1999-01-01", "2025-11-25"}, {"2026-07-28", "2025-11-25"},
         };
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 teardown(state);
@@ -264,7 +264,7 @@ static void responses_shaped_per_version(void **state)
                 assert_true(cJSON_HasObjectItem(t, "execution") == (v == 3));
                 if (v == 1)
                         assert_false(cJSON_HasObjectItem(
-                                cJSON_GetObjectItemCaseSensitive(t, "annotations"), "title"));
+                            cJSON_GetObjectItemCaseSensitive(t, "annotations"), "title"));
                 assert_false(cJSON_HasObjectItem(result_of(m), "resultType"));
                 cJSON_Delete(m);
                 send_line("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{"
@@ -303,8 +303,13 @@ static void ids_echoed_exactly(void **state)
 {
         initialize("2025-11-25");
         static const char *const ids[] = {
-                "123456789012345678901234567890", "-9007199254740993", "0",
-                "\"abc\"", "\"\\u00e9t\\u00e9 \\\"q\\\"\"", "\"\"", "18446744073709551616",
+            "123456789012345678901234567890",
+            "-9007199254740993",
+            "0",
+            "\"abc\"",
+            "\"\\u00e9t\\u00e9 \\\"q\\\"\"",
+            "\"\"",
+            "18446744073709551616",
         };
         for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
                 sendf("{\"jsonrpc\":\"2.0\",\"method\":\"ping\",\"id\":%s}", ids[i]);
@@ -357,8 +362,9 @@ static void dispatch_errors(void **state)
         send_line("42");
         expect_error_id(-32600, "null");
         char deep[300];
-        int n = snprintf(deep, sizeof(deep), "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"ping\","
-                                             "\"params\":{\"a\":");
+        int n = snprintf(deep, sizeof(deep),
+                         "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"ping\","
+                         "\"params\":{\"a\":");
         for (int i = 0; i < 70; i++)
                 deep[n++] = '[';
         deep[n] = 0;
@@ -374,8 +380,8 @@ static void dispatch_errors(void **state)
                   "\"name\":\"quick\",\"arguments\":{\"x\":\"y\"}}}");
         cJSON *m = take();
         assert_string_equal(cJSON_GetObjectItemCaseSensitive(
-                                    cJSON_GetObjectItemCaseSensitive(m, "error"), "message")
-                                    ->valuestring,
+                                cJSON_GetObjectItemCaseSensitive(m, "error"), "message")
+                                ->valuestring,
                             "x must be a number"); /* -EINVAL became -32602 with the text */
         assert_int_equal(error_code(m), -32602);
         cJSON_Delete(m);
@@ -431,8 +437,8 @@ static void tasks_2025_11_25(void **state)
         tick();
         m = take(); /* progress "done" */
         assert_string_equal(cJSON_GetObjectItemCaseSensitive(
-                                    cJSON_GetObjectItemCaseSensitive(m, "params"), "progressToken")
-                                    ->valuestring,
+                                cJSON_GetObjectItemCaseSensitive(m, "params"), "progressToken")
+                                ->valuestring,
                             "p1");
         cJSON_Delete(m);
         m = take();
@@ -447,12 +453,12 @@ static void tasks_2025_11_25(void **state)
         m = take(); /* the blocked tasks/result */
         assert_true(strstr(last_raw(), "\"id\":2,") != NULL);
         const cJSON *meta = cJSON_GetObjectItemCaseSensitive(result_of(m), "_meta");
-        assert_string_equal(cJSON_GetObjectItemCaseSensitive(
-                                    cJSON_GetObjectItemCaseSensitive(
-                                            meta, "io.modelcontextprotocol/related-task"),
-                                    "taskId")
-                                    ->valuestring,
-                            id);
+        assert_string_equal(
+            cJSON_GetObjectItemCaseSensitive(
+                cJSON_GetObjectItemCaseSensitive(meta, "io.modelcontextprotocol/related-task"),
+                "taskId")
+                ->valuestring,
+            id);
         assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result_of(m), "isError")));
         cJSON_Delete(m);
         assert_no_more();
@@ -460,9 +466,8 @@ static void tasks_2025_11_25(void **state)
         /* Cancel a second task: the tool's hook runs, the status is cancelled. */
         m = call_slow_as_task(4);
         char *id2 = strdup(cJSON_GetObjectItemCaseSensitive(
-                                   cJSON_GetObjectItemCaseSensitive(result_of(m), "task"),
-                                   "taskId")
-                                   ->valuestring);
+                               cJSON_GetObjectItemCaseSensitive(result_of(m), "task"), "taskId")
+                               ->valuestring);
         cJSON_Delete(m);
         sendf("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tasks/cancel\",\"params\":{"
               "\"taskId\":\"%s\"}}",
@@ -513,8 +518,7 @@ static void tasks_list_paginates(void **state)
                 else
                         send_line("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tasks/list\"}");
                 cJSON *m = take();
-                seen += cJSON_GetArraySize(
-                        cJSON_GetObjectItemCaseSensitive(result_of(m), "tasks"));
+                seen += cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(result_of(m), "tasks"));
                 const cJSON *next = cJSON_GetObjectItemCaseSensitive(result_of(m), "nextCursor");
                 snprintf(cursor, sizeof(cursor), "%s", next ? next->valuestring : "");
                 cJSON_Delete(m);
@@ -527,7 +531,9 @@ static void tasks_list_paginates(void **state)
         expect_error(-32602);
 }
 
-#define META26 "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\",\"io.modelcontextprotocol/clientCapabilities\":{%s}}"
+#define META26                                                                                     \
+        "\"_meta\":{\"io.modelcontextprotocol/"                                                    \
+        "protocolVersion\":\"2026-07-28\",\"io.modelcontextprotocol/clientCapabilities\":{%s}}"
 
 static void stateless_2026_07_28(void **state)
 {
@@ -535,16 +541,16 @@ static void stateless_2026_07_28(void **state)
         send_line("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"server/discover\",\"params\":{}}");
         cJSON *m = take();
         const cJSON *r = result_of(m);
-        assert_string_equal(cJSON_GetArrayItem(
-                                    cJSON_GetObjectItemCaseSensitive(r, "supportedVersions"), 0)
-                                    ->valuestring,
-                            "2026-07-28");
+        assert_string_equal(
+            cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r, "supportedVersions"), 0)
+                ->valuestring,
+            "2026-07-28");
         assert_string_equal(cJSON_GetObjectItemCaseSensitive(r, "resultType")->valuestring,
                             "complete");
         assert_non_null(cJSON_GetObjectItemCaseSensitive(
-                cJSON_GetObjectItemCaseSensitive(
-                        cJSON_GetObjectItemCaseSensitive(r, "capabilities"), "extensions"),
-                "io.modelcontextprotocol/tasks"));
+            cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "capabilities"),
+                                             "extensions"),
+            "io.modelcontextprotocol/tasks"));
         cJSON_Delete(m);
 
         sendf("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\",\"params\":{" META26 "}}",
@@ -563,10 +569,10 @@ static void stateless_2026_07_28(void **state)
         m = take();
         assert_int_equal(error_code(m), -32022);
         assert_string_equal(cJSON_GetObjectItemCaseSensitive(
-                                    cJSON_GetObjectItemCaseSensitive(
-                                            cJSON_GetObjectItemCaseSensitive(m, "error"), "data"),
-                                    "requested")
-                                    ->valuestring,
+                                cJSON_GetObjectItemCaseSensitive(
+                                    cJSON_GetObjectItemCaseSensitive(m, "error"), "data"),
+                                "requested")
+                                ->valuestring,
                             "2099-01-01");
         cJSON_Delete(m);
 
@@ -576,8 +582,7 @@ static void stateless_2026_07_28(void **state)
               "\"extensions\":{\"io.modelcontextprotocol/tasks\":{}}");
         m = take();
         r = result_of(m);
-        assert_string_equal(cJSON_GetObjectItemCaseSensitive(r, "resultType")->valuestring,
-                            "task");
+        assert_string_equal(cJSON_GetObjectItemCaseSensitive(r, "resultType")->valuestring, "task");
         assert_true(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(r, "ttlMs")));
         char *id = strdup(cJSON_GetObjectItemCaseSensitive(r, "taskId")->valuestring);
         cJSON_Delete(m);
@@ -598,7 +603,7 @@ static void stateless_2026_07_28(void **state)
         assert_string_equal(cJSON_GetObjectItemCaseSensitive(r, "resultType")->valuestring,
                             "complete");
         assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
-                cJSON_GetObjectItemCaseSensitive(r, "result"), "isError")));
+            cJSON_GetObjectItemCaseSensitive(r, "result"), "isError")));
         cJSON_Delete(m);
         /* Without the extension the same call answers directly, when done. */
         sendf("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\",\"params\":{\"name\":"
@@ -607,9 +612,8 @@ static void stateless_2026_07_28(void **state)
         assert_no_more();
         tick();
         m = take();
-        assert_string_equal(cJSON_GetObjectItemCaseSensitive(result_of(m), "resultType")
-                                    ->valuestring,
-                            "complete");
+        assert_string_equal(
+            cJSON_GetObjectItemCaseSensitive(result_of(m), "resultType")->valuestring, "complete");
         cJSON_Delete(m);
         /* tasks/result and tasks/list do not exist in 2026-07-28. */
         sendf("{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tasks/list\",\"params\":{" META26 "}}",
@@ -691,12 +695,11 @@ static void resources_through_provider(void **state)
         initialize("2025-11-25");
         send_line("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/list\"}");
         cJSON *m = take();
-        assert_int_equal(cJSON_GetArraySize(
-                                 cJSON_GetObjectItemCaseSensitive(result_of(m), "resources")),
-                         0);
+        assert_int_equal(
+            cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(result_of(m), "resources")), 0);
         cJSON_Delete(m);
-        mcp_server_set_resources(server, &(struct mcp_resource_provider){.list = res_list,
-                                                                         .read = res_read});
+        mcp_server_set_resources(
+            server, &(struct mcp_resource_provider){.list = res_list, .read = res_read});
         int total = 0;
         char cursor[16] = "";
         for (int pages = 0; pages < 10; pages++) {
@@ -707,8 +710,8 @@ static void resources_through_provider(void **state)
                 else
                         send_line("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"resources/list\"}");
                 m = take();
-                total += cJSON_GetArraySize(
-                        cJSON_GetObjectItemCaseSensitive(result_of(m), "resources"));
+                total +=
+                    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(result_of(m), "resources"));
                 const cJSON *next = cJSON_GetObjectItemCaseSensitive(result_of(m), "nextCursor");
                 snprintf(cursor, sizeof(cursor), "%s", next ? next->valuestring : "");
                 cJSON_Delete(m);
@@ -756,21 +759,18 @@ static void server_free_releases_pending_work(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(version_negotiation, setup, teardown),
-                cmocka_unit_test_setup_teardown(responses_shaped_per_version, setup, teardown),
-                cmocka_unit_test_setup_teardown(requests_before_initialize_refused, setup,
-                                                teardown),
-                cmocka_unit_test_setup_teardown(ids_echoed_exactly, setup, teardown),
-                cmocka_unit_test_setup_teardown(dispatch_errors, setup, teardown),
-                cmocka_unit_test_setup_teardown(tasks_2025_11_25, setup, teardown),
-                cmocka_unit_test_setup_teardown(tasks_list_paginates, setup, teardown),
-                cmocka_unit_test_setup_teardown(stateless_2026_07_28, setup, teardown),
-                cmocka_unit_test_setup_teardown(cancelled_requests_get_no_answer, setup,
-                                                teardown),
-                cmocka_unit_test_setup_teardown(logging_honours_set_level, setup, teardown),
-                cmocka_unit_test_setup_teardown(resources_through_provider, setup, teardown),
-                cmocka_unit_test_setup_teardown(server_free_releases_pending_work, setup,
-                                                teardown),
+            cmocka_unit_test_setup_teardown(version_negotiation, setup, teardown),
+            cmocka_unit_test_setup_teardown(responses_shaped_per_version, setup, teardown),
+            cmocka_unit_test_setup_teardown(requests_before_initialize_refused, setup, teardown),
+            cmocka_unit_test_setup_teardown(ids_echoed_exactly, setup, teardown),
+            cmocka_unit_test_setup_teardown(dispatch_errors, setup, teardown),
+            cmocka_unit_test_setup_teardown(tasks_2025_11_25, setup, teardown),
+            cmocka_unit_test_setup_teardown(tasks_list_paginates, setup, teardown),
+            cmocka_unit_test_setup_teardown(stateless_2026_07_28, setup, teardown),
+            cmocka_unit_test_setup_teardown(cancelled_requests_get_no_answer, setup, teardown),
+            cmocka_unit_test_setup_teardown(logging_honours_set_level, setup, teardown),
+            cmocka_unit_test_setup_teardown(resources_through_provider, setup, teardown),
+            cmocka_unit_test_setup_teardown(server_free_releases_pending_work, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
