@@ -78,6 +78,11 @@ int mcp_call_tool_now(struct mcp_request *req, struct mcp_tool_entry *t, const c
 /* Adapts a finished tools/call result to the version of the request answering it. */
 void mcp_shape_call_result(enum mcp_version v, cJSON *result);
 
+/* mcp-tools.c */
+int mcp_method_tools_list(struct mcp_request *req, const cJSON *params, cJSON **ret);
+int mcp_method_tools_call(struct mcp_request *req, const cJSON *params, cJSON **ret);
+void mcp_tools_free(struct mcp_server *s);
+
 /* mcp-tasks.c */
 int mcp_tasks_call_tool(struct mcp_request *req, struct mcp_tool_entry *t, const cJSON *args,
                         const cJSON *task_params, cJSON **ret_result);
