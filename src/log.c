@@ -33,8 +33,8 @@ int log_full_errno(enum log_level level, int err, const char *fmt, ...)
         }
 
         char buf[2048];
-        size_t n = (size_t)snprintf(buf, sizeof(buf), "corral%s%s: ",
-                                    current_context[0] ? " " : "", current_context);
+        size_t n = (size_t)snprintf(buf, sizeof(buf), "corral%s%s: ", current_context[0] ? " " : "",
+                                    current_context);
         if (n >= sizeof(buf))
                 n = sizeof(buf) - 1;
 

@@ -13,8 +13,11 @@ static const struct {
         int (*run)(const struct corral_options *o, int argc, char **argv);
         const char *summary;
 } commands[] = {
-        {"version", cmd_version, "print corral's version"},
-        {"serve", cmd_serve, "MCP server on stdin/stdout"},
+    {"run", cmd_run, "run one command in the foreground, sandboxed, and report its outcome"},
+    {"doctor", cmd_doctor, "show the cgroup layout and whether limits can be enforced"},
+    {"version", cmd_version, "print corral's version"},
+    {"status", cmd_status, "show the governor's view of the host (--system)"},
+    {"serve", cmd_serve, "MCP server on stdin/stdout"},
 };
 
 static void usage(FILE *f)
@@ -34,10 +37,10 @@ static int take_global_options(int *argc, char **argv, struct corral_options *o)
                 const char *flag;
                 size_t offset;
         } globals[] = {
-                {"--state-dir", offsetof(struct corral_options, state_dir)},
-                {"--cgroup-parent", offsetof(struct corral_options, cgroup_parent)},
-                {"--policy-dir", offsetof(struct corral_options, policy_dir)},
-                {"--tenant", offsetof(struct corral_options, tenant)},
+            {"--state-dir", offsetof(struct corral_options, state_dir)},
+            {"--cgroup-parent", offsetof(struct corral_options, cgroup_parent)},
+            {"--policy-dir", offsetof(struct corral_options, policy_dir)},
+            {"--tenant", offsetof(struct corral_options, tenant)},
         };
         int out = 1;
         int i = 1;

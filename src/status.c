@@ -4,17 +4,17 @@
 #include <string.h>
 
 static const char *const job_status_table[_JOB_STATUS_MAX] = {
-        [JOB_QUEUED] = "queued",
-        [JOB_RUNNING] = "running",
-        [JOB_COMPLETED] = "completed",
-        [JOB_FAILED] = "failed",
-        [JOB_OOM_KILLED] = "oom_killed",
-        [JOB_TIMED_OUT] = "timed_out",
-        [JOB_KILLED] = "killed",
-        [JOB_SECCOMP_VIOLATION] = "seccomp_violation",
-        [JOB_CANCELLED] = "cancelled",
-        [JOB_LOST] = "lost",
-        [JOB_DEPENDENCY_FAILED] = "dependency_failed",
+    [JOB_QUEUED] = "queued",
+    [JOB_RUNNING] = "running",
+    [JOB_COMPLETED] = "completed",
+    [JOB_FAILED] = "failed",
+    [JOB_OOM_KILLED] = "oom_killed",
+    [JOB_TIMED_OUT] = "timed_out",
+    [JOB_KILLED] = "killed",
+    [JOB_SECCOMP_VIOLATION] = "seccomp_violation",
+    [JOB_CANCELLED] = "cancelled",
+    [JOB_LOST] = "lost",
+    [JOB_DEPENDENCY_FAILED] = "dependency_failed",
 };
 
 const char *job_status_to_string(enum job_status s)

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -83,9 +84,9 @@ struct cg_limits {
 };
 
 struct cg_stats {
-        uint64_t memory_peak_bytes;   /* v2 memory.peak, v1 max_usage_in_bytes */
+        uint64_t memory_peak_bytes; /* v2 memory.peak, v1 max_usage_in_bytes */
         uint64_t memory_current_bytes;
-        uint64_t cpu_usage_usec;      /* user + system, from the group */
+        uint64_t cpu_usage_usec; /* user + system, from the group */
         uint64_t cpu_user_usec;
         uint64_t cpu_system_usec;
         uint64_t cpu_throttled_usec;
@@ -94,7 +95,7 @@ struct cg_stats {
         uint64_t pids_current;
         /* Deltas against the baseline. oom_kills: processes in this group killed
          * by any OOM killer.  oom_own_limit: times this group's own limit was hit
-         * (v2 memory.events.local "oom"; v1 failcnt of the binding counter). */
+         * (v2 memory.events.local "oom"; v1: 1 when the peak reached the limit). */
         uint64_t oom_kills;
         uint64_t oom_own_limit;
         bool oom_own_known; /* false when the kernel does not tell whose limit it was */
@@ -110,6 +111,9 @@ int cg_group_create(struct cg_manager *m, const char *label, const struct cg_lim
 /* Frees the handle only; the group stays (see cg_group_destroy). */
 void cg_group_free(struct cg_group *g);
 const char *cg_group_name(const struct cg_group *g);
+/* The group's path relative to its hierarchy's mount ("/corral/123.456.run-1"),
+ * for the memory controller's hierarchy (the one on v2). */
+int cg_group_relpath(const struct cg_group *g, char *buf, size_t len);
 /* v2: a directory fd for clone3's CLONE_INTO_CGROUP; -EOPNOTSUPP on v1. */
 int cg_group_clone_fd(const struct cg_group *g);
 /* In the child before exec: moves the calling process into the group in every

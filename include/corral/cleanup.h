@@ -38,32 +38,32 @@ static inline void closedirp(DIR **d)
                 closedir(*d);
 }
 
-#define _cleanup_(f)      __attribute__((cleanup(f)))
-#define _cleanup_free_    _cleanup_(freep)
-#define _cleanup_close_   _cleanup_(closep)
-#define _cleanup_fclose_  _cleanup_(fclosep)
+#define _cleanup_(f)       __attribute__((cleanup(f)))
+#define _cleanup_free_     _cleanup_(freep)
+#define _cleanup_close_    _cleanup_(closep)
+#define _cleanup_fclose_   _cleanup_(fclosep)
 #define _cleanup_closedir_ _cleanup_(closedirp)
 
 /* Declares a cleanup function T##_freep for a type with a T##_free(T *) destructor. */
-#define DEFINE_FREE_FUNC(type, func)                                                              \
-        static inline void func##p(type **p)                                                      \
-        {                                                                                         \
-                if (*p)                                                                           \
-                        func(*p);                                                                 \
+#define DEFINE_FREE_FUNC(type, func)                                                               \
+        static inline void func##p(type **p)                                                       \
+        {                                                                                          \
+                if (*p)                                                                            \
+                        func(*p);                                                                  \
         }
 
-#define TAKE_PTR(p)                                                                               \
-        ({                                                                                        \
-                __typeof__(p) _p_ = (p);                                                          \
-                (p) = NULL;                                                                       \
-                _p_;                                                                              \
+#define TAKE_PTR(p)                                                                                \
+        ({                                                                                         \
+                __typeof__(p) _p_ = (p);                                                           \
+                (p) = NULL;                                                                        \
+                _p_;                                                                               \
         })
 
-#define TAKE_FD(fd)                                                                               \
-        ({                                                                                        \
-                int _fd_ = (fd);                                                                  \
-                (fd) = -EBADF;                                                                    \
-                _fd_;                                                                             \
+#define TAKE_FD(fd)                                                                                \
+        ({                                                                                         \
+                int _fd_ = (fd);                                                                   \
+                (fd) = -EBADF;                                                                     \
+                _fd_;                                                                              \
         })
 
 #define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))

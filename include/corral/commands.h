@@ -14,12 +14,15 @@ struct corral_options {
 
 /* Exit statuses of corral itself, documented in docs/cli.md. */
 enum {
-        EXIT_USAGE = 2,          /* bad option or value: one line names it */
-        EXIT_TIMED_OUT = 124,    /* as timeout(1) */
+        EXIT_USAGE = 2,           /* bad option or value: one line names it */
+        EXIT_TIMED_OUT = 124,     /* as timeout(1) */
         EXIT_CORRAL_FAILED = 125, /* corral could not set up the sandbox */
         EXIT_NOT_EXECUTABLE = 126,
         EXIT_NOT_FOUND = 127,
 };
 
+int cmd_run(const struct corral_options *o, int argc, char **argv);
+int cmd_doctor(const struct corral_options *o, int argc, char **argv);
 int cmd_version(const struct corral_options *o, int argc, char **argv);
+int cmd_status(const struct corral_options *o, int argc, char **argv);
 int cmd_serve(const struct corral_options *o, int argc, char **argv);

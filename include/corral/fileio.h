@@ -25,7 +25,7 @@ int read_keyed_u64_at(int dirfd, const char *path, const char *key, uint64_t *re
 /* Writes a string to an existing file in one write(2), as cgroupfs wants. */
 int write_string_at(int dirfd, const char *path, const char *s);
 
-/* Atomic replace of the plain file name (no slash) in dirfd: writes a temporary file beside it, fsyncs it, renames it over
- * name and fsyncs the directory.  On failure the old file is untouched and the
- * temporary file removed. */
+/* Atomic replace of the plain file name (no slash) in dirfd: writes a temporary file beside it,
+ * fsyncs it, renames it over name and fsyncs the directory.  On failure the old file is untouched
+ * and the temporary file removed. */
 int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t len, int mode);

@@ -19,13 +19,13 @@ void log_set_context(const char *context);
 /* Writes one record; "%m" is not supported, pass strerror(-err).  Returns err so
  * that `return log_error_errno(r, ...)` both logs and propagates. */
 int log_full_errno(enum log_level level, int err, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
-#define log_error(...)   log_full_errno(LOG_ERR, 0, __VA_ARGS__)
-#define log_warning(...) log_full_errno(LOG_WARNING, 0, __VA_ARGS__)
-#define log_notice(...)  log_full_errno(LOG_NOTICE, 0, __VA_ARGS__)
-#define log_info(...)    log_full_errno(LOG_INFO, 0, __VA_ARGS__)
-#define log_debug(...)   log_full_errno(LOG_DEBUG, 0, __VA_ARGS__)
+#define log_error(...)              log_full_errno(LOG_ERR, 0, __VA_ARGS__)
+#define log_warning(...)            log_full_errno(LOG_WARNING, 0, __VA_ARGS__)
+#define log_notice(...)             log_full_errno(LOG_NOTICE, 0, __VA_ARGS__)
+#define log_info(...)               log_full_errno(LOG_INFO, 0, __VA_ARGS__)
+#define log_debug(...)              log_full_errno(LOG_DEBUG, 0, __VA_ARGS__)
 #define log_error_errno(err, ...)   log_full_errno(LOG_ERR, (err), __VA_ARGS__)
 #define log_warning_errno(err, ...) log_full_errno(LOG_WARNING, (err), __VA_ARGS__)
 #define log_debug_errno(err, ...)   log_full_errno(LOG_DEBUG, (err), __VA_ARGS__)

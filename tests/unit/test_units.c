@@ -82,12 +82,12 @@ static void iso8601_is_utc_with_millis(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(sizes_accept_binary_suffixes),
-                cmocka_unit_test(sizes_reject_nonsense),
-                cmocka_unit_test(durations),
-                cmocka_unit_test(cpus),
-                cmocka_unit_test(bytes_print_readably),
-                cmocka_unit_test(iso8601_is_utc_with_millis),
+            cmocka_unit_test(sizes_accept_binary_suffixes),
+            cmocka_unit_test(sizes_reject_nonsense),
+            cmocka_unit_test(durations),
+            cmocka_unit_test(cpus),
+            cmocka_unit_test(bytes_print_readably),
+            cmocka_unit_test(iso8601_is_utc_with_millis),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,33 @@
+#!/bin/bash
+# contrib/demo.sh - the README's first command: installs what is missing, builds
+# corral, and shows three jobs whose outcomes corral tells apart: an OOM kill,
+# an exit code and a timeout.  Needs root (real cgroups).
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+cd "$src"
+contrib/install-deps.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j "$(nproc)" >/dev/null
+corral=build/corral
+progs=build/tests/progs
+export CORRAL_CGROUP_PARENT="corral-demo-$$"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+show() { # title, corral run arguments...
+        local title=$1
+        shift
+        printf '\n\033[1m== %s\033[0m\n$ corral run %s\n' "$title" "$*"
+        set +e
+        "$corral" run --result "$tmp/r.json" "$@"
+        local st=$?
+        set -e
+        printf 'exit status %d, outcome:\n' "$st"
+        python3 -m json.tool "$tmp/r.json"
+}
+
+"$corral" doctor
+show "a 200 MiB allocation under a 32 MiB limit, behind a shell that exits 0" \
+        --memory 32M -- sh -c "$progs/memhog 200; echo 'the shell carries on and exits 0'"
+show "a command that fails with exit code 3" -- sh -c 'echo working; exit 3'
+show "a daemon that double-forks, past a 1 s timeout" --timeout 1s -- "$progs/daemonize" "$tmp/pid"

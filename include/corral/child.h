@@ -1,0 +1,72 @@
+/* child.h - starting a job process inside its sandbox.
+ *
+ * child_spawn() creates the process (clone3, into its cgroup directly on v2),
+ * and the new process runs a fixed pipeline of steps before execve; see
+ * child.c's theory of operation.  A failing step is reported back to the
+ * parent over a close-on-exec pipe, so the caller learns which step failed and
+ * why instead of seeing a mysterious exit status.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct cg_group;
+struct sock_fprog;
+struct privs_spec;
+struct job_rlimits;
+struct mountns_spec;
+struct privs_spec;
+struct job_rlimits;
+struct mountns_spec;
+
+enum child_step {
+        CHILD_STEP_NONE,
+        CHILD_STEP_CGROUP,
+        CHILD_STEP_SESSION,
+        CHILD_STEP_STDIO,
+        CHILD_STEP_FDS,
+        CHILD_STEP_NAMESPACES,
+        CHILD_STEP_CWD,
+        CHILD_STEP_RLIMITS,
+        CHILD_STEP_CREDENTIALS,
+        CHILD_STEP_CAPABILITIES,
+        CHILD_STEP_NO_NEW_PRIVS,
+        CHILD_STEP_SECCOMP,
+        CHILD_STEP_EXEC,
+        _CHILD_STEP_MAX,
+};
+
+const char *child_step_to_string(enum child_step s);
+
+struct child_spec {
+        const char *path; /* resolved executable (child_resolve) */
+        char *const *argv;
+        char *const *envp;
+        const char *cwd; /* NULL: inherit */
+        int stdin_fd;    /* -1: inherit */
+        int stdout_fd;
+        int stderr_fd;
+        bool new_session; /* setsid(): detached from corral's terminal and signals */
+        const struct cg_group *group;
+        const struct mountns_spec *mounts; /* NULL: the host's mounts and network */
+        const struct job_rlimits *rlimits; /* NULL: only core 0 */
+        const struct privs_spec *privs;    /* NULL: keep corral's credentials */
+        const struct sock_fprog *seccomp;  /* NULL: no filter (policy "none") */
+};
+
+struct child_failure {
+        enum child_step step;
+        int err; /* positive errno */
+};
+
+/* Starts the child.  On success returns 0 with its pid and a pidfd (O_CLOEXEC).
+ * When the child fails before exec, it has been reaped, *ret_failure says
+ * where, and the return value is -err. */
+int child_spawn(const struct child_spec *spec, pid_t *ret_pid, int *ret_pidfd,
+                struct child_failure *ret_failure);
+
+/* Resolves a command name through PATH (from envp, else a safe default) as
+ * execvp would, so that "not found" (-ENOENT) and "not executable" (-EACCES)
+ * are known before any sandbox is built.  *ret is malloc'ed. */
+int child_resolve(const char *name, char *const *envp, char **ret);

@@ -1,0 +1,58 @@
+/* outcome.h - what happened to a job, decided from the kernel's evidence.
+ *
+ * The rules (docs/outcomes.md), first match wins:
+ *   cancelled          a user cancelled it and corral killed the group
+ *   timed_out          the wall-clock limit passed and corral killed the group
+ *   oom_killed         the group's oom_kill counter rose, whatever the exit
+ *                      status (a shell wrapper can turn a kill into exit 0)
+ *   seccomp_violation  the job died by SIGSYS from a seccomp kill action
+ *   killed             the main process died by a signal
+ *   failed             it exited non-zero
+ *   completed          it exited 0
+ */
+#pragma once
+
+#include "corral/cgroup.h"
+#include "corral/status.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct cJSON;
+
+enum oom_cause {
+        OOM_CAUSE_NONE,
+        OOM_CAUSE_OWN_LIMIT,        /* the job's own memory limit */
+        OOM_CAUSE_ANCESTOR_OR_HOST, /* a parent group's limit or host memory */
+        OOM_CAUSE_UNKNOWN,          /* the kernel's counters do not tell */
+};
+
+const char *oom_cause_to_string(enum oom_cause c);
+
+struct outcome {
+        enum job_status status;
+        int exit_code; /* -1: none (killed by a signal) */
+        int signal;    /* 0: none */
+        enum oom_cause oom_cause;
+        bool timed_out;
+        bool cancelled;
+        bool seccomp_killed; /* proof (not just SIGSYS) that seccomp killed it */
+        char seccomp_syscall[64];
+        uint64_t memory_limit_bytes;
+        uint64_t wall_usec;
+        struct cg_stats stats;
+        char cgroup[256]; /* the job group, relative to the cgroup mount */
+};
+
+/* Sets o->status and o->oom_cause from the other fields.  wait_status is
+ * waitpid's status word of the job's main process. */
+void outcome_classify(struct outcome *o, int wait_status);
+
+/* The outcome as a JSON object (the keys documented in docs/outcome-json.md). */
+struct cJSON *outcome_to_json(const struct outcome *o);
+
+/* "SIGKILL" for 9; NULL for 0; "SIG42" for unnamed numbers (static buffer). */
+const char *signal_to_name(int sig);
+
+/* A one-line human summary: "oom_killed: 32 MiB limit, peak 32 MiB". */
+int outcome_summary(const struct outcome *o, char *buf, size_t len);

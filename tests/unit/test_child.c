@@ -1,0 +1,83 @@
+/* Unit tests for child.c: command resolution and failure reporting from the child. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "corral/child.h"
+
+static void resolve_through_path(void **state)
+{
+        char *envp[] = {"PATH=/nonexistent:/bin:/usr/bin", NULL};
+        char *p = NULL;
+        assert_int_equal(child_resolve("sh", envp, &p), 0);
+        assert_true(strcmp(p, "/bin/sh") == 0 || strcmp(p, "/usr/bin/sh") == 0);
+        free(p);
+        assert_int_equal(child_resolve("no-such-command-anywhere", envp, &p), -ENOENT);
+        char tmp[] = "/tmp/corral-test-child.XXXXXX";
+        int fd = mkstemp(tmp); /* mode 0600: not executable, even for root */
+        assert_true(fd >= 0);
+        close(fd);
+        assert_int_equal(child_resolve(tmp, envp, &p), -EACCES);
+        unlink(tmp);
+        assert_int_equal(child_resolve("/etc", envp, &p), -EISDIR);
+        assert_int_equal(child_resolve("", envp, &p), -ENOENT);
+}
+
+static void failing_step_is_reported(void **state)
+{
+        char *argv[] = {"true", NULL};
+        char *envp[] = {NULL};
+        struct child_spec spec = {.path = "/bin/true",
+                                  .argv = argv,
+                                  .envp = envp,
+                                  .cwd = "/nonexistent-dir",
+                                  .stdin_fd = -1,
+                                  .stdout_fd = -1,
+                                  .stderr_fd = -1};
+        pid_t pid = 0;
+        int pidfd = -1;
+        struct child_failure f = {0};
+        assert_int_equal(child_spawn(&spec, &pid, &pidfd, &f), -ENOENT);
+        assert_int_equal(f.step, CHILD_STEP_CWD);
+        assert_int_equal(f.err, ENOENT);
+        assert_string_equal(child_step_to_string(f.step), "change to the working directory");
+}
+
+static void exec_success_gives_a_pidfd(void **state)
+{
+        char *argv[] = {"sh", "-c", "exit 7", NULL};
+        char *envp[] = {NULL};
+        struct child_spec spec = {.path = "/bin/sh",
+                                  .argv = argv,
+                                  .envp = envp,
+                                  .stdin_fd = -1,
+                                  .stdout_fd = -1,
+                                  .stderr_fd = -1,
+                                  .new_session = true};
+        pid_t pid = 0;
+        int pidfd = -1;
+        assert_int_equal(child_spawn(&spec, &pid, &pidfd, NULL), 0);
+        assert_true(pidfd >= 0);
+        int status;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 7);
+        close(pidfd);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(resolve_through_path),
+            cmocka_unit_test(failing_step_is_reported),
+            cmocka_unit_test(exec_success_gives_a_pidfd),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

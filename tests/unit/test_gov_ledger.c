@@ -1,0 +1,359 @@
+/* Unit tests for gov-ledger.c with real processes: admissions, the queue,
+ * release, self-healing when an owner dies, the shared policy file, and N
+ * processes racing to admit against max-concurrent 3 (exactly 3 get in). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "corral/fileio.h"
+#include "corral/gov-ledger.h"
+#include "corral/procfs.h"
+
+#define GIB (1024ull * 1024 * 1024)
+
+struct ctx {
+        char dir[64];
+        struct gov_ledger *l;
+        struct gov_measurements m;
+};
+
+static int setup(void **state)
+{
+        struct ctx *c = calloc(1, sizeof(*c));
+        strcpy(c->dir, "/tmp/corral-gov-ledger.XXXXXX");
+        if (!mkdtemp(c->dir))
+                return -1;
+        if (gov_ledger_open(c->dir, &c->l) < 0)
+                return -1;
+        /* A calm 16 GiB, 4-core host: only the ledger decides. */
+        c->m.memory = (struct gov_memory){.known = true,
+                                          .source = GOV_SOURCE_HOST,
+                                          .total_bytes = 16 * GIB,
+                                          .available_bytes = 12 * GIB,
+                                          .used_bytes = 4 * GIB,
+                                          .used_percent = 25.0};
+        c->m.cpu =
+            (struct gov_cpu){.known = true, .used_percent = 5.0, .cores = 4, .host_cores = 4};
+        *state = c;
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        struct ctx *c = *state;
+        gov_ledger_free(c->l);
+        char cmd[128];
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", c->dir);
+        int r = system(cmd);
+        free(c);
+        return r == 0 ? 0 : -1;
+}
+
+static struct gov_policy max_concurrent(unsigned n)
+{
+        struct gov_policy p;
+        gov_policy_init(&p);
+        p.max_concurrent = n;
+        return p;
+}
+
+static int admit(struct ctx *c, const struct gov_policy *p, const char *job, const char *tenant,
+                 uint64_t mem, struct gov_decision *d)
+{
+        struct gov_candidate cand = {job, tenant, mem};
+        return gov_ledger_admit(c->l, &cand, &c->m, p, 0, 0, d);
+}
+
+static void admit_queue_release(void **state)
+{
+        struct ctx *c = *state;
+        struct gov_policy p = max_concurrent(1);
+        struct gov_decision d;
+        assert_int_equal(admit(c, &p, "j1", "alice", 1 * GIB, &d), 0);
+        assert_int_equal(d.verdict, GOV_ADMIT);
+        assert_int_equal(admit(c, &p, "j2", "bob", 0, &d), 0);
+        assert_int_equal(d.verdict, GOV_WAIT);
+        assert_string_equal(d.reason, "1/1 jobs running");
+        assert_int_equal(d.queue_position, 1);
+        assert_int_equal(admit(c, &p, "j3", "bob", 0, &d), 0);
+        assert_int_equal(d.queue_position, 2);
+        /* Asking again keeps the place (no duplicate entry). */
+        assert_int_equal(admit(c, &p, "j2", "bob", 0, &d), 0);
+        assert_int_equal(d.queue_position, 1);
+        /* Admitting a running job again is a no-op that says ADMIT. */
+        assert_int_equal(admit(c, &p, "j1", "alice", 1 * GIB, &d), 0);
+        assert_int_equal(d.verdict, GOV_ADMIT);
+
+        struct gov_snapshot s;
+        assert_int_equal(gov_ledger_snapshot(c->l, &s), 0);
+        assert_int_equal(s.n_running, 1);
+        assert_string_equal(s.running[0].job_id, "j1");
+        assert_string_equal(s.running[0].tenant, "alice");
+        assert_int_equal(s.running[0].memory_bytes, 1 * GIB);
+        assert_int_equal(s.running[0].pid, getpid());
+        assert_int_equal(s.n_queued, 2);
+        assert_string_equal(s.queued[0].job_id, "j2");
+        assert_string_equal(s.queued[1].job_id, "j3");
+        gov_snapshot_done(&s);
+
+        /* j3 cannot jump the queue when j1 ends; j2 can. */
+        assert_int_equal(gov_ledger_release(c->l, "j1"), 1);
+        assert_int_equal(gov_ledger_release(c->l, "j1"), 0);
+        assert_int_equal(admit(c, &p, "j3", "bob", 0, &d), 0);
+        assert_int_equal(d.verdict, GOV_WAIT);
+        assert_string_equal(d.reason, "1 job queued ahead");
+        assert_int_equal(admit(c, &p, "j2", "bob", 0, &d), 0);
+        assert_int_equal(d.verdict, GOV_ADMIT);
+        /* Cancelling a queued job is a release too. */
+        assert_int_equal(gov_ledger_release(c->l, "j3"), 1);
+        assert_int_equal(gov_ledger_snapshot(c->l, &s), 0);
+        assert_int_equal(s.n_running, 1);
+        assert_string_equal(s.running[0].job_id, "j2");
+        assert_int_equal(s.n_queued, 0);
+        gov_snapshot_done(&s);
+}
+
+static void refusals_change_nothing(void **state)
+{
+        struct ctx *c = *state;
+        struct gov_policy p = max_concurrent(1);
+        p.queue_limit = 1;
+        struct gov_decision d;
+        assert_int_equal(admit(c, &p, "big", NULL, 15 * GIB, &d), 0);
+        assert_int_equal(d.verdict, GOV_REFUSE_NEVER_FITS);
+        assert_int_equal(admit(c, &p, "a", NULL, 0, &d), 0);
+        assert_int_equal(admit(c, &p, "b", NULL, 0, &d), 0);
+        assert_int_equal(d.verdict, GOV_WAIT);
+        assert_int_equal(admit(c, &p, "c", NULL, 0, &d), 0);
+        assert_int_equal(d.verdict, GOV_REFUSE_QUEUE_FULL);
+        assert_string_equal(d.reason, "queue full: 1/1 jobs queued (1 job queued ahead)");
+        struct gov_snapshot s;
+        assert_int_equal(gov_ledger_snapshot(c->l, &s), 0);
+        assert_int_equal(s.n_running, 1);
+        assert_int_equal(s.n_queued, 1);
+        assert_string_equal(s.queued[0].tenant, GOV_DEFAULT_TENANT);
+        gov_snapshot_done(&s);
+        /* Names that would break the line format are rejected before the lock. */
+        struct gov_candidate bad = {"a b", NULL, 0};
+        assert_int_equal(gov_ledger_admit(c->l, &bad, &c->m, &p, 0, 0, &d), -EINVAL);
+        struct gov_candidate bad_tenant = {"ok", "x\ny", 0};
+        assert_int_equal(gov_ledger_admit(c->l, &bad_tenant, &c->m, &p, 0, 0, &d), -EINVAL);
+}
+
+static pid_t spawn_exiting_child(void)
+{
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                pause(); /* killed by the parent */
+                _exit(0);
+        }
+        return pid;
+}
+
+static void dead_owners_release_their_reservations(void **state)
+{
+        struct ctx *c = *state;
+        struct gov_policy p = max_concurrent(2);
+        struct gov_decision d;
+
+        /* A child admits a job as its own owner and dies. */
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                struct gov_candidate cand = {"orphan", "t", 1 * GIB};
+                int r = gov_ledger_admit(c->l, &cand, &c->m, &p, 0, 0, &d);
+                _exit(r == 0 && d.verdict == GOV_ADMIT ? 0 : 1);
+        }
+        int status;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+        /* A job handed to a "supervisor" that is then killed. */
+        assert_int_equal(admit(c, &p, "handed", "t", 0, &d), 0);
+        assert_int_equal(d.verdict, GOV_ADMIT);
+        pid_t sup = spawn_exiting_child();
+        uint64_t st;
+        assert_int_equal(proc_starttime(sup, &st), 0);
+        assert_int_equal(gov_ledger_set_owner(c->l, "handed", sup, st), 0);
+        struct gov_snapshot s;
+        assert_int_equal(gov_ledger_snapshot(c->l, &s), 0);
+        assert_int_equal(s.n_running, 1); /* the orphan is already gone */
+        assert_int_equal(s.running[0].pid, sup);
+        gov_snapshot_done(&s);
+        kill(sup, SIGKILL);
+        assert_int_equal(waitpid(sup, &status, 0), sup);
+
+        /* A live owner with a different start time is a reused pid: dead too. */
+        char text[256];
+        snprintf(text, sizeof(text), "run reused t 0 %d %llu\nrun torn-line\n", (int)getpid(),
+                 0ull);
+        char path[128];
+        snprintf(path, sizeof(path), "%s/governor", c->dir);
+        int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        assert_true(dfd >= 0);
+        /* Keep what is there and add the stale lines. */
+        char *cur = NULL;
+        assert_int_equal(read_file_at(dfd, "ledger", 1 << 20, &cur, NULL), 0);
+        char *both = NULL;
+        assert_true(asprintf(&both, "%s%s", cur, text) > 0);
+        assert_int_equal(write_file_atomic_at(dfd, "ledger", both, strlen(both), 0600), 0);
+        free(cur);
+        free(both);
+        close(dfd);
+
+        assert_int_equal(gov_ledger_snapshot(c->l, &s), 0);
+        assert_int_equal(s.n_running, 0);
+        gov_snapshot_done(&s);
+        /* Both slots are free again. */
+        assert_int_equal(admit(c, &p, "n1", "t", 0, &d), 0);
+        assert_int_equal(d.verdict, GOV_ADMIT);
+        assert_int_equal(admit(c, &p, "n2", "t", 0, &d), 0);
+        assert_int_equal(d.verdict, GOV_ADMIT);
+        assert_int_equal(gov_ledger_set_owner(c->l, "nope", 1, 1), -ENOENT);
+}
+
+static void shared_policy_file(void **state)
+{
+        struct ctx *c = *state;
+        struct gov_policy p, flags1, flags2;
+        char err[200];
+        assert_int_equal(gov_ledger_load_policy(c->l, &p, err, sizeof(err)), 0);
+        assert_int_equal(p.set, 0);
+        assert_float_equal(p.memory_threshold, 85.0, 1e-9);
+
+        /* Process A was started with --max-concurrent 3, process B with
+         * --memory-threshold 70: both persist, both apply to everyone. */
+        gov_policy_init(&flags1);
+        assert_int_equal(gov_policy_parse_option(&flags1, "--max-concurrent", "3", err, 200), 1);
+        assert_int_equal(gov_ledger_store_policy(c->l, &flags1), 0);
+        gov_policy_init(&flags2);
+        assert_int_equal(gov_policy_parse_option(&flags2, "--memory-threshold", "70", err, 200), 1);
+        assert_int_equal(gov_ledger_store_policy(c->l, &flags2), 0);
+        assert_int_equal(gov_ledger_load_policy(c->l, &p, err, sizeof(err)), 0);
+        assert_int_equal(p.max_concurrent, 3);
+        assert_float_equal(p.memory_threshold, 70.0, 1e-9);
+
+        /* Admission with policy NULL uses that file. */
+        struct gov_decision d;
+        for (int i = 0; i < 3; i++) {
+                char job[8];
+                snprintf(job, sizeof(job), "j%d", i);
+                assert_int_equal(admit(c, NULL, job, NULL, 0, &d), 0);
+                assert_int_equal(d.verdict, GOV_ADMIT);
+        }
+        assert_int_equal(admit(c, NULL, "j3", NULL, 0, &d), 0);
+        assert_string_equal(d.reason, "3/3 jobs running");
+        struct gov_snapshot s;
+        assert_int_equal(gov_ledger_snapshot(c->l, &s), 0);
+        assert_int_equal(s.policy.max_concurrent, 3);
+        gov_snapshot_done(&s);
+
+        /* A broken file is reported with its line, and refuses admissions rather
+         * than silently using other limits. */
+        char path[128];
+        snprintf(path, sizeof(path), "%s/governor/governor.conf", c->dir);
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        fputs("max-concurrent = many\n", f);
+        fclose(f);
+        assert_int_equal(gov_ledger_load_policy(c->l, &p, err, sizeof(err)), -EINVAL);
+        assert_string_equal(err,
+                            "line 1: --max-concurrent: 'many' is not a number from 1 to 100000");
+        assert_int_equal(admit(c, NULL, "j9", NULL, 0, &d), -EINVAL);
+        /* Explicit flags repair it. */
+        assert_int_equal(gov_ledger_store_policy(c->l, &flags1), 0);
+        assert_int_equal(gov_ledger_load_policy(c->l, &p, err, sizeof(err)), 0);
+        assert_int_equal(p.max_concurrent, 3);
+}
+
+/* N processes, released at once through a pipe, each admit one job against the
+ * shared max-concurrent 3.  Each reports its verdict and queue position in its
+ * exit status.  The owner of every entry is this (living) test process. */
+static void racing_processes_admit_exactly_three(void **state)
+{
+        struct ctx *c = *state;
+        enum { N = 12 };
+        struct gov_policy flags;
+        char err[100];
+        gov_policy_init(&flags);
+        gov_policy_parse_option(&flags, "--max-concurrent", "3", err, sizeof(err));
+        assert_int_equal(gov_ledger_store_policy(c->l, &flags), 0);
+        uint64_t st;
+        assert_int_equal(proc_starttime(getpid(), &st), 0);
+        pid_t owner = getpid();
+
+        int go[2];
+        assert_int_equal(pipe(go), 0);
+        pid_t pids[N];
+        for (int i = 0; i < N; i++) {
+                pids[i] = fork();
+                assert_true(pids[i] >= 0);
+                if (pids[i] == 0) {
+                        close(go[1]);
+                        char b;
+                        (void)!read(go[0], &b, 1); /* EOF when the parent closes: all start */
+                        struct gov_ledger *l = NULL;
+                        if (gov_ledger_open(c->dir, &l) < 0)
+                                _exit(99);
+                        char job[16];
+                        snprintf(job, sizeof(job), "race%d", i);
+                        struct gov_candidate cand = {job, NULL, 0};
+                        struct gov_decision d;
+                        int r = gov_ledger_admit(l, &cand, &c->m, NULL, owner, st, &d);
+                        gov_ledger_free(l);
+                        if (r < 0)
+                                _exit(98);
+                        _exit(d.verdict == GOV_ADMIT  ? 0
+                              : d.verdict == GOV_WAIT ? 10 + (int)d.queue_position
+                                                      : 97);
+                }
+        }
+        close(go[0]);
+        close(go[1]);
+        int admitted = 0;
+        unsigned positions = 0;
+        for (int i = 0; i < N; i++) {
+                int status;
+                assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+                assert_true(WIFEXITED(status));
+                int code = WEXITSTATUS(status);
+                if (code == 0)
+                        admitted++;
+                else {
+                        assert_true(code > 10 && code <= 10 + N - 3);
+                        positions |= 1u << (code - 10);
+                }
+        }
+        assert_int_equal(admitted, 3);
+        /* The other nine were queued at positions 1..9, each exactly once. */
+        assert_int_equal(positions, ((1u << (N - 3)) - 1) << 1);
+        struct gov_snapshot s;
+        assert_int_equal(gov_ledger_snapshot(c->l, &s), 0);
+        assert_int_equal(s.n_running, 3);
+        assert_int_equal(s.n_queued, N - 3);
+        gov_snapshot_done(&s);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test_setup_teardown(admit_queue_release, setup, teardown),
+            cmocka_unit_test_setup_teardown(refusals_change_nothing, setup, teardown),
+            cmocka_unit_test_setup_teardown(dead_owners_release_their_reservations, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(shared_policy_file, setup, teardown),
+            cmocka_unit_test_setup_teardown(racing_processes_admit_exactly_three, setup, teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
