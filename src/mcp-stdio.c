@@ -17,6 +17,7 @@ struct mcp_stdio {
         struct loop *loop;
         struct mcp_server *server;
         int in_fd, out_fd;
+        int in_flags; /* restored at the end: a terminal's stdin is shared */
         struct loop_source *in_source, *out_source;
         struct mcp_line_reader reader;
         char *out;
@@ -166,6 +167,7 @@ int mcp_stdio_new(struct loop *l, int in_fd, int out_fd, size_t max_line, size_t
                 return -ENOMEM;
         io->loop = l;
         io->in_fd = in_fd;
+        io->in_flags = fcntl(in_fd, F_GETFL);
         io->max_output = max_output ? max_output : MCP_STDIO_DEFAULT_MAX_OUTPUT;
         mcp_line_reader_init(&io->reader, max_line);
         /* Our own fd: stdin and stdout may be one socket, which epoll would refuse
@@ -215,6 +217,8 @@ void mcp_stdio_free(struct mcp_stdio *io)
                 loop_set_before_sleep(io->loop, NULL, NULL);
         if (io->out_fd >= 0)
                 close(io->out_fd);
+        if (io->in_flags >= 0)
+                (void)fcntl(io->in_fd, F_SETFL, io->in_flags);
         mcp_line_reader_done(&io->reader);
         free(io->out);
         free(io);

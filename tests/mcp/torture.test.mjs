@@ -175,3 +175,25 @@ test('a client that stops reading is disconnected, memory stays bounded', async 
   assert.equal(code, 1);
   assert.match(s.stderr(), /not reading/);
 });
+
+test('stdin and stdout may be regular files (not pollable)', async (t) => {
+  const { mkdtempSync, writeFileSync, openSync, closeSync, readFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'corral-serve-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const lines = [init('2025-11-25'), { jsonrpc: '2.0', method: 'notifications/initialized' }];
+  for (let i = 1; i <= 200; i++) lines.push({ jsonrpc: '2.0', id: i, method: 'ping' });
+  writeFileSync(join(dir, 'in'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+  const fin = openSync(join(dir, 'in'), 'r');
+  const fout = openSync(join(dir, 'out'), 'w');
+  const child = spawn(CORRAL, ['serve'], { stdio: [fin, fout, 'pipe'] });
+  t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  closeSync(fin);
+  closeSync(fout);
+  assert.equal(code, 0);
+  const out = readFileSync(join(dir, 'out'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(out.length, 201);
+  assert.equal(out[200].id, 200);
+});
