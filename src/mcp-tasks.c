@@ -416,6 +416,8 @@ int mcp_method_tasks_cancel(struct mcp_request *req, const cJSON *params, cJSON 
                                           status_names[t->status]);
         free(t->status_message);
         t->status_message = strdup("cancelled by the client");
+        /* Terminal first: work that the hook ends at once is then dropped. */
+        t->status = MCP_TASK_CANCELLED;
         struct mcp_request *work = t->work;
         if (work && !work->cancelled) {
                 work->cancelled = true;

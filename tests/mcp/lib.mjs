@@ -92,3 +92,30 @@ export function checkServerMessage(version, msg, method) {
                                                                : 'CallToolResult';
   if (type && s.has(type)) s.check(type, msg.result);
 }
+
+// Wraps the transport so that every message in both directions is seen.
+export function instrument(transport) {
+  const sent = new Map(); // id -> method
+  const received = [];
+  const outgoing = [];
+  const send = transport.send.bind(transport);
+  transport.send = async (msg, opts) => {
+    if ('id' in msg && 'method' in msg) sent.set(msg.id, msg.method);
+    outgoing.push(msg);
+    return send(msg, opts);
+  };
+  // Whatever handler the SDK installs is wrapped, so nothing escapes the check.
+  let handler;
+  Object.defineProperty(transport, 'onmessage', {
+    configurable: true,
+    get: () => handler,
+    set: (h) => {
+      handler = h && ((msg, extra) => {
+        received.push({ msg, method: 'id' in msg ? sent.get(msg.id) : undefined });
+        h(msg, extra);
+      });
+    },
+  });
+  return { received, outgoing };
+}
+

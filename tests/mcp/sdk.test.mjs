@@ -7,33 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { CORRAL, checkServerMessage } from './lib.mjs';
-
-// Wraps the transport so that every message in both directions is seen.
-function instrument(transport) {
-  const sent = new Map(); // id -> method
-  const received = [];
-  const outgoing = [];
-  const send = transport.send.bind(transport);
-  transport.send = async (msg, opts) => {
-    if ('id' in msg && 'method' in msg) sent.set(msg.id, msg.method);
-    outgoing.push(msg);
-    return send(msg, opts);
-  };
-  // Whatever handler the SDK installs is wrapped, so nothing escapes the check.
-  let handler;
-  Object.defineProperty(transport, 'onmessage', {
-    configurable: true,
-    get: () => handler,
-    set: (h) => {
-      handler = h && ((msg, extra) => {
-        received.push({ msg, method: 'id' in msg ? sent.get(msg.id) : undefined });
-        h(msg, extra);
-      });
-    },
-  });
-  return { received, outgoing };
-}
+import { CORRAL, checkServerMessage, instrument } from './lib.mjs';
 
 async function connect() {
   const transport = new StdioClientTransport({ command: CORRAL, args: ['serve'], stderr: 'pipe' });
