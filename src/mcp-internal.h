@@ -20,6 +20,7 @@ struct mcp_request {
         bool cancelled;
         bool pending; /* deferred: on server->pending */
         char *error_message;
+        cJSON *error_data; /* error.data of the answer, if any */
         mcp_cancel_fn cancel_fn;
         void *cancel_data;
         struct mcp_task *task;         /* the task this work runs under */
@@ -71,6 +72,8 @@ struct mcp_request *mcp_request_new(struct mcp_server *s, const char *id_raw, co
                                     enum mcp_version v);
 void mcp_request_free(struct mcp_request *req);
 void mcp_request_defer(struct mcp_request *req);
+/* -32021 with data.requiredCapabilities naming the tasks extension (2026-07-28). */
+int mcp_request_needs_tasks_extension(struct mcp_request *req, const char *what);
 void mcp_add_cache_fields(const struct mcp_request *req, cJSON *result);
 struct mcp_tool_entry *mcp_tool_find(struct mcp_server *s, const char *name);
 int mcp_call_tool_now(struct mcp_request *req, struct mcp_tool_entry *t, const cJSON *args,

@@ -109,8 +109,22 @@ void mcp_request_free(struct mcp_request *req)
         free(req->id_raw);
         free(req->method);
         free(req->error_message);
+        cJSON_Delete(req->error_data);
         cJSON_Delete(req->progress_token);
         free(req);
+}
+
+int mcp_request_needs_tasks_extension(struct mcp_request *req, const char *what)
+{
+        cJSON *data = cJSON_CreateObject();
+        cJSON *caps = cJSON_AddObjectToObject(data, "requiredCapabilities");
+        cJSON_AddObjectToObject(cJSON_AddObjectToObject(caps, "extensions"), TASKS_EXTENSION);
+        cJSON_Delete(req->error_data);
+        req->error_data = data;
+        return mcp_request_errorf(req, MCP_ERR_MISSING_CAPABILITY,
+                                  "Missing required client capability: %s needs the "
+                                  "extension " TASKS_EXTENSION,
+                                  what);
 }
 
 void mcp_request_defer(struct mcp_request *req)
@@ -210,7 +224,8 @@ static void answer(struct mcp_request *req, cJSON *result, int r)
                 const char *msg = req->error_message;
                 if (!msg)
                         msg = code == MCP_ERR_INTERNAL && r > -4096 ? strerror(-r) : "Error";
-                mcp_send_error(s, req->id_raw, code, msg, NULL);
+                mcp_send_error(s, req->id_raw, code, msg, req->error_data);
+                req->error_data = NULL; /* sent (and freed) with the message */
                 return;
         }
         if (strcmp(req->method, "tools/call") == 0)

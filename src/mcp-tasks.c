@@ -329,9 +329,7 @@ int mcp_tasks_call_tool(struct mcp_request *req, struct mcp_tool_entry *tool, co
 static int lookup(struct mcp_request *req, const cJSON *params, struct mcp_task **ret)
 {
         if (req->version >= MCP_2026_07_28 && !req->tasks_extension)
-                return mcp_request_errorf(
-                    req, MCP_ERR_MISSING_CAPABILITY,
-                    "Missing required client capability: extensions." TASKS_EXTENSION);
+                return mcp_request_needs_tasks_extension(req, req->method);
         const char *id = mcp_get_string(params, "taskId");
         struct mcp_task *t = task_find(req->server, id);
         if (!t)

@@ -196,11 +196,11 @@ int mcp_method_tools_call(struct mcp_request *req, const cJSON *params, cJSON **
                 if (as_task && t->tool.task_support == MCP_TASK_FORBIDDEN)
                         r = mcp_request_errorf(req, MCP_ERR_METHOD_NOT_FOUND,
                                                "Tool '%s' does not support tasks", name);
+                else if (!as_task && t->tool.task_support == MCP_TASK_REQUIRED &&
+                         req->version >= MCP_2026_07_28)
+                        r = mcp_request_needs_tasks_extension(req, name);
                 else if (!as_task && t->tool.task_support == MCP_TASK_REQUIRED)
-                        r = mcp_request_errorf(req,
-                                               req->version >= MCP_2026_07_28
-                                                   ? MCP_ERR_MISSING_CAPABILITY
-                                                   : MCP_ERR_METHOD_NOT_FOUND,
+                        r = mcp_request_errorf(req, MCP_ERR_METHOD_NOT_FOUND,
                                                "Tool '%s' must be called as a task", name);
                 else if (as_task)
                         r = mcp_tasks_call_tool(req, t, args, task, ret);

@@ -84,6 +84,10 @@ export function checkServerMessage(version, msg, method) {
   }
   if ('error' in msg) {
     s.check(s.has('JSONRPCErrorResponse') ? 'JSONRPCErrorResponse' : 'JSONRPCError', msg);
+    // Errors with a defined shape (2026-07-28) are checked against it.
+    const specific = { '-32021': 'MissingRequiredClientCapabilityError',
+                       '-32022': 'UnsupportedProtocolVersionError' }[msg.error.code];
+    if (specific && s.has(specific)) s.check(specific, msg);
     return;
   }
   let type = RESULT_TYPES[method];

@@ -156,7 +156,9 @@ test('2026-07-28: stateless requests, server/discover, resultType', async (t) =>
   assert.equal(e.error.code, -32022);
   assert.equal(e.error.data.requested, '2030-01-01');
   s.line({ jsonrpc: '2.0', id: 5, method: 'tasks/get', params: { taskId: 'x', _meta: META(false) } });
-  assert.equal((await s.next()).msg.error.code, -32021);
+  const missing = (await s.next()).msg.error;
+  assert.equal(missing.code, -32021);
+  assert.ok(missing.data.requiredCapabilities.extensions['io.modelcontextprotocol/tasks']);
   s.child.kill('SIGTERM');
   assert.deepEqual(await s.exited, { code: 0, signal: null }); // SIGTERM: prompt, clean exit
 });

@@ -589,7 +589,17 @@ static void stateless_2026_07_28(void **state)
         sendf("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tasks/get\",\"params\":{\"taskId\":"
               "\"%s\"," META26 "}}",
               id, "");
-        expect_error(-32021); /* tasks methods need the extension declared */
+        m = take(); /* tasks methods need the extension declared, and say so */
+        assert_int_equal(error_code(m), -32021);
+        assert_non_null(cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(
+                cJSON_GetObjectItemCaseSensitive(
+                    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "error"),
+                                                     "data"),
+                    "requiredCapabilities"),
+                "extensions"),
+            "io.modelcontextprotocol/tasks"));
+        cJSON_Delete(m);
         tick();
         assert_no_more(); /* no progress token, no status push in 2026 */
         sendf("{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"tasks/get\",\"params\":{\"taskId\":"
