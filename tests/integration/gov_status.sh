@@ -8,15 +8,15 @@ source "$(dirname "$0")/../lib.sh"
 state="$TEST_TMP/state"
 out="$TEST_TMP/status.json"
 
-# Job status is not there yet: a clear usage error, not a crash.
-"$CORRAL" --state-dir "$state" status job123 2>"$TEST_TMP/err"
-assert_eq "status without --system exits" 2 "$?"
-grep -q "job store" "$TEST_TMP/err" && ok "it says job status needs the store" || not_ok "message: $(cat "$TEST_TMP/err")"
-
 "$CORRAL" --state-dir "$state" status --system --json >"$out"
 assert_eq "status --system --json exits" 0 "$?"
 assert_eq "one line of JSON" 1 "$(wc -l <"$out")"
 assert_eq "reading the status creates no state directory" no "$([ -e "$state" ] && echo yes || echo no)"
+
+# A job id that is not there: a clear usage error naming it.
+"$CORRAL" --state-dir "$state" status job123 2>"$TEST_TMP/err"
+assert_eq "status of an unknown job exits" 2 "$?"
+grep -q "No such job: 'job123'" "$TEST_TMP/err" && ok "it names the unknown job" || not_ok "message: $(cat "$TEST_TMP/err")"
 
 for k in "j['memory']['used_percent']" "j['memory']['threshold_percent']" "j['memory']['total_bytes']" \
          "j['memory']['available_bytes']" "j['memory']['source']" "j['cpu']['used_percent']" \
