@@ -30,7 +30,7 @@ struct mcp_request {
 
 struct mcp_task {
         struct mcp_server *server;
-        char id[40];
+        char id[72]; /* a UUID, or a job id (mcp_task_set_id) */
         uint64_t seq;
         enum mcp_task_status status;
         char *status_message;

@@ -129,7 +129,7 @@ static void task_notify(struct mcp_task *t)
 {
         /* 2026-07-28 pushes task status only after subscriptions/listen (not
          * implemented): clients poll tasks/get. */
-        if (t->version == MCP_2025_11_25)
+        if (t->version == MCP_2025_11_25 && t->server->version == MCP_2025_11_25)
                 mcp_server_notify(t->server, "notifications/tasks/status",
                                   task_to_json(t, t->version));
 }
@@ -277,6 +277,40 @@ static int task_new(struct mcp_server *s, enum mcp_version v, int64_t ttl_ms, st
         s->tasks_tail = t;
         s->n_tasks++;
         *ret = t;
+        return 0;
+}
+
+int mcp_task_set_id(struct mcp_task *t, const char *id)
+{
+        if (!id || !*id || strlen(id) >= sizeof(t->id))
+                return -EINVAL;
+        struct mcp_task *other = task_find(t->server, id);
+        if (other && other != t)
+                return -EEXIST;
+        snprintf(t->id, sizeof(t->id), "%s", id);
+        return 0;
+}
+
+int mcp_task_adopt(struct mcp_server *s, const char *id, uint64_t created_usec, int64_t ttl_ms,
+                   struct mcp_request **ret_work)
+{
+        if (task_find(s, id))
+                return -EEXIST;
+        struct mcp_task *t;
+        int r = task_new(s, MCP_2025_11_25, ttl_ms, &t);
+        if (r < 0)
+                return r;
+        r = mcp_task_set_id(t, id);
+        struct mcp_request *work = r < 0 ? NULL : mcp_request_new(s, NULL, "tools/call", t->version);
+        if (!work) {
+                task_free(t);
+                return r < 0 ? r : -ENOMEM;
+        }
+        t->created_usec = t->updated_usec = created_usec;
+        work->task = t;
+        t->work = work;
+        mcp_request_defer(work);
+        *ret_work = work;
         return 0;
 }
 

@@ -159,6 +159,18 @@ enum mcp_task_status mcp_task_status(const struct mcp_task *t);
 /* Updates a live task's status message (e.g. progress) and notifies the client. */
 void mcp_task_set_message(struct mcp_task *t, const char *message);
 
+/* Tasks that are job records (the job layer, mcp-jobs.c):
+ * mcp_task_set_id renames the task of a task-augmented call to the job's id;
+ * call it from the tool's handler before it returns (the CreateTaskResult is
+ * sent after).  -EINVAL for an id over 71 bytes, -EEXIST when taken.
+ * mcp_task_adopt re-creates a task after a restart: a working task with that
+ * id whose work is the returned deferred request; complete or fail it (at once
+ * for a job that already ended) as a task-augmented tool call would.  Status
+ * notifications go only to a client that negotiated 2025-11-25. */
+int mcp_task_set_id(struct mcp_task *t, const char *id);
+int mcp_task_adopt(struct mcp_server *s, const char *id, uint64_t created_usec, int64_t ttl_ms,
+                   struct mcp_request **ret_work);
+
 /* --- resources (mcp-resources.c) --- */
 struct mcp_resource_provider {
         /* {resources: [...], nextCursor?}; cursor NULL for the first page. */
