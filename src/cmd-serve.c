@@ -5,6 +5,7 @@
 #include "corral/log.h"
 #include "corral/loop.h"
 #include "corral/mcp-info.h"
+#include "corral/mcp-jobs.h"
 #include "corral/mcp-line.h"
 #include "corral/mcp-stdio.h"
 #include "corral/mcp.h"
@@ -21,23 +22,25 @@ enum on_exit { ON_EXIT_KEEP, ON_EXIT_CANCEL };
 static void usage(FILE *f)
 {
         fprintf(f, "usage: corral serve [--max-line SIZE] [--max-output-buffer SIZE]\n"
-                   "                    [--on-exit keep|cancel]\n\n"
+                   "                    [--on-exit keep|cancel] [--tools FILE]\n\n"
                    "Speaks MCP (JSON-RPC, one message per line) on stdin/stdout.\n"
                    "  --max-line SIZE           longest accepted message (default 4M)\n"
                    "  --max-output-buffer SIZE  output queued for a slow client before it\n"
                    "                            is disconnected (default 64M)\n"
                    "  --on-exit keep|cancel     on stdin EOF or SIGTERM, leave jobs running\n"
-                   "                            (default) or cancel them\n");
+                   "                            (default) or cancel this server's jobs\n"
+                   "  --tools FILE              a tool catalog: named tools run as jobs\n");
 }
 
-/* HOOK for the job layer: runs once when serve stops (stdin EOF, SIGTERM,
- * a client disconnected for not reading).  With keep, jobs go on under their
- * supervisors, which record their outcomes; with cancel, cancel each job of
- * this server here. */
-static void serve_shutdown(enum on_exit mode, int reason)
+/* Runs once when serve stops (stdin EOF, SIGTERM, a client disconnected for
+ * not reading).  With keep, jobs go on under their supervisors, which record
+ * their outcomes; with cancel, this server's queued and running jobs are
+ * cancelled. */
+static void serve_shutdown(struct mcp_jobs *jobs, enum on_exit mode, int reason)
 {
         log_debug("Shutting down (on-exit=%s, reason %d)",
                   mode == ON_EXIT_CANCEL ? "cancel" : "keep", reason);
+        mcp_jobs_shutdown(jobs, mode == ON_EXIT_CANCEL);
 }
 
 static int on_signal(struct loop_source *s, int signo, void *userdata)
@@ -48,12 +51,13 @@ static int on_signal(struct loop_source *s, int signo, void *userdata)
 }
 
 static int parse_options(int argc, char **argv, uint64_t *max_line, uint64_t *max_out,
-                         enum on_exit *on_exit)
+                         enum on_exit *on_exit, const char **tools)
 {
         static const struct option opts[] = {
             {"max-line", required_argument, NULL, 'l'},
             {"max-output-buffer", required_argument, NULL, 'o'},
             {"on-exit", required_argument, NULL, 'e'},
+            {"tools", required_argument, NULL, 't'},
             {"help", no_argument, NULL, 'h'},
             {},
         };
@@ -79,6 +83,9 @@ static int parse_options(int argc, char **argv, uint64_t *max_line, uint64_t *ma
                                 return -EXIT_USAGE;
                         }
                         break;
+                case 't':
+                        *tools = optarg;
+                        break;
                 case 'h':
                         usage(stdout);
                         return 1;
@@ -98,7 +105,8 @@ int cmd_serve(const struct corral_options *o, int argc, char **argv)
 {
         uint64_t max_line = MCP_LINE_DEFAULT_MAX, max_out = MCP_STDIO_DEFAULT_MAX_OUTPUT;
         enum on_exit on_exit = ON_EXIT_KEEP;
-        int r = parse_options(argc, argv, &max_line, &max_out, &on_exit);
+        const char *tools = NULL;
+        int r = parse_options(argc, argv, &max_line, &max_out, &on_exit, &tools);
         if (r != 0)
                 return r > 0 ? 0 : -r;
         uint64_t start = now_monotonic_usec();
@@ -109,6 +117,7 @@ int cmd_serve(const struct corral_options *o, int argc, char **argv)
         struct mcp_stdio *io = NULL;
         struct mcp_server *server = NULL;
         struct loop_source *sig = NULL;
+        struct mcp_jobs *jobs = NULL;
         sigset_t mask;
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
@@ -137,6 +146,8 @@ int cmd_serve(const struct corral_options *o, int argc, char **argv)
         if (r >= 0)
                 r = mcp_info_register(server, start);
         if (r >= 0)
+                r = mcp_jobs_new(l, server, o, tools, &jobs);
+        if (r >= 0)
                 r = mcp_stdio_attach(io, server);
         if (r < 0) {
                 log_error_errno(r, "Failed to start the MCP server: %s", strerror(-r));
@@ -149,10 +160,11 @@ int cmd_serve(const struct corral_options *o, int argc, char **argv)
                         log_error_errno(r, "Event loop failed: %s", strerror(-r));
                         r = 1;
                 }
-                serve_shutdown(on_exit, r);
+                serve_shutdown(jobs, on_exit, r);
                 mcp_stdio_flush_blocking(io, 2000);
         }
         mcp_server_free(server);
+        mcp_jobs_free(jobs); /* after the server: its cancel hooks reach the jobs' watches */
         mcp_stdio_free(io);
         loop_source_free(sig);
         loop_free(l);

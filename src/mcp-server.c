@@ -165,6 +165,11 @@ bool mcp_request_cancelled(const struct mcp_request *req)
         return req->cancelled;
 }
 
+bool mcp_request_has_progress_token(const struct mcp_request *req)
+{
+        return req->progress_token != NULL;
+}
+
 void mcp_request_on_cancel(struct mcp_request *req, mcp_cancel_fn fn, void *userdata)
 {
         req->cancel_fn = fn;

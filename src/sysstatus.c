@@ -44,7 +44,6 @@ int sysstatus_collect(const char *state_dir, const struct gov_measurements *m,
         return 0;
 }
 
-
 void sysstatus_done(struct system_status *s)
 {
         gov_snapshot_done(&s->snap);

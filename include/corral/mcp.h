@@ -125,6 +125,8 @@ const char *mcp_request_method(const struct mcp_request *req);
 /* The task this call runs under (task-augmented tools/call), or NULL. */
 struct mcp_task *mcp_request_task(const struct mcp_request *req);
 bool mcp_request_cancelled(const struct mcp_request *req);
+/* The client gave a progressToken (so mcp_request_progress() reaches it). */
+bool mcp_request_has_progress_token(const struct mcp_request *req);
 
 /* Records the message for an error the handler is about to return; returns r. */
 int mcp_request_errorf(struct mcp_request *req, int r, const char *fmt, ...)
