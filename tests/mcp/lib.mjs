@@ -1,7 +1,9 @@
 // Shared helpers for the MCP client tests: where corral is, the official JSON
 // Schemas (copied from the MCP specification into schema/<version>/), and a
 // checker that validates every message the server sends.
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmdirSync, rmSync,
+         statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Ajv from 'ajv';
@@ -123,3 +125,57 @@ export function instrument(transport) {
   return { received, outgoing };
 }
 
+
+// A private job store for one server: its own --state-dir in a temp dir and
+// its own cgroup parent (CORRAL_CGROUP_PARENT), so a test never touches the
+// machine's store or another test's jobs.  cleanup() kills the supervisors
+// of this state dir and every process in the test's job groups (by pid, only
+// ours), removes the groups and the directory.
+let storeCount = 0;
+export function privateStore() {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), 'corral-mcp-')));
+  const parent = `corral-mcp-test-${process.pid}-${storeCount++}`;
+  const env = { ...process.env, CORRAL_CGROUP_PARENT: parent };
+  const cleanup = async () => {
+    for (const pid of ourSupervisors(dir)) {
+      try { process.kill(pid, 'SIGKILL'); } catch {}
+    }
+    const groups = [];
+    for (const root of ['', ...safeReaddir('/sys/fs/cgroup')]) {
+      const p = join('/sys/fs/cgroup', root, parent);
+      if (!existsSync(p)) continue;
+      for (const g of safeReaddir(p)) {
+        const gp = join(p, g);
+        try { if (!statSync(gp).isDirectory()) continue; } catch { continue; }
+        try { writeFileSync(join(gp, 'cgroup.kill'), '1'); } catch {}
+        try {
+          for (const pid of readFileSync(join(gp, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean))
+            try { process.kill(Number(pid), 'SIGKILL'); } catch {}
+        } catch {}
+        groups.push(gp);
+      }
+      groups.push(p);
+    }
+    if (groups.length) await new Promise((r) => setTimeout(r, 150));
+    for (const g of groups) try { rmdirSync(g); } catch {}
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { dir, parent, env, args: ['--state-dir', dir], cleanup };
+}
+
+function safeReaddir(p) {
+  try { return readdirSync(p); } catch { return []; }
+}
+
+export function ourSupervisors(stateDir) {
+  const pids = [];
+  for (const p of safeReaddir('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+      const i = cmd.indexOf('__supervise');
+      if (i >= 0 && cmd[i + 1] === '--state-dir' && cmd[i + 2] === stateDir) pids.push(Number(p));
+    } catch {}
+  }
+  return pids;
+}

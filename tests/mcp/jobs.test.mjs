@@ -1,0 +1,351 @@
+// The job tools, job-backed tasks, job resources and the tool catalog of
+// `corral serve`, driven by the official TypeScript SDK client over stdio.
+// Real jobs run in real cgroups: each server gets its own --state-dir and
+// cgroup parent (lib.mjs privateStore) and everything is removed afterwards.
+// Every message corral sends is validated against the 2025-11-25 schema.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { CallToolResultSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { CORRAL, checkServerMessage, instrument, privateStore } from './lib.mjs';
+
+const PROGS = process.env.CORRAL_PROGS ?? join(CORRAL, '../tests/progs');
+const MEMHOG = join(PROGS, 'memhog');
+
+async function start(store, extra = []) {
+  const transport = new StdioClientTransport({
+    command: CORRAL, args: [...store.args, 'serve', ...extra], env: store.env, stderr: 'pipe',
+  });
+  const seen = instrument(transport);
+  const client = new Client({ name: 'corral-jobs-test', version: '1.0.0' },
+                            { capabilities: { tasks: {} } });
+  await client.connect(transport);
+  return { client, seen, close: () => client.close() };
+}
+
+// One store per test; the server is closed and the store cleaned even on failure.
+async function session(t, extra = []) {
+  const store = privateStore();
+  t.after(store.cleanup);
+  const s = await start(store, extra);
+  t.after(async () => {
+    await s.close();
+    for (const { msg, method } of s.seen.received) checkServerMessage('2025-11-25', msg, method);
+  });
+  return { ...s, store };
+}
+
+async function collect(stream) {
+  const out = [];
+  for await (const m of stream) out.push(m);
+  return out;
+}
+
+const text = (r) => r.content.map((c) => c.text).join('\n');
+
+test('tools/list: the job tools with schemas, annotations and task support', async (t) => {
+  const { client } = await session(t);
+  const { tools } = await client.listTools();
+  const byName = Object.fromEntries(tools.map((x) => [x.name, x]));
+  for (const n of ['submit_job', 'job_status', 'job_result', 'job_logs', 'wait_job', 'run_job',
+                   'cancel_job', 'retry_job', 'list_jobs', 'system_status']) {
+    assert.ok(byName[n], `${n} listed`);
+    assert.equal(byName[n].inputSchema.type, 'object');
+    assert.equal(byName[n].outputSchema.type, 'object');
+    assert.equal(typeof byName[n].annotations.readOnlyHint, 'boolean');
+  }
+  assert.equal(byName.run_job.execution.taskSupport, 'optional');
+  assert.equal(byName.submit_job.execution.taskSupport, 'forbidden');
+  assert.equal(byName.job_status.annotations.readOnlyHint, true);
+  assert.equal(byName.cancel_job.annotations.destructiveHint, true);
+  assert.deepEqual(byName.submit_job.inputSchema.required, ['command']);
+});
+
+test('outcomes read differently: OOM kill, exit code, success with progress and results', async (t) => {
+  const { client, seen } = await session(t);
+
+  const oom = await client.callTool({ name: 'run_job', arguments: {
+    command: [MEMHOG, '200'], limits: { memory: '32M' } } });
+  assert.equal(oom.isError, true);
+  assert.equal(oom.structuredContent.status, 'oom_killed');
+  assert.equal(oom.structuredContent.oom_kills >= 1, true);
+  assert.equal(oom.structuredContent.memory_limit_bytes, 32 * 1024 * 1024);
+  assert.equal(oom.structuredContent.signal, 'SIGKILL');
+  assert.match(text(oom), /oom_killed: 32 MiB limit, peak \d+/);
+
+  const fail = await client.callTool({ name: 'run_job', arguments: {
+    command: ['sh', '-c', 'echo something broke >&2; exit 3'] } });
+  assert.equal(fail.isError, true);
+  assert.equal(fail.structuredContent.status, 'failed');
+  assert.equal(fail.structuredContent.exit_code, 3);
+  assert.equal(fail.structuredContent.oom_kills, 0);
+  assert.match(fail.structuredContent.stderr_tail, /something broke/);
+  assert.match(text(fail), /failed: exit code 3/);
+  assert.doesNotMatch(text(fail), /oom_killed/);
+
+  const killed = await client.callTool({ name: 'run_job', arguments: {
+    command: ['sh', '-c', 'kill -USR1 $$'] } });
+  assert.equal(killed.structuredContent.status, 'killed');
+  assert.equal(killed.structuredContent.signal, 'SIGUSR1');
+  assert.match(text(killed), /killed: signal SIGUSR1/);
+
+  const slow = await client.callTool({ name: 'run_job', arguments: {
+    command: ['sleep', '30'], limits: { timeout: 1 } } });
+  assert.equal(slow.structuredContent.status, 'timed_out');
+  assert.equal(slow.structuredContent.timeout_seconds, 1);
+  assert.match(text(slow), /timed_out/);
+
+  const progress = [];
+  const ok = await client.callTool({ name: 'run_job', arguments: {
+    command: ['sh', '-c', 'echo "Progress: 50%"; sleep 1; echo \'{"answer": 42}\' > results.json; echo "Progress: 100%"'],
+    limits: { memory: '64M', timeout: '60s' } } }, undefined,
+    { onprogress: (p) => progress.push(p), timeout: 60000 });
+  assert.equal(ok.isError, undefined);
+  assert.equal(ok.structuredContent.status, 'completed');
+  assert.equal(ok.structuredContent.exit_code, 0);
+  assert.deepEqual(ok.structuredContent.results, { answer: 42 });
+  assert.match(text(ok), /completed: exit code 0/);
+  assert.match(text(ok), /"answer":42/);
+  // The 50% went out as a progress notification while the job ran.
+  const wire = seen.received.filter((x) => x.msg.method === 'notifications/progress');
+  assert.ok(wire.some((x) => x.msg.params.progress === 50 && x.msg.params.total === 100),
+            JSON.stringify(wire.map((x) => x.msg.params)));
+
+  const st = await client.callTool({ name: 'job_status', arguments: { job_id: ok.structuredContent.job_id } });
+  assert.equal(st.structuredContent.progress.percent, 100);
+  const logs = await client.callTool({ name: 'job_logs', arguments: {
+    job_id: ok.structuredContent.job_id, stream: 'stdout' } });
+  assert.match(logs.structuredContent.text, /Progress: 50%\nProgress: 100%/);
+  assert.equal(logs.structuredContent.eof, true);
+  const tail = await client.callTool({ name: 'job_logs', arguments: {
+    job_id: ok.structuredContent.job_id, stream: 'stdout', tail: 15 } });
+  assert.equal(tail.structuredContent.text, 'Progress: 100%\n');
+
+  // Invalid UTF-8 in a log comes back as valid text.
+  const bin = await client.callTool({ name: 'run_job', arguments: {
+    command: ['sh', '-c', 'printf "a\\377\\376b\\n"'] } });
+  const binlog = await client.callTool({ name: 'job_logs', arguments: {
+    job_id: bin.structuredContent.job_id, stream: 'stdout' } });
+  assert.equal(binlog.structuredContent.text, 'a\uFFFD\uFFFDb\n');
+
+  // A bad limit is the CLI's sentence, as a tool error; nothing runs.
+  const bad = await client.callTool({ name: 'submit_job', arguments: {
+    command: ['true'], limits: { memory: 'lots' } } });
+  assert.equal(bad.isError, true);
+  assert.match(text(bad), /memory/);
+
+  const list = await client.callTool({ name: 'list_jobs', arguments: { limit: 2 } });
+  assert.equal(list.structuredContent.jobs.length, 2);
+  assert.equal(list.structuredContent.jobs[0].status, 'oom_killed');
+  const next = await client.callTool({ name: 'list_jobs', arguments: {
+    limit: 100, cursor: list.structuredContent.next_cursor } });
+  assert.equal(next.structuredContent.jobs.length, 4);
+  assert.equal(next.structuredContent.next_cursor, null);
+  const failed = await client.callTool({ name: 'list_jobs', arguments: { status: 'failed' } });
+  assert.deepEqual(failed.structuredContent.jobs.map((j) => j.job_id), [fail.structuredContent.job_id]);
+
+  const sys = await client.callTool({ name: 'system_status', arguments: {} });
+  assert.equal(typeof sys.structuredContent.memory.used_percent, 'number');
+  assert.equal(sys.structuredContent.state_dir, t.store?.dir ?? sys.structuredContent.state_dir);
+});
+
+test('submit, wait_job with progress notifications, cancel, retry', async (t) => {
+  const { client, seen } = await session(t);
+  const sub = await client.callTool({ name: 'submit_job', arguments: {
+    command: ['sh', '-c', 'echo "Progress: 25%"; sleep 1; echo "Progress: 75%"; sleep 1'],
+    job_id: 'waited-job' } });
+  assert.deepEqual(sub.structuredContent, { job_id: 'waited-job', status: 'queued' });
+
+  // Without a progress token: the first change ends the wait.
+  const first = await client.callTool({ name: 'wait_job', arguments: { job_id: 'waited-job', timeout: 30 } });
+  assert.equal(first.structuredContent.changed, true);
+
+  // With one: each change is a notification, and it returns at the end.
+  const got = [];
+  const done = await client.callTool({ name: 'wait_job', arguments: { job_id: 'waited-job', timeout: 60 } },
+                                     undefined, { onprogress: (p) => got.push(p), timeout: 70000 });
+  assert.equal(done.structuredContent.status, 'completed');
+  assert.equal(done.structuredContent.terminal, true);
+  const wire = seen.received.filter((x) => x.msg.method === 'notifications/progress')
+                            .map((x) => x.msg.params.progress);
+  assert.ok(wire.includes(75), JSON.stringify(wire));
+
+  // A bounded wait on a long job returns with the job still running.
+  await client.callTool({ name: 'submit_job', arguments: { command: ['sleep', '60'], job_id: 'long' } });
+  const short = await client.callTool({ name: 'wait_job', arguments: { job_id: 'long', timeout: 1 } });
+  assert.equal(short.structuredContent.terminal, false);
+
+  const c = await client.callTool({ name: 'cancel_job', arguments: { job_id: 'long' } });
+  assert.equal(c.structuredContent.status, 'cancelled');
+  assert.match(text(c), /cancelled/);
+  const again = await client.callTool({ name: 'cancel_job', arguments: { job_id: 'long' } });
+  assert.equal(again.structuredContent.status, 'cancelled', 'idempotent');
+
+  const r = await client.callTool({ name: 'retry_job', arguments: { job_id: 'waited-job' } });
+  assert.equal(r.structuredContent.retry_of, 'waited-job');
+  assert.notEqual(r.structuredContent.job_id, 'waited-job');
+  const missing = await client.callTool({ name: 'job_status', arguments: { job_id: 'no-such-job' } });
+  assert.equal(missing.isError, true);
+});
+
+test('tasks: run_job as a task is the job; an OOM task fails with the outcome', async (t) => {
+  const { client } = await session(t);
+  const tasks = client.experimental.tasks;
+  const ok = await collect(tasks.callToolStream({ name: 'run_job', arguments: {
+    command: ['sh', '-c', 'echo \'{"n": 1}\' > results.json'] } }, undefined, { task: { ttl: 600000 } }));
+  assert.equal(ok[0].type, 'taskCreated');
+  const taskId = ok[0].task.taskId;
+  assert.equal(ok.at(-1).type, 'result', JSON.stringify(ok.at(-1)));
+  assert.deepEqual(ok.at(-1).result.structuredContent.results, { n: 1 });
+  // The task id is the job id.
+  const st = await client.callTool({ name: 'job_status', arguments: { job_id: taskId } });
+  assert.equal(st.structuredContent.status, 'completed');
+  assert.equal((await tasks.getTask(taskId)).status, 'completed');
+
+  const oom = await collect(tasks.callToolStream({ name: 'run_job', arguments: {
+    command: [MEMHOG, '200'], limits: { memory: '32M' } } }, undefined, { task: { ttl: 600000 } }));
+  const oomId = oom[0].task.taskId;
+  assert.equal(oom.at(-1).type, 'error');
+  const task = await tasks.getTask(oomId);
+  assert.equal(task.status, 'failed');
+  assert.match(task.statusMessage, /oom_killed: 32 MiB limit, peak/);
+  const payload = await tasks.getTaskResult(oomId, CallToolResultSchema);
+  assert.equal(payload.structuredContent.status, 'oom_killed');
+
+  // tasks/cancel cancels the job.
+  const long = tasks.callToolStream({ name: 'run_job', arguments: { command: ['sleep', '60'] } },
+                                    undefined, { task: { ttl: 600000 } });
+  const created = (await long.next()).value;
+  assert.equal(created.type, 'taskCreated');
+  await tasks.cancelTask(created.task.taskId);
+  let status;
+  for (let i = 0; i < 100; i++) {
+    status = (await client.callTool({ name: 'job_status', arguments: { job_id: created.task.taskId } }))
+      .structuredContent.status;
+    if (status === 'cancelled') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(status, 'cancelled');
+  await long.return?.();
+});
+
+test('resources: each job as resources, read, subscribe; state changes logged', async (t) => {
+  const { client, seen } = await session(t);
+  await client.setLoggingLevel('info');
+  const sub = await client.callTool({ name: 'submit_job', arguments: {
+    command: ['sh', '-c', 'sleep 1; echo out; echo \'{"x": true}\' > results.json'], job_id: 'res-job' } });
+  assert.equal(sub.structuredContent.job_id, 'res-job');
+  const updated = new Promise((resolve) => client.setNotificationHandler(
+    ResourceUpdatedNotificationSchema, (n) => { if (n.params.uri === 'corral://jobs/res-job/record') resolve(n); }));
+  await client.subscribeResource({ uri: 'corral://jobs/res-job/record' });
+  const { resourceTemplates } = await client.listResourceTemplates();
+  assert.ok(resourceTemplates.some((x) => x.uriTemplate === 'corral://jobs/{job_id}/record'));
+  await updated;
+  await client.callTool({ name: 'wait_job', arguments: { job_id: 'res-job', timeout: 60 } },
+                        undefined, { onprogress: () => {}, timeout: 70000 });
+  const { resources } = await client.listResources();
+  const uris = resources.map((r) => r.uri);
+  for (const k of ['record', 'stdout', 'stderr', 'results'])
+    assert.ok(uris.includes(`corral://jobs/res-job/${k}`), k);
+  const rec = await client.readResource({ uri: 'corral://jobs/res-job/record' });
+  assert.equal(JSON.parse(rec.contents[0].text).status, 'completed');
+  const out = await client.readResource({ uri: 'corral://jobs/res-job/stdout' });
+  assert.equal(out.contents[0].text, 'out\n');
+  const res = await client.readResource({ uri: 'corral://jobs/res-job/results' });
+  assert.deepEqual(JSON.parse(res.contents[0].text), { x: true });
+  await assert.rejects(client.readResource({ uri: 'corral://jobs/nope/record' }), /not found/i);
+  // The state changes came as log notifications.
+  await new Promise((r) => setTimeout(r, 500));
+  const logs = seen.received.filter((x) => x.msg.method === 'notifications/message')
+                            .map((x) => x.msg.params.data);
+  assert.ok(logs.some((l) => /res-job: .*completed/.test(l)), JSON.stringify(logs));
+});
+
+test('tool catalog: arguments validated, background job id, task follows the job', async (t) => {
+  const store0 = privateStore();
+  t.after(store0.cleanup);
+  const file = join(store0.dir, 'catalog.json');
+  writeFileSync(file, JSON.stringify({ tools: [{
+    name: 'square', title: 'Square a number', description: 'Squares n in a sandboxed job',
+    inputSchema: { type: 'object', properties: { n: { type: 'integer', minimum: 0, maximum: 1000 } },
+                   required: ['n'], additionalProperties: false },
+    command: ['sh', '-c', 'n=$(sed "s/[^0-9]//g" "$1"); echo "{\\"square\\": $((n*n)), \\"job\\": \\"$2\\"}" > results.json', 'sh', '{input}', '{job_id}'],
+    limits: { memory: '64M', timeout: '30s' },
+  }] }));
+  const { client } = await session(t, ['--tools', file]);
+  const { tools } = await client.listTools();
+  const sq = tools.find((x) => x.name === 'square');
+  assert.equal(sq.execution.taskSupport, 'optional');
+  assert.equal(sq.inputSchema.properties.n.maximum, 1000);
+
+  // A missing required member is refused by the protocol layer (-32602); the
+  // catalog's validator refuses the rest as a tool error the model can read.
+  await assert.rejects(client.callTool({ name: 'square', arguments: {} }), /missing required argument 'n'/);
+  for (const args of [{ n: 'seven' }, { n: 5000 }, { n: -1 }, { n: 3, extra: 1 }]) {
+    const bad = await client.callTool({ name: 'square', arguments: args });
+    assert.equal(bad.isError, true, JSON.stringify(args));
+    assert.match(text(bad), /Invalid arguments for square: arguments/);
+  }
+  const none = await client.callTool({ name: 'list_jobs', arguments: {} });
+  assert.equal(none.structuredContent.jobs.length, 0, 'nothing ran for bad arguments');
+
+  const bg = await client.callTool({ name: 'square', arguments: { n: 7 } });
+  assert.equal(typeof bg.structuredContent.job_id, 'string');
+  const done = await client.callTool({ name: 'wait_job', arguments: { job_id: bg.structuredContent.job_id, timeout: 60 } },
+                                     undefined, { onprogress: () => {}, timeout: 70000 });
+  assert.equal(done.structuredContent.status, 'completed');
+  const res = await client.callTool({ name: 'job_result', arguments: { job_id: bg.structuredContent.job_id } });
+  assert.deepEqual(res.structuredContent.results, { square: 49, job: bg.structuredContent.job_id });
+
+  const out = await collect(client.experimental.tasks.callToolStream(
+    { name: 'square', arguments: { n: 12 } }, undefined, { task: { ttl: 600000 } }));
+  assert.equal(out.at(-1).type, 'result');
+  assert.equal(out.at(-1).result.structuredContent.results.square, 144);
+});
+
+test('restart: tasks are job records and answer from the store', async (t) => {
+  const store = privateStore();
+  t.after(store.cleanup);
+  const a = await start(store);
+  const tasks = a.client.experimental.tasks;
+  const fast = await collect(tasks.callToolStream({ name: 'run_job', arguments: { command: ['true'] } },
+                                                  undefined, { task: { ttl: 600000 } }));
+  const fastId = fast[0].task.taskId;
+  assert.equal(fast.at(-1).type, 'result');
+  const slowStream = tasks.callToolStream({ name: 'run_job', arguments: {
+    command: ['sh', '-c', 'sleep 2; exit 4'] } }, undefined, { task: { ttl: 600000 } });
+  const slowId = (await slowStream.next()).value.task.taskId;
+  await a.close(); // the job goes on under its supervisor
+  for (const { msg, method } of a.seen.received) checkServerMessage('2025-11-25', msg, method);
+
+  const b = await start(store);
+  t.after(() => b.close());
+  const tb = b.client.experimental.tasks;
+  assert.equal((await tb.getTask(fastId)).status, 'completed');
+  const listed = await tb.listTasks();
+  assert.ok(listed.tasks.some((x) => x.taskId === slowId));
+  const r = await tb.getTaskResult(slowId, CallToolResultSchema);
+  assert.equal(r.structuredContent.status, 'failed');
+  assert.equal(r.structuredContent.exit_code, 4);
+  const st = await tb.getTask(slowId);
+  assert.equal(st.status, 'failed');
+  assert.match(st.statusMessage, /failed: exit code 4/);
+  for (const { msg, method } of b.seen.received) checkServerMessage('2025-11-25', msg, method);
+});
+
+test('--on-exit=cancel cancels this server\'s running jobs', async (t) => {
+  const store = privateStore();
+  t.after(store.cleanup);
+  const a = await start(store, ['--on-exit=cancel']);
+  await a.client.callTool({ name: 'submit_job', arguments: { command: ['sleep', '60'], job_id: 'bye' } });
+  await a.client.callTool({ name: 'wait_job', arguments: { job_id: 'bye', timeout: 10 } });
+  await a.close();
+  const b = await start(store);
+  t.after(() => b.close());
+  const done = await b.client.callTool({ name: 'wait_job', arguments: { job_id: 'bye', timeout: 30 } },
+                                       undefined, { onprogress: () => {}, timeout: 40000 });
+  assert.equal(done.structuredContent.status, 'cancelled');
+});
