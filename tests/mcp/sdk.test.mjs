@@ -7,10 +7,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { CORRAL, checkServerMessage, instrument } from './lib.mjs';
+import { CORRAL, checkServerMessage, instrument, privateStore } from './lib.mjs';
 
 async function connect() {
-  const transport = new StdioClientTransport({ command: CORRAL, args: ['serve'], stderr: 'pipe' });
+  const store = privateStore();
+  after(store.cleanup);
+  const transport = new StdioClientTransport({ command: CORRAL, args: [...store.args, 'serve'],
+                                               env: store.env, stderr: 'pipe' });
   const seen = instrument(transport);
   const client = new Client({ name: 'corral-test', version: '1.0.0' });
   await client.connect(transport);
@@ -41,7 +44,9 @@ test('SDK client: initialize, tools, corral_info, logging, resources', async () 
   await client.ping();
   await client.setLoggingLevel('debug');
   assert.deepEqual((await client.listResources()).resources, []);
-  assert.deepEqual((await client.listResourceTemplates()).resourceTemplates, []);
+  // No jobs yet: no resources; each job's resources follow these templates.
+  assert.deepEqual((await client.listResourceTemplates()).resourceTemplates.map((x) => x.uriTemplate),
+                   ['record', 'stdout', 'stderr', 'results'].map((k) => `corral://jobs/{job_id}/${k}`));
   await assert.rejects(client.callTool({ name: 'no_such_tool', arguments: {} }),
                        /Unknown tool 'no_such_tool'/);
   await assert.rejects(client.readResource({ uri: 'corral://job/none' }), /not found/i);

@@ -5,10 +5,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { CORRAL, checkServerMessage } from './lib.mjs';
+import { CORRAL, checkServerMessage, privateStore } from './lib.mjs';
 
 function serve(t, args = []) {
-  const child = spawn(CORRAL, ['serve', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const store = privateStore();
+  t.after(store.cleanup);
+  const child = spawn(CORRAL, [...store.args, 'serve', ...args],
+                      { stdio: ['pipe', 'pipe', 'pipe'], env: store.env });
   t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
   const lines = [];
   const waiters = [];
@@ -189,7 +192,9 @@ test('stdin and stdout may be regular files (not pollable)', async (t) => {
   writeFileSync(join(dir, 'in'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
   const fin = openSync(join(dir, 'in'), 'r');
   const fout = openSync(join(dir, 'out'), 'w');
-  const child = spawn(CORRAL, ['serve'], { stdio: [fin, fout, 'pipe'] });
+  const store = privateStore();
+  t.after(store.cleanup);
+  const child = spawn(CORRAL, [...store.args, 'serve'], { stdio: [fin, fout, 'pipe'], env: store.env });
   t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
   const code = await new Promise((resolve) => child.on('exit', resolve));
   closeSync(fin);
