@@ -31,3 +31,13 @@ show "a 200 MiB allocation under a 32 MiB limit, behind a shell that exits 0" \
         --memory 32M -- sh -c "$progs/memhog 200; echo 'the shell carries on and exits 0'"
 show "a command that fails with exit code 3" -- sh -c 'echo working; exit 3'
 show "a daemon that double-forks, past a 1 s timeout" --timeout 1s -- "$progs/daemonize" "$tmp/pid"
+
+# The same outcomes through MCP: a real client session (the official SDK)
+# against `corral serve`.
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+        printf '\n\033[1m== corral serve: an MCP client session\033[0m\n'
+        npm ci --prefix tests/mcp --no-audit --no-fund --loglevel=error >/dev/null
+        node contrib/mcp-demo.mjs "$corral" "$progs"
+else
+        echo "node and npm are needed for the MCP part of the demo" >&2
+fi

@@ -64,6 +64,8 @@ char *jobview_status_text(const struct job *j);
 /* The content of job_result / run_job: results, outcome, stderr tail. */
 cJSON *jobview_result(struct jobctl *c, const struct job *j);
 cJSON *jobview_progress(const struct job *j);
+/* A CallToolResult whose first text block is text's first line, the rest a second block. */
+cJSON *jobview_tool_result(const char *text, cJSON *structured, bool is_error);
 
 /* mcp-jobs-resources.c */
 void mcp_jobs_resources_register(struct mcp_jobs *J);

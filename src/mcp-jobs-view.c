@@ -203,6 +203,22 @@ char *jobview_status_text(const struct job *j)
         return text;
 }
 
+cJSON *jobview_tool_result(const char *text, cJSON *structured, bool is_error)
+{
+        /* The first block is the one-line summary: a task's statusMessage is
+         * the first block, and some clients show only that. */
+        const char *nl = strchr(text, '\n');
+        if (!nl)
+                return mcp_tool_result(text, structured, is_error);
+        _cleanup_free_ char *first = strndup(text, (size_t)(nl - text));
+        cJSON *r = mcp_tool_result(first ? first : text, structured, is_error);
+        cJSON *block = cJSON_CreateObject();
+        cJSON_AddStringToObject(block, "type", "text");
+        cJSON_AddStringToObject(block, "text", nl + 1);
+        cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(r, "content"), block);
+        return r;
+}
+
 cJSON *jobview_result(struct jobctl *c, const struct job *j)
 {
         cJSON *o = jobview_status(j);
@@ -245,7 +261,7 @@ cJSON *jobview_result(struct jobctl *c, const struct job *j)
         if (tail)
                 fprintf(f, "\nstderr (end):\n%s", tail);
         fclose(f);
-        cJSON *res = mcp_tool_result(full, o, terminal && j->status != JOB_COMPLETED);
+        cJSON *res = jobview_tool_result(full, o, terminal && j->status != JOB_COMPLETED);
         free(full);
         return res;
 }

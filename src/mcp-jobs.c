@@ -340,7 +340,7 @@ static cJSON *wait_result(const struct job *j, bool changed, double waited)
                      : changed ? "\n(progress changed; call wait_job again to keep waiting)"
                                : "\n(still going after the wait; call wait_job again)") < 0)
                 full = NULL;
-        cJSON *r = mcp_tool_result(full ? full : j->id, sc, false);
+        cJSON *r = jobview_tool_result(full ? full : j->id, sc, false);
         free(full);
         return r;
 }
@@ -560,7 +560,7 @@ static int tool_status(struct mcp_request *req, const cJSON *args, void *userdat
                 return 0;
         track(J, j);
         _cleanup_free_ char *text = jobview_status_text(j);
-        *ret = mcp_tool_result(text, jobview_status(j), false);
+        *ret = jobview_tool_result(text ? text : j->id, jobview_status(j), false);
         return 0;
 }
 

@@ -211,7 +211,8 @@ test('tasks: run_job as a task is the job; an OOM task fails with the outcome', 
   assert.equal(oom.at(-1).type, 'error');
   const task = await tasks.getTask(oomId);
   assert.equal(task.status, 'failed');
-  assert.match(task.statusMessage, /oom_killed: 32 MiB limit, peak/);
+  assert.match(task.statusMessage, /^Job \w+ oom_killed: 32 MiB limit, peak \d+ MiB/);
+  assert.doesNotMatch(task.statusMessage, /\n/, 'one line');
   const payload = await tasks.getTaskResult(oomId, CallToolResultSchema);
   assert.equal(payload.structuredContent.status, 'oom_killed');
 
