@@ -6,6 +6,9 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -14,6 +17,7 @@ import { CORRAL, checkServerMessage, instrument, ourSupervisors, privateStore } 
 
 const PROGS = process.env.CORRAL_PROGS ?? join(CORRAL, '../tests/progs');
 const MEMHOG = join(PROGS, 'memhog');
+const SRC = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
 async function start(store, extra = []) {
   const transport = new StdioClientTransport({
@@ -386,4 +390,31 @@ test('a seccomp violation reads as seccomp_violation with the system call',
   assert.equal(r.structuredContent.status, 'seccomp_violation');
   assert.equal(r.structuredContent.signal, 'SIGSYS');
   assert.match(text(r), /seccomp_violation: system call/);
+});
+
+test('the example catalog in contrib/ loads; its python3 tool runs as a task', async (t) => {
+  const { client } = await session(t, ['--tools', join(SRC, 'contrib/tools/example-catalog.json')]);
+  const out = await collect(client.experimental.tasks.callToolStream(
+    { name: 'word_stats', arguments: { text: 'to be or not to be', top: 2 } }, undefined,
+    { task: { ttl: 600000 } }));
+  assert.equal(out.at(-1).type, 'result', JSON.stringify(out.at(-1)));
+  assert.deepEqual(out.at(-1).result.structuredContent.results, { words: 6, top: [['to', 2], ['be', 2]] });
+  const bad = await client.callTool({ name: 'primes_below', arguments: { n: 1 } });
+  assert.match(text(bad), /arguments.n: must be at least 2/);
+});
+
+test('a catalog using a keyword outside the subset is refused at start-up', () => {
+  const store = privateStore();
+  try {
+    const file = join(store.dir, 'bad.json');
+    writeFileSync(file, JSON.stringify({ tools: [{ name: 'x', command: ['true'],
+      inputSchema: { type: 'object', properties: { s: { type: 'string', pattern: '^a' } } } }] }));
+    const r = spawnSync(CORRAL, [...store.args, 'serve', '--tools', file],
+                        { input: '', encoding: 'utf8', env: store.env, timeout: 10000 });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /tool 1: inputSchema.properties.s: unsupported keyword 'pattern'/);
+    assert.equal(r.stdout, '');
+  } finally {
+    store.cleanup();
+  }
 });
