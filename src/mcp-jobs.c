@@ -69,36 +69,49 @@
         "{\"type\":\"object\",\"properties\":{" JOB_ID_PROP "},\"required\":[\"job_id\"],"         \
         "\"additionalProperties\":false}"
 #define NULLABLE(t) "{\"type\":[\"" t "\",\"null\"]}"
-#define STATUS_PROPS                                                                                                                                                                                           \
-        "\"job_id\":{\"type\":\"string\"},\"status\":{\"type\":\"string\"},"                                                                                                                                   \
-        "\"terminal\":{\"type\":\"boolean\"},\"summary\":{\"type\":\"string\"},"                                                                                                                               \
-        "\"exit_code\":" NULLABLE("integer") ",\"signal\":" NULLABLE(                                                                                                                                          \
-            "string") ","                                                                                                                                                                                      \
-                      "\"oom_kills\":{\"type\":\"integer\"},\"oom_cause\":" NULLABLE(                                                                                                                          \
-                          "string") ","                                                                                                                                                                        \
-                                    "\"progress\":{\"type\":\"object\",\"properties\":{"                                                                                                                       \
-                                    "\"percent\":{\"type\":\"number\"},"                                                                                                                                       \
-                                    "\"message\":{\"type\":\"string\"}}},"                                                                                                                                     \
-                                    "\"reason\":" NULLABLE("string") ",\"memory_limit_"                                                                                                                        \
-                                                                     "bytes\":" NULLABLE(                                                                                                                      \
-                                                                         "number") ","                                                                                                                         \
-                                                                                   "\"memory_"                                                                                                                 \
-                                                                                   "peak_bytes\":"                                                                                                             \
-                                                                                   "{\"type\":"                                                                                                                \
-                                                                                   "\"number\"},"                                                                                                              \
-                                                                                   "\"timeout_"                                                                                                                \
-                                                                                   "seconds\""                                                                                                                 \
-                                                                                   ":" NULLABLE(                                                                                                               \
-                                                                                       "number") ",\"cpu_seconds\":{\"type\":\"number\"},"                                                                     \
-                                                                                                 "\"wall_seconds\":{\"type\":\"number\"},\"seccomp_syscall\":" NULLABLE(                                       \
-                                                                                                     "string") ","                                                                                             \
-                                                                                                               "\"queue_position\":" NULLABLE("integer") ",\"created_at\":" NULLABLE(                          \
-                                                                                                                   "string") ","                                                                               \
-                                                                                                                             "\"started_at\":" NULLABLE("string") ",\"finished_at\":" NULLABLE(                \
-                                                                                                                                 "string") ","                                                                 \
-                                                                                                                                           "\"command\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}," \
-                                                                                                                                           "\"retry_of\":" NULLABLE(                                           \
-                                                                                                                                               "string")
+#define STATUS_PROPS                                                                                                                                                                        \
+        "\"job_id\":{\"type\":\"string\"},\"status\":{\"type\":\"string\"},"                                                                                                                \
+        "\"terminal\":{\"type\":\"boolean\"},\"summary\":{\"type\":\"string\"},"                                                                                                            \
+        "\"exit_code\":" NULLABLE("integer") ",\"signal\":" NULLABLE(                                                                                                                       \
+            "string") ","                                                                                                                                                                   \
+                      "\"oom_kills\":{\"type\":\"integer\"},\"oom_cause\":" NULLABLE(                                                                                                       \
+                          "string") ","                                                                                                                                                     \
+                                    "\"progress\":{\"type\":\"object\",\"properties\":{"                                                                                                    \
+                                    "\"percent\":{\"type\":\"number\"},"                                                                                                                    \
+                                    "\"message\":{\"type\":\"string\"}}},"                                                                                                                  \
+                                    "\"reason\":" NULLABLE(                                                                                                                                 \
+                                        "string") ",\"memory_limit_"                                                                                                                        \
+                                                  "bytes\":" NULLABLE(                                                                                                                      \
+                                                      "number") ","                                                                                                                         \
+                                                                "\"memory_"                                                                                                                 \
+                                                                "peak_bytes\":"                                                                                                             \
+                                                                "{\"type\":"                                                                                                                \
+                                                                "\"number\"},"                                                                                                              \
+                                                                "\"timeout_"                                                                                                                \
+                                                                "seconds\""                                                                                                                 \
+                                                                ":" NULLABLE(                                                                                                               \
+                                                                    "number") ",\"cpu_seconds\":{"                                                                                          \
+                                                                              "\"type\":"                                                                                                   \
+                                                                              "\"number\"},"                                                                                                \
+                                                                              "\"wall_seconds\":{"                                                                                          \
+                                                                              "\"type\":"                                                                                                   \
+                                                                              "\"number\"},"                                                                                                \
+                                                                              "\"seccomp_"                                                                                                  \
+                                                                              "syscall\""                                                                                                   \
+                                                                              ":" NULLABLE(                                                                                                 \
+                                                                                  "string") ","                                                                                             \
+                                                                                            "\"qu"                                                                                          \
+                                                                                            "eue_"                                                                                          \
+                                                                                            "posi"                                                                                          \
+                                                                                            "tion"                                                                                          \
+                                                                                            "\""                                                                                            \
+                                                                                            ":" NULLABLE("integer") ",\"created_at\":" NULLABLE(                                            \
+                                                                                                "string") ","                                                                               \
+                                                                                                          "\"started_at\":" NULLABLE("string") ",\"finished_at\":" NULLABLE(                \
+                                                                                                              "string") ","                                                                 \
+                                                                                                                        "\"command\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}," \
+                                                                                                                        "\"retry_of\":" NULLABLE(                                           \
+                                                                                                                            "string")
 #define STATUS_REQUIRED                                                                            \
         "\"required\":[\"job_id\",\"status\",\"terminal\",\"summary\",\"exit_code\","              \
         "\"signal\",\"oom_kills\",\"progress\",\"reason\"]"
