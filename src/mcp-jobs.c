@@ -523,7 +523,7 @@ static void mark_task(struct mcp_jobs *J, struct mcp_request *req, const struct 
         _cleanup_close_ int dfd = -EBADF;
         if (store_job_open_dir(J->ctl->store, j->id, &dfd) == 0) {
                 char buf[64];
-                snprintf(buf, sizeof(buf), "{\"ttl_ms\":3600000}\n");
+                snprintf(buf, sizeof(buf), "{\"ttl_ms\":%lld}\n", (long long)mcp_task_ttl_ms(t));
                 write_file_atomic_at(dfd, TASK_MARKER, buf, strlen(buf), 0600);
         }
 }

@@ -45,6 +45,11 @@ enum mcp_task_status mcp_task_status(const struct mcp_task *t)
         return t->status;
 }
 
+int64_t mcp_task_ttl_ms(const struct mcp_task *t)
+{
+        return t->ttl_ms;
+}
+
 static bool is_terminal(enum mcp_task_status st)
 {
         return st >= MCP_TASK_COMPLETED;

@@ -158,6 +158,8 @@ enum mcp_task_status {
 const char *mcp_task_status_to_string(enum mcp_task_status st);
 const char *mcp_task_id(const struct mcp_task *t);
 enum mcp_task_status mcp_task_status(const struct mcp_task *t);
+/* The task's TTL in milliseconds; -1 for unlimited. */
+int64_t mcp_task_ttl_ms(const struct mcp_task *t);
 /* Updates a live task's status message (e.g. progress) and notifies the client. */
 void mcp_task_set_message(struct mcp_task *t, const char *message);
 
