@@ -48,6 +48,8 @@ struct mcp_jobs {
         struct mcp_server *server;
         struct jobctl *ctl;
         struct loop_source *timer;
+        int inotify_fd; /* on jobs/: new jobs, whoever submitted them */
+        struct loop_source *inotify_src;
         struct gov_measure *meas;
         uint64_t last_sample, last_scan;
         struct watch *watches;

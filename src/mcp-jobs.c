@@ -23,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -476,6 +478,44 @@ static void scan_store(struct mcp_jobs *J)
         for (size_t i = 0; i < l.n; i++)
                 track(J, l.jobs[i]);
         store_list_done(&l);
+}
+
+/* A job directory appears in jobs/ by rename (store_job_create): track it. */
+static int on_jobs_dir(struct loop_source *s, int fd, uint32_t revents, void *userdata)
+{
+        struct mcp_jobs *J = userdata;
+        char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+        for (;;) {
+                ssize_t n = read(fd, buf, sizeof(buf));
+                if (n <= 0)
+                        break;
+                for (char *p = buf; p < buf + n;) {
+                        const struct inotify_event *e = (const struct inotify_event *)p;
+                        p += sizeof(*e) + e->len;
+                        if (e->mask & IN_Q_OVERFLOW) {
+                                J->last_scan = 0; /* the next tick lists the store */
+                                continue;
+                        }
+                        _cleanup_(job_freep) struct job *j = NULL;
+                        if (e->len && jobid_is_valid(e->name) &&
+                            jobctl_load(J->ctl, e->name, &j) == 0)
+                                track(J, j);
+                }
+        }
+        return 0;
+}
+
+static void watch_jobs_dir(struct mcp_jobs *J)
+{
+        char path[4200];
+        snprintf(path, sizeof(path), "%s/tenants/%s/jobs", J->ctl->state_dir,
+                 store_tenant(J->ctl->store));
+        J->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (J->inotify_fd < 0 ||
+            inotify_add_watch(J->inotify_fd, path, IN_MOVED_TO | IN_CREATE) < 0 ||
+            loop_add_io(J->loop, J->inotify_fd, EPOLLIN, on_jobs_dir, J, &J->inotify_src) < 0)
+                log_debug("Not watching '%s' (%s): new jobs are found by listing every %llu s",
+                          path, strerror(errno), SCAN_EVERY_USEC / 1000000);
 }
 
 static int on_tick(struct loop_source *s, void *userdata)
@@ -1046,6 +1086,7 @@ int mcp_jobs_new(struct loop *l, struct mcp_server *s, const struct corral_optio
                 return -ENOMEM;
         J->loop = l;
         J->server = s;
+        J->inotify_fd = -EBADF;
         int r = jobctl_open(o, &J->ctl);
         if (r < 0)
                 goto fail;
@@ -1070,6 +1111,7 @@ int mcp_jobs_new(struct loop *l, struct mcp_server *s, const struct corral_optio
         mcp_jobs_resources_register(J);
         restore_tasks(J);
         scan_store(J);
+        watch_jobs_dir(J);
         J->last_scan = J->last_sample = now_monotonic_usec();
         r = loop_add_timer(l, WATCH_TICK_USEC, on_tick, J, &J->timer);
         if (r < 0) {
@@ -1113,6 +1155,9 @@ void mcp_jobs_free(struct mcp_jobs *J)
                 free(t);
         }
         loop_source_free(J->timer);
+        loop_source_free(J->inotify_src);
+        if (J->inotify_fd >= 0)
+                close(J->inotify_fd);
         gov_measure_free(J->meas);
         for (size_t i = 0; i < J->n_own; i++)
                 free(J->own[i]);

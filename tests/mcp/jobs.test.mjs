@@ -33,6 +33,7 @@ async function start(store, extra = []) {
 // One store per test; the server is closed and the store cleaned even on failure.
 async function session(t, extra = []) {
   const store = privateStore();
+  t.store = store;
   t.after(store.cleanup);
   const s = await start(store, extra);
   t.after(async () => {
@@ -262,11 +263,17 @@ test('resources: each job as resources, read, subscribe; state changes logged', 
   const res = await client.readResource({ uri: 'corral://jobs/res-job/results' });
   assert.deepEqual(JSON.parse(res.contents[0].text), { x: true });
   await assert.rejects(client.readResource({ uri: 'corral://jobs/nope/record' }), /not found/i);
+  // A job submitted by the CLI (another process) is seen too (inotify on jobs/).
+  const cli = spawnSync(CORRAL, [...t.store.args, 'submit', '--job-id', 'from-cli', '--', 'sh', '-c', 'exit 7'],
+                        { encoding: 'utf8', env: t.store.env });
+  assert.equal(cli.status, 0, cli.stderr);
   // The state changes came as log notifications.
-  await new Promise((r) => setTimeout(r, 500));
-  const logs = seen.received.filter((x) => x.msg.method === 'notifications/message')
-                            .map((x) => x.msg.params.data);
-  assert.ok(logs.some((l) => /res-job: .*completed/.test(l)), JSON.stringify(logs));
+  const logs = () => seen.received.filter((x) => x.msg.method === 'notifications/message')
+                                  .map((x) => x.msg.params.data);
+  for (let i = 0; i < 100 && !logs().some((l) => /from-cli: .*failed: exit code 7/.test(l)); i++)
+    await new Promise((r) => setTimeout(r, 100));
+  assert.ok(logs().some((l) => /res-job: .*completed/.test(l)), JSON.stringify(logs()));
+  assert.ok(logs().some((l) => /from-cli: .*failed: exit code 7/.test(l)), JSON.stringify(logs()));
 });
 
 test('tool catalog: arguments validated, background job id, task follows the job', async (t) => {
