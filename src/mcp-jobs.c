@@ -1087,12 +1087,8 @@ int mcp_jobs_new(struct loop *l, struct mcp_server *s, const struct corral_optio
         J->loop = l;
         J->server = s;
         J->inotify_fd = -EBADF;
-        int r = jobctl_open(o, &J->ctl);
-        if (r < 0)
-                goto fail;
-        r = jobctl_recover(J->ctl);
-        if (r > 0)
-                log_warning("%d job(s) had lost their supervisor and are recorded as lost", r);
+        int r = 0;
+        /* The catalog first: a bad one stops serve before the store is touched. */
         if (tools_file) {
                 char err[768];
                 r = catalog_load(tools_file, &J->catalog, err, sizeof(err));
@@ -1101,6 +1097,12 @@ int mcp_jobs_new(struct loop *l, struct mcp_server *s, const struct corral_optio
                         goto fail;
                 }
         }
+        r = jobctl_open(o, &J->ctl);
+        if (r < 0)
+                goto fail;
+        r = jobctl_recover(J->ctl);
+        if (r > 0)
+                log_warning("%d job(s) had lost their supervisor and are recorded as lost", r);
         if (gov_measure_new(NULL, &J->meas) < 0)
                 J->meas = NULL; /* system_status then says so */
         else
