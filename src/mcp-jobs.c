@@ -396,10 +396,19 @@ static bool watch_check(struct watch *w, uint64_t now)
         if (changed && !terminal)
                 progress_changed(w, j);
         cJSON *answer = NULL;
-        if (w->kind == WATCH_RUN && terminal)
+        if (w->kind == WATCH_RUN && terminal) {
                 answer = jobview_result(J->ctl, j);
-        else if (w->kind == WATCH_WAIT && (terminal || (changed && !w->until_terminal) ||
-                                           (w->deadline && now >= w->deadline)))
+                /* A job cancelled by anyone (cancel_job, the CLI): its task is
+                 * cancelled too, not failed. */
+                struct mcp_task *t = mcp_request_task(w->req);
+                if (t && j->status == JOB_CANCELLED) {
+                        char summary[512], msg[600];
+                        jobview_summary(j, summary, sizeof(summary));
+                        snprintf(msg, sizeof(msg), "Job %s %s", j->id, summary);
+                        mcp_task_mark_cancelled(t, msg);
+                }
+        } else if (w->kind == WATCH_WAIT && (terminal || (changed && !w->until_terminal) ||
+                                             (w->deadline && now >= w->deadline)))
                 answer = wait_result(j, changed || terminal, (double)(now - w->started) / 1e6);
         else if (w->kind == WATCH_CANCEL && (terminal || (w->deadline && now >= w->deadline)))
                 answer = wait_result(j, terminal, (double)(now - w->started) / 1e6);

@@ -285,6 +285,15 @@ static int task_new(struct mcp_server *s, enum mcp_version v, int64_t ttl_ms, st
         return 0;
 }
 
+void mcp_task_mark_cancelled(struct mcp_task *t, const char *message)
+{
+        if (is_terminal(t->status))
+                return;
+        free(t->status_message);
+        t->status_message = message ? strdup(message) : NULL;
+        task_finish(t, MCP_TASK_CANCELLED);
+}
+
 int mcp_task_set_id(struct mcp_task *t, const char *id)
 {
         if (!id || !*id || strlen(id) >= sizeof(t->id))
@@ -306,7 +315,8 @@ int mcp_task_adopt(struct mcp_server *s, const char *id, uint64_t created_usec, 
         if (r < 0)
                 return r;
         r = mcp_task_set_id(t, id);
-        struct mcp_request *work = r < 0 ? NULL : mcp_request_new(s, NULL, "tools/call", t->version);
+        struct mcp_request *work =
+            r < 0 ? NULL : mcp_request_new(s, NULL, "tools/call", t->version);
         if (!work) {
                 task_free(t);
                 return r < 0 ? r : -ENOMEM;

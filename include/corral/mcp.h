@@ -172,6 +172,9 @@ void mcp_task_set_message(struct mcp_task *t, const char *message);
  * for a job that already ended) as a task-augmented tool call would.  Status
  * notifications go only to a client that negotiated 2025-11-25. */
 int mcp_task_set_id(struct mcp_task *t, const char *id);
+/* The work was cancelled by other means (the job was cancelled): the task
+ * becomes `cancelled` with message; its work's answer is then dropped. */
+void mcp_task_mark_cancelled(struct mcp_task *t, const char *message);
 int mcp_task_adopt(struct mcp_server *s, const char *id, uint64_t created_usec, int64_t ttl_ms,
                    struct mcp_request **ret_work);
 
