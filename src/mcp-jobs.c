@@ -1077,6 +1077,12 @@ static void restore_tasks(struct mcp_jobs *J)
                 if (mcp_task_adopt(J->server, j->id, j->created_at, ttl_ms, &work) < 0)
                         continue;
                 n++;
+                if (j->status == JOB_CANCELLED) {
+                        char summary[512], msg[600];
+                        jobview_summary(j, summary, sizeof(summary));
+                        snprintf(msg, sizeof(msg), "Job %s %s", j->id, summary);
+                        mcp_task_mark_cancelled(mcp_request_task(work), msg);
+                }
                 if (job_status_is_terminal(j->status))
                         mcp_request_complete(work, jobview_result(J->ctl, j));
                 else if (watch_add(J, WATCH_RUN, work, j, 0) < 0)
