@@ -107,7 +107,8 @@ test('outcomes read differently: OOM kill, exit code, success with progress and 
 
   const progress = [];
   const ok = await client.callTool({ name: 'run_job', arguments: {
-    command: ['sh', '-c', 'echo "Progress: 50%"; sleep 1; echo \'{"answer": 42}\' > results.json; echo "Progress: 100%"'],
+    // The supervisor samples progress every 0.5 s: 2 s leave room on a busy host.
+    command: ['sh', '-c', 'echo "Progress: 50%"; sleep 2; echo \'{"answer": 42}\' > results.json; echo "Progress: 100%"'],
     limits: { memory: '64M', timeout: '60s' } } }, undefined,
     { onprogress: (p) => progress.push(p), timeout: 60000 });
   assert.equal(ok.isError, undefined);
@@ -162,7 +163,7 @@ test('outcomes read differently: OOM kill, exit code, success with progress and 
 test('submit, wait_job with progress notifications, cancel, retry', async (t) => {
   const { client, seen } = await session(t);
   const sub = await client.callTool({ name: 'submit_job', arguments: {
-    command: ['sh', '-c', 'echo "Progress: 25%"; sleep 1; echo "Progress: 75%"; sleep 1'],
+    command: ['sh', '-c', 'echo "Progress: 25%"; sleep 2; echo "Progress: 75%"; sleep 2'],
     job_id: 'waited-job' } });
   assert.deepEqual(sub.structuredContent, { job_id: 'waited-job', status: 'queued' });
 
