@@ -24,8 +24,8 @@
 
 struct gov_ledger;
 
-/* Opens (creating, mode 0700) <state_dir>/governor; state_dir must exist or be
- * creatable (one level). */
+/* Opens <state_dir>/governor, creating it (mode 0700) and state_dir with its
+ * parents (0755) when missing. */
 int gov_ledger_open(const char *state_dir, struct gov_ledger **ret);
 void gov_ledger_free(struct gov_ledger *l);
 const char *gov_ledger_dir(const struct gov_ledger *l);

@@ -22,7 +22,7 @@
 #define GIB (1024ull * 1024 * 1024)
 
 struct ctx {
-        char dir[64];
+        char dir[96];
         struct gov_ledger *l;
         struct gov_measurements m;
 };
@@ -33,8 +33,12 @@ static int setup(void **state)
         strcpy(c->dir, "/tmp/corral-gov-ledger.XXXXXX");
         if (!mkdtemp(c->dir))
                 return -1;
-        if (gov_ledger_open(c->dir, &c->l) < 0)
+        /* The state directory and its parent do not exist yet. */
+        char state_dir[128];
+        snprintf(state_dir, sizeof(state_dir), "%s/a/state", c->dir);
+        if (gov_ledger_open(state_dir, &c->l) < 0)
                 return -1;
+        strcat(c->dir, "/a/state");
         /* A calm 16 GiB, 4-core host: only the ledger decides. */
         c->m.memory = (struct gov_memory){.known = true,
                                           .source = GOV_SOURCE_HOST,
@@ -53,6 +57,7 @@ static int teardown(void **state)
         struct ctx *c = *state;
         gov_ledger_free(c->l);
         char cmd[128];
+        *strstr(c->dir, "/a/state") = 0;
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", c->dir);
         int r = system(cmd);
         free(c);
