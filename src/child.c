@@ -8,7 +8,7 @@
  * joins its groups as its very first step.  The child then runs a short fixed
  * pipeline, each step only async-signal-safe calls:
  *
- *   cgroup -> session -> stdio -> fds -> cwd -> rlimits
+ *   cgroup -> session -> stdio -> fds -> namespaces -> cwd -> rlimits
  *          -> capabilities (bounding, ambient) -> credentials (groups, gid, uid)
  *          -> capabilities (E/P/I) -> no_new_privs -> seccomp -> exec
  *
@@ -22,6 +22,7 @@
 #include "corral/child.h"
 #include "corral/cgroup.h"
 #include "corral/cleanup.h"
+#include "corral/mountns.h"
 #include "corral/privs.h"
 
 #include <errno.h>
@@ -121,6 +122,9 @@ static _Noreturn void child_run(const struct child_spec *spec, int report_fd, bo
                 fail(report_fd, CHILD_STEP_FDS, errno);
         if (syscall(SYS_close_range, report_fd + 1, ~0U, 0) < 0)
                 fail(report_fd, CHILD_STEP_FDS, errno);
+
+        if (spec->mounts && (r = mountns_apply(spec->mounts)) < 0)
+                fail(report_fd, CHILD_STEP_NAMESPACES, -r);
 
         if (spec->cwd && chdir(spec->cwd) < 0)
                 fail(report_fd, CHILD_STEP_CWD, errno);

@@ -5,6 +5,7 @@
 #include "corral/commands.h"
 #include "corral/jobenv.h"
 #include "corral/log.h"
+#include "corral/mountns.h"
 #include "corral/privs.h"
 #include "corral/procfs.h"
 #include "corral/runner.h"
@@ -46,11 +47,17 @@ static void usage(FILE *f)
                    "  --timeout T        wall-clock limit (e.g. 30s, 500ms, 2m)\n"
                    "  --kill-grace T     on cancel, SIGTERM then SIGKILL after T (default 5s)\n"
                    "  --result FILE      write the outcome JSON to FILE\n"
-                "  --uid UID|auto     run as this uid (gid too); auto (default as root): a\n"
-                "                     free uid of its own from 60000-60999\n"
-                "  --env KEY=VALUE    set a variable (repeatable); otherwise the job gets\n"
-                "                     only PATH, LANG, LC_*, TZ, TERM and HOME\n"
-                "  --rlimit NAME=VAL  nofile=N, fsize=SIZE, as=SIZE, stack=SIZE, cpu=T\n"
+                   "  --uid UID|auto     run as this uid (gid too); auto (default as root): a\n"
+                   "                     free uid of its own from 60000-60999\n"
+                   "  --env KEY=VALUE    set a variable (repeatable); otherwise the job gets\n"
+                   "                     only PATH, LANG, LC_*, TZ, TERM and HOME\n"
+                   "  --rlimit NAME=VAL  nofile=N, fsize=SIZE, as=SIZE, stack=SIZE, cpu=T\n"
+                   "  --mounts private|host\n"
+                   "                     private (default): every mount read-only but the\n"
+                   "                     working directory, fresh /tmp and /dev/shm\n"
+                   "  --writable PATH    keep PATH writable too (repeatable)\n"
+                   "  --network host|none\n"
+                   "                     none: an empty network namespace (default host)\n"
                    "\n"
                    "Exit status: the command's own exit code; 128+N when killed by signal N;\n"
                    "124 timed out; 137 OOM-killed; 159 seccomp violation; 125 corral could\n"
@@ -64,9 +71,12 @@ struct run_args {
         const char *result_file;
         bool uid_set; /* --uid N; otherwise auto */
         uid_t uid;
-        char **env;   /* --env entries, NULL-terminated */
+        char **env; /* --env entries, NULL-terminated */
         size_t n_env;
         struct job_rlimits rlimits;
+        struct mountns_spec mounts;
+        const char **writable;
+        size_t n_writable;
         char **argv;
 };
 
@@ -122,6 +132,9 @@ static int parse_args(int argc, char **argv, struct run_args *a)
                 OPT_UID,
                 OPT_ENV,
                 OPT_RLIMIT,
+                OPT_MOUNTS,
+                OPT_WRITABLE,
+                OPT_NETWORK,
         };
         static const struct option opts[] = {
             {"memory", required_argument, NULL, OPT_MEMORY},
@@ -134,6 +147,9 @@ static int parse_args(int argc, char **argv, struct run_args *a)
             {"uid", required_argument, NULL, OPT_UID},
             {"env", required_argument, NULL, OPT_ENV},
             {"rlimit", required_argument, NULL, OPT_RLIMIT},
+            {"mounts", required_argument, NULL, OPT_MOUNTS},
+            {"writable", required_argument, NULL, OPT_WRITABLE},
+            {"network", required_argument, NULL, OPT_NETWORK},
             {"help", no_argument, NULL, 'h'},
             {},
         };
@@ -144,6 +160,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
         char buf[64], allowed[128];
 
         a->grace_usec = 5000000;
+        a->mounts.enabled = true;
         optind = 1;
         opterr = 0;
         int c;
@@ -213,6 +230,29 @@ static int parse_args(int argc, char **argv, struct run_args *a)
                         a->env = ne;
                         a->env[a->n_env++] = optarg;
                         a->env[a->n_env] = NULL;
+                        break;
+                }
+                case OPT_MOUNTS:
+                        if (strcmp(optarg, "private") != 0 && strcmp(optarg, "host") != 0)
+                                return bad_value("--mounts", optarg, "private or host");
+                        a->mounts.enabled = strcmp(optarg, "private") == 0;
+                        break;
+                case OPT_NETWORK:
+                        if (strcmp(optarg, "none") != 0 && strcmp(optarg, "host") != 0)
+                                return bad_value("--network", optarg, "host or none");
+                        a->mounts.network_off = strcmp(optarg, "none") == 0;
+                        break;
+                case OPT_WRITABLE: {
+                        if (optarg[0] != '/' || access(optarg, F_OK) < 0)
+                                return bad_value("--writable", optarg,
+                                                 "an absolute path that exists");
+                        const char **nw =
+                            realloc(a->writable, (a->n_writable + 2) * sizeof(char *));
+                        if (!nw)
+                                return -ENOMEM;
+                        a->writable = nw;
+                        a->writable[a->n_writable++] = optarg;
+                        a->writable[a->n_writable] = NULL;
                         break;
                 }
                 case OPT_RLIMIT:
@@ -290,6 +330,7 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
                 return r > 0 ? 0 : EXIT_USAGE;
 
         _cleanup_free_ char **extra_env = a.env;
+        _cleanup_free_ const char **writable = a.writable;
         char **envp = NULL;
         int bad = 0;
         char cwd[4096];
@@ -330,7 +371,8 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
                         r = uidpool_acquire(UIDPOOL_DEFAULT_DIR, UIDPOOL_DEFAULT_FIRST,
                                             UIDPOOL_DEFAULT_COUNT, &privs.uid, &uid_lock);
                         if (r < 0) {
-                                log_error_errno(r, "Failed to take a free job uid from %u-%u (%s): %s",
+                                log_error_errno(r,
+                                                "Failed to take a free job uid from %u-%u (%s): %s",
                                                 UIDPOOL_DEFAULT_FIRST,
                                                 UIDPOOL_DEFAULT_FIRST + UIDPOOL_DEFAULT_COUNT - 1,
                                                 UIDPOOL_DEFAULT_DIR, strerror(-r));
@@ -344,6 +386,9 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
                 return EXIT_USAGE;
         }
 
+        a.mounts.workdir = cwd;
+        a.mounts.writable = writable;
+
         static unsigned counter;
         char label[32];
         snprintf(label, sizeof(label), "run-%u", ++counter);
@@ -354,6 +399,8 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
                       .stdin_fd = -1,
                       .stdout_fd = -1,
                       .stderr_fd = -1,
+                      .cwd = cwd,
+                      .mounts = &a.mounts,
                       .privs = &privs,
                       .rlimits = &a.rlimits},
             .limits = a.limits,

@@ -133,7 +133,7 @@ static void print_text(const struct gov_status *s, const char *state_dir)
 int cmd_status(const struct corral_options *o, int argc, char **argv)
 {
         bool system = false, json = false;
-        const char *root = NULL;
+        const char *root = NULL, *job_id = NULL;
         for (int i = 1; i < argc; i++) {
                 if (strcmp(argv[i], "--system") == 0)
                         system = true;
@@ -148,19 +148,21 @@ int cmd_status(const struct corral_options *o, int argc, char **argv)
                 } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
                         usage(stdout);
                         return 0;
+                } else if (!job_id && argv[i][0] != '-') {
+                        job_id = argv[i];
                 } else {
-                        fprintf(stderr,
-                                "corral status: '%s': job status needs the job store, which this "
-                                "build does not have yet; only 'corral status --system [--json]' "
-                                "works\n",
+                        fprintf(stderr, "corral status: unknown argument '%s'; usage: corral "
+                                        "status ID [--json] | --system [--json]\n",
                                 argv[i]);
                         return EXIT_USAGE;
                 }
         }
         if (!system) {
-                fprintf(stderr, "corral status: job status needs the job store, which this build "
-                                "does not have yet; use 'corral status --system [--json]'\n");
-                return EXIT_USAGE;
+                if (!job_id) {
+                        fprintf(stderr, "usage: corral status ID [--json] | --system [--json]\n");
+                        return EXIT_USAGE;
+                }
+                return cmd_job_status(o, job_id, json);
         }
 
         _cleanup_free_ char *state_dir = NULL;

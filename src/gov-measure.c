@@ -236,7 +236,16 @@ static bool parent_dir(char *dir, const char *mount)
 
 static void display_path(char *buf, size_t len, const char *relpath)
 {
-        snprintf(buf, len, "/%s", strcmp(relpath, ".") == 0 ? "" : relpath);
+        /* A path longer than buf is cut: it is only displayed. */
+        const char *p = strcmp(relpath, ".") == 0 ? "" : relpath;
+        size_t n = strlen(p);
+        if (len < 2)
+                return;
+        if (n > len - 2)
+                n = len - 2;
+        buf[0] = '/';
+        memcpy(buf + 1, p, n);
+        buf[n + 1] = 0;
 }
 
 /* The smallest memory limit of our group and its ancestors: its value and the

@@ -15,8 +15,16 @@ static const struct {
 } commands[] = {
     {"run", cmd_run, "run one command in the foreground, sandboxed, and report its outcome"},
     {"doctor", cmd_doctor, "show the cgroup layout and whether limits can be enforced"},
+    {"submit", cmd_submit, "create a background job; prints its id"},
+    {"status", cmd_status, "a job's status (ID), or the governor's view of the host (--system)"},
+    {"list", cmd_list, "list this tenant's jobs"},
+    {"logs", cmd_logs, "print a job's stdout (or --stderr), --follow while it runs"},
+    {"wait", cmd_wait, "wait for a job to end; its outcome becomes the exit status"},
+    {"cancel", cmd_cancel, "cancel a queued or running job"},
+    {"retry", cmd_retry, "submit a job again with the same request"},
+    {"gc", cmd_gc, "remove finished jobs past their time or the disk budget"},
     {"version", cmd_version, "print corral's version"},
-    {"status", cmd_status, "show the governor's view of the host (--system)"},
+    {"__supervise", cmd_supervise, NULL},
 };
 
 static void usage(FILE *f)
@@ -24,7 +32,8 @@ static void usage(FILE *f)
         fprintf(f, "usage: corral [--state-dir DIR] [--cgroup-parent NAME] [--policy-dir DIR]\n"
                    "              [--tenant NAME] [-v] COMMAND [ARGS...]\n\ncommands:\n");
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-                fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+                if (commands[i].summary) /* internal commands have none */
+                        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
         fprintf(f, "\n`corral COMMAND --help` describes each command.\n");
 }
 

@@ -36,6 +36,16 @@ const char *signal_to_name(int sig)
         return buf;
 }
 
+int signal_from_name(const char *name)
+{
+        for (int sig = 1; sig < 65; sig++) {
+                const char *n = signal_to_name(sig);
+                if (n && strcmp(n, name) == 0)
+                        return sig;
+        }
+        return -1;
+}
+
 void outcome_classify(struct outcome *o, int wait_status)
 {
         o->exit_code = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;

@@ -78,8 +78,8 @@ int rlimits_apply(const struct job_rlimits *r)
                 int resource;
                 rlim_t value;
         } limits[] = {
-                {RLIMIT_NOFILE, r->nofile}, {RLIMIT_FSIZE, r->fsize}, {RLIMIT_AS, r->as},
-                {RLIMIT_STACK, r->stack},   {RLIMIT_CPU, r->cpu},
+            {RLIMIT_NOFILE, r->nofile}, {RLIMIT_FSIZE, r->fsize}, {RLIMIT_AS, r->as},
+            {RLIMIT_STACK, r->stack},   {RLIMIT_CPU, r->cpu},
         };
         for (size_t i = 0; i < ELEMENTSOF(limits); i++) {
                 if (!limits[i].value)

@@ -55,7 +55,14 @@ static int wait_for_job(struct cg_group *g, const struct runner_spec *spec, pid_
                     {.fd = sigfd, .events = POLLIN},
                     {.fd = tfd, .events = POLLIN},
                 };
-                if (poll(fds, 3, -1) < 0) {
+                int timeout_ms = spec->on_tick && spec->tick_usec
+                                         ? (int)(spec->tick_usec / 1000) : -1;
+                int n = poll(fds, 3, timeout_ms);
+                if (n == 0) {
+                        spec->on_tick(spec->userdata);
+                        continue;
+                }
+                if (n < 0) {
                         if (errno == EINTR)
                                 continue;
                         return NEG_ERRNO();

@@ -13,6 +13,8 @@ export CORRAL_CGROUP_PARENT="corral-test-$$"
 TEST_TMP=$(mktemp -d "/tmp/corral-test.$TEST_NAME.XXXXXX")
 # Jobs run as an unprivileged uid of their own: let them write their pid files here.
 chmod 1777 "$TEST_TMP"
+# Jobs see every mount read-only but their working directory: work from here.
+cd "$TEST_TMP" || exit 1
 FAILS=0
 CHECKS=0
 

@@ -15,8 +15,10 @@ struct cg_group;
 struct sock_fprog;
 struct privs_spec;
 struct job_rlimits;
+struct mountns_spec;
 struct privs_spec;
 struct job_rlimits;
+struct mountns_spec;
 
 enum child_step {
         CHILD_STEP_NONE,
@@ -24,6 +26,7 @@ enum child_step {
         CHILD_STEP_SESSION,
         CHILD_STEP_STDIO,
         CHILD_STEP_FDS,
+        CHILD_STEP_NAMESPACES,
         CHILD_STEP_CWD,
         CHILD_STEP_RLIMITS,
         CHILD_STEP_CREDENTIALS,
@@ -46,6 +49,7 @@ struct child_spec {
         int stderr_fd;
         bool new_session; /* setsid(): detached from corral's terminal and signals */
         const struct cg_group *group;
+        const struct mountns_spec *mounts; /* NULL: the host's mounts and network */
         const struct job_rlimits *rlimits; /* NULL: only core 0 */
         const struct privs_spec *privs;    /* NULL: keep corral's credentials */
         const struct sock_fprog *seccomp;  /* NULL: no filter (policy "none") */

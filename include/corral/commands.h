@@ -4,6 +4,8 @@
  */
 #pragma once
 
+#include <stdbool.h>
+
 /* Options every subcommand accepts, before or after its name. */
 struct corral_options {
         const char *state_dir;     /* --state-dir: the job store */
@@ -23,5 +25,15 @@ enum {
 
 int cmd_run(const struct corral_options *o, int argc, char **argv);
 int cmd_doctor(const struct corral_options *o, int argc, char **argv);
+int cmd_submit(const struct corral_options *o, int argc, char **argv);
+int cmd_list(const struct corral_options *o, int argc, char **argv);
+int cmd_logs(const struct corral_options *o, int argc, char **argv);
+int cmd_wait(const struct corral_options *o, int argc, char **argv);
+int cmd_cancel(const struct corral_options *o, int argc, char **argv);
+int cmd_retry(const struct corral_options *o, int argc, char **argv);
+int cmd_gc(const struct corral_options *o, int argc, char **argv);
+int cmd_supervise(const struct corral_options *o, int argc, char **argv);
+/* `corral status ID`: called by cmd_status when no --system is given. */
+int cmd_job_status(const struct corral_options *o, const char *id, bool json);
 int cmd_version(const struct corral_options *o, int argc, char **argv);
 int cmd_status(const struct corral_options *o, int argc, char **argv);

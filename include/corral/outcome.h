@@ -54,5 +54,8 @@ struct cJSON *outcome_to_json(const struct outcome *o);
 /* "SIGKILL" for 9; NULL for 0; "SIG42" for unnamed numbers (static buffer). */
 const char *signal_to_name(int sig);
 
+/* The signal number for a name signal_to_name() gives; -1 when unknown. */
+int signal_from_name(const char *name);
+
 /* A one-line human summary: "oom_killed: 32 MiB limit, peak 32 MiB". */
 int outcome_summary(const struct outcome *o, char *buf, size_t len);

@@ -31,10 +31,10 @@ int privs_drop(const struct privs_spec *p, int *ret_step);
 /* Per-job resource limits; 0 means "leave as inherited" except core (always 0). */
 struct job_rlimits {
         rlim_t nofile;
-        rlim_t fsize;  /* bytes: caps what the job may write to one file (its logs) */
-        rlim_t as;     /* bytes of address space */
-        rlim_t stack;  /* bytes */
-        rlim_t cpu;    /* seconds of CPU time */
+        rlim_t fsize; /* bytes: caps what the job may write to one file (its logs) */
+        rlim_t as;    /* bytes of address space */
+        rlim_t stack; /* bytes */
+        rlim_t cpu;   /* seconds of CPU time */
 };
 
 /* Applies core 0 and each set limit (soft = hard).  Async-signal-safe. */

@@ -27,6 +27,9 @@ struct runner_spec {
         const char *label;          /* names the group: [A-Za-z0-9_-]{1,64} */
         /* Called once the job runs (after exec succeeded). */
         void (*on_started)(void *userdata, pid_t pid, uint64_t starttime);
+        /* Called every tick_usec while the job runs (progress, for instance). */
+        void (*on_tick)(void *userdata);
+        uint64_t tick_usec;
         void *userdata;
 };
 

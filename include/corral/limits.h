@@ -1,0 +1,18 @@
+/* limits.h - a job's limits as users write them, validated once for every interface.
+ *
+ * `corral run`, `corral submit` and the MCP tools all accept the same limits
+ * with the same rules and the same error sentences: the sentence names the
+ * limit, the value and what is allowed.
+ */
+#pragma once
+
+#include <stddef.h>
+
+struct job_limits;
+
+/* name: "memory", "cpus", "pids", "timeout" or "kill-grace".  value: the text
+ * as given ("256M", "0.5", "64", "30s"; plain numbers are bytes / CPUs /
+ * processes / seconds).  Returns 0, or -EINVAL with a one-line message in err,
+ * or -ENOENT when name is not a limit. */
+int limit_parse(struct job_limits *l, const char *name, const char *value, char *err,
+                size_t errlen);
