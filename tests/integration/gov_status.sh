@@ -8,10 +8,10 @@ source "$(dirname "$0")/../lib.sh"
 state="$TEST_TMP/state"
 out="$TEST_TMP/status.json"
 
-# Job status is not there yet: a clear usage error, not a crash.
-"$CORRAL" --state-dir "$state" status job123 2>"$TEST_TMP/err"
-assert_eq "status without --system exits" 2 "$?"
-grep -q "job store" "$TEST_TMP/err" && ok "it says job status needs the store" || not_ok "message: $(cat "$TEST_TMP/err")"
+# Neither a job id nor --system: a usage error that shows both forms.
+"$CORRAL" --state-dir "$TEST_TMP/other" status 2>"$TEST_TMP/err"
+assert_eq "status without arguments exits" 2 "$?"
+grep -q -- "--system" "$TEST_TMP/err" && ok "usage names --system" || not_ok "message: $(cat "$TEST_TMP/err")"
 
 "$CORRAL" --state-dir "$state" status --system --json >"$out"
 assert_eq "status --system --json exits" 0 "$?"
