@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -394,6 +395,20 @@ int gov_ledger_release(struct gov_ledger *l, const char *job_id)
                 r = write_state(l, &s);
         state_done(&s);
         return r < 0 ? r : found;
+}
+
+int gov_ledger_watch(struct gov_ledger *l)
+{
+        int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+        if (fd < 0)
+                return NEG_ERRNO();
+        /* IN_MOVED_TO: write_file_atomic_at renames the new ledger into place. */
+        if (inotify_add_watch(fd, l->dir, IN_MOVED_TO | IN_ONLYDIR) < 0) {
+                int r = NEG_ERRNO();
+                close(fd);
+                return r;
+        }
+        return fd;
 }
 
 int gov_ledger_snapshot(struct gov_ledger *l, struct gov_snapshot *ret)

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -350,6 +351,38 @@ static void racing_processes_admit_exactly_three(void **state)
         gov_snapshot_done(&s);
 }
 
+/* A release by another process wakes a waiter without polling the ledger. */
+static void a_release_wakes_the_watchers(void **state)
+{
+        struct ctx *c = *state;
+        struct gov_policy p = max_concurrent(1);
+        struct gov_decision d;
+        assert_int_equal(admit(c, &p, "held", NULL, 0, &d), 0);
+        int fd = gov_ledger_watch(c->l);
+        assert_true(fd >= 0);
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        assert_int_equal(poll(&pfd, 1, 0), 0); /* nothing yet */
+
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0)
+                _exit(gov_ledger_release(c->l, "held") == 1 ? 0 : 1);
+        int status;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        /* The event is already queued once the writer has returned. */
+        assert_int_equal(poll(&pfd, 1, 0), 1);
+        char buf[4096];
+        assert_true(read(fd, buf, sizeof(buf)) > 0);
+        assert_int_equal(poll(&pfd, 1, 0), 0);
+        /* Reading alone does not rewrite the ledger, so it wakes nobody. */
+        struct gov_snapshot s;
+        assert_int_equal(gov_ledger_snapshot(c->l, &s), 0);
+        gov_snapshot_done(&s);
+        assert_int_equal(poll(&pfd, 1, 0), 0);
+        close(fd);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -359,6 +392,7 @@ int main(void)
                                             teardown),
             cmocka_unit_test_setup_teardown(shared_policy_file, setup, teardown),
             cmocka_unit_test_setup_teardown(racing_processes_admit_exactly_three, setup, teardown),
+            cmocka_unit_test_setup_teardown(a_release_wakes_the_watchers, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
