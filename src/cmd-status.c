@@ -1,8 +1,8 @@
 /* cmd-status.c - `corral status --system [--json]`: what the governor sees.
  *
  * Every figure with its source, the thresholds, the running and queued counts
- * from the shared ledger, and why the head of the queue waits.  Job status
- * (`corral status ID`) joins this command once the job store exists.
+ * from the shared ledger, and why the head of the queue waits.  `corral status
+ * ID` (one job) is handed to cmd_job_status.
  *
  * CPU needs two samples: a one-shot command takes them GOV_ONESHOT_GAP_USEC
  * apart (the server keeps a sliding window; see gov-measure.h).
@@ -26,7 +26,8 @@
 
 static void usage(FILE *f)
 {
-        fprintf(f, "usage: corral status --system [--json]\n\n"
+        fprintf(f, "usage: corral status ID [--json] | --system [--json]\n\n"
+                   "  ID         one job's record: status, queue position and reason, outcome\n"
                    "  --system   the governor's view: memory, CPU, pressure, thresholds,\n"
                    "             running and queued jobs, why the head of the queue waits\n"
                    "  --json     one JSON object instead of text\n"
@@ -151,8 +152,9 @@ int cmd_status(const struct corral_options *o, int argc, char **argv)
                 } else if (!job_id && argv[i][0] != '-') {
                         job_id = argv[i];
                 } else {
-                        fprintf(stderr, "corral status: unknown argument '%s'; usage: corral "
-                                        "status ID [--json] | --system [--json]\n",
+                        fprintf(stderr,
+                                "corral status: unknown argument '%s'; usage: corral "
+                                "status ID [--json] | --system [--json]\n",
                                 argv[i]);
                         return EXIT_USAGE;
                 }
