@@ -12,7 +12,7 @@ command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
 command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
 for extra in "$@"; do
         case "$extra" in
-        vm) pkgs="$pkgs qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils" ;;
+        vm) pkgs="$pkgs qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils strace" ;;
         bench) pkgs="$pkgs bubblewrap firejail hyperfine" ;;
         *) echo "install-deps.sh: unknown group '$extra' (allowed: vm, bench)" >&2; exit 2 ;;
         esac

@@ -24,6 +24,8 @@ static const struct {
     {"retry", cmd_retry, "submit a job again with the same request"},
     {"gc", cmd_gc, "remove finished jobs past their time or the disk budget"},
     {"version", cmd_version, "print corral's version"},
+    {"serve", cmd_serve, "MCP server on stdin/stdout: jobs as tools, tasks and resources"},
+    {"policy", cmd_policy, "check seccomp policies: policy check NAME|FILE..."},
     {"__supervise", cmd_supervise, NULL},
 };
 

@@ -120,6 +120,7 @@ int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outc
         }
 
         _cleanup_(cg_group_freep) struct cg_group *g = NULL;
+        _cleanup_close_ int pidfd = -EBADF; /* before the first goto: cleanup runs at out */
         r = cg_group_create(m, spec->label, &spec->limits, &g);
         if (r < 0)
                 goto out;
@@ -128,7 +129,6 @@ int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outc
         child.group = g;
         uint64_t t0 = now_monotonic_usec();
         pid_t pid;
-        _cleanup_close_ int pidfd = -EBADF;
         r = child_spawn(&child, &pid, &pidfd, ret_failure);
         if (r < 0) {
                 cg_group_destroy(g);

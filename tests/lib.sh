@@ -18,7 +18,21 @@ cd "$TEST_TMP" || exit 1
 FAILS=0
 CHECKS=0
 
+# A private job store; supervisors started for it are ended at cleanup.
+STATE=$TEST_TMP/state
+corral() { "$CORRAL" --state-dir "$STATE" "$@"; }
+
+# Supervisors of our store: those whose command line names $STATE (they were
+# started by this test's corral commands and carry --state-dir $STATE).
+our_supervisors() {
+        for p in /proc/[0-9]*; do
+                tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q -- "__supervise --state-dir $STATE " &&
+                        echo "${p#/proc/}"
+        done
+}
+
 cleanup_test() {
+        for pid in $(our_supervisors); do kill -9 "$pid" 2>/dev/null; done
         # Any job group left under our private parent is killed and removed; then
         # the parent itself.  Only groups named by this test's parent are touched.
         for root in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do

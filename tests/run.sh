@@ -29,4 +29,10 @@ ctest --test-dir build --output-on-failure "$@" || status=1
 echo "== ASan/UBSan build: every test but the VM lane (its guest runs the plain build)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         ctest --test-dir build-asan --output-on-failure -LE 'vm|bench' "$@" || status=1
+# libFuzzer targets (tests/fuzz): a separate clang build, each target for a bounded time.
+if [ $# -eq 0 ] || [[ " $* " == *fuzz* ]]; then
+        echo "== fuzz build (clang, libFuzzer): each target for ${CORRAL_FUZZ_SECONDS:-60} s"
+        CC=clang build build-fuzz -DCORRAL_FUZZ=ON -DCORRAL_FUZZ_SECONDS="${CORRAL_FUZZ_SECONDS:-60}"
+        ctest --test-dir build-fuzz --output-on-failure -L fuzz || status=1
+fi
 exit $status

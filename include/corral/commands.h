@@ -37,3 +37,5 @@ int cmd_supervise(const struct corral_options *o, int argc, char **argv);
 int cmd_job_status(const struct corral_options *o, const char *id, bool json);
 int cmd_version(const struct corral_options *o, int argc, char **argv);
 int cmd_status(const struct corral_options *o, int argc, char **argv);
+int cmd_policy(const struct corral_options *o, int argc, char **argv);
+int cmd_serve(const struct corral_options *o, int argc, char **argv);

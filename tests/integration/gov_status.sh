@@ -18,6 +18,11 @@ assert_eq "status --system --json exits" 0 "$?"
 assert_eq "one line of JSON" 1 "$(wc -l <"$out")"
 assert_eq "reading the status creates no state directory" no "$([ -e "$state" ] && echo yes || echo no)"
 
+# A job id that is not there: a clear usage error naming it.
+"$CORRAL" --state-dir "$state" status job123 2>"$TEST_TMP/err"
+assert_eq "status of an unknown job exits" 2 "$?"
+grep -q "No such job: 'job123'" "$TEST_TMP/err" && ok "it names the unknown job" || not_ok "message: $(cat "$TEST_TMP/err")"
+
 for k in "j['memory']['used_percent']" "j['memory']['threshold_percent']" "j['memory']['total_bytes']" \
          "j['memory']['available_bytes']" "j['memory']['source']" "j['cpu']['used_percent']" \
          "j['cpu']['threshold_percent']" "j['cpu']['cores']" "j['pressure']" "j['running']" \

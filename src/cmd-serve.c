@@ -1,0 +1,160 @@
+/* cmd-serve.c - `corral serve`: the MCP stdio server.  One thread, one event
+ * loop; stdout carries protocol messages only, logs go to stderr. */
+#include "corral/cleanup.h"
+#include "corral/commands.h"
+#include "corral/log.h"
+#include "corral/loop.h"
+#include "corral/mcp-info.h"
+#include "corral/mcp-line.h"
+#include "corral/mcp-stdio.h"
+#include "corral/mcp.h"
+#include "corral/units.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+enum on_exit { ON_EXIT_KEEP, ON_EXIT_CANCEL };
+
+static void usage(FILE *f)
+{
+        fprintf(f, "usage: corral serve [--max-line SIZE] [--max-output-buffer SIZE]\n"
+                   "                    [--on-exit keep|cancel]\n\n"
+                   "Speaks MCP (JSON-RPC, one message per line) on stdin/stdout.\n"
+                   "  --max-line SIZE           longest accepted message (default 4M)\n"
+                   "  --max-output-buffer SIZE  output queued for a slow client before it\n"
+                   "                            is disconnected (default 64M)\n"
+                   "  --on-exit keep|cancel     on stdin EOF or SIGTERM, leave jobs running\n"
+                   "                            (default) or cancel them\n");
+}
+
+/* HOOK for the job layer: runs once when serve stops (stdin EOF, SIGTERM,
+ * a client disconnected for not reading).  With keep, jobs go on under their
+ * supervisors, which record their outcomes; with cancel, cancel each job of
+ * this server here. */
+static void serve_shutdown(enum on_exit mode, int reason)
+{
+        log_debug("Shutting down (on-exit=%s, reason %d)",
+                  mode == ON_EXIT_CANCEL ? "cancel" : "keep", reason);
+}
+
+static int on_signal(struct loop_source *s, int signo, void *userdata)
+{
+        log_info("Received %s: exiting", strsignal(signo));
+        loop_exit(loop_source_loop(s), 0);
+        return 0;
+}
+
+static int parse_options(int argc, char **argv, uint64_t *max_line, uint64_t *max_out,
+                         enum on_exit *on_exit)
+{
+        static const struct option opts[] = {
+            {"max-line", required_argument, NULL, 'l'},
+            {"max-output-buffer", required_argument, NULL, 'o'},
+            {"on-exit", required_argument, NULL, 'e'},
+            {"help", no_argument, NULL, 'h'},
+            {},
+        };
+        int c;
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
+                switch (c) {
+                case 'l':
+                case 'o':
+                        if (parse_size(optarg, c == 'l' ? max_line : max_out) < 0) {
+                                fprintf(stderr, "corral serve: invalid size '%s' for %s\n", optarg,
+                                        c == 'l' ? "--max-line" : "--max-output-buffer");
+                                return -EXIT_USAGE;
+                        }
+                        break;
+                case 'e':
+                        if (strcmp(optarg, "keep") == 0)
+                                *on_exit = ON_EXIT_KEEP;
+                        else if (strcmp(optarg, "cancel") == 0)
+                                *on_exit = ON_EXIT_CANCEL;
+                        else {
+                                fprintf(stderr, "corral serve: --on-exit takes keep or cancel\n");
+                                return -EXIT_USAGE;
+                        }
+                        break;
+                case 'h':
+                        usage(stdout);
+                        return 1;
+                default:
+                        usage(stderr);
+                        return -EXIT_USAGE;
+                }
+        }
+        if (optind < argc) {
+                fprintf(stderr, "corral serve: unexpected argument '%s'\n", argv[optind]);
+                return -EXIT_USAGE;
+        }
+        return 0;
+}
+
+int cmd_serve(const struct corral_options *o, int argc, char **argv)
+{
+        uint64_t max_line = MCP_LINE_DEFAULT_MAX, max_out = MCP_STDIO_DEFAULT_MAX_OUTPUT;
+        enum on_exit on_exit = ON_EXIT_KEEP;
+        int r = parse_options(argc, argv, &max_line, &max_out, &on_exit);
+        if (r != 0)
+                return r > 0 ? 0 : -r;
+        uint64_t start = now_monotonic_usec();
+        /* A closed stdout must be an EPIPE we report, not a silent death. */
+        signal(SIGPIPE, SIG_IGN);
+
+        struct loop *l = NULL;
+        struct mcp_stdio *io = NULL;
+        struct mcp_server *server = NULL;
+        struct loop_source *sig = NULL;
+        sigset_t mask;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+
+        r = loop_new(&l);
+        if (r >= 0)
+                r = loop_add_signals(l, &mask, on_signal, NULL, &sig);
+        if (r >= 0)
+                r = mcp_stdio_new(l, STDIN_FILENO, STDOUT_FILENO, max_line, max_out, &io);
+        if (r >= 0)
+                r = mcp_server_new(
+                    &(struct mcp_server_config){
+                        .send = mcp_stdio_send,
+                        .userdata = io,
+                        .name = "corral",
+                        .title = "corral: sandboxed background jobs",
+                        .version = CORRAL_VERSION,
+                        .instructions = "corral runs long or heavy commands as "
+                                        "sandboxed background jobs and reports each "
+                                        "outcome (exit code, signal, OOM kill, "
+                                        "timeout) distinctly.",
+                    },
+                    &server);
+        if (r >= 0)
+                r = mcp_info_register(server, start);
+        if (r >= 0)
+                r = mcp_stdio_attach(io, server);
+        if (r < 0) {
+                log_error_errno(r, "Failed to start the MCP server: %s", strerror(-r));
+                r = EXIT_CORRAL_FAILED;
+        } else {
+                log_debug("Serving MCP on stdio (max line %llu bytes)",
+                          (unsigned long long)max_line);
+                r = loop_run(l);
+                if (r < 0) {
+                        log_error_errno(r, "Event loop failed: %s", strerror(-r));
+                        r = 1;
+                }
+                serve_shutdown(on_exit, r);
+                mcp_stdio_flush_blocking(io, 2000);
+        }
+        mcp_server_free(server);
+        mcp_stdio_free(io);
+        loop_source_free(sig);
+        loop_free(l);
+        return r;
+}

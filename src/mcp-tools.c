@@ -1,0 +1,212 @@
+/* mcp-tools.c - the tool registry: registration, tools/list shaped for each
+ * protocol version, and tools/call (direct, deferred, or as a task). */
+#include "mcp-internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *strdup_or_null(const char *s)
+{
+        return s ? strdup(s) : NULL;
+}
+
+static void entry_free(struct mcp_tool_entry *t)
+{
+        free((char *)t->tool.name);
+        free((char *)t->tool.title);
+        free((char *)t->tool.description);
+        cJSON_Delete(t->input_schema);
+        cJSON_Delete(t->output_schema);
+        cJSON_Delete(t->annotations);
+        free(t);
+}
+
+void mcp_tools_free(struct mcp_server *s)
+{
+        while (s->tools) {
+                struct mcp_tool_entry *t = s->tools;
+                s->tools = t->next;
+                entry_free(t);
+        }
+}
+
+struct mcp_tool_entry *mcp_tool_find(struct mcp_server *s, const char *name)
+{
+        for (struct mcp_tool_entry *t = s->tools; t; t = t->next)
+                if (strcmp(t->tool.name, name) == 0)
+                        return t;
+        return NULL;
+}
+
+static int parse_object(const char *text, bool required, cJSON **ret)
+{
+        *ret = NULL;
+        if (!text)
+                return required ? -EINVAL : 0;
+        cJSON *j = cJSON_Parse(text);
+        if (!cJSON_IsObject(j)) {
+                cJSON_Delete(j);
+                return -EINVAL;
+        }
+        *ret = j;
+        return 0;
+}
+
+int mcp_tool_register(struct mcp_server *s, const struct mcp_tool *tool)
+{
+        if (!tool->name || !tool->call)
+                return -EINVAL;
+        if (mcp_tool_find(s, tool->name))
+                return -EEXIST;
+        struct mcp_tool_entry *t = calloc(1, sizeof(*t));
+        if (!t)
+                return -ENOMEM;
+        t->tool = *tool;
+        t->tool.name = strdup(tool->name);
+        t->tool.title = strdup_or_null(tool->title);
+        t->tool.description = strdup_or_null(tool->description);
+        int r = parse_object(tool->input_schema, true, &t->input_schema);
+        if (r >= 0)
+                r = parse_object(tool->output_schema, false, &t->output_schema);
+        if (r >= 0)
+                r = parse_object(tool->annotations, false, &t->annotations);
+        if (r >= 0 && (!t->tool.name || (tool->title && !t->tool.title) ||
+                       (tool->description && !t->tool.description)))
+                r = -ENOMEM;
+        if (r < 0) {
+                entry_free(t);
+                return r;
+        }
+        /* Appended, so tools/list shows them in registration order. */
+        struct mcp_tool_entry **p = &s->tools;
+        while (*p)
+                p = &(*p)->next;
+        *p = t;
+        return 0;
+}
+
+cJSON *mcp_tool_result(const char *text, cJSON *structured, bool is_error)
+{
+        cJSON *r = cJSON_CreateObject();
+        cJSON *content = cJSON_AddArrayToObject(r, "content");
+        cJSON *block = cJSON_CreateObject();
+        cJSON_AddStringToObject(block, "type", "text");
+        cJSON_AddStringToObject(block, "text", text ? text : "");
+        cJSON_AddItemToArray(content, block);
+        if (structured)
+                cJSON_AddItemToObject(r, "structuredContent", structured);
+        if (is_error)
+                cJSON_AddBoolToObject(r, "isError", true);
+        return r;
+}
+
+static const char *const task_support_names[] = {"forbidden", "optional", "required"};
+
+static cJSON *tool_to_json(const struct mcp_tool_entry *t, enum mcp_version v)
+{
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "name", t->tool.name);
+        if (t->tool.title && v >= MCP_2025_06_18)
+                cJSON_AddStringToObject(j, "title", t->tool.title);
+        if (t->tool.description)
+                cJSON_AddStringToObject(j, "description", t->tool.description);
+        cJSON_AddItemToObject(j, "inputSchema", cJSON_Duplicate(t->input_schema, true));
+        if (t->output_schema && v >= MCP_2025_06_18)
+                cJSON_AddItemToObject(j, "outputSchema", cJSON_Duplicate(t->output_schema, true));
+        if (t->annotations && v >= MCP_2025_03_26) {
+                cJSON *a = cJSON_Duplicate(t->annotations, true);
+                if (v < MCP_2025_06_18) /* ToolAnnotations.title came with 2025-06-18 */
+                        cJSON_DeleteItemFromObjectCaseSensitive(a, "title");
+                cJSON_AddItemToObject(j, "annotations", a);
+        }
+        if (v == MCP_2025_11_25) {
+                cJSON *e = cJSON_AddObjectToObject(j, "execution");
+                cJSON_AddStringToObject(e, "taskSupport", task_support_names[t->tool.task_support]);
+        }
+        return j;
+}
+
+int mcp_method_tools_list(struct mcp_request *req, const cJSON *params, cJSON **ret)
+{
+        /* One page holds every tool: the list is short and fixed at start-up. */
+        cJSON *r = cJSON_CreateObject();
+        cJSON *tools = cJSON_AddArrayToObject(r, "tools");
+        for (struct mcp_tool_entry *t = req->server->tools; t; t = t->next)
+                cJSON_AddItemToArray(tools, tool_to_json(t, req->version));
+        mcp_add_cache_fields(req, r);
+        *ret = r;
+        return 0;
+}
+
+/* The arguments' required members are present and have the declared basic type.
+ * Full JSON Schema validation belongs to the tool catalog's validator. */
+static int check_arguments(struct mcp_request *req, const struct mcp_tool_entry *t,
+                           const cJSON *args)
+{
+        const cJSON *required = cJSON_GetObjectItemCaseSensitive(t->input_schema, "required");
+        const cJSON *n;
+        cJSON_ArrayForEach(n, required)
+        {
+                if (cJSON_IsString(n) && !cJSON_GetObjectItemCaseSensitive(args, n->valuestring))
+                        return mcp_request_errorf(req, MCP_ERR_INVALID_PARAMS,
+                                                  "Tool '%s': missing required argument '%s'",
+                                                  t->tool.name, n->valuestring);
+        }
+        return 0;
+}
+
+int mcp_call_tool_now(struct mcp_request *req, struct mcp_tool_entry *t, const cJSON *args,
+                      cJSON **ret_result)
+{
+        cJSON *result = NULL;
+        int r = t->tool.call(req, args, t->tool.userdata, &result);
+        if (r == 0)
+                *ret_result = result;
+        else
+                cJSON_Delete(result);
+        return r;
+}
+
+int mcp_method_tools_call(struct mcp_request *req, const cJSON *params, cJSON **ret)
+{
+        const char *name = mcp_get_string(params, "name");
+        if (!name)
+                return mcp_request_errorf(req, MCP_ERR_INVALID_PARAMS,
+                                          "tools/call needs params.name (a string)");
+        struct mcp_tool_entry *t = mcp_tool_find(req->server, name);
+        if (!t)
+                return mcp_request_errorf(req, MCP_ERR_INVALID_PARAMS, "Unknown tool '%s'", name);
+        const cJSON *args = cJSON_GetObjectItemCaseSensitive(params, "arguments");
+        if (args && !cJSON_IsObject(args) && !cJSON_IsNull(args))
+                return mcp_request_errorf(req, MCP_ERR_INVALID_PARAMS,
+                                          "Tool '%s': arguments must be an object", name);
+        cJSON *empty = NULL;
+        if (!cJSON_IsObject(args))
+                args = empty = cJSON_CreateObject();
+        int r = check_arguments(req, t, args);
+        if (r >= 0) {
+                const cJSON *task = cJSON_GetObjectItemCaseSensitive(params, "task");
+                bool as_task = false;
+                if (req->version == MCP_2025_11_25 && task)
+                        as_task = true;
+                else if (req->version >= MCP_2026_07_28 && req->tasks_extension &&
+                         t->tool.task_support != MCP_TASK_FORBIDDEN)
+                        as_task = true; /* the server decides; the client allowed it */
+                if (as_task && t->tool.task_support == MCP_TASK_FORBIDDEN)
+                        r = mcp_request_errorf(req, MCP_ERR_METHOD_NOT_FOUND,
+                                               "Tool '%s' does not support tasks", name);
+                else if (!as_task && t->tool.task_support == MCP_TASK_REQUIRED &&
+                         req->version >= MCP_2026_07_28)
+                        r = mcp_request_needs_tasks_extension(req, name);
+                else if (!as_task && t->tool.task_support == MCP_TASK_REQUIRED)
+                        r = mcp_request_errorf(req, MCP_ERR_METHOD_NOT_FOUND,
+                                               "Tool '%s' must be called as a task", name);
+                else if (as_task)
+                        r = mcp_tasks_call_tool(req, t, args, task, ret);
+                else
+                        r = mcp_call_tool_now(req, t, args, ret);
+        }
+        cJSON_Delete(empty);
+        return r;
+}

@@ -1,0 +1,4 @@
+# A test that passes.
+. /vm/lib.sh
+ok "fine"
+finish

@@ -1,0 +1,3 @@
+# A test that skips itself.
+. /vm/lib.sh
+exit 77

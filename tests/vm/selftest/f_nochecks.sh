@@ -1,0 +1,3 @@
+# A test that makes no check at all.
+. /vm/lib.sh
+finish

@@ -1,0 +1,4 @@
+# A test the guest never reaches.
+. /vm/lib.sh
+ok "fine"
+finish
