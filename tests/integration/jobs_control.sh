@@ -10,8 +10,7 @@ daemon=$(cat "$STATE/tenants/default/jobs/$run/work/pidfile")
 out=$(corral cancel "$run")
 assert_eq "cancel reports the end" "$run cancelled" "$out"
 assert_eq "cancelled status" cancelled "$(st "$run")"
-state=$(awk '{print $3}' "/proc/$daemon/stat" 2>/dev/null || echo gone)
-case "$state" in gone | Z | X) ok "the job's daemon died with it" ;; *) not_ok "daemon survived"; kill -9 "$daemon" ;; esac
+assert_dead "$daemon" "the job's daemon died with it"
 out=$(corral cancel "$run")
 assert_eq "cancel is idempotent" "$run cancelled" "$out"
 

@@ -47,11 +47,7 @@ case "$(json "$f" 'j["lost_reason"]')" in
 *"supervisor (pid $sup) ended"*) ok "lost_reason names the dead supervisor" ;;
 *) not_ok "lost_reason: $(json "$f" 'j["lost_reason"]')" ;;
 esac
-state=$(awk '{print $3}' "/proc/$daemon/stat" 2>/dev/null || echo gone)
-case "$state" in
-gone | Z | X) ok "the lost job's daemon was killed" ;;
-*) not_ok "daemon $daemon survived ($state)"; kill -9 "$daemon" ;;
-esac
+assert_dead "$daemon" "the lost job's daemon was killed"
 assert_no_groups
 before=$(sha256sum "$f")
 corral list >/dev/null
