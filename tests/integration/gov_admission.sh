@@ -36,12 +36,16 @@ assert_eq "nothing was created" 11 "$(corral list --json | python3 -c 'import js
 
 # Release them all; everything drains through 3 slots.
 corral submit --queue-limit 100 -- true >/dev/null
-for _ in $(seq 300); do
+for _ in $(seq 600); do
         go_all
-        [ "$(count running)" = 0 ] && [ "$(count queued)" = 0 ] && break
+        [ "$(count completed)" = 12 ] && break
         sleep 0.1
 done
-assert_eq "all drained" 12 "$(count completed)"
+done_n=$(count completed)
+assert_eq "all drained" 12 "$done_n"
+if [ "$done_n" != 12 ]; then
+        corral list --json | python3 -c 'import json,sys; [print("  left:", j["id"], j["status"], j["reason"], j["lost_reason"]) for j in json.load(sys.stdin) if j["status"] != "completed"]'
+fi
 
 # Memory reservations: two 60% jobs cannot run together.
 total=$(python3 -c 'import os; print(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))')

@@ -5,7 +5,7 @@
 # whose owner died, and fixture roots for states this host cannot reach.
 source "$(dirname "$0")/../lib.sh"
 
-state="$TEST_TMP/state"
+state="$TEST_TMP/status-state" # not $STATE: lib.sh pre-creates that one
 out="$TEST_TMP/status.json"
 
 # Neither a job id nor --system: a usage error that shows both forms.
