@@ -22,8 +22,10 @@ import json, sys
 q = sorted(j["queue_position"] for j in json.load(sys.stdin) if j["status"] == "queued")
 print(" ".join(map(str, q)))' >"$TEST_TMP/pos"
 assert_eq "queue positions are 1..7" "1 2 3 4 5 6 7" "$(cat "$TEST_TMP/pos")"
-reason=$(corral list --json | python3 -c 'import json,sys; print(next(j["reason"] for j in json.load(sys.stdin) if j["status"] == "queued"))')
-assert_eq "the reason a queued job waits" "3/3 jobs running" "$reason"
+reason=$(corral list --json | python3 -c 'import json,sys; print(next(j["reason"] for j in json.load(sys.stdin) if j["status"] == "queued" and j["queue_position"] == 1))')
+assert_eq "the reason the head of the queue waits" "3/3 jobs running" "$reason"
+reason=$(corral list --json | python3 -c 'import json,sys; print(next(j["reason"] for j in json.load(sys.stdin) if j["status"] == "queued" and j["queue_position"] == 3))')
+assert_eq "the reason the third waits" "2 jobs queued ahead" "$reason"
 status_json=$(corral status --system --json)
 assert_eq "status --system counts running" 3 "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["running"])' "$status_json")"
 assert_eq "status --system counts queued" 7 "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["queued"])' "$status_json")"
