@@ -320,8 +320,25 @@ static int run_job(struct supervisor *s)
         struct privs_spec privs = {.cap_last = privs_cap_last()};
         _cleanup_close_ int uid_lock = -EBADF;
         if (geteuid() == 0) {
-                int r = uidpool_acquire(UIDPOOL_DEFAULT_DIR, UIDPOOL_DEFAULT_FIRST,
-                                        UIDPOOL_DEFAULT_COUNT, &privs.uid, &uid_lock);
+                int r;
+                /* Every uid of the pool busy: wait for one, as for any other
+                 * resource, rather than fail the job. */
+                while ((r = uidpool_acquire(UIDPOOL_DEFAULT_DIR, UIDPOOL_DEFAULT_FIRST,
+                                            UIDPOOL_DEFAULT_COUNT, &privs.uid, &uid_lock)) ==
+                       -EAGAIN) {
+                        if (!s->job->reason || strncmp(s->job->reason, "waiting for a free", 18)) {
+                                char why[128];
+                                snprintf(why, sizeof(why),
+                                         "waiting for a free job uid (%u-%u all in use)",
+                                         UIDPOOL_DEFAULT_FIRST,
+                                         UIDPOOL_DEFAULT_FIRST + UIDPOOL_DEFAULT_COUNT - 1);
+                                job_set_string(&s->job->reason, why);
+                                save(s);
+                        }
+                        if (cancel_requested(s, WAIT_POLL_MS))
+                                return finish_early(s, JOB_CANCELLED,
+                                                    "cancelled while waiting for a job uid");
+                }
                 if (r < 0)
                         return log_error_errno(r, "Failed to take a job uid: %s", strerror(-r));
                 privs.switch_user = true;
@@ -523,7 +540,9 @@ int cmd_supervise(const struct corral_options *o, int argc, char **argv)
                 r = run_job(&s);
         if (r < 0 && !job_status_is_terminal(s.job->status)) {
                 char reason[256];
-                snprintf(reason, sizeof(reason), "corral failed to run the job: %s", strerror(-r));
+                snprintf(reason, sizeof(reason),
+                         "corral failed to run the job: %s (details in supervisor.log)",
+                         strerror(-r));
                 finish_early(&s, JOB_FAILED, reason);
         }
         if (s.ledger) {
