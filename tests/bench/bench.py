@@ -77,12 +77,10 @@ class Bench:
         self.state = os.path.join(self.tmp, "state")
         self.parent = "corral-bench-%d" % os.getpid()
         os.environ["CORRAL_CGROUP_PARENT"] = self.parent
-        # Helper programs copied where a job's uid can read and run them.
-        self.progs = os.path.join(self.tmp, "progs")
-        os.mkdir(self.progs, 0o755)
-        for name, d in (("outwrite", self.bin), ("memhog", os.path.join(self.build, "tests", "progs"))):
-            shutil.copy2(os.path.join(d, name), self.progs)
-            os.chmod(os.path.join(self.progs, name), 0o755)
+        # Helper programs, run from the build directory: jobs see the host's
+        # file system read-only (but a private /tmp), so they must not live in /tmp.
+        self.prog = {"outwrite": os.path.join(self.bin, "outwrite"),
+                     "memhog": os.path.join(self.build, "tests", "progs", "memhog")}
         self.results = {}
         self.notes = []
         self.cleaned = False
@@ -461,7 +459,7 @@ def bench_protocol(b, tools):
     njobs = 32
     secs = 40 if not b.quick else 20
     b.log("protocol: starting %d jobs writing flat out" % njobs)
-    ids = [b.submit(os.path.join(b.progs, "outwrite"), "--flood", str(secs),
+    ids = [b.submit(b.prog["outwrite"], "--flood", str(secs),
                     extra=["--max-concurrent", "64", "--cpu-threshold", "100"]) for _ in range(njobs)]
     running = b.wait_all(ids, {"running"}, 20)
     out["load_jobs_running"] = running
@@ -580,10 +578,14 @@ def read_outwrite(text):
 def bench_output(b):
     size = (256 if b.quick else 1024) * 1024 * 1024
     reps = 2 if b.quick else 4
-    ow = os.path.join(b.progs, "outwrite")
+    ow = b.prog["outwrite"]
     direct, run, sub, sub_lim = [], [], [], []
-    for i in range(reps):
-        b.log("output: round %d/%d" % (i + 1, reps))
+    # Round 0 is a warm-up (page cache, first-touch of the file system) and is
+    # not counted.
+    for i in range(reps + 1):
+        b.log("output: round %d/%d" % (i, reps))
+        if i == 1:
+            direct, run, sub, sub_lim = [], [], [], []
         f = os.path.join(b.tmp, "direct.out")
         with open(f, "w") as fo:
             p = b.run([ow, str(size)], stdout=fo)
@@ -645,7 +647,7 @@ def wait_pidfd(pid, timeout=10):
 
 def bench_oom(b):
     n = 3 if b.quick else 10
-    hog = ["sh", "-c", "sleep 0.5; exec %s 200" % os.path.join(b.progs, "memhog")]
+    hog = ["sh", "-c", "sleep 0.5; exec %s 200" % b.prog["memhog"]]
     run_lat, rec_lat, cli_lat = [], [], []
     for i in range(n):
         # corral run: kill -> corral run exits.
