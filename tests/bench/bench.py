@@ -82,6 +82,7 @@ class Bench:
         self.prog = {"outwrite": os.path.join(self.bin, "outwrite"),
                      "memhog": os.path.join(self.build, "tests", "progs", "memhog")}
         self.results = {}
+        self.extra_groups = []  # groups the bench itself made (not corral)
         self.notes = []
         self.cleaned = False
         atexit.register(self.cleanup)
@@ -183,6 +184,8 @@ class Bench:
             except OSError:
                 pass
         self.kill_groups()
+        for g in self.extra_groups:
+            remove_group(g)
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def clean_between(self):
@@ -262,6 +265,21 @@ class Bench:
             return [t["name"] for t in r["result"]["tools"]]
         finally:
             c.close()
+
+
+def remove_group(g):
+    """Kills what is left in a group the bench made, and removes it."""
+    for _ in range(50):
+        try:
+            with open(os.path.join(g, "cgroup.procs")) as f:
+                for pid in f.read().split():
+                    os.kill(int(pid), signal.SIGKILL)
+            os.rmdir(g)
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.05)
 
 
 class McpClient:
@@ -393,6 +411,27 @@ def bench_launch(b):
             [x / 1e6 for x in samples[name]]), "ratio_median": ratio(s["median"], base["median"]),
             "ratio_p99": ratio(s["p99"], base["p99"])})
 
+    # In-process: runner_run() as a supervisor calls it, against posix_spawn
+    # from the same process, alternating run by run (runnerbench).
+    for label, extra in (("default sandbox", []), ("--mounts host --uid 0", ["--mounts", "host", "--uid", "0"])):
+        b.log("launch: runner_run in-process (%s)" % label)
+        try:
+            p = b.run([os.path.join(b.bin, "runnerbench"), "-n", str(runs), "-w", str(warm)] + extra, cwd=b.tmp)
+        except RuntimeError as e:
+            b.notes.append("runnerbench failed: %s" % e)
+            continue
+        sp = [int(l.split()[1]) for l in p.stdout.splitlines() if l.startswith("spawn ")]
+        rn = [int(l.split()[1]) for l in p.stdout.splitlines() if l.startswith("runner ")]
+        ssp, srn = summary(sp, 1e6), summary(rn, 1e6)
+        if label == "default sandbox":
+            out.append({"name": "in-process posix_spawn /bin/true (runnerbench's own baseline)", "ms": ssp,
+                        "jobs_per_s": 1000.0 / statistics.mean([x / 1e6 for x in sp]), "ratio_median": 1.0,
+                        "ratio_p99": 1.0})
+        out.append({"name": "in-process runner_run, %s (what a supervisor pays)" % label, "ms": srn,
+                    "jobs_per_s": 1000.0 / statistics.mean([x / 1e6 for x in rn]),
+                    "ratio_median": ratio(srn["median"], ssp["median"]), "ratio_p99": ratio(srn["p99"], ssp["p99"])})
+        b.clean_between()
+
     # submit -> done through the CLI: `corral submit` then `corral wait`, and
     # from the record: created_at -> started_at (the supervisor's part).
     n = 8 if b.quick else 30
@@ -523,6 +562,12 @@ def bench_footprint(b, tools):
     list10kj = b.spawnbench(b.corral("list", "--json", state=store10k), k, 1)
     out["list_10k_ms"] = summary(list10k, 1e6)
     out["list_json_10k_ms"] = summary(list10kj, 1e6)
+    some = sorted(os.listdir(os.path.join(store10k, "tenants", "default", "jobs")))[-1]
+    out["status_10k_ms"] = summary(b.spawnbench(b.corral("status", some, "--json", state=store10k), k, 1), 1e6)
+    empty = os.path.join(b.tmp, "state-one")
+    jid = b.submit("/bin/true", state=empty)
+    b.run(b.corral("wait", jid, state=empty), cwd=b.tmp)
+    out["status_1_ms"] = summary(b.spawnbench(b.corral("status", jid, "--json", state=empty), k, 1), 1e6)
 
     # Running jobs: sleepers through `corral submit`.
     nrun = 50 if b.quick else 1000
@@ -531,9 +576,15 @@ def bench_footprint(b, tools):
     t0 = time.perf_counter()
     ids = []
     extra = ["--max-concurrent", "2000", "--cpu-threshold", "100", "--queue-limit", "2000"]
+    per = []
     for i in range(nrun):
+        t1 = time.perf_counter()
         ids.append(b.submit("sleep", "3600", extra=extra if i == 0 else []))
+        per.append((time.perf_counter() - t1) * 1e3)
     submit_s = time.perf_counter() - t0
+    k = max(1, nrun // 20)
+    out["submit_first_ms"] = summary(per[:k])
+    out["submit_last_ms"] = summary(per[-k:])
     running = b.wait_all(ids, {"running"}, 120)
     out["running_jobs"] = {"asked": nrun, "running": running, "submit_per_s": nrun / submit_s}
     time.sleep(1)
@@ -576,42 +627,72 @@ def read_outwrite(text):
 
 
 def bench_output(b):
-    size = (256 if b.quick else 1024) * 1024 * 1024
-    reps = 2 if b.quick else 4
+    size = (256 if b.quick else 512) * 1024 * 1024
+    reps = 2 if b.quick else 6
     ow = b.prog["outwrite"]
-    direct, run, sub, sub_lim = [], [], [], []
-    # Round 0 is a warm-up (page cache, first-touch of the file system) and is
-    # not counted.
-    for i in range(reps + 1):
-        b.log("output: round %d/%d" % (i, reps))
-        if i == 1:
-            direct, run, sub, sub_lim = [], [], [], []
+
+    def direct():
         f = os.path.join(b.tmp, "direct.out")
         with open(f, "w") as fo:
             p = b.run([ow, str(size)], stdout=fo)
-        direct.append(read_outwrite(p.stderr))
         os.unlink(f)
+        return read_outwrite(p.stderr)
+
+    # The same writer moved into a fresh memory cgroup of its own (no limit):
+    # page-cache charging walks the writer's cgroup ancestry, so a writer in
+    # this session's busy cgroup pays for contention corral's jobs never see.
+    root = "/sys/fs/cgroup/memory" if os.path.isdir("/sys/fs/cgroup/memory") else "/sys/fs/cgroup"
+    fresh = os.path.join(root, b.parent + "-baseline")  # outside corral's parent
+    os.makedirs(fresh, exist_ok=True)
+    b.extra_groups.append(fresh)
+
+    def direct_fresh():
+        f = os.path.join(b.tmp, "fresh.out")
+        with open(f, "w") as fo:
+            p = b.run(["sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$1" "$2"', fresh, ow, str(size)],
+                      stdout=fo)
+        os.unlink(f)
+        return read_outwrite(p.stderr)
+
+    def run():
         f = os.path.join(b.tmp, "run.out")
         with open(f, "w") as fo:
             p = b.run([b.corral_bin, "run", "--", ow, str(size)], stdout=fo)
-        run.append(read_outwrite(p.stderr))
         os.unlink(f)
-        for lst, extra in ((sub, []), (sub_lim, ["--memory", "256M"])):
-            jid = b.submit(ow, str(size), extra=extra)
-            b.run(b.corral("wait", jid), check=False)
-            d = os.path.dirname(b.job_json_path(jid))
-            with open(os.path.join(d, "stderr.log")) as fe:
-                lst.append(read_outwrite(fe.read()))
-            os.unlink(os.path.join(d, "stdout.log"))
+        return read_outwrite(p.stderr)
+
+    def submit(extra):
+        jid = b.submit(ow, str(size), extra=extra)
+        b.run(b.corral("wait", jid), check=False)
+        d = os.path.dirname(b.job_json_path(jid))
+        with open(os.path.join(d, "stderr.log")) as fe:
+            v = read_outwrite(fe.read())
+        os.unlink(os.path.join(d, "stdout.log"))
+        return v
+
+    variants = [("direct_mib_s", direct_fresh), ("direct_own_cgroup_mib_s", direct), ("corral_run_stdout_file_mib_s", run),
+                ("corral_submit_log_mib_s", lambda: submit([])),
+                ("corral_submit_log_memory_256M_mib_s", lambda: submit(["--memory", "256M"]))]
+    got = {k: [] for k, _ in variants}
+    # Round 0 is a warm-up (page cache, first touch of the file system) and is
+    # not counted; the order rotates each round, and each writer starts with
+    # no dirty pages left by the previous one.
+    for i in range(reps + 1):
+        b.log("output: round %d/%d" % (i, reps))
+        for k, fn in variants[i % 5:] + variants[:i % 5]:
+            os.sync()
+            v = fn()
+            if i > 0 and v:
+                got[k].append(v)
         b.clean_between()
+    remove_group(fresh)
     mib = 1024 * 1024
-    base = summary([x for x in direct if x], mib)
+    base = summary(got["direct_mib_s"], mib)
     out = {"bytes": size, "direct_mib_s": base}
-    for k, v in (("corral_run_stdout_file_mib_s", run), ("corral_submit_log_mib_s", sub),
-                 ("corral_submit_log_memory_256M_mib_s", sub_lim)):
-        s = summary([x for x in v if x], mib)
+    for k, _ in variants[1:]:
+        s = summary(got[k], mib)
         out[k] = s
-        out[k.replace("_mib_s", "_ratio")] = ratio(s["median"], base["median"]) if s else None
+        out[k.replace("_mib_s", "_ratio")] = ratio(s["median"], base["median"]) if s and base else None
     b.results["output"] = out
 
 
@@ -796,7 +877,11 @@ def table(r):
         for k, name in (("serve_start_empty_ms", "corral serve to initialize reply, empty store"),
                         ("serve_start_10k_ms", "corral serve to initialize reply, 10,000 jobs"),
                         ("list_10k_ms", "corral list, 10,000 jobs"),
-                        ("list_json_10k_ms", "corral list --json, 10,000 jobs")):
+                        ("list_json_10k_ms", "corral list --json, 10,000 jobs"),
+                        ("status_1_ms", "corral status ID --json, 1 job in the store"),
+                        ("status_10k_ms", "corral status ID --json, 10,000 jobs in the store"),
+                        ("submit_first_ms", "corral submit, the first 5% of the sleepers"),
+                        ("submit_last_ms", "corral submit, the last 5% (most jobs already running)")):
             s = f.get(k) or {}
             L.append("| %s | %s | %s | %s |" % (name, fmt(s.get("median"), 1), fmt(s.get("min"), 1),
                                                fmt(s.get("max"), 1)))
@@ -812,7 +897,8 @@ def table(r):
         L.append("")
         L.append("| what | median MiB/s | min | max | x direct |")
         L.append("|---|---|---|---|---|")
-        for k, name in (("direct_mib_s", "direct to a file (baseline)"),
+        for k, name in (("direct_mib_s", "direct to a file, writer in a fresh memory cgroup (baseline)"),
+                        ("direct_own_cgroup_mib_s", "direct to a file, writer in the bench's own (busy) cgroup"),
                         ("corral_run_stdout_file_mib_s", "corral run, stdout to a file"),
                         ("corral_submit_log_mib_s", "corral submit, to stdout.log"),
                         ("corral_submit_log_memory_256M_mib_s", "corral submit --memory 256M, to stdout.log")):

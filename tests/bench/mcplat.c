@@ -120,16 +120,28 @@ int main(int argc, char **argv)
         int opt;
         while ((opt = getopt(argc, argv, "+n:w:i:t:a:")) != -1) {
                 switch (opt) {
-                case 'n': runs = strtol(optarg, NULL, 10); break;
-                case 'w': warmups = strtol(optarg, NULL, 10); break;
-                case 'i': gap_us = strtol(optarg, NULL, 10); break;
-                case 't': tool = optarg; break;
-                case 'a': args = optarg; break;
-                default: return 2;
+                case 'n':
+                        runs = strtol(optarg, NULL, 10);
+                        break;
+                case 'w':
+                        warmups = strtol(optarg, NULL, 10);
+                        break;
+                case 'i':
+                        gap_us = strtol(optarg, NULL, 10);
+                        break;
+                case 't':
+                        tool = optarg;
+                        break;
+                case 'a':
+                        args = optarg;
+                        break;
+                default:
+                        return 2;
                 }
         }
         if (optind >= argc || runs < 0 || warmups < 0) {
-                fprintf(stderr, "usage: mcplat [-n RUNS] [-w WARMUPS] [-t TOOL -a ARGS] -- COMMAND...\n");
+                fprintf(stderr,
+                        "usage: mcplat [-n RUNS] [-w WARMUPS] [-t TOOL -a ARGS] -- COMMAND...\n");
                 return 2;
         }
         int to[2], from[2];

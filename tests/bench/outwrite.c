@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CHUNK (64u * 1024u)
+#define CHUNK          (64u * 1024u)
 #define TRUNCATE_EVERY (64ull * 1024u * 1024u)
 
 static long long now_ns(void)

@@ -42,7 +42,8 @@ static int run_once(char **argv, const posix_spawn_file_actions_t *fa, long long
                 ;
         *ret_ns = now_ns() - t0;
         if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-                fprintf(stderr, "spawnbench: '%s' did not exit 0 (wait status 0x%x)\n", argv[0], st);
+                fprintf(stderr, "spawnbench: '%s' did not exit 0 (wait status 0x%x)\n", argv[0],
+                        st);
                 return -1;
         }
         return 0;
@@ -54,14 +55,22 @@ int main(int argc, char **argv)
         int quiet = 0, opt;
         while ((opt = getopt(argc, argv, "+n:w:q")) != -1) {
                 switch (opt) {
-                case 'n': runs = strtol(optarg, NULL, 10); break;
-                case 'w': warmups = strtol(optarg, NULL, 10); break;
-                case 'q': quiet = 1; break;
-                default: return 2;
+                case 'n':
+                        runs = strtol(optarg, NULL, 10);
+                        break;
+                case 'w':
+                        warmups = strtol(optarg, NULL, 10);
+                        break;
+                case 'q':
+                        quiet = 1;
+                        break;
+                default:
+                        return 2;
                 }
         }
         if (optind >= argc || runs <= 0 || warmups < 0) {
-                fprintf(stderr, "usage: spawnbench [-n RUNS] [-w WARMUPS] [-q] -- COMMAND [ARG...]\n");
+                fprintf(stderr,
+                        "usage: spawnbench [-n RUNS] [-w WARMUPS] [-q] -- COMMAND [ARG...]\n");
                 return 2;
         }
         char **cmd = argv + optind;

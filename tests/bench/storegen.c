@@ -33,7 +33,8 @@ static int make_one(struct store *s, unsigned long long created)
                 return -ENOMEM;
         int r = -ENOMEM;
         j->command = calloc(3, sizeof(char *));
-        if (!j->command || !(j->command[0] = strdup("/bin/echo")) || !(j->command[1] = strdup("hi")))
+        if (!j->command || !(j->command[0] = strdup("/bin/echo")) ||
+            !(j->command[1] = strdup("hi")))
                 goto out;
         j->created_at = created - created % 1000;
         int lock = -1;
