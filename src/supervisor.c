@@ -137,6 +137,25 @@ static int wait_for_dependencies(struct supervisor *s)
 }
 
 /* 1: admitted; 0: ended here (cancelled or refused); < 0: error. */
+/* Waits, without polling, for a change that may let the job in: the ledger
+ * changed (a job ended or was admitted anywhere: inotify), a cancel request
+ * arrived, or the slow timer for load changes fired.  True on cancel. */
+static bool wait_for_change(struct supervisor *s, int watch_fd)
+{
+        struct pollfd p[2] = {{.fd = s->sigfd, .events = POLLIN}, {.fd = watch_fd, .events = POLLIN}};
+        int n = poll(p, watch_fd >= 0 ? 2 : 1, (int)(GOV_SAMPLE_INTERVAL_USEC / 1000));
+        if (n > 0 && p[1].revents) {
+                char buf[4096];
+                while (read(watch_fd, buf, sizeof(buf)) > 0)
+                        ;
+        }
+        if (n > 0 && p[0].revents) {
+                struct signalfd_siginfo si;
+                return read(s->sigfd, &si, sizeof(si)) == sizeof(si);
+        }
+        return false;
+}
+
 static int wait_for_admission(struct supervisor *s)
 {
         int r = gov_ledger_open(s->ctl->state_dir, &s->ledger);
@@ -146,23 +165,23 @@ static int wait_for_admission(struct supervisor *s)
         r = gov_measure_new("/", &m);
         if (r < 0)
                 return log_error_errno(r, "Failed to measure the host: %s", strerror(-r));
-        struct gov_policy policy;
-        char err[256];
-        gov_policy_init(&policy);
-        if (gov_ledger_load_policy(s->ledger, &policy, err, sizeof(err)) < 0)
-                log_warning("governor.conf: %s; using the defaults", err);
+        _cleanup_close_ int watch = gov_ledger_watch(s->ledger);
 
         uint64_t start;
         proc_starttime(getpid(), &start);
         struct gov_candidate c = {.job_id = s->ledger_key, .tenant = s->job->tenant,
                                   .memory_bytes = s->job->limits.memory_bytes};
-        gov_measure_sample(m, now_monotonic_usec());
+        /* The first decision is made on one sample: CPU use is then unknown and
+         * does not hold the job back (no start-up delay); a job that has to
+         * wait is re-decided on figures from samples a slow tick apart. */
         for (;;) {
                 struct gov_measurements meas;
                 gov_measure_sample(m, now_monotonic_usec());
                 gov_measure_read(m, &meas);
                 struct gov_decision d;
-                r = gov_ledger_admit(s->ledger, &c, &meas, &policy, getpid(), start, &d);
+                /* policy NULL: governor.conf is re-read under the ledger's lock, so a
+                 * policy change by any process applies to the next decision. */
+                r = gov_ledger_admit(s->ledger, &c, &meas, NULL, getpid(), start, &d);
                 if (r < 0)
                         return log_error_errno(r, "Failed to ask the governor: %s", strerror(-r));
                 if (d.verdict == GOV_ADMIT) {
@@ -183,7 +202,7 @@ static int wait_for_admission(struct supervisor *s)
                         job_set_string(&s->job->reason, d.reason);
                         save(s);
                 }
-                if (cancel_requested(s, WAIT_POLL_MS)) {
+                if (wait_for_change(s, watch)) {
                         finish_early(s, JOB_CANCELLED, "cancelled while queued");
                         return 0;
                 }
