@@ -46,6 +46,17 @@ static int dup_strv(char **src, char ***ret)
         return 0;
 }
 
+/* `corral CMD --help`: prints usage and returns true. */
+static bool wants_help(int argc, char **argv, const char *usage)
+{
+        for (int i = 1; i < argc; i++)
+                if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+                        printf("usage: %s\n", usage);
+                        return true;
+                }
+        return false;
+}
+
 static void submit_usage(FILE *f)
 {
         fprintf(f, "usage: corral submit [OPTIONS] -- COMMAND [ARG...]\n"
@@ -246,7 +257,7 @@ int cmd_job_status(const struct corral_options *o, const char *id, bool json)
         _cleanup_(jobctl_freep) struct jobctl *c = NULL;
         if (jobctl_open(o, &c) < 0)
                 return 1;
-        jobctl_recover(c);
+        jobctl_recover_one(c, id);
         _cleanup_(job_freep) struct job *j = NULL;
         if (jobctl_load(c, id, &j) < 0) {
                 log_error("No such job: '%s'", id);
@@ -260,6 +271,8 @@ int cmd_job_status(const struct corral_options *o, const char *id, bool json)
 
 int cmd_list(const struct corral_options *o, int argc, char **argv)
 {
+        if (wants_help(argc, argv, "corral list [--json] [--status STATUS]"))
+                return 0;
         bool json = false;
         struct store_filter f = {0};
         for (int i = 1; i < argc; i++) {
@@ -313,6 +326,8 @@ int cmd_list(const struct corral_options *o, int argc, char **argv)
 
 int cmd_logs(const struct corral_options *o, int argc, char **argv)
 {
+        if (wants_help(argc, argv, "corral logs ID [--stderr] [--follow]"))
+                return 0;
         bool err_stream = false, follow = false;
         const char *id = NULL;
         for (int i = 1; i < argc; i++) {
@@ -370,6 +385,8 @@ int cmd_logs(const struct corral_options *o, int argc, char **argv)
 
 int cmd_cancel(const struct corral_options *o, int argc, char **argv)
 {
+        if (wants_help(argc, argv, "corral cancel ID"))
+                return 0;
         if (argc != 2) {
                 log_error("usage: corral cancel ID");
                 return EXIT_USAGE;
@@ -410,6 +427,8 @@ static void draw_bar(const struct job *j)
 
 int cmd_wait(const struct corral_options *o, int argc, char **argv)
 {
+        if (wants_help(argc, argv, "corral wait ID [--timeout T]"))
+                return 0;
         const char *id = NULL;
         uint64_t timeout = 0;
         for (int i = 1; i < argc; i++) {
@@ -430,13 +449,19 @@ int cmd_wait(const struct corral_options *o, int argc, char **argv)
                 return 1;
         bool tty = isatty(STDERR_FILENO);
         uint64_t t0 = now_monotonic_usec();
-        for (;;) {
-                jobctl_recover(c);
+        for (int misses = 0;;) {
+                jobctl_recover_one(c, id);
                 _cleanup_(job_freep) struct job *j = NULL;
                 if (jobctl_load(c, id, &j) < 0) {
+                        /* Only a job that stays unreadable is "no such job". */
+                        if (++misses < 5) {
+                                usleep(100000);
+                                continue;
+                        }
                         log_error("No such job: '%s'", id);
                         return EXIT_USAGE;
                 }
+                misses = 0;
                 if (tty)
                         draw_bar(j);
                 if (job_status_is_terminal(j->status)) {
@@ -459,6 +484,8 @@ int cmd_wait(const struct corral_options *o, int argc, char **argv)
 
 int cmd_retry(const struct corral_options *o, int argc, char **argv)
 {
+        if (wants_help(argc, argv, "corral retry ID"))
+                return 0;
         if (argc != 2) {
                 log_error("usage: corral retry ID");
                 return EXIT_USAGE;
@@ -478,6 +505,8 @@ int cmd_retry(const struct corral_options *o, int argc, char **argv)
 
 int cmd_gc(const struct corral_options *o, int argc, char **argv)
 {
+        if (wants_help(argc, argv, "corral gc [--ttl DURATION] [--disk-budget SIZE]"))
+                return 0;
         uint64_t ttl = 7ull * 24 * 3600 * 1000000, budget = 0;
         for (int i = 1; i < argc; i++) {
                 if (strcmp(argv[i], "--ttl") == 0 && i + 1 < argc) {

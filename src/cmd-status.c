@@ -1,8 +1,8 @@
 /* cmd-status.c - `corral status --system [--json]`: what the governor sees.
  *
  * Every figure with its source, the thresholds, the running and queued counts
- * from the shared ledger, and why the head of the queue waits.  Job status
- * (`corral status ID`) joins this command once the job store exists.
+ * from the shared ledger, and why the head of the queue waits.  `corral status
+ * ID` (one job) is handed to cmd_job_status.
  *
  * CPU needs two samples: a one-shot command takes them GOV_ONESHOT_GAP_USEC
  * apart (the server keeps a sliding window; see gov-measure.h).
@@ -11,10 +11,10 @@
 #include "corral/commands.h"
 #include "corral/gov-ledger.h"
 #include "corral/gov-measure.h"
+#include "corral/gov-status.h"
 #include "corral/governor.h"
 #include "corral/log.h"
 #include "corral/statedir.h"
-#include "corral/sysstatus.h"
 #include "corral/units.h"
 
 #include <cjson/cJSON.h>
@@ -23,21 +23,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 static void usage(FILE *f)
 {
-        fprintf(f, "usage: corral status --system [--json]\n\n"
+        fprintf(f, "usage: corral status ID [--json] | --system [--json]\n\n"
+                   "  ID         one job's record: status, queue position and reason, outcome\n"
                    "  --system   the governor's view: memory, CPU, pressure, thresholds,\n"
                    "             running and queued jobs, why the head of the queue waits\n"
                    "  --json     one JSON object instead of text\n"
                    "  --root DIR read /proc and /sys below DIR (tests)\n");
 }
 
-static int collect(const char *state_dir, const char *root, struct system_status *ret)
+static int collect(const char *state_dir, const char *root, struct gov_status *ret)
 {
-        struct gov_measurements m;
         struct gov_measure *meas = NULL;
+        struct gov_measurements m;
         int r = gov_measure_new(root, &meas);
         if (r < 0)
                 return log_error_errno(r, "Failed to open '%s' for measurements: %s",
@@ -46,17 +46,21 @@ static int collect(const char *state_dir, const char *root, struct system_status
         gov_measure_free(meas);
         if (r < 0)
                 return log_error_errno(r, "Failed to measure memory and CPU: %s", strerror(-r));
-        r = sysstatus_collect(state_dir, &m, ret);
+        r = gov_status_collect(&m, state_dir, ret);
         if (r < 0)
-                return log_error_errno(r, "Failed to read the governor ledger in '%s/governor': %s",
+                return log_error_errno(r,
+                                       "Failed to read the governor's ledger and policy in "
+                                       "'%s/governor': %s",
                                        state_dir, strerror(-r));
         return 0;
 }
 
-static int print_json(const struct system_status *s)
+static int print_json(const struct gov_status *s, const char *state_dir)
 {
-        cJSON *root = sysstatus_to_json(s);
-        char *text = root ? cJSON_PrintUnformatted(root) : NULL;
+        cJSON *root = gov_status_to_json(s, state_dir);
+        if (!root)
+                return -ENOMEM;
+        char *text = cJSON_PrintUnformatted(root);
         cJSON_Delete(root);
         if (!text)
                 return -ENOMEM;
@@ -65,7 +69,7 @@ static int print_json(const struct system_status *s)
         return 0;
 }
 
-static void print_text(const struct system_status *s)
+static void print_text(const struct gov_status *s, const char *state_dir)
 {
         const struct gov_policy *p = &s->snap.policy;
         const struct gov_measurements *m = &s->m;
@@ -124,7 +128,7 @@ static void print_text(const struct system_status *s)
                 printf("queue     head %s would start now\n", s->snap.queued[0].job_id);
         else
                 printf("queue     head %s waits: %s\n", s->snap.queued[0].job_id, s->head.reason);
-        printf("state     %s\n", s->state_dir);
+        printf("state     %s\n", state_dir);
 }
 
 int cmd_status(const struct corral_options *o, int argc, char **argv)
@@ -148,8 +152,9 @@ int cmd_status(const struct corral_options *o, int argc, char **argv)
                 } else if (!job_id && argv[i][0] != '-') {
                         job_id = argv[i];
                 } else {
-                        fprintf(stderr, "corral status: unknown argument '%s'; usage: corral "
-                                        "status ID [--json] | --system [--json]\n",
+                        fprintf(stderr,
+                                "corral status: unknown argument '%s'; usage: corral "
+                                "status ID [--json] | --system [--json]\n",
                                 argv[i]);
                         return EXIT_USAGE;
                 }
@@ -169,14 +174,14 @@ int cmd_status(const struct corral_options *o, int argc, char **argv)
                                 "Failed to find a state directory: set HOME or pass --state-dir");
                 return 1;
         }
-        struct system_status s;
+        struct gov_status s;
         if (collect(state_dir, root, &s) < 0)
                 return 1;
         if (json)
-                r = print_json(&s);
+                r = print_json(&s, state_dir);
         else
-                print_text(&s);
-        sysstatus_done(&s);
+                print_text(&s, state_dir);
+        gov_status_done(&s);
         if (r < 0) {
                 log_error_errno(r, "Failed to format the status: %s", strerror(-r));
                 return 1;

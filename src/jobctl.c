@@ -299,6 +299,46 @@ int jobctl_retry(struct jobctl *c, const char *id, char **ret_id, char *err, siz
         return *ret_id ? 0 : -ENOMEM;
 }
 
+/* Marks one queued/running job lost when its supervisor is gone (its lock is
+ * free).  1 when marked, 0 when not (alive, finished, or no such job). */
+static int recover_job(struct jobctl *c, const char *id)
+{
+        int lock_fd;
+        /* Held: its supervisor lives (adopted: we only watch it). */
+        if (store_job_lock(c->store, id, false, &lock_fd) < 0)
+                return 0;
+        _cleanup_close_ int lock = lock_fd;
+        _cleanup_(job_freep) struct job *fresh = NULL;
+        if (store_job_load(c->store, id, &fresh, NULL) < 0 ||
+            job_status_is_terminal(fresh->status))
+                return 0; /* finished between the listing and the lock */
+        char reason[256];
+        snprintf(reason, sizeof(reason),
+                 "its supervisor (pid %d) ended without recording an outcome while the job was "
+                 "%s; the job's processes were killed",
+                 (int)fresh->supervisor_pid, job_status_to_string(fresh->status));
+        fresh->status = JOB_LOST;
+        job_set_string(&fresh->lost_reason, reason);
+        fresh->finished_at = now_realtime_usec() / 1000 * 1000;
+        return store_job_save(c->store, fresh) == 0 ? 1 : 0;
+}
+
+/* The lost jobs' groups are named after their dead supervisors: stale. */
+static void remove_stale_groups(struct jobctl *c)
+{
+        _cleanup_(cg_manager_freep) struct cg_manager *m = NULL;
+        if (sandbox_open_cgroups(c->options, &m) == 0)
+                cg_manager_remove_parent(m);
+}
+
+int jobctl_recover_one(struct jobctl *c, const char *id)
+{
+        int lost = recover_job(c, id);
+        if (lost > 0)
+                remove_stale_groups(c);
+        return lost;
+}
+
 int jobctl_recover(struct jobctl *c)
 {
         struct store_list l = {0};
@@ -308,35 +348,11 @@ int jobctl_recover(struct jobctl *c)
         if (r < 0)
                 return r;
         int lost = 0;
-        for (size_t i = 0; i < l.n; i++) {
-                struct job *j = l.jobs[i];
-                int lock_fd;
-                /* Held: its supervisor lives (adopted: we only watch it). */
-                if (store_job_lock(c->store, j->id, false, &lock_fd) < 0)
-                        continue;
-                _cleanup_close_ int lock = lock_fd;
-                _cleanup_(job_freep) struct job *fresh = NULL;
-                if (store_job_load(c->store, j->id, &fresh, NULL) < 0 ||
-                    job_status_is_terminal(fresh->status))
-                        continue; /* finished between the listing and the lock */
-                char reason[256];
-                snprintf(reason, sizeof(reason),
-                         "its supervisor (pid %d) ended without recording an outcome while the "
-                         "job was %s; the job's processes were killed",
-                         (int)fresh->supervisor_pid, job_status_to_string(fresh->status));
-                fresh->status = JOB_LOST;
-                job_set_string(&fresh->lost_reason, reason);
-                fresh->finished_at = now_realtime_usec() / 1000 * 1000;
-                if (store_job_save(c->store, fresh) == 0)
-                        lost++;
-        }
+        for (size_t i = 0; i < l.n; i++)
+                lost += recover_job(c, l.jobs[i]->id);
         store_list_done(&l);
-        /* The lost jobs' groups are named after their dead supervisors: stale. */
-        if (lost > 0) {
-                _cleanup_(cg_manager_freep) struct cg_manager *m = NULL;
-                if (sandbox_open_cgroups(c->options, &m) == 0)
-                        cg_manager_remove_parent(m);
-        }
+        if (lost > 0)
+                remove_stale_groups(c);
 
         char **pending = NULL;
         if (store_state_pending(c->store, &pending) == 0) {

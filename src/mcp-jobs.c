@@ -13,7 +13,7 @@
 #include "corral/gov-measure.h"
 #include "corral/jobid.h"
 #include "corral/log.h"
-#include "corral/sysstatus.h"
+#include "corral/gov-status.h"
 #include "corral/tools-schema.h"
 #include "corral/units.h"
 
@@ -852,12 +852,12 @@ static int tool_system(struct mcp_request *req, const cJSON *args, void *userdat
         if (r < 0)
                 return mcp_request_errorf(req, MCP_ERR_INTERNAL, "Failed to measure the host: %s",
                                           strerror(-r));
-        struct system_status s;
-        r = sysstatus_collect(J->ctl->state_dir, &m, &s);
+        struct gov_status s;
+        r = gov_status_collect(&m, J->ctl->state_dir, &s);
         if (r < 0)
                 return mcp_request_errorf(req, MCP_ERR_INTERNAL,
                                           "Failed to read the governor ledger: %s", strerror(-r));
-        cJSON *sc = sysstatus_to_json(&s);
+        cJSON *sc = gov_status_to_json(&s, J->ctl->state_dir);
         char text[512];
         char a[32], b[32];
         snprintf(text, sizeof(text),
@@ -869,7 +869,7 @@ static int tool_system(struct mcp_request *req, const cJSON *args, void *userdat
                                : "not measured yet",
                  s.snap.n_running, s.snap.n_queued, s.max_concurrent, s.snap.policy.queue_limit,
                  s.have_head ? "; head of the queue: " : "", s.have_head ? s.head.reason : "");
-        sysstatus_done(&s);
+        gov_status_done(&s);
         if (!sc)
                 return -ENOMEM;
         *ret = mcp_tool_result(text, sc, false);

@@ -137,6 +137,25 @@ static int wait_for_dependencies(struct supervisor *s)
 }
 
 /* 1: admitted; 0: ended here (cancelled or refused); < 0: error. */
+/* Waits, without polling, for a change that may let the job in: the ledger
+ * changed (a job ended or was admitted anywhere: inotify), a cancel request
+ * arrived, or the slow timer for load changes fired.  True on cancel. */
+static bool wait_for_change(struct supervisor *s, int watch_fd)
+{
+        struct pollfd p[2] = {{.fd = s->sigfd, .events = POLLIN}, {.fd = watch_fd, .events = POLLIN}};
+        int n = poll(p, watch_fd >= 0 ? 2 : 1, (int)(GOV_SAMPLE_INTERVAL_USEC / 1000));
+        if (n > 0 && p[1].revents) {
+                char buf[4096];
+                while (read(watch_fd, buf, sizeof(buf)) > 0)
+                        ;
+        }
+        if (n > 0 && p[0].revents) {
+                struct signalfd_siginfo si;
+                return read(s->sigfd, &si, sizeof(si)) == sizeof(si);
+        }
+        return false;
+}
+
 static int wait_for_admission(struct supervisor *s)
 {
         int r = gov_ledger_open(s->ctl->state_dir, &s->ledger);
@@ -146,23 +165,23 @@ static int wait_for_admission(struct supervisor *s)
         r = gov_measure_new("/", &m);
         if (r < 0)
                 return log_error_errno(r, "Failed to measure the host: %s", strerror(-r));
-        struct gov_policy policy;
-        char err[256];
-        gov_policy_init(&policy);
-        if (gov_ledger_load_policy(s->ledger, &policy, err, sizeof(err)) < 0)
-                log_warning("governor.conf: %s; using the defaults", err);
+        _cleanup_close_ int watch = gov_ledger_watch(s->ledger);
 
         uint64_t start;
         proc_starttime(getpid(), &start);
         struct gov_candidate c = {.job_id = s->ledger_key, .tenant = s->job->tenant,
                                   .memory_bytes = s->job->limits.memory_bytes};
-        gov_measure_sample(m, now_monotonic_usec());
+        /* The first decision is made on one sample: CPU use is then unknown and
+         * does not hold the job back (no start-up delay); a job that has to
+         * wait is re-decided on figures from samples a slow tick apart. */
         for (;;) {
                 struct gov_measurements meas;
                 gov_measure_sample(m, now_monotonic_usec());
                 gov_measure_read(m, &meas);
                 struct gov_decision d;
-                r = gov_ledger_admit(s->ledger, &c, &meas, &policy, getpid(), start, &d);
+                /* policy NULL: governor.conf is re-read under the ledger's lock, so a
+                 * policy change by any process applies to the next decision. */
+                r = gov_ledger_admit(s->ledger, &c, &meas, NULL, getpid(), start, &d);
                 if (r < 0)
                         return log_error_errno(r, "Failed to ask the governor: %s", strerror(-r));
                 if (d.verdict == GOV_ADMIT) {
@@ -183,7 +202,7 @@ static int wait_for_admission(struct supervisor *s)
                         job_set_string(&s->job->reason, d.reason);
                         save(s);
                 }
-                if (cancel_requested(s, WAIT_POLL_MS)) {
+                if (wait_for_change(s, watch)) {
                         finish_early(s, JOB_CANCELLED, "cancelled while queued");
                         return 0;
                 }
@@ -320,8 +339,25 @@ static int run_job(struct supervisor *s)
         struct privs_spec privs = {.cap_last = privs_cap_last()};
         _cleanup_close_ int uid_lock = -EBADF;
         if (geteuid() == 0) {
-                int r = uidpool_acquire(UIDPOOL_DEFAULT_DIR, UIDPOOL_DEFAULT_FIRST,
-                                        UIDPOOL_DEFAULT_COUNT, &privs.uid, &uid_lock);
+                int r;
+                /* Every uid of the pool busy: wait for one, as for any other
+                 * resource, rather than fail the job. */
+                while ((r = uidpool_acquire(UIDPOOL_DEFAULT_DIR, UIDPOOL_DEFAULT_FIRST,
+                                            UIDPOOL_DEFAULT_COUNT, &privs.uid, &uid_lock)) ==
+                       -EAGAIN) {
+                        if (!s->job->reason || strncmp(s->job->reason, "waiting for a free", 18)) {
+                                char why[128];
+                                snprintf(why, sizeof(why),
+                                         "waiting for a free job uid (%u-%u all in use)",
+                                         UIDPOOL_DEFAULT_FIRST,
+                                         UIDPOOL_DEFAULT_FIRST + UIDPOOL_DEFAULT_COUNT - 1);
+                                job_set_string(&s->job->reason, why);
+                                save(s);
+                        }
+                        if (cancel_requested(s, WAIT_POLL_MS))
+                                return finish_early(s, JOB_CANCELLED,
+                                                    "cancelled while waiting for a job uid");
+                }
                 if (r < 0)
                         return log_error_errno(r, "Failed to take a job uid: %s", strerror(-r));
                 privs.switch_user = true;
@@ -523,7 +559,9 @@ int cmd_supervise(const struct corral_options *o, int argc, char **argv)
                 r = run_job(&s);
         if (r < 0 && !job_status_is_terminal(s.job->status)) {
                 char reason[256];
-                snprintf(reason, sizeof(reason), "corral failed to run the job: %s", strerror(-r));
+                snprintf(reason, sizeof(reason),
+                         "corral failed to run the job: %s (details in supervisor.log)",
+                         strerror(-r));
                 finish_early(&s, JOB_FAILED, reason);
         }
         if (s.ledger) {

@@ -25,7 +25,7 @@ build build-asan -DCORRAL_SANITIZE=ON
 
 status=0
 echo "== plain build: every test"
-ctest --test-dir build --output-on-failure "$@" || status=1
+ctest --test-dir build --output-on-failure -LE bench "$@" || status=1
 echo "== ASan/UBSan build: every test but the VM lane (its guest runs the plain build)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         ctest --test-dir build-asan --output-on-failure -LE 'vm|bench' "$@" || status=1

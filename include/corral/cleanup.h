@@ -38,7 +38,8 @@ static inline void closedirp(DIR **d)
                 closedir(*d);
 }
 
-#define _cleanup_(f)       __attribute__((cleanup(f)))
+/* unused: a variable may exist only for its cleanup (clang warns otherwise) */
+#define _cleanup_(f)       __attribute__((cleanup(f), unused))
 #define _cleanup_free_     _cleanup_(freep)
 #define _cleanup_close_    _cleanup_(closep)
 #define _cleanup_fclose_   _cleanup_(fclosep)
@@ -46,7 +47,7 @@ static inline void closedirp(DIR **d)
 
 /* Declares a cleanup function T##_freep for a type with a T##_free(T *) destructor. */
 #define DEFINE_FREE_FUNC(type, func)                                                               \
-        static inline void func##p(type **p)                                                       \
+        static inline __attribute__((unused)) void func##p(type **p)                               \
         {                                                                                          \
                 if (*p)                                                                            \
                         func(*p);                                                                  \

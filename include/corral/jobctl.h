@@ -48,6 +48,10 @@ int jobctl_retry(struct jobctl *c, const char *id, char **ret_id, char *err, siz
  * marked lost. */
 int jobctl_recover(struct jobctl *c);
 
+/* Recovery of one job only (status, wait): marks it lost when it is not
+ * terminal and its lock is free.  Returns 1 when it did, 0 when not. */
+int jobctl_recover_one(struct jobctl *c, const char *id);
+
 /* Loads a job for display, with live progress for a running one. */
 int jobctl_load(struct jobctl *c, const char *id, struct job **ret);
 

@@ -22,8 +22,10 @@ import json, sys
 q = sorted(j["queue_position"] for j in json.load(sys.stdin) if j["status"] == "queued")
 print(" ".join(map(str, q)))' >"$TEST_TMP/pos"
 assert_eq "queue positions are 1..7" "1 2 3 4 5 6 7" "$(cat "$TEST_TMP/pos")"
-reason=$(corral list --json | python3 -c 'import json,sys; print(next(j["reason"] for j in json.load(sys.stdin) if j["status"] == "queued"))')
-assert_eq "the reason a queued job waits" "3/3 jobs running" "$reason"
+reason=$(corral list --json | python3 -c 'import json,sys; print(next(j["reason"] for j in json.load(sys.stdin) if j["status"] == "queued" and j["queue_position"] == 1))')
+assert_eq "the reason the head of the queue waits" "3/3 jobs running" "$reason"
+reason=$(corral list --json | python3 -c 'import json,sys; print(next(j["reason"] for j in json.load(sys.stdin) if j["status"] == "queued" and j["queue_position"] == 3))')
+assert_eq "the reason the third waits" "2 jobs queued ahead" "$reason"
 status_json=$(corral status --system --json)
 assert_eq "status --system counts running" 3 "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["running"])' "$status_json")"
 assert_eq "status --system counts queued" 7 "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["queued"])' "$status_json")"
@@ -36,12 +38,16 @@ assert_eq "nothing was created" 11 "$(corral list --json | python3 -c 'import js
 
 # Release them all; everything drains through 3 slots.
 corral submit --queue-limit 100 -- true >/dev/null
-for _ in $(seq 300); do
+for _ in $(seq 600); do
         go_all
-        [ "$(count running)" = 0 ] && [ "$(count queued)" = 0 ] && break
+        [ "$(count completed)" = 12 ] && break
         sleep 0.1
 done
-assert_eq "all drained" 12 "$(count completed)"
+done_n=$(count completed)
+assert_eq "all drained" 12 "$done_n"
+if [ "$done_n" != 12 ]; then
+        corral list --json | python3 -c 'import json,sys; [print("  left:", j["id"], j["status"], j["reason"], j["lost_reason"]) for j in json.load(sys.stdin) if j["status"] != "completed"]'
+fi
 
 # Memory reservations: two 60% jobs cannot run together.
 total=$(python3 -c 'import os; print(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))')

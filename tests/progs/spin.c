@@ -19,5 +19,5 @@ int main(int argc, char **argv)
                 clock_gettime(CLOCK_MONOTONIC, &now);
         } while ((double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9 <
                  secs);
-        return 0;
+        return x == 1 ? 3 : 0; /* never 1 in practice: keeps x used */
 }

@@ -1,27 +1,23 @@
-/* sysstatus.c - see sysstatus.h. */
-#include "corral/sysstatus.h"
-#include "corral/units.h"
+/* gov-status.c - the governor's view as a record and as JSON (see gov-status.h). */
+#include "corral/gov-status.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
-int sysstatus_collect(const char *state_dir, const struct gov_measurements *m,
-                      struct system_status *ret)
+int gov_status_collect(const struct gov_measurements *m, const char *state_dir,
+                       struct gov_status *ret)
 {
-        struct system_status s = {.state_dir = state_dir, .m = *m};
-        int r;
-        /* Reading the status must not create a store: without one, nothing runs
-         * and the policy is the default. */
+        struct gov_status s = {.m = *m};
         char gdir[4096];
         struct stat st;
-        snprintf(gdir, sizeof(gdir), "%s/governor", state_dir);
+        if (snprintf(gdir, sizeof(gdir), "%s/governor", state_dir) >= (int)sizeof(gdir))
+                return -ENAMETOOLONG;
         gov_policy_init(&s.snap.policy);
         if (stat(gdir, &st) == 0) {
                 struct gov_ledger *l = NULL;
-                r = gov_ledger_open(state_dir, &l);
+                int r = gov_ledger_open(state_dir, &l);
                 if (r >= 0) {
                         r = gov_ledger_snapshot(l, &s.snap);
                         gov_ledger_free(l);
@@ -44,7 +40,7 @@ int sysstatus_collect(const char *state_dir, const struct gov_measurements *m,
         return 0;
 }
 
-void sysstatus_done(struct system_status *s)
+void gov_status_done(struct gov_status *s)
 {
         gov_snapshot_done(&s->snap);
 }
@@ -62,7 +58,7 @@ static cJSON *pressure_json(const struct gov_pressure *p)
         return o;
 }
 
-cJSON *sysstatus_to_json(const struct system_status *s)
+cJSON *gov_status_to_json(const struct gov_status *s, const char *state_dir)
 {
         const struct gov_policy *p = &s->snap.policy;
         cJSON *root = cJSON_CreateObject();
@@ -128,6 +124,7 @@ cJSON *sysstatus_to_json(const struct system_status *s)
                 cJSON_AddStringToObject(h, "reason", s->head.reason);
         } else
                 cJSON_AddNullToObject(root, "head");
-        cJSON_AddStringToObject(root, "state_dir", s->state_dir);
+        cJSON_AddStringToObject(root, "state_dir", state_dir);
+
         return root;
 }
