@@ -154,12 +154,33 @@ static const char *arg_string(const cJSON *args, const char *key)
         return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* Loads a job's record; one whose supervisor died without recording an end
+ * is recorded as lost first (jobctl_recover_one: only when its lock is free),
+ * so nobody waits forever for a job that will never end. */
+static int load_fresh(struct mcp_jobs *J, const char *id, struct job **ret)
+{
+        struct job *j = NULL;
+        int r = jobctl_load(J->ctl, id, &j);
+        if (r < 0)
+                return r;
+        if (!job_status_is_terminal(j->status) && j->supervisor_pid > 0 &&
+            !job_supervisor_alive(j) && jobctl_recover_one(J->ctl, id) > 0) {
+                job_free(j);
+                j = NULL;
+                r = jobctl_load(J->ctl, id, &j);
+                if (r < 0)
+                        return r;
+        }
+        *ret = j;
+        return 0;
+}
+
 static int load_job(struct mcp_jobs *J, const cJSON *args, struct job **ret, cJSON **ret_result)
 {
         const char *id = arg_string(args, "job_id");
         if (!id)
                 return tool_error(ret_result, "job_id must be a string"), 1;
-        if (jobctl_load(J->ctl, id, ret) < 0)
+        if (load_fresh(J, id, ret) < 0)
                 return tool_error(ret_result, "No such job: '%s'", id), 1;
         return 0;
 }
@@ -378,7 +399,7 @@ static bool watch_check(struct watch *w, uint64_t now)
 {
         struct mcp_jobs *J = w->jobs;
         struct job *j = NULL;
-        if (jobctl_load(J->ctl, w->job_id, &j) < 0) {
+        if (load_fresh(J, w->job_id, &j) < 0) {
                 struct mcp_request *req = w->req;
                 char id[JOBID_MAX + 1];
                 snprintf(id, sizeof(id), "%s", w->job_id);
@@ -443,7 +464,7 @@ static int64_t file_size(struct mcp_jobs *J, const char *id, const char *name)
 static bool tracked_check(struct mcp_jobs *J, struct tracked *t)
 {
         struct job *j = NULL;
-        if (jobctl_load(J->ctl, t->id, &j) < 0)
+        if (load_fresh(J, t->id, &j) < 0)
                 return true;
         bool terminal = job_status_is_terminal(j->status);
         if (j->status != t->status) {
@@ -735,7 +756,7 @@ static int tool_cancel(struct mcp_request *req, const cJSON *args, void *userdat
                 return tool_error(ret, "%s", err);
         if (r == 1 || r == -ESRCH) { /* ended already, or no supervisor (recovery's) */
                 if (r == -ESRCH)
-                        jobctl_recover(J->ctl);
+                        jobctl_recover_one(J->ctl, j->id);
                 job_free(j);
                 j = NULL;
                 if (jobctl_load(J->ctl, arg_string(args, "job_id"), &j) < 0)

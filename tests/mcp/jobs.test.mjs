@@ -21,6 +21,23 @@ const PROGS = process.env.CORRAL_PROGS ?? join(CORRAL, '../tests/progs');
 const MEMHOG = join(PROGS, 'memhog');
 const SRC = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
+// Cleanups run in reverse order of registration (node runs t.after hooks in
+// order): a server is closed before its store is removed, so no server sees
+// its store vanish under it.  The first error is reported after all ran.
+function defer(t, fn) {
+  if (!t.deferred) {
+    const fns = (t.deferred = []);
+    t.after(async () => {
+      let first;
+      for (const f of fns.reverse()) {
+        try { await f(); } catch (e) { first ??= e; }
+      }
+      if (first) throw first;
+    });
+  }
+  t.deferred.push(fn);
+}
+
 async function start(store, extra = []) {
   const transport = new StdioClientTransport({
     command: CORRAL, args: [...store.args, 'serve', ...extra], env: store.env, stderr: 'pipe',
@@ -36,9 +53,9 @@ async function start(store, extra = []) {
 async function session(t, extra = []) {
   const store = privateStore();
   t.store = store;
-  t.after(store.cleanup);
+  defer(t, store.cleanup);
   const s = await start(store, extra);
-  t.after(async () => {
+  defer(t, async () => {
     await s.close();
     for (const { msg, method } of s.seen.received) checkServerMessage('2025-11-25', msg, method);
   });
@@ -293,7 +310,7 @@ test('resources: each job as resources, read, subscribe; state changes logged', 
 
 test('tool catalog: arguments validated, background job id, task follows the job', async (t) => {
   const store0 = privateStore();
-  t.after(store0.cleanup);
+  defer(t, store0.cleanup);
   const file = join(store0.dir, 'catalog.json');
   writeFileSync(file, JSON.stringify({ tools: [{
     name: 'square', title: 'Square a number', description: 'Squares n in a sandboxed job',
@@ -335,8 +352,9 @@ test('tool catalog: arguments validated, background job id, task follows the job
 
 test('restart: tasks are job records and answer from the store', async (t) => {
   const store = privateStore();
-  t.after(store.cleanup);
+  defer(t, store.cleanup);
   const a = await start(store);
+  defer(t, () => a.close());
   const tasks = a.client.experimental.tasks;
   const fast = await collect(tasks.callToolStream({ name: 'run_job', arguments: { command: ['true'] } },
                                                   undefined, { task: { ttl: 600000 } }));
@@ -349,7 +367,7 @@ test('restart: tasks are job records and answer from the store', async (t) => {
   for (const { msg, method } of a.seen.received) checkServerMessage('2025-11-25', msg, method);
 
   const b = await start(store);
-  t.after(() => b.close());
+  defer(t, () => b.close());
   const tb = b.client.experimental.tasks;
   assert.equal((await tb.getTask(fastId)).status, 'completed');
   const listed = await tb.listTasks();
@@ -365,40 +383,40 @@ test('restart: tasks are job records and answer from the store', async (t) => {
 
 test('--on-exit=cancel cancels this server\'s running jobs', async (t) => {
   const store = privateStore();
-  t.after(store.cleanup);
+  defer(t, store.cleanup);
   const a = await start(store, ['--on-exit=cancel']);
+  defer(t, () => a.close());
   await a.client.callTool({ name: 'submit_job', arguments: { command: ['sleep', '60'], job_id: 'bye' } });
   await a.client.callTool({ name: 'wait_job', arguments: { job_id: 'bye', timeout: 10 } });
   await a.close();
   const b = await start(store);
-  t.after(() => b.close());
+  defer(t, () => b.close());
   const done = await b.client.callTool({ name: 'wait_job', arguments: { job_id: 'bye', timeout: 30 } },
                                        undefined, { onprogress: () => {}, timeout: 40000 });
   assert.equal(done.structuredContent.status, 'cancelled');
 });
 
-test('a lost job (its supervisor died without a record) reads as lost', async (t) => {
-  const store = privateStore();
-  t.after(store.cleanup);
-  const a = await start(store);
-  await a.client.callTool({ name: 'submit_job', arguments: { command: ['sleep', '60'], job_id: 'orphan' } });
+test('a lost job (its supervisor died without a record) reads as lost, also to a waiter', async (t) => {
+  const { client, store } = await session(t);
+  await client.callTool({ name: 'submit_job', arguments: { command: ['sleep', '60'], job_id: 'orphan' } });
   for (let i = 0; i < 600; i++) {
-    const s = await a.client.callTool({ name: 'job_status', arguments: { job_id: 'orphan' } });
+    const s = await client.callTool({ name: 'job_status', arguments: { job_id: 'orphan' } });
     if (s.structuredContent.status === 'running') break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  await a.close();
+  // A waiter that asked for progress waits for the end: the end is `lost`.
+  const waiting = client.callTool({ name: 'wait_job', arguments: { job_id: 'orphan', timeout: 120 } },
+                                  undefined, { onprogress: () => {}, timeout: 130000 });
   const sups = ourSupervisors(store.dir);
   assert.equal(sups.length, 1);
   process.kill(sups[0], 'SIGKILL');
-  while (ourSupervisors(store.dir).length) await new Promise((r) => setTimeout(r, 50));
-  const b = await start(store); // recovers the store at start-up
-  t.after(() => b.close());
-  const st = await b.client.callTool({ name: 'job_status', arguments: { job_id: 'orphan' } });
+  const w = await waiting;
+  assert.equal(w.structuredContent.status, 'lost');
+  assert.match(w.structuredContent.reason, /supervisor \(pid \d+\) ended without recording/);
+  const st = await client.callTool({ name: 'job_status', arguments: { job_id: 'orphan' } });
   assert.equal(st.structuredContent.status, 'lost');
-  assert.match(st.structuredContent.reason, /supervisor \(pid \d+\) ended without recording/);
   assert.match(text(st), /^Job orphan lost: its supervisor/);
-  const res = await b.client.callTool({ name: 'job_result', arguments: { job_id: 'orphan' } });
+  const res = await client.callTool({ name: 'job_result', arguments: { job_id: 'orphan' } });
   assert.equal(res.isError, true);
 });
 

@@ -11,13 +11,13 @@ import { CORRAL, checkServerMessage, instrument, privateStore } from './lib.mjs'
 
 async function connect() {
   const store = privateStore();
-  after(store.cleanup);
   const transport = new StdioClientTransport({ command: CORRAL, args: [...store.args, 'serve'],
                                                env: store.env, stderr: 'pipe' });
   const seen = instrument(transport);
   const client = new Client({ name: 'corral-test', version: '1.0.0' });
   await client.connect(transport);
   after(() => client.close()); // also ends the server process
+  after(store.cleanup); // after hooks run in order: the server is gone first
   return { client, transport, seen };
 }
 

@@ -9,10 +9,10 @@ import { CORRAL, checkServerMessage, privateStore } from './lib.mjs';
 
 function serve(t, args = []) {
   const store = privateStore();
-  t.after(store.cleanup);
   const child = spawn(CORRAL, [...store.args, 'serve', ...args],
                       { stdio: ['pipe', 'pipe', 'pipe'], env: store.env });
   t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
+  t.after(store.cleanup); // after hooks run in order: the server is gone first
   const lines = [];
   const waiters = [];
   let buf = '';
@@ -193,9 +193,9 @@ test('stdin and stdout may be regular files (not pollable)', async (t) => {
   const fin = openSync(join(dir, 'in'), 'r');
   const fout = openSync(join(dir, 'out'), 'w');
   const store = privateStore();
-  t.after(store.cleanup);
   const child = spawn(CORRAL, [...store.args, 'serve'], { stdio: [fin, fout, 'pipe'], env: store.env });
   t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
+  t.after(store.cleanup);
   const code = await new Promise((resolve) => child.on('exit', resolve));
   closeSync(fin);
   closeSync(fout);
