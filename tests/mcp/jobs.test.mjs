@@ -209,6 +209,21 @@ test('submit, wait_job with progress notifications, cancel, retry', async (t) =>
   const again = await client.callTool({ name: 'cancel_job', arguments: { job_id: 'long' } });
   assert.equal(again.structuredContent.status, 'cancelled', 'idempotent');
 
+  // A client that gives up on run_job (notifications/cancelled) stops its job.
+  const ac = new AbortController();
+  const gone = client.callTool({ name: 'run_job', arguments: { command: ['sleep', '60'], job_id: 'abandoned' } },
+                               undefined, { signal: ac.signal });
+  for (let i = 0; i < 600; i++) {
+    const s = await client.callTool({ name: 'job_status', arguments: { job_id: 'abandoned' } });
+    if (!s.isError && s.structuredContent.status === 'running') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  ac.abort('not needed any more');
+  await assert.rejects(gone);
+  const ab = await client.callTool({ name: 'wait_job', arguments: { job_id: 'abandoned', timeout: 60 } },
+                                   undefined, { onprogress: () => {}, timeout: 70000 });
+  assert.equal(ab.structuredContent.status, 'cancelled');
+
   const r = await client.callTool({ name: 'retry_job', arguments: { job_id: 'waited-job' } });
   assert.equal(r.structuredContent.retry_of, 'waited-job');
   assert.notEqual(r.structuredContent.job_id, 'waited-job');
