@@ -44,7 +44,7 @@ static void failing_step_is_reported(void **state)
         pid_t pid = 0;
         int pidfd = -1;
         struct child_failure f = {0};
-        assert_int_equal(child_spawn(&spec, &pid, &pidfd, &f), -ENOENT);
+        assert_int_equal(child_spawn(&spec, &pid, &pidfd, NULL, &f), -ENOENT);
         assert_int_equal(f.step, CHILD_STEP_CWD);
         assert_int_equal(f.err, ENOENT);
         assert_string_equal(child_step_to_string(f.step), "change to the working directory");
@@ -63,7 +63,7 @@ static void exec_success_gives_a_pidfd(void **state)
                                   .new_session = true};
         pid_t pid = 0;
         int pidfd = -1;
-        assert_int_equal(child_spawn(&spec, &pid, &pidfd, NULL), 0);
+        assert_int_equal(child_spawn(&spec, &pid, &pidfd, NULL, NULL), 0);
         assert_true(pidfd >= 0);
         int status;
         assert_int_equal(waitpid(pid, &status, 0), pid);
