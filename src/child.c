@@ -42,6 +42,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *const step_names[_CHILD_STEP_MAX] = {
@@ -217,9 +218,12 @@ static int take_listener(const struct policy *p, int pidfd, int rd, int nr, int 
                         break;
                 if (errno != EBADF)
                         return NEG_ERRNO(); /* ESRCH: died; EPERM: not ours */
-                /* Not installed yet.  A failure report (or exit) ends the wait. */
+                /* Not installed yet: the install takes tens of microseconds, so
+                 * look again after 20 us (a 1 ms poll cost ~1 ms per launch).  A
+                 * failure report (or exit) ends the wait. */
                 struct pollfd pf = {.fd = rd, .events = POLLIN};
-                if (poll(&pf, 1, 1) > 0)
+                const struct timespec wait = {.tv_nsec = 20000};
+                if (ppoll(&pf, 1, &wait, NULL) > 0)
                         return -EPIPE;
         }
         if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
