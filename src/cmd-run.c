@@ -370,6 +370,13 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
         char perr[512];
         const char *pname = a.policy ? a.policy : "default";
         r = policy_load(pname, o->policy_dir, &policy, perr, sizeof(perr));
+        if (r == -ENOENT && (strcmp(pname, "default") == 0 || strcmp(pname, "strict") == 0 ||
+                             strcmp(pname, "none") == 0)) {
+                log_error("corral's own policy '%s' is missing: %s; reinstall corral or "
+                          "give --policy-dir",
+                          pname, perr);
+                return EXIT_CORRAL_FAILED;
+        }
         if (r == -ENOENT && !strchr(pname, '/')) {
                 log_error("Unknown policy '%s' for --policy: %s; use default, strict, none or "
                           "a policy file's path",
