@@ -190,6 +190,27 @@ int main(int argc, char **argv)
                                1.0);
                 free(t[c]);
         }
+        /* Compiling a policy happens once per `corral run` and once per job in its
+         * supervisor, before clone: shown apart from the launch. */
+        const char *names[] = {"default", "strict"};
+        for (size_t k = 0; k < 2; k++) {
+                double *pt = calloc((size_t)n, sizeof(double));
+                for (int i = 0; i < n && pt; i++) {
+                        struct policy *p = NULL;
+                        double t0 = now_us();
+                        if (policy_load(names[k], NULL, &p, err, sizeof(err)) < 0)
+                                failures++;
+                        pt[i] = now_us() - t0;
+                        policy_free(p);
+                }
+                if (pt) {
+                        qsort(pt, (size_t)n, sizeof(double), cmp);
+                        printf("policy_load %-8s median %.0f us, p90 %.0f us (parse + compile "
+                               "both programs)\n",
+                               names[k], pt[n / 2], pt[(n * 9) / 10]);
+                        free(pt);
+                }
+        }
         if (failures)
                 printf("%d runs failed\n", failures);
         policy_free(b.def);
