@@ -18,6 +18,13 @@
  *
  * Any failing step writes {step, errno} to a close-on-exec pipe and _exits.
  * The parent reads that pipe: EOF without data means execve succeeded.
+ *
+ * seccomp in notify mode (spec->policy; docs/decisions/seccomp-denials.md)
+ * adds one exchange on that pipe: the child announces the fd number its
+ * listener will get, installs the filter, and blocks in a marker syscall; the
+ * parent copies the listener out of the child (pidfd_getfd), answers the
+ * marker, and only then lets the child exec.  The caller keeps the listener
+ * and must answer it while the job runs (runner.c).
  */
 #include "corral/child.h"
 #include "corral/cgroup.h"
