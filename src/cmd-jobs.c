@@ -164,8 +164,11 @@ int cmd_submit(const struct corral_options *o, int argc, char **argv)
         int r = jobctl_submit(c, j, job_id, input, input_len, err, sizeof(err));
         if (r < 0) {
                 log_error("%s", err);
-                return r == -EINVAL || r == -EEXIST || r == -EBADMSG || r == -ENOENT ? EXIT_USAGE
-                                                                                       : 1;
+                /* Refusals (bad request, queue full, never fits) are the caller's to fix. */
+                return r == -EINVAL || r == -EEXIST || r == -EBADMSG || r == -ENOENT ||
+                                       r == -EBUSY || r == -E2BIG
+                               ? EXIT_USAGE
+                               : 1;
         }
         printf("%s\n", j->id);
         return 0;

@@ -1,8 +1,8 @@
 /* cmd-status.c - `corral status --system [--json]`: what the governor sees.
  *
  * Every figure with its source, the thresholds, the running and queued counts
- * from the shared ledger, and why the head of the queue waits.  Job status
- * (`corral status ID`) joins this command once the job store exists.
+ * from the shared ledger, and why the head of the queue waits.  `corral status
+ * ID` (one job) is handed to cmd_job_status.
  *
  * CPU needs two samples: a one-shot command takes them GOV_ONESHOT_GAP_USEC
  * apart (the server keeps a sliding window; see gov-measure.h).
@@ -11,6 +11,7 @@
 #include "corral/commands.h"
 #include "corral/gov-ledger.h"
 #include "corral/gov-measure.h"
+#include "corral/gov-status.h"
 #include "corral/governor.h"
 #include "corral/log.h"
 #include "corral/statedir.h"
@@ -22,153 +23,43 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-
-struct system_status {
-        struct gov_measurements m;
-        struct gov_snapshot snap; /* empty when the state dir has no ledger yet */
-        unsigned max_concurrent;
-        uint64_t reserved, reservable;
-        bool have_head;
-        struct gov_decision head;
-        const char *state_dir;
-};
 
 static void usage(FILE *f)
 {
-        fprintf(f, "usage: corral status --system [--json]\n\n"
+        fprintf(f, "usage: corral status ID [--json] | --system [--json]\n\n"
+                   "  ID         one job's record: status, queue position and reason, outcome\n"
                    "  --system   the governor's view: memory, CPU, pressure, thresholds,\n"
                    "             running and queued jobs, why the head of the queue waits\n"
                    "  --json     one JSON object instead of text\n"
                    "  --root DIR read /proc and /sys below DIR (tests)\n");
 }
 
-static int collect(const char *state_dir, const char *root, struct system_status *ret)
+static int collect(const char *state_dir, const char *root, struct gov_status *ret)
 {
-        struct system_status s = {.state_dir = state_dir};
         struct gov_measure *meas = NULL;
+        struct gov_measurements m;
         int r = gov_measure_new(root, &meas);
         if (r < 0)
                 return log_error_errno(r, "Failed to open '%s' for measurements: %s",
                                        root ? root : "/", strerror(-r));
-        r = gov_measure_oneshot(meas, GOV_ONESHOT_GAP_USEC, &s.m);
+        r = gov_measure_oneshot(meas, GOV_ONESHOT_GAP_USEC, &m);
         gov_measure_free(meas);
         if (r < 0)
                 return log_error_errno(r, "Failed to measure memory and CPU: %s", strerror(-r));
-
-        /* Reading the status must not create a store: without one, nothing runs
-         * and the policy is the default. */
-        char gdir[4096];
-        struct stat st;
-        snprintf(gdir, sizeof(gdir), "%s/governor", state_dir);
-        gov_policy_init(&s.snap.policy);
-        if (stat(gdir, &st) == 0) {
-                struct gov_ledger *l = NULL;
-                r = gov_ledger_open(state_dir, &l);
-                if (r >= 0) {
-                        r = gov_ledger_snapshot(l, &s.snap);
-                        gov_ledger_free(l);
-                }
-                if (r < 0)
-                        return log_error_errno(r, "Failed to read the governor ledger in '%s': %s",
-                                               gdir, strerror(-r));
-        }
-        s.max_concurrent = gov_policy_max_concurrent(&s.snap.policy, s.m.cpu.cores);
-        s.reservable = gov_reservable_bytes(&s.m, &s.snap.policy);
-        for (size_t i = 0; i < s.snap.n_running; i++)
-                s.reserved += s.snap.running[i].memory_bytes;
-        if (s.snap.n_queued > 0) {
-                const struct gov_entry *h = &s.snap.queued[0];
-                struct gov_candidate c = {h->job_id, h->tenant, h->memory_bytes};
-                struct gov_view v = gov_snapshot_view(&s.snap);
-                gov_decide(&s.m, &s.snap.policy, &v, &c, &s.head);
-                s.have_head = true;
-        }
-        *ret = s;
+        r = gov_status_collect(&m, state_dir, ret);
+        if (r < 0)
+                return log_error_errno(r,
+                                       "Failed to read the governor's ledger and policy in "
+                                       "'%s/governor': %s",
+                                       state_dir, strerror(-r));
         return 0;
 }
 
-static cJSON *pressure_json(const struct gov_pressure *p)
+static int print_json(const struct gov_status *s, const char *state_dir)
 {
-        if (!p->known)
-                return cJSON_CreateNull();
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddNumberToObject(o, "some_avg10", p->some_avg10);
-        if (p->full_known)
-                cJSON_AddNumberToObject(o, "full_avg10", p->full_avg10);
-        else
-                cJSON_AddNullToObject(o, "full_avg10");
-        return o;
-}
-
-static int print_json(const struct system_status *s)
-{
-        const struct gov_policy *p = &s->snap.policy;
-        cJSON *root = cJSON_CreateObject();
+        cJSON *root = gov_status_to_json(s, state_dir);
         if (!root)
                 return -ENOMEM;
-        cJSON *mem = cJSON_AddObjectToObject(root, "memory");
-        cJSON_AddNumberToObject(mem, "used_percent", s->m.memory.used_percent);
-        cJSON_AddNumberToObject(mem, "threshold_percent", p->memory_threshold);
-        cJSON_AddNumberToObject(mem, "total_bytes", (double)s->m.memory.total_bytes);
-        cJSON_AddNumberToObject(mem, "available_bytes", (double)s->m.memory.available_bytes);
-        cJSON_AddNumberToObject(mem, "used_bytes", (double)s->m.memory.used_bytes);
-        cJSON_AddStringToObject(mem, "source", gov_source_to_string(s->m.memory.source));
-        cJSON_AddStringToObject(mem, "source_path", s->m.memory.source_path);
-        cJSON_AddNumberToObject(mem, "host_total_bytes", (double)s->m.memory.host_total_bytes);
-        cJSON_AddNumberToObject(mem, "host_available_bytes",
-                                (double)s->m.memory.host_available_bytes);
-        cJSON_AddNumberToObject(mem, "reserved_bytes", (double)s->reserved);
-        cJSON_AddNumberToObject(mem, "reservable_bytes", (double)s->reservable);
-
-        cJSON *cpu = cJSON_AddObjectToObject(root, "cpu");
-        if (s->m.cpu.known)
-                cJSON_AddNumberToObject(cpu, "used_percent", s->m.cpu.used_percent);
-        else
-                cJSON_AddNullToObject(cpu, "used_percent");
-        cJSON_AddNumberToObject(cpu, "threshold_percent", p->cpu_threshold);
-        cJSON_AddNumberToObject(cpu, "cores", s->m.cpu.cores);
-        cJSON_AddNumberToObject(cpu, "host_cores", s->m.cpu.host_cores);
-        cJSON_AddStringToObject(cpu, "source", gov_source_to_string(s->m.cpu.source));
-        cJSON_AddStringToObject(cpu, "source_path", s->m.cpu.source_path);
-        cJSON_AddNumberToObject(cpu, "window_usec", (double)s->m.cpu.window_usec);
-        if (s->m.cpu.host_known)
-                cJSON_AddNumberToObject(cpu, "host_used_percent", s->m.cpu.host_used_percent);
-        else
-                cJSON_AddNullToObject(cpu, "host_used_percent");
-
-        cJSON *pr = cJSON_AddObjectToObject(root, "pressure");
-        if (p->psi_threshold > 0)
-                cJSON_AddNumberToObject(pr, "threshold_percent", p->psi_threshold);
-        else
-                cJSON_AddNullToObject(pr, "threshold_percent");
-        for (int i = 0; i < _GOV_PSI_MAX; i++)
-                cJSON_AddItemToObject(pr, gov_resource_to_string((enum gov_resource)i),
-                                      pressure_json(&s->m.pressure[i]));
-
-        cJSON_AddNumberToObject(root, "running", (double)s->snap.n_running);
-        cJSON_AddNumberToObject(root, "queued", (double)s->snap.n_queued);
-        cJSON_AddNumberToObject(root, "max_concurrent_jobs", s->max_concurrent);
-        cJSON_AddNumberToObject(root, "queue_limit", p->queue_limit);
-        if (p->tenant_max_concurrent)
-                cJSON_AddNumberToObject(root, "tenant_max_concurrent", p->tenant_max_concurrent);
-        else
-                cJSON_AddNullToObject(root, "tenant_max_concurrent");
-        if (p->tenant_max_memory)
-                cJSON_AddNumberToObject(root, "tenant_max_memory_bytes",
-                                        (double)p->tenant_max_memory);
-        else
-                cJSON_AddNullToObject(root, "tenant_max_memory_bytes");
-        if (s->have_head) {
-                cJSON *h = cJSON_AddObjectToObject(root, "head");
-                cJSON_AddStringToObject(h, "job_id", s->snap.queued[0].job_id);
-                cJSON_AddStringToObject(h, "tenant", s->snap.queued[0].tenant);
-                cJSON_AddStringToObject(h, "verdict", gov_verdict_to_string(s->head.verdict));
-                cJSON_AddStringToObject(h, "reason", s->head.reason);
-        } else
-                cJSON_AddNullToObject(root, "head");
-        cJSON_AddStringToObject(root, "state_dir", s->state_dir);
-
         char *text = cJSON_PrintUnformatted(root);
         cJSON_Delete(root);
         if (!text)
@@ -178,7 +69,7 @@ static int print_json(const struct system_status *s)
         return 0;
 }
 
-static void print_text(const struct system_status *s)
+static void print_text(const struct gov_status *s, const char *state_dir)
 {
         const struct gov_policy *p = &s->snap.policy;
         const struct gov_measurements *m = &s->m;
@@ -237,7 +128,7 @@ static void print_text(const struct system_status *s)
                 printf("queue     head %s would start now\n", s->snap.queued[0].job_id);
         else
                 printf("queue     head %s waits: %s\n", s->snap.queued[0].job_id, s->head.reason);
-        printf("state     %s\n", s->state_dir);
+        printf("state     %s\n", state_dir);
 }
 
 int cmd_status(const struct corral_options *o, int argc, char **argv)
@@ -261,8 +152,9 @@ int cmd_status(const struct corral_options *o, int argc, char **argv)
                 } else if (!job_id && argv[i][0] != '-') {
                         job_id = argv[i];
                 } else {
-                        fprintf(stderr, "corral status: unknown argument '%s'; usage: corral "
-                                        "status ID [--json] | --system [--json]\n",
+                        fprintf(stderr,
+                                "corral status: unknown argument '%s'; usage: corral "
+                                "status ID [--json] | --system [--json]\n",
                                 argv[i]);
                         return EXIT_USAGE;
                 }
@@ -282,14 +174,14 @@ int cmd_status(const struct corral_options *o, int argc, char **argv)
                                 "Failed to find a state directory: set HOME or pass --state-dir");
                 return 1;
         }
-        struct system_status s;
+        struct gov_status s;
         if (collect(state_dir, root, &s) < 0)
                 return 1;
         if (json)
-                r = print_json(&s);
+                r = print_json(&s, state_dir);
         else
-                print_text(&s);
-        gov_snapshot_done(&s.snap);
+                print_text(&s, state_dir);
+        gov_status_done(&s);
         if (r < 0) {
                 log_error_errno(r, "Failed to format the status: %s", strerror(-r));
                 return 1;

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -71,10 +72,30 @@ static void remove_at(struct entries *e, size_t i)
         e->n--;
 }
 
+/* mkdir -p: ~/.local/state may not exist yet on a fresh account. */
+static int mkdir_parents(const char *path, mode_t mode)
+{
+        _cleanup_free_ char *p = strdup(path);
+        if (!p)
+                return -ENOMEM;
+        for (char *s = p + 1; *s; s++) {
+                if (*s != '/')
+                        continue;
+                *s = 0;
+                if (mkdir(p, mode) < 0 && errno != EEXIST)
+                        return NEG_ERRNO();
+                *s = '/';
+        }
+        if (mkdir(p, mode) < 0 && errno != EEXIST)
+                return NEG_ERRNO();
+        return 0;
+}
+
 int gov_ledger_open(const char *state_dir, struct gov_ledger **ret)
 {
-        if (mkdir(state_dir, 0755) < 0 && errno != EEXIST)
-                return NEG_ERRNO();
+        int r = mkdir_parents(state_dir, 0755);
+        if (r < 0)
+                return r;
         _cleanup_free_ char *dir = NULL;
         if (asprintf(&dir, "%s/governor", state_dir) < 0)
                 return -ENOMEM;
@@ -374,6 +395,20 @@ int gov_ledger_release(struct gov_ledger *l, const char *job_id)
                 r = write_state(l, &s);
         state_done(&s);
         return r < 0 ? r : found;
+}
+
+int gov_ledger_watch(struct gov_ledger *l)
+{
+        int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+        if (fd < 0)
+                return NEG_ERRNO();
+        /* IN_MOVED_TO: write_file_atomic_at renames the new ledger into place. */
+        if (inotify_add_watch(fd, l->dir, IN_MOVED_TO | IN_ONLYDIR) < 0) {
+                int r = NEG_ERRNO();
+                close(fd);
+                return r;
+        }
+        return fd;
 }
 
 int gov_ledger_snapshot(struct gov_ledger *l, struct gov_snapshot *ret)

@@ -2,6 +2,8 @@
 #include "corral/jobctl.h"
 #include "corral/cgroup.h"
 #include "corral/fileio.h"
+#include "corral/gov-ledger.h"
+#include "corral/gov-measure.h"
 #include "corral/jobid.h"
 #include "corral/log.h"
 #include "corral/procfs.h"
@@ -19,6 +21,8 @@
 #include <unistd.h>
 
 DEFINE_FREE_FUNC(struct cg_manager, cg_manager_free)
+DEFINE_FREE_FUNC(struct gov_ledger, gov_ledger_free)
+DEFINE_FREE_FUNC(struct gov_measure, gov_measure_free)
 
 int jobctl_open(const struct corral_options *o, struct jobctl **ret)
 {
@@ -129,6 +133,30 @@ static int spawn_supervisor(struct jobctl *c, const char *id, int lock_fd)
         return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -ECHILD;
 }
 
+static int admission_precheck(struct jobctl *c, const struct job *j, char *err, size_t errlen)
+{
+        _cleanup_(gov_ledger_freep) struct gov_ledger *l = NULL;
+        _cleanup_(gov_measure_freep) struct gov_measure *m = NULL;
+        struct gov_snapshot snap = {0};
+        if (gov_ledger_open(c->state_dir, &l) < 0 || gov_measure_new("/", &m) < 0)
+                return 0; /* the supervisor asks again and records what it finds */
+        struct gov_measurements meas;
+        if (gov_measure_sample(m, now_monotonic_usec()) < 0 || gov_measure_read(m, &meas) < 0 ||
+            gov_ledger_snapshot(l, &snap) < 0)
+                return 0;
+        struct gov_view view = gov_snapshot_view(&snap);
+        struct gov_candidate cand = {.job_id = "new", .tenant = store_tenant(c->store),
+                                     .memory_bytes = j->limits.memory_bytes};
+        struct gov_decision d;
+        gov_decide(&meas, &snap.policy, &view, &cand, &d);
+        gov_snapshot_done(&snap);
+        if (d.verdict == GOV_REFUSE_NEVER_FITS || d.verdict == GOV_REFUSE_QUEUE_FULL) {
+                snprintf(err, errlen, "Job refused: %s", d.reason);
+                return d.verdict == GOV_REFUSE_QUEUE_FULL ? -EBUSY : -E2BIG;
+        }
+        return 0;
+}
+
 int jobctl_submit(struct jobctl *c, struct job *j, const char *requested_id, const char *input,
                   size_t input_len, char *err, size_t errlen)
 {
@@ -145,8 +173,13 @@ int jobctl_submit(struct jobctl *c, struct job *j, const char *requested_id, con
                 snprintf(err, errlen, "Invalid job id '%s': %s", requested_id, reason);
                 return -EINVAL;
         }
+        /* A job that can never run (its limit exceeds the host's or its tenant's
+         * room) or that finds the queue full is refused now, not queued. */
+        int r = admission_precheck(c, j, err, errlen);
+        if (r < 0)
+                return r;
         int lock_fd = -EBADF;
-        int r = store_job_create(c->store, j, requested_id, input, input_len, &lock_fd, &reason);
+        r = store_job_create(c->store, j, requested_id, input, input_len, &lock_fd, &reason);
         if (r == -EEXIST) {
                 snprintf(err, errlen, "Job id '%s' is already in use; choose another or omit it",
                          requested_id);

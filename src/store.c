@@ -699,7 +699,8 @@ int store_list_jobs(struct store *s, const struct store_filter *filter, const ch
                 }
                 l.jobs[l.n++] = j;
         }
-        qsort(l.jobs, l.n, sizeof(*l.jobs), job_order_qsort);
+        if (l.n > 0) /* qsort(NULL, 0, ...) is undefined behaviour */
+                qsort(l.jobs, l.n, sizeof(*l.jobs), job_order_qsort);
         if (limit && l.n > limit) {
                 for (size_t i = limit; i < l.n; i++)
                         job_free(l.jobs[i]);

@@ -67,6 +67,17 @@ assert_cmp() {
 # json FILE EXPR  (python expression over the parsed object j)
 json() { python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); v=eval(sys.argv[2]); print("null" if v is None else (str(v).lower() if isinstance(v,bool) else v))' "$1" "$2"; }
 
+# assert_dead PID WHAT: the process is gone (a zombie awaiting its reaper counts
+# as dead); a survivor is reported and killed.
+assert_dead() {
+        local state
+        state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null || echo gone)
+        case "$state" in
+        gone | Z | X) ok "$2 ($1: $state)" ;;
+        *) not_ok "$2: $1 survived (state $state)"; kill -9 "$1" 2>/dev/null ;;
+        esac
+}
+
 # Groups corral created under our private parent, in any hierarchy.
 leftover_groups() {
         find /sys/fs/cgroup -mindepth 2 -maxdepth 3 -type d -path "*/$CORRAL_CGROUP_PARENT/*" 2>/dev/null

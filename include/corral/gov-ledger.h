@@ -24,8 +24,8 @@
 
 struct gov_ledger;
 
-/* Opens (creating, mode 0700) <state_dir>/governor; state_dir must exist or be
- * creatable (one level). */
+/* Opens <state_dir>/governor, creating it (mode 0700) and state_dir with its
+ * parents (0755) when missing. */
 int gov_ledger_open(const char *state_dir, struct gov_ledger **ret);
 void gov_ledger_free(struct gov_ledger *l);
 const char *gov_ledger_dir(const struct gov_ledger *l);
@@ -60,6 +60,14 @@ int gov_ledger_set_owner(struct gov_ledger *l, const char *job_id, pid_t pid, ui
 /* Removes job_id (running: frees its reservation; queued: a cancel).  Returns 1
  * when it was there, 0 when not (already released, or dropped as dead). */
 int gov_ledger_release(struct gov_ledger *l, const char *job_id);
+
+/* An inotify fd (O_CLOEXEC | O_NONBLOCK) that becomes readable whenever the
+ * ledger is rewritten (every change renames a new file into place), so queued
+ * jobs are re-evaluated when a job is released or admitted anywhere, instead of
+ * polling.  Drain it with read(2) before re-evaluating.  A crashed owner does
+ * not write, and load changes are not ledger changes: keep a slow timer
+ * (GOV_SAMPLE_INTERVAL_USEC) as well.  The caller closes the fd. */
+int gov_ledger_watch(struct gov_ledger *l);
 
 /* A consistent copy of the live entries and the shared policy (status, MCP
  * system_status, re-evaluation order). */

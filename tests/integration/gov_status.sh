@@ -8,6 +8,11 @@ source "$(dirname "$0")/../lib.sh"
 state="$TEST_TMP/state"
 out="$TEST_TMP/status.json"
 
+# Neither a job id nor --system: a usage error that shows both forms.
+"$CORRAL" --state-dir "$TEST_TMP/other" status 2>"$TEST_TMP/err"
+assert_eq "status without arguments exits" 2 "$?"
+grep -q -- "--system" "$TEST_TMP/err" && ok "usage names --system" || not_ok "message: $(cat "$TEST_TMP/err")"
+
 "$CORRAL" --state-dir "$state" status --system --json >"$out"
 assert_eq "status --system --json exits" 0 "$?"
 assert_eq "one line of JSON" 1 "$(wc -l <"$out")"
@@ -55,7 +60,7 @@ assert_eq "host cores as nproc --all counts online ones" "$(grep -c '^cpu[0-9]' 
 assert_eq "nothing running" 0 "$(json "$out" "j['running']")"
 assert_eq "nothing queued" 0 "$(json "$out" "j['queued']")"
 if [ "$(json "$out" "j['cpu']['source']")" = host ]; then
-        n=$(nproc)
+        n=$(grep -c "^cpu[0-9]" /proc/stat)
         assert_eq "max_concurrent_jobs default is max(2, cores)" "$((n > 2 ? n : 2))" \
                 "$(json "$out" "j['max_concurrent_jobs']")"
 fi

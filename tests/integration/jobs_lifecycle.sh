@@ -40,7 +40,7 @@ assert_eq "state file holds the pointed-to part" '{"n": 42}' \
 # Progress while running, never decreasing; the job waits for our go.
 # (the job's working directory is its work/ directory in the store)
 prog=$(corral submit -- sh -c "echo 'Step 3 of 10'; sleep 0.3; echo 'Progress: 45.5%'; $CORRAL_PROGS/waitfile go; echo done")
-for _ in $(seq 100); do
+for _ in $(seq 300); do
         p=$(corral status "$prog" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["progress"]["percent"])')
         [ "$p" = "45.5" ] && break
         sleep 0.1

@@ -15,10 +15,6 @@ assert_cmp "a group is left after kill -9" "$left" -ge 1
 "$CORRAL" run -- true 2>"$TEST_TMP/err"
 grep -q "Removed 1 stale job group" "$TEST_TMP/err" && ok "stale group removal reported" ||
         not_ok "no removal reported: $(cat "$TEST_TMP/err")"
-state=$(awk '{print $3}' "/proc/$dpid/stat" 2>/dev/null || echo gone)
-case "$state" in
-gone | Z | X) ok "the orphaned job was killed" ;;
-*) not_ok "orphan $dpid survived ($state)"; kill -9 "$dpid" ;;
-esac
+assert_dead "$dpid" "the orphaned job was killed"
 assert_no_groups
 finish

@@ -11,12 +11,7 @@ assert_cmp "ran about the timeout (ms)" "$(json "$R" 'j["wall_ms"]')" -ge 1000
 
 if [ -s "$PIDFILE" ]; then
         dpid=$(cat "$PIDFILE")
-        # A zombie awaiting its reaper (init) is dead; anything else is a survivor.
-        state=$(awk '{print $3}' "/proc/$dpid/stat" 2>/dev/null || echo gone)
-        case "$state" in
-        gone | Z | X) ok "the setsid grandchild $dpid is dead ($state)" ;;
-        *) not_ok "the setsid grandchild $dpid survived (state $state)"; kill -9 "$dpid" ;;
-        esac
+        assert_dead "$dpid" "the setsid grandchild is dead"
 else
         not_ok "the daemon never wrote its pid"
 fi
@@ -30,11 +25,7 @@ wait $runner
 assert_eq "exit status of a cancelled run" 143 $?
 assert_eq "status" cancelled "$(json "$R" 'j["status"]')"
 dpid=$(cat "$PIDFILE.2" 2>/dev/null)
-state=$(awk '{print $3}' "/proc/$dpid/stat" 2>/dev/null || echo gone)
-case "$state" in
-gone | Z | X) ok "cancel killed the daemon too" ;;
-*) not_ok "daemon $dpid survived cancel"; kill -9 "$dpid" ;;
-esac
+assert_dead "$dpid" "cancel killed the daemon too"
 
 assert_no_groups
 finish

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,7 +23,7 @@
 #define GIB (1024ull * 1024 * 1024)
 
 struct ctx {
-        char dir[64];
+        char dir[96];
         struct gov_ledger *l;
         struct gov_measurements m;
 };
@@ -33,8 +34,12 @@ static int setup(void **state)
         strcpy(c->dir, "/tmp/corral-gov-ledger.XXXXXX");
         if (!mkdtemp(c->dir))
                 return -1;
-        if (gov_ledger_open(c->dir, &c->l) < 0)
+        /* The state directory and its parent do not exist yet. */
+        char state_dir[128];
+        snprintf(state_dir, sizeof(state_dir), "%s/a/state", c->dir);
+        if (gov_ledger_open(state_dir, &c->l) < 0)
                 return -1;
+        strcat(c->dir, "/a/state");
         /* A calm 16 GiB, 4-core host: only the ledger decides. */
         c->m.memory = (struct gov_memory){.known = true,
                                           .source = GOV_SOURCE_HOST,
@@ -53,6 +58,7 @@ static int teardown(void **state)
         struct ctx *c = *state;
         gov_ledger_free(c->l);
         char cmd[128];
+        *strstr(c->dir, "/a/state") = 0;
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", c->dir);
         int r = system(cmd);
         free(c);
@@ -345,6 +351,38 @@ static void racing_processes_admit_exactly_three(void **state)
         gov_snapshot_done(&s);
 }
 
+/* A release by another process wakes a waiter without polling the ledger. */
+static void a_release_wakes_the_watchers(void **state)
+{
+        struct ctx *c = *state;
+        struct gov_policy p = max_concurrent(1);
+        struct gov_decision d;
+        assert_int_equal(admit(c, &p, "held", NULL, 0, &d), 0);
+        int fd = gov_ledger_watch(c->l);
+        assert_true(fd >= 0);
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        assert_int_equal(poll(&pfd, 1, 0), 0); /* nothing yet */
+
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0)
+                _exit(gov_ledger_release(c->l, "held") == 1 ? 0 : 1);
+        int status;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        /* The event is already queued once the writer has returned. */
+        assert_int_equal(poll(&pfd, 1, 0), 1);
+        char buf[4096];
+        assert_true(read(fd, buf, sizeof(buf)) > 0);
+        assert_int_equal(poll(&pfd, 1, 0), 0);
+        /* Reading alone does not rewrite the ledger, so it wakes nobody. */
+        struct gov_snapshot s;
+        assert_int_equal(gov_ledger_snapshot(c->l, &s), 0);
+        gov_snapshot_done(&s);
+        assert_int_equal(poll(&pfd, 1, 0), 0);
+        close(fd);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -354,6 +392,7 @@ int main(void)
                                             teardown),
             cmocka_unit_test_setup_teardown(shared_policy_file, setup, teardown),
             cmocka_unit_test_setup_teardown(racing_processes_admit_exactly_three, setup, teardown),
+            cmocka_unit_test_setup_teardown(a_release_wakes_the_watchers, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

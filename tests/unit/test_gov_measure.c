@@ -298,7 +298,7 @@ static void this_host(void **state)
         struct gov_measure *m = NULL;
         struct gov_measurements r;
         assert_int_equal(gov_measure_new(NULL, &m), 0);
-        assert_int_equal(gov_measure_oneshot(m, 50000, &r), 0);
+        assert_int_equal(gov_measure_oneshot(m, 200000, &r), 0);
         assert_true(r.memory.known);
         assert_true(r.memory.used_percent >= 0.0 && r.memory.used_percent <= 100.0);
         assert_true(r.memory.total_bytes <= r.memory.host_total_bytes);

@@ -1,0 +1,56 @@
+#!/bin/bash
+# Nothing is lost when a process dies: 20 jobs finish with their results with
+# no corral process around; a job whose supervisor is SIGKILLed becomes `lost`
+# (never `failed`) and its group and processes disappear; two corral processes
+# recovering the same store at once record it exactly once.
+. "$(dirname "$0")/../lib.sh"
+
+# 20 jobs, each writing a result; the submitting commands are long gone while
+# they run: every one still reaches its true status with its result.
+ids=()
+for i in $(seq 20); do
+        ids+=("$(corral submit --max-concurrent 50 -- sh -c "sleep 0.2; echo '{\"i\": $i}' > results.json; [ $i -ne 7 ]")")
+done
+for id in "${ids[@]}"; do corral wait --timeout 120s "$id" >/dev/null; done
+completed=0
+for i in $(seq 20); do
+        f=$STATE/tenants/default/jobs/${ids[$((i - 1))]}/job.json
+        st=$(json "$f" 'j["status"]')
+        if [ "$i" -eq 7 ]; then
+                assert_eq "job 7 failed with its exit code" "failed 1" "$st $(json "$f" 'j["exit_code"]')"
+        elif [ "$st" = completed ] &&
+                [ "$(json "$STATE/tenants/default/jobs/${ids[$((i - 1))]}/results.json" 'j["i"]')" = "$i" ]; then
+                completed=$((completed + 1))
+        fi
+done
+assert_eq "the 19 others completed with their own results" 19 "$completed"
+
+# SIGKILL a supervisor: its job is lost, with a reason, and its group and
+# processes go away at the next corral command.
+lost=$(corral submit -- "$CORRAL_PROGS/daemonize" pidfile)
+for _ in $(seq 100); do
+        [ "$(json "$STATE/tenants/default/jobs/$lost/job.json" 'j["status"]')" = running ] &&
+                [ -s "$STATE/tenants/default/jobs/$lost/work/pidfile" ] && break
+        sleep 0.1
+done
+sup=$(json "$STATE/tenants/default/jobs/$lost/job.json" 'j["supervisor"]["pid"]')
+daemon=$(cat "$STATE/tenants/default/jobs/$lost/work/pidfile")
+kill -9 "$sup"
+sleep 0.2
+# Two corral processes recover at once: the record is written exactly once.
+corral list >/dev/null &
+corral list >/dev/null &
+wait
+f=$STATE/tenants/default/jobs/$lost/job.json
+assert_eq "status after the supervisor died" lost "$(json "$f" 'j["status"]')"
+case "$(json "$f" 'j["lost_reason"]')" in
+*"supervisor (pid $sup) ended"*) ok "lost_reason names the dead supervisor" ;;
+*) not_ok "lost_reason: $(json "$f" 'j["lost_reason"]')" ;;
+esac
+assert_dead "$daemon" "the lost job's daemon was killed"
+assert_no_groups
+before=$(sha256sum "$f")
+corral list >/dev/null
+assert_eq "a lost record is final" "$before" "$(sha256sum "$f")"
+
+finish
