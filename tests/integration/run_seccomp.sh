@@ -37,6 +37,13 @@ assert_eq "strict: shell and python3 ran" "shell-ok 4999950000 2d711642" "$(echo
 out=$("$CORRAL" run --policy strict --result "$R" -- "$TRY" ptrace 2>/dev/null)
 assert_eq "strict: ptrace denied" "ptrace errno=EPERM" "$out"
 
+# Other ABIs are killed under strict too (every policy but none).
+for abi in x32 int80; do
+        "$CORRAL" run --policy strict --result "$R" -- "$TRY" "$abi" >/dev/null 2>&1
+        assert_eq "strict: $abi killed" seccomp_violation "$(json "$R" 'j["status"]')"
+done
+assert_eq "strict: i386 call named" i386:20 "$(json "$R" 'j["seccomp_syscall"]')"
+
 # none: nothing filtered (ptrace of pid 0 reaches the kernel: ESRCH).
 out=$("$CORRAL" run --policy none --result "$R" -- "$TRY" ptrace x32 2>/dev/null)
 assert_eq "none: status" completed "$(json "$R" 'j["status"]')"
