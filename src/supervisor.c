@@ -30,6 +30,7 @@
 #include "corral/jobenv.h"
 #include "corral/log.h"
 #include "corral/mountns.h"
+#include "corral/policy.h"
 #include "corral/privs.h"
 #include "corral/procfs.h"
 #include "corral/runner.h"
@@ -53,6 +54,7 @@ extern char **environ;
 DEFINE_FREE_FUNC(struct cg_manager, cg_manager_free)
 DEFINE_FREE_FUNC(struct gov_ledger, gov_ledger_free)
 DEFINE_FREE_FUNC(struct gov_measure, gov_measure_free)
+DEFINE_FREE_FUNC(struct policy, policy_free)
 
 #define WAIT_POLL_MS 250
 #define PROGRESS_TICK_USEC 500000
@@ -278,6 +280,28 @@ static void collect_result(struct supervisor *s)
         write_file_atomic_at(s->job_dirfd, name, buf, len, 0600);
 }
 
+/* The syscalls the policy denied with an errno, for job.json's denied_syscalls. */
+static void copy_denials(struct job *j, const struct outcome *o)
+{
+        if (o->n_denied == 0)
+                return;
+        struct job_syscall_count *a = calloc(o->n_denied, sizeof(*a));
+        if (!a)
+                return;
+        size_t n = 0;
+        for (; n < o->n_denied; n++) {
+                a[n].name = strdup(o->denied[n].name);
+                if (!a[n].name)
+                        break;
+                a[n].count = o->denied[n].count;
+        }
+        for (size_t i = 0; i < j->n_denied_syscalls; i++)
+                free(j->denied_syscalls[i].name);
+        free(j->denied_syscalls);
+        j->denied_syscalls = a;
+        j->n_denied_syscalls = n;
+}
+
 static void record_outcome(struct supervisor *s, const struct outcome *o)
 {
         struct job *j = s->job;
@@ -296,6 +320,7 @@ static void record_outcome(struct supervisor *s, const struct outcome *o)
         j->wall_ms = o->wall_usec / 1000;
         if (o->seccomp_syscall[0])
                 job_set_string(&j->seccomp_syscall, o->seccomp_syscall);
+        copy_denials(j, o);
         /* The reason is the summary's detail ("32 MiB limit, peak 32 MiB..."),
          * the status is already its own field. */
         char summary[256];
@@ -448,6 +473,18 @@ static int run_job(struct supervisor *s)
                 jobenv_free(envp);
                 return finish_early(s, JOB_FAILED, "corral could not set up the job's cgroup");
         }
+        /* The job's seccomp policy, compiled once here, before clone. */
+        _cleanup_(policy_freep) struct policy *policy = NULL;
+        char perr[512];
+        r = policy_load(j->policy ? j->policy : "default", s->ctl->options->policy_dir, &policy,
+                        perr, sizeof(perr));
+        if (r < 0) {
+                char reason[600];
+                snprintf(reason, sizeof(reason), "policy '%s': %s",
+                         j->policy ? j->policy : "default", perr);
+                jobenv_free(envp);
+                return finish_early(s, JOB_FAILED, reason);
+        }
         struct mountns_spec mounts = {.enabled = true, .workdir = workdir};
         char label[80];
         snprintf(label, sizeof(label), "job-%s", j->id);
@@ -462,7 +499,8 @@ static int run_job(struct supervisor *s)
                           .stderr_fd = errf,
                           .new_session = true,
                           .mounts = &mounts,
-                          .privs = &privs},
+                          .privs = &privs,
+                          .policy = policy},
                 .limits = {.memory_max = j->limits.memory_bytes,
                            .cpu_millicpus = j->limits.cpus_milli,
                            .pids_max = j->limits.pids},
