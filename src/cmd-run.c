@@ -369,7 +369,10 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
         _cleanup_(policy_freep) struct policy *policy = NULL;
         char perr[512];
         const char *pname = a.policy ? a.policy : "default";
-        r = policy_load(pname, o->policy_dir, &policy, perr, sizeof(perr));
+        /* Root keeps compiled programs in /run (corral's own, 0700): a policy
+         * is compiled once per boot and text, not once per run. */
+        r = policy_load_cached(pname, o->policy_dir, geteuid() == 0 ? "/run/corral/policy-cache" : NULL,
+                               &policy, perr, sizeof(perr));
         if (r == -ENOENT && (strcmp(pname, "default") == 0 || strcmp(pname, "strict") == 0 ||
                              strcmp(pname, "none") == 0)) {
                 log_error("corral's own policy '%s' is missing: %s; reinstall corral or "

@@ -473,11 +473,13 @@ static int run_job(struct supervisor *s)
                 jobenv_free(envp);
                 return finish_early(s, JOB_FAILED, "corral could not set up the job's cgroup");
         }
-        /* The job's seccomp policy, compiled once here, before clone. */
+        /* The job's seccomp policy: parsed here, before clone; its compiled
+         * program comes from the store's cache after the first job using it. */
         _cleanup_(policy_freep) struct policy *policy = NULL;
-        char perr[512];
-        r = policy_load(j->policy ? j->policy : "default", s->ctl->options->policy_dir, &policy,
-                        perr, sizeof(perr));
+        char perr[512], cache[4096];
+        snprintf(cache, sizeof(cache), "%s/policy-cache", s->ctl->state_dir);
+        r = policy_load_cached(j->policy ? j->policy : "default", s->ctl->options->policy_dir,
+                               cache, &policy, perr, sizeof(perr));
         if (r < 0) {
                 char reason[600];
                 snprintf(reason, sizeof(reason), "policy '%s': %s",

@@ -33,6 +33,13 @@ struct policy;
 int policy_load(const char *name_or_path, const char *policy_dir, struct policy **ret, char *err,
                 size_t errlen);
 
+/* policy_load, with the compiled programs kept in cache_dir (created 0700 when
+ * missing; NULL: no cache): the policy is still parsed and checked every time,
+ * but compiled only once per distinct text (keyed by a hash of every file the
+ * parse read and corral's version). */
+int policy_load_cached(const char *name_or_path, const char *policy_dir, const char *cache_dir,
+                       struct policy **ret, char *err, size_t errlen);
+
 /* Same as policy_load() for a policy held in memory (used by the fuzzer and tests).  name is
  * used in messages and as the policy's name.  include_dir is where `include NAME` looks; NULL
  * makes every include an error. */
