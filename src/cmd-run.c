@@ -28,8 +28,6 @@
 
 extern char **environ;
 
-DEFINE_FREE_FUNC(struct cg_manager, cg_manager_free)
-DEFINE_FREE_FUNC(struct policy, policy_free)
 static inline void jobenv_freep(char ***p)
 {
         jobenv_free(*p);
@@ -288,26 +286,6 @@ static int parse_args(int argc, char **argv, struct run_args *a)
         return 0;
 }
 
-static int exit_status_for(const struct outcome *o)
-{
-        switch (o->status) {
-        case JOB_COMPLETED:
-                return 0;
-        case JOB_FAILED:
-                return o->exit_code;
-        case JOB_TIMED_OUT:
-                return EXIT_TIMED_OUT;
-        case JOB_OOM_KILLED:
-                return 128 + SIGKILL;
-        case JOB_SECCOMP_VIOLATION:
-                return 128 + SIGSYS;
-        case JOB_CANCELLED:
-                return 128 + SIGTERM;
-        default:
-                return 128 + (o->signal ? o->signal : SIGKILL);
-        }
-}
-
 static int write_result(const char *file, const struct outcome *o)
 {
         cJSON *j = outcome_to_json(o);
@@ -371,8 +349,9 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
         const char *pname = a.policy ? a.policy : "default";
         /* Root keeps compiled programs in /run (corral's own, 0700): a policy
          * is compiled once per boot and text, not once per run. */
-        r = policy_load_cached(pname, o->policy_dir, geteuid() == 0 ? "/run/corral/policy-cache" : NULL,
-                               &policy, perr, sizeof(perr));
+        r = policy_load_cached(pname, o->policy_dir,
+                               geteuid() == 0 ? "/run/corral/policy-cache" : NULL, &policy, perr,
+                               sizeof(perr));
         if (r == -ENOENT && (strcmp(pname, "default") == 0 || strcmp(pname, "strict") == 0 ||
                              strcmp(pname, "none") == 0)) {
                 log_error("corral's own policy '%s' is missing: %s; reinstall corral or "
@@ -465,5 +444,5 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
         }
         if (write_result(a.result_file, &out) < 0)
                 return EXIT_CORRAL_FAILED;
-        return exit_status_for(&out);
+        return outcome_exit_status(out.status, out.exit_code, out.signal);
 }

@@ -36,6 +36,28 @@ const char *signal_to_name(int sig)
         return buf;
 }
 
+int outcome_exit_status(enum job_status status, int exit_code, int signal)
+{
+        switch (status) {
+        case JOB_COMPLETED:
+                return 0;
+        case JOB_FAILED:
+                return exit_code > 0 ? exit_code : 1;
+        case JOB_TIMED_OUT:
+                return 124; /* as timeout(1) */
+        case JOB_OOM_KILLED:
+                return 128 + SIGKILL;
+        case JOB_SECCOMP_VIOLATION:
+                return 128 + SIGSYS;
+        case JOB_CANCELLED:
+                return 128 + SIGTERM;
+        case JOB_KILLED:
+                return 128 + (signal ? signal : SIGKILL);
+        default:
+                return 1; /* lost, dependency_failed: no exit of the job's own */
+        }
+}
+
 int signal_from_name(const char *name)
 {
         for (int sig = 1; sig < 65; sig++) {

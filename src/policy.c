@@ -914,7 +914,6 @@ void policy_free(struct policy *p)
         free(p->name);
         free(p);
 }
-DEFINE_FREE_FUNC(struct policy, policy_free)
 
 static void parser_done(struct parser *ps)
 {
@@ -960,7 +959,8 @@ static int cache_read(int dirfd, const char *name, struct policy *p)
         p->unfiltered = h.unfiltered;
         if (p->unfiltered)
                 return 0;
-        size_t a = h.n_prog * sizeof(struct sock_filter), b = h.n_notify * sizeof(struct sock_filter);
+        size_t a = h.n_prog * sizeof(struct sock_filter),
+               b = h.n_notify * sizeof(struct sock_filter);
         p->prog.filter = malloc(a ? a : 1);
         p->notify_prog.filter = malloc(b ? b : 1);
         if (!p->prog.filter || !p->notify_prog.filter)
@@ -975,10 +975,12 @@ static int cache_read(int dirfd, const char *name, struct policy *p)
 
 static void cache_write(int dirfd, const char *name, const struct policy *p)
 {
-        struct cache_header h = {.magic = CACHE_MAGIC, .unfiltered = p->unfiltered,
+        struct cache_header h = {.magic = CACHE_MAGIC,
+                                 .unfiltered = p->unfiltered,
                                  .n_prog = p->unfiltered ? 0 : p->prog.len,
                                  .n_notify = p->unfiltered ? 0 : p->notify_prog.len};
-        size_t a = h.n_prog * sizeof(struct sock_filter), b = h.n_notify * sizeof(struct sock_filter);
+        size_t a = h.n_prog * sizeof(struct sock_filter),
+               b = h.n_notify * sizeof(struct sock_filter);
         size_t len = sizeof(h) + a + b;
         _cleanup_free_ char *buf = malloc(len);
         if (!buf)
@@ -992,8 +994,8 @@ static void cache_write(int dirfd, const char *name, const struct policy *p)
 }
 
 static int parse_any(const char *name, const char *path, const char *buf, size_t len,
-                     const char *include_dir, const char *cache_dir, struct policy **ret,
-                     char *err, size_t errlen)
+                     const char *include_dir, const char *cache_dir, struct policy **ret, char *err,
+                     size_t errlen)
 {
         struct parser ps = {.err = err, .errlen = errlen, .text_hash = 0xcbf29ce484222325ull};
         _cleanup_(policy_freep) struct policy *p = calloc(1, sizeof(*p));

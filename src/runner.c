@@ -15,7 +15,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-DEFINE_FREE_FUNC(struct cg_group, cg_group_free)
 
 static int arm_timer(int tfd, uint64_t usec)
 {

@@ -70,6 +70,11 @@ struct cJSON *outcome_to_json(const struct outcome *o);
 /* "SIGKILL" for 9; NULL for 0; "SIG42" for unnamed numbers (static buffer). */
 const char *signal_to_name(int sig);
 
+/* The exit status `corral run` and `corral wait` give for an outcome
+ * (docs/cli.md): the job's code, 128+signal, 124 timed out, 137 OOM, 159
+ * seccomp, 143 cancelled; 1 for lost and dependency_failed. */
+int outcome_exit_status(enum job_status status, int exit_code, int signal);
+
 /* The signal number for a name signal_to_name() gives; -1 when unknown. */
 int signal_from_name(const char *name);
 

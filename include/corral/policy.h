@@ -14,6 +14,8 @@
  */
 #pragma once
 
+#include "corral/cleanup.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -54,6 +56,7 @@ const char *policy_name(const struct policy *p);
 
 /* Accepts NULL. */
 void policy_free(struct policy *p);
+DEFINE_FREE_FUNC(struct policy, policy_free)
 
 /* The native (x86_64) name of syscall number nr, e.g. "ptrace" for 101, for reporting
  * "seccomp_violation: ptrace".  NULL when nr is not a native syscall (an x32 number with bit

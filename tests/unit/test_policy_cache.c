@@ -118,8 +118,8 @@ static int teardown(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(cache_hits_and_misses),
-                cmocka_unit_test(damaged_entry_is_recompiled),
+            cmocka_unit_test(cache_hits_and_misses),
+            cmocka_unit_test(damaged_entry_is_recompiled),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
