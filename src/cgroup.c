@@ -59,7 +59,6 @@ void cg_layout_free(struct cg_layout *l)
         }
         free(l);
 }
-DEFINE_FREE_FUNC(struct cg_layout, cg_layout_free)
 
 /* Our group in the unified hierarchy ("0::/path") or, for v1, in the hierarchy
  * whose controller list contains want. */
@@ -212,7 +211,6 @@ void cg_manager_free(struct cg_manager *m)
                 free(m->path[c]);
         free(m);
 }
-DEFINE_FREE_FUNC(struct cg_manager, cg_manager_free)
 
 int cg_manager_open(struct cg_layout *layout, const char *parent_name, struct cg_manager **ret)
 {
@@ -427,7 +425,6 @@ void cg_group_free(struct cg_group *g)
         free(g->name);
         free(g);
 }
-DEFINE_FREE_FUNC(struct cg_group, cg_group_free)
 
 int cg_group_create(struct cg_manager *m, const char *label, const struct cg_limits *limits,
                     struct cg_group **ret)

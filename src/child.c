@@ -18,16 +18,25 @@
  *
  * Any failing step writes {step, errno} to a close-on-exec pipe and _exits.
  * The parent reads that pipe: EOF without data means execve succeeded.
+ *
+ * seccomp in notify mode (spec->policy; docs/decisions/seccomp-denials.md)
+ * adds one exchange on that pipe: the child announces the fd number its
+ * listener will get, installs the filter, and blocks in a marker syscall; the
+ * parent copies the listener out of the child (pidfd_getfd), answers the
+ * marker, and only then lets the child exec.  The caller keeps the listener
+ * and must answer it while the job runs (runner.c).
  */
 #include "corral/child.h"
 #include "corral/cgroup.h"
 #include "corral/cleanup.h"
 #include "corral/mountns.h"
+#include "corral/policy.h"
 #include "corral/privs.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <linux/filter.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
@@ -40,6 +49,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *const step_names[_CHILD_STEP_MAX] = {
@@ -55,6 +65,8 @@ static const char *const step_names[_CHILD_STEP_MAX] = {
     [CHILD_STEP_NO_NEW_PRIVS] = "set no_new_privs",
     [CHILD_STEP_SECCOMP] = "install the seccomp filter",
     [CHILD_STEP_EXEC] = "execute the command",
+    [CHILD_STEP_LISTENER] = "hand the seccomp listener to corral",
+    [CHILD_STEP_NAMESPACES] = "set up the job's namespaces",
 };
 
 const char *child_step_to_string(enum child_step s)
@@ -80,6 +92,33 @@ static int move_fd(int from, int to)
         if (from < 0 || from == to)
                 return 0;
         return dup2(from, to) < 0 ? -errno : 0;
+}
+
+/* Notify mode, in the child (docs/decisions/seccomp-denials.md).  The parent
+ * learns the listener's fd number BEFORE the install: after it, writing to the
+ * report pipe is itself filtered.  The number is the lowest free one (what
+ * dup() returns), and nothing allocates an fd between the probe and the
+ * install, so the listener gets exactly that number.  The marker then blocks
+ * until the parent holds its copy; only then is exec (and the job) allowed to
+ * run, so no denied syscall of the job can happen while nobody listens. */
+static void install_notify(const struct sock_fprog *prog, int report_fd)
+{
+        int probe = dup(2);
+        if (probe < 0)
+                fail(report_fd, CHILD_STEP_SECCOMP, errno);
+        close(probe);
+        struct step_report rep = {.step = CHILD_STEP_LISTENER, .err = probe};
+        if (write(report_fd, &rep, sizeof(rep)) != (ssize_t)sizeof(rep))
+                fail(report_fd, CHILD_STEP_LISTENER, errno ? errno : EIO);
+        int fd = policy_install(prog, SECCOMP_FILTER_FLAG_NEW_LISTENER);
+        if (fd < 0)
+                fail(report_fd, CHILD_STEP_SECCOMP, -fd);
+        if (fd != probe)
+                fail(report_fd, CHILD_STEP_LISTENER, EBADFD);
+        int r = policy_notify_marker();
+        if (r < 0)
+                fail(report_fd, CHILD_STEP_LISTENER, -r);
+        /* The listener is O_CLOEXEC (the kernel's choice): the job never holds it. */
 }
 
 /* Runs in the child; never returns. */
@@ -141,17 +180,85 @@ static _Noreturn void child_run(const struct child_spec *spec, int report_fd, bo
                         fail(report_fd, (enum child_step)step, -r);
         }
 
-        if (spec->seccomp) {
+        const struct sock_fprog *notify = spec->policy ? policy_bpf_notify(spec->policy) : NULL;
+        const struct sock_fprog *plain = spec->policy ? NULL : spec->seccomp;
+        if (notify || plain) {
                 /* seccomp(2) needs no_new_privs or CAP_SYS_ADMIN; set it here too
                  * for the privs == NULL case. */
                 if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                         fail(report_fd, CHILD_STEP_NO_NEW_PRIVS, errno);
-                if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, spec->seccomp) < 0)
-                        fail(report_fd, CHILD_STEP_SECCOMP, errno);
         }
+        if (notify)
+                install_notify(notify, report_fd);
+        else if (plain && syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, plain) < 0)
+                fail(report_fd, CHILD_STEP_SECCOMP, errno);
 
         execve(spec->path, spec->argv, spec->envp);
         fail(report_fd, CHILD_STEP_EXEC, errno);
+}
+
+/* True when fd is a seccomp listener (and not whatever else the child might
+ * have had at that number). */
+static bool is_listener(int fd)
+{
+        char path[64], target[64];
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(path, target, sizeof(target) - 1);
+        if (n < 0)
+                return false;
+        target[n] = 0;
+        return strcmp(target, "anon_inode:seccomp notify") == 0;
+}
+
+/* Parent side of the hand-over: copies the child's listener (number nr) as soon
+ * as the child has installed its filter, and answers its marker.  Returns 0 and
+ * *ret, -EPIPE when the child wrote a failure report instead (read it), or
+ * -errno. */
+static int take_listener(const struct policy *p, int pidfd, int rd, int nr, int *ret)
+{
+        if (!p || nr < 0)
+                return -EPROTO;
+        _cleanup_close_ int fd = -EBADF;
+        for (;;) {
+                fd = (int)syscall(SYS_pidfd_getfd, pidfd, nr, 0);
+                if (fd >= 0)
+                        break;
+                if (errno != EBADF)
+                        return NEG_ERRNO(); /* ESRCH: died; EPERM: not ours */
+                /* Not installed yet: the install takes tens of microseconds, so
+                 * look again after 20 us (a 1 ms poll cost ~1 ms per launch).  A
+                 * failure report (or exit) ends the wait. */
+                struct pollfd pf = {.fd = rd, .events = POLLIN};
+                const struct timespec wait = {.tv_nsec = 20000};
+                if (ppoll(&pf, 1, &wait, NULL) > 0)
+                        return -EPIPE;
+        }
+        if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+                return NEG_ERRNO();
+        if (!is_listener(fd))
+                return -EBADFD;
+        /* The child's next syscall is the marker; it blocks until answered. */
+        for (;;) {
+                struct pollfd pf[2] = {{.fd = fd, .events = POLLIN}, {.fd = rd, .events = POLLIN}};
+                int k = poll(pf, 2, -1);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return NEG_ERRNO();
+                if (pf[1].revents)
+                        return -EPIPE; /* failed or exited without exec */
+                if (pf[0].revents & (POLLHUP | POLLERR))
+                        return -ECHILD;
+                struct policy_event ev;
+                int r = policy_notify_receive(p, fd, &ev);
+                if (r < 0)
+                        return r;
+                if (ev.marker)
+                        break;
+                return -EPROTO; /* nothing but the marker may come before exec */
+        }
+        *ret = TAKE_FD(fd);
+        return 0;
 }
 
 static pid_t clone3_into(int cgroup_fd, int *ret_pidfd)
@@ -165,7 +272,7 @@ static pid_t clone3_into(int cgroup_fd, int *ret_pidfd)
         return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 }
 
-int child_spawn(const struct child_spec *spec, pid_t *ret_pid, int *ret_pidfd,
+int child_spawn(const struct child_spec *spec, pid_t *ret_pid, int *ret_pidfd, int *ret_listener,
                 struct child_failure *ret_failure)
 {
         int pipefd[2];
@@ -203,12 +310,32 @@ int child_spawn(const struct child_spec *spec, pid_t *ret_pid, int *ret_pidfd,
         closep(&wr);
         wr = -EBADF;
 
+        _cleanup_close_ int listener = -EBADF;
         struct step_report rep;
         ssize_t n;
-        do
-                n = read(rd, &rep, sizeof(rep));
-        while (n < 0 && errno == EINTR);
+        for (;;) {
+                do
+                        n = read(rd, &rep, sizeof(rep));
+                while (n < 0 && errno == EINTR);
+                if (n != (ssize_t)sizeof(rep) || rep.step != CHILD_STEP_LISTENER || listener >= 0)
+                        break;
+                int r = take_listener(spec->policy, owned_pidfd, rd, rep.err, &listener);
+                if (r == -EPIPE)
+                        continue; /* the child reported a failure: read it */
+                if (r < 0) {
+                        /* The child waits in its marker, or failed: it must not run on
+                         * unheard.  Reaping it ends the filter and the listener. */
+                        kill(pid, SIGKILL);
+                        waitpid(pid, NULL, 0);
+                        if (ret_failure)
+                                *ret_failure = (struct child_failure){CHILD_STEP_LISTENER, -r};
+                        return r;
+                }
+        }
         if (n == (ssize_t)sizeof(rep)) {
+                if (rep.step == CHILD_STEP_LISTENER && rep.err >= 0)
+                        rep.err = EPROTO; /* a second hand-over: never sent */
+                kill(pid, SIGKILL);       /* it has _exited already, unless confused */
                 waitpid(pid, NULL, 0);
                 if (ret_failure) {
                         ret_failure->step = (enum child_step)rep.step;
@@ -216,8 +343,19 @@ int child_spawn(const struct child_spec *spec, pid_t *ret_pid, int *ret_pidfd,
                 }
                 return -rep.err;
         }
+        if (spec->policy && policy_bpf_notify(spec->policy) && listener < 0) {
+                /* exec succeeded without a filter: impossible unless the child was
+                 * tampered with; never let a job run unfiltered by mistake. */
+                kill(pid, SIGKILL);
+                waitpid(pid, NULL, 0);
+                if (ret_failure)
+                        *ret_failure = (struct child_failure){CHILD_STEP_LISTENER, EPROTO};
+                return -EPROTO;
+        }
         *ret_pid = pid;
         *ret_pidfd = TAKE_FD(owned_pidfd);
+        if (ret_listener)
+                *ret_listener = listener >= 0 ? TAKE_FD(listener) : -1;
         return 0;
 }
 

@@ -11,8 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 
-DEFINE_FREE_FUNC(struct cg_layout, cg_layout_free)
-DEFINE_FREE_FUNC(struct cg_manager, cg_manager_free)
 
 static const struct {
         enum cg_controller c;

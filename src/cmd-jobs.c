@@ -7,6 +7,7 @@
 #include "corral/jobctl.h"
 #include "corral/limits.h"
 #include "corral/log.h"
+#include "corral/outcome.h"
 #include "corral/units.h"
 
 #include <errno.h>
@@ -17,8 +18,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-DEFINE_FREE_FUNC(struct gov_ledger, gov_ledger_free)
 
 static int append(char ***list, size_t *n, char *s)
 {
@@ -177,34 +176,12 @@ int cmd_submit(const struct corral_options *o, int argc, char **argv)
                 log_error("%s", err);
                 /* Refusals (bad request, queue full, never fits) are the caller's to fix. */
                 return r == -EINVAL || r == -EEXIST || r == -EBADMSG || r == -ENOENT ||
-                                       r == -EBUSY || r == -E2BIG
-                               ? EXIT_USAGE
-                               : 1;
+                               r == -EBUSY || r == -E2BIG
+                           ? EXIT_USAGE
+                           : 1;
         }
         printf("%s\n", j->id);
         return 0;
-}
-
-static int exit_status_for(const struct job *j)
-{
-        switch (j->status) {
-        case JOB_COMPLETED:
-                return 0;
-        case JOB_FAILED:
-                return j->exit_code > 0 ? j->exit_code : 1;
-        case JOB_TIMED_OUT:
-                return EXIT_TIMED_OUT;
-        case JOB_OOM_KILLED:
-                return 128 + SIGKILL;
-        case JOB_SECCOMP_VIOLATION:
-                return 128 + SIGSYS;
-        case JOB_CANCELLED:
-                return 128 + SIGTERM;
-        case JOB_KILLED:
-                return 128 + (j->signal ? j->signal : SIGKILL);
-        default:
-                return 1; /* lost, dependency_failed */
-        }
 }
 
 static void print_job(const struct job *j)
@@ -218,7 +195,8 @@ static void print_job(const struct job *j)
                 printf(" %s", *c);
         printf("\n");
         if (j->progress.percent >= 0 || j->progress.message)
-                printf("  progress: %.1f%%  %s\n", j->progress.percent < 0 ? 0 : j->progress.percent,
+                printf("  progress: %.1f%%  %s\n",
+                       j->progress.percent < 0 ? 0 : j->progress.percent,
                        j->progress.message ? j->progress.message : "");
         if (j->status == JOB_QUEUED && j->queue_position > 0)
                 printf("  queue position: %lld\n", (long long)j->queue_position);
@@ -469,7 +447,7 @@ int cmd_wait(const struct corral_options *o, int argc, char **argv)
                                 fprintf(stderr, "\n");
                         printf("%s %s%s%s\n", j->id, job_status_to_string(j->status),
                                j->reason ? ": " : "", j->reason ? j->reason : "");
-                        return exit_status_for(j);
+                        return outcome_exit_status(j->status, j->exit_code, j->signal);
                 }
                 if (timeout && now_monotonic_usec() - t0 > timeout) {
                         if (tty)

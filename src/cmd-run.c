@@ -6,6 +6,7 @@
 #include "corral/jobenv.h"
 #include "corral/log.h"
 #include "corral/mountns.h"
+#include "corral/policy.h"
 #include "corral/privs.h"
 #include "corral/procfs.h"
 #include "corral/runner.h"
@@ -27,7 +28,6 @@
 
 extern char **environ;
 
-DEFINE_FREE_FUNC(struct cg_manager, cg_manager_free)
 static inline void jobenv_freep(char ***p)
 {
         jobenv_free(*p);
@@ -58,6 +58,8 @@ static void usage(FILE *f)
                    "  --writable PATH    keep PATH writable too (repeatable)\n"
                    "  --network host|none\n"
                    "                     none: an empty network namespace (default host)\n"
+                   "  --policy NAME|FILE seccomp policy: default (the default), strict, none\n"
+                   "                     (unfiltered), or a policy file (docs/policy-language.md)\n"
                    "\n"
                    "Exit status: the command's own exit code; 128+N when killed by signal N;\n"
                    "124 timed out; 137 OOM-killed; 159 seccomp violation; 125 corral could\n"
@@ -77,6 +79,7 @@ struct run_args {
         struct mountns_spec mounts;
         const char **writable;
         size_t n_writable;
+        const char *policy; /* NULL: default */
         char **argv;
 };
 
@@ -135,6 +138,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
                 OPT_MOUNTS,
                 OPT_WRITABLE,
                 OPT_NETWORK,
+                OPT_POLICY,
         };
         static const struct option opts[] = {
             {"memory", required_argument, NULL, OPT_MEMORY},
@@ -150,6 +154,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
             {"mounts", required_argument, NULL, OPT_MOUNTS},
             {"writable", required_argument, NULL, OPT_WRITABLE},
             {"network", required_argument, NULL, OPT_NETWORK},
+            {"policy", required_argument, NULL, OPT_POLICY},
             {"help", no_argument, NULL, 'h'},
             {},
         };
@@ -242,6 +247,9 @@ static int parse_args(int argc, char **argv, struct run_args *a)
                                 return bad_value("--network", optarg, "host or none");
                         a->mounts.network_off = strcmp(optarg, "none") == 0;
                         break;
+                case OPT_POLICY:
+                        a->policy = optarg;
+                        break;
                 case OPT_WRITABLE: {
                         if (optarg[0] != '/' || access(optarg, F_OK) < 0)
                                 return bad_value("--writable", optarg,
@@ -276,26 +284,6 @@ static int parse_args(int argc, char **argv, struct run_args *a)
         }
         a->argv = argv + optind;
         return 0;
-}
-
-static int exit_status_for(const struct outcome *o)
-{
-        switch (o->status) {
-        case JOB_COMPLETED:
-                return 0;
-        case JOB_FAILED:
-                return o->exit_code;
-        case JOB_TIMED_OUT:
-                return EXIT_TIMED_OUT;
-        case JOB_OOM_KILLED:
-                return 128 + SIGKILL;
-        case JOB_SECCOMP_VIOLATION:
-                return 128 + SIGSYS;
-        case JOB_CANCELLED:
-                return 128 + SIGTERM;
-        default:
-                return 128 + (o->signal ? o->signal : SIGKILL);
-        }
 }
 
 static int write_result(const char *file, const struct outcome *o)
@@ -355,6 +343,33 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
                 return r == -ENOENT ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE;
         }
 
+        /* Compiled once, here, before clone: the child only installs it. */
+        _cleanup_(policy_freep) struct policy *policy = NULL;
+        char perr[512];
+        const char *pname = a.policy ? a.policy : "default";
+        /* Root keeps compiled programs in /run (corral's own, 0700): a policy
+         * is compiled once per boot and text, not once per run. */
+        r = policy_load_cached(pname, o->policy_dir,
+                               geteuid() == 0 ? "/run/corral/policy-cache" : NULL, &policy, perr,
+                               sizeof(perr));
+        if (r == -ENOENT && (strcmp(pname, "default") == 0 || strcmp(pname, "strict") == 0 ||
+                             strcmp(pname, "none") == 0)) {
+                log_error("corral's own policy '%s' is missing: %s; reinstall corral or "
+                          "give --policy-dir",
+                          pname, perr);
+                return EXIT_CORRAL_FAILED;
+        }
+        if (r == -ENOENT && !strchr(pname, '/')) {
+                log_error("Unknown policy '%s' for --policy: %s; use default, strict, none or "
+                          "a policy file's path",
+                          pname, perr);
+                return EXIT_USAGE;
+        }
+        if (r < 0) {
+                log_error("Invalid policy '%s': %s", pname, perr);
+                return EXIT_USAGE;
+        }
+
         _cleanup_(cg_manager_freep) struct cg_manager *m = NULL;
         if (sandbox_open_cgroups(o, &m) < 0)
                 return EXIT_CORRAL_FAILED;
@@ -402,7 +417,8 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
                       .cwd = cwd,
                       .mounts = &a.mounts,
                       .privs = &privs,
-                      .rlimits = &a.rlimits},
+                      .rlimits = &a.rlimits,
+                      .policy = policy},
             .limits = a.limits,
             .timeout_usec = a.timeout_usec,
             .cancel_grace_usec = a.grace_usec,
@@ -428,5 +444,5 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
         }
         if (write_result(a.result_file, &out) < 0)
                 return EXIT_CORRAL_FAILED;
-        return exit_status_for(&out);
+        return outcome_exit_status(out.status, out.exit_code, out.signal);
 }

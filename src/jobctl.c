@@ -20,10 +20,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-DEFINE_FREE_FUNC(struct cg_manager, cg_manager_free)
-DEFINE_FREE_FUNC(struct gov_ledger, gov_ledger_free)
-DEFINE_FREE_FUNC(struct gov_measure, gov_measure_free)
-
 int jobctl_open(const struct corral_options *o, struct jobctl **ret)
 {
         _cleanup_(jobctl_freep) struct jobctl *c = calloc(1, sizeof(*c));
@@ -48,8 +44,9 @@ int jobctl_open(const struct corral_options *o, struct jobctl **ret)
         }
         r = store_open(c->state_dir, o->tenant, &c->store);
         if (r == -EINVAL)
-                return log_error_errno(r, "Invalid tenant name '%s': allowed are 1-64 characters "
-                                          "of A-Z a-z 0-9 _ -",
+                return log_error_errno(r,
+                                       "Invalid tenant name '%s': allowed are 1-64 characters "
+                                       "of A-Z a-z 0-9 _ -",
                                        o->tenant);
         if (r < 0)
                 return log_error_errno(r, "Failed to open the job store '%s': %s", c->state_dir,
@@ -145,7 +142,8 @@ static int admission_precheck(struct jobctl *c, const struct job *j, char *err, 
             gov_ledger_snapshot(l, &snap) < 0)
                 return 0;
         struct gov_view view = gov_snapshot_view(&snap);
-        struct gov_candidate cand = {.job_id = "new", .tenant = store_tenant(c->store),
+        struct gov_candidate cand = {.job_id = "new",
+                                     .tenant = store_tenant(c->store),
                                      .memory_bytes = j->limits.memory_bytes};
         struct gov_decision d;
         gov_decide(&meas, &snap.policy, &view, &cand, &d);
@@ -234,7 +232,8 @@ int jobctl_cancel(struct jobctl *c, const char *id, char *err, size_t errlen)
         /* The record names the supervisor by pid and start time; a reused pid
          * never gets our signal. */
         for (int tries = 0; tries < 200; tries++) {
-                if (j->supervisor_pid > 0 && proc_alive(j->supervisor_pid, j->supervisor_starttime)) {
+                if (j->supervisor_pid > 0 &&
+                    proc_alive(j->supervisor_pid, j->supervisor_starttime)) {
                         if (kill(j->supervisor_pid, SIGTERM) < 0 && errno != ESRCH)
                                 return NEG_ERRNO();
                         return 0;
@@ -244,16 +243,16 @@ int jobctl_cancel(struct jobctl *c, const char *id, char *err, size_t errlen)
                 if (store_job_lock(c->store, id, false, &lock_fd) == 0) {
                         /* Nobody holds it: no supervisor; recovery's business. */
                         close(lock_fd);
-                        snprintf(err, errlen, "Job '%s' has no live supervisor; it will be "
-                                              "recorded as lost",
+                        snprintf(err, errlen,
+                                 "Job '%s' has no live supervisor; it will be "
+                                 "recorded as lost",
                                  id);
                         return -ESRCH;
                 }
                 usleep(10000);
                 job_free(j);
                 j = NULL;
-                if (store_job_load(c->store, id, &j, NULL) < 0 ||
-                    job_status_is_terminal(j->status))
+                if (store_job_load(c->store, id, &j, NULL) < 0 || job_status_is_terminal(j->status))
                         return 1;
         }
         snprintf(err, errlen, "Job '%s' did not name its supervisor in time", id);
@@ -309,8 +308,7 @@ static int recover_job(struct jobctl *c, const char *id)
                 return 0;
         _cleanup_close_ int lock = lock_fd;
         _cleanup_(job_freep) struct job *fresh = NULL;
-        if (store_job_load(c->store, id, &fresh, NULL) < 0 ||
-            job_status_is_terminal(fresh->status))
+        if (store_job_load(c->store, id, &fresh, NULL) < 0 || job_status_is_terminal(fresh->status))
                 return 0; /* finished between the listing and the lock */
         char reason[256];
         snprintf(reason, sizeof(reason),
@@ -342,8 +340,8 @@ int jobctl_recover_one(struct jobctl *c, const char *id)
 int jobctl_recover(struct jobctl *c)
 {
         struct store_list l = {0};
-        struct store_filter f = {.status_mask = STORE_STATUS_BIT(JOB_QUEUED) |
-                                                STORE_STATUS_BIT(JOB_RUNNING)};
+        struct store_filter f = {.status_mask =
+                                     STORE_STATUS_BIT(JOB_QUEUED) | STORE_STATUS_BIT(JOB_RUNNING)};
         int r = store_list_jobs(c->store, &f, NULL, 0, &l);
         if (r < 0)
                 return r;

@@ -36,6 +36,28 @@ const char *signal_to_name(int sig)
         return buf;
 }
 
+int outcome_exit_status(enum job_status status, int exit_code, int signal)
+{
+        switch (status) {
+        case JOB_COMPLETED:
+                return 0;
+        case JOB_FAILED:
+                return exit_code > 0 ? exit_code : 1;
+        case JOB_TIMED_OUT:
+                return 124; /* as timeout(1) */
+        case JOB_OOM_KILLED:
+                return 128 + SIGKILL;
+        case JOB_SECCOMP_VIOLATION:
+                return 128 + SIGSYS;
+        case JOB_CANCELLED:
+                return 128 + SIGTERM;
+        case JOB_KILLED:
+                return 128 + (signal ? signal : SIGKILL);
+        default:
+                return 1; /* lost, dependency_failed: no exit of the job's own */
+        }
+}
+
 int signal_from_name(const char *name)
 {
         for (int sig = 1; sig < 65; sig++) {
@@ -67,7 +89,7 @@ void outcome_classify(struct outcome *o, int wait_status)
                 o->status = JOB_TIMED_OUT;
         else if (o->stats.oom_kills > 0)
                 o->status = JOB_OOM_KILLED;
-        else if (o->signal == SIGSYS || o->seccomp_killed)
+        else if (o->seccomp_killed)
                 o->status = JOB_SECCOMP_VIOLATION;
         else if (o->signal)
                 o->status = JOB_KILLED;
@@ -75,6 +97,26 @@ void outcome_classify(struct outcome *o, int wait_status)
                 o->status = JOB_FAILED;
         else
                 o->status = JOB_COMPLETED;
+}
+
+void outcome_add_denial(struct outcome *o, const char *name)
+{
+        for (size_t i = 0; i < o->n_denied; i++)
+                if (strcmp(o->denied[i].name, name) == 0) {
+                        o->denied[i].count++;
+                        return;
+                }
+        /* The last slot is "(other)": a job that probes hundreds of syscalls still
+         * gets every denial counted. */
+        if (o->n_denied == OUTCOME_MAX_DENIALS) {
+                o->denied[OUTCOME_MAX_DENIALS - 1].count++;
+                return;
+        }
+        if (o->n_denied == OUTCOME_MAX_DENIALS - 1)
+                name = "(other)";
+        struct outcome_denial *d = &o->denied[o->n_denied++];
+        snprintf(d->name, sizeof(d->name), "%s", name);
+        d->count = 1;
 }
 
 cJSON *outcome_to_json(const struct outcome *o)
@@ -102,6 +144,15 @@ cJSON *outcome_to_json(const struct outcome *o)
                 cJSON_AddStringToObject(j, "seccomp_syscall", o->seccomp_syscall);
         else
                 cJSON_AddNullToObject(j, "seccomp_syscall");
+        cJSON *denied = cJSON_AddArrayToObject(j, "denied_syscalls");
+        for (size_t i = 0; denied && i < o->n_denied; i++) {
+                cJSON *d = cJSON_CreateObject();
+                if (!d)
+                        break;
+                cJSON_AddStringToObject(d, "name", o->denied[i].name);
+                cJSON_AddNumberToObject(d, "count", (double)o->denied[i].count);
+                cJSON_AddItemToArray(denied, d);
+        }
         if (o->memory_limit_bytes)
                 cJSON_AddNumberToObject(j, "memory_limit_bytes", (double)o->memory_limit_bytes);
         else

@@ -45,6 +45,7 @@
 
 #include "corral/cleanup.h"
 #include "corral/policy.h"
+#include "corral/fileio.h"
 
 #define POLICY_MAX_INCLUDE_DEPTH 8
 #define POLICY_MAX_LINE          4096
@@ -134,6 +135,7 @@ struct source {
 };
 
 struct parser {
+        uint64_t text_hash;   /* FNV-1a of every policy text read, for the program cache */
         scmp_filter_ctx ctx;  /* created by `default` */
         scmp_filter_ctx nctx; /* the same rules in notify mode, see notify_action() */
         uint32_t def_action;
@@ -647,6 +649,11 @@ static int parse_text(struct parser *ps, const struct source *src, const char *b
         unsigned line = 0;
         size_t pos = 0;
 
+        /* Every text that shapes the program goes into the cache key. */
+        for (size_t i = 0; i < len; i++)
+                ps->text_hash = (ps->text_hash ^ (unsigned char)buf[i]) * 0x100000001b3ull;
+        ps->text_hash = (ps->text_hash ^ 0xff) * 0x100000001b3ull;
+
         if (len > POLICY_MAX_FILE)
                 return fail(ps, src, 0, -EFBIG, "larger than %d bytes", POLICY_MAX_FILE);
         if (memchr(buf, '\0', len))
@@ -907,7 +914,6 @@ void policy_free(struct policy *p)
         free(p->name);
         free(p);
 }
-DEFINE_FREE_FUNC(struct policy, policy_free)
 
 static void parser_done(struct parser *ps)
 {
@@ -918,10 +924,80 @@ static void parser_done(struct parser *ps)
         ps->ctx = ps->nctx = NULL;
 }
 
-static int parse_any(const char *name, const char *path, const char *buf, size_t len,
-                     const char *include_dir, struct policy **ret, char *err, size_t errlen)
+/* ---- the compiled-program cache ----
+ * Compiling is most of a policy's cost (libseccomp's BPF generation), and a
+ * policy is the same program for every job.  Compiled programs are kept in a
+ * cache directory (corral's state directory: only corral's uid may write it),
+ * named by a hash of every policy text the parse read plus corral's version,
+ * so an edited policy or include never meets a stale program. */
+#define CACHE_MAGIC 0x43524c42u /* "CRLB" */
+
+struct cache_header {
+        uint32_t magic;
+        uint32_t unfiltered;
+        uint32_t n_prog;
+        uint32_t n_notify;
+};
+
+static uint64_t cache_key(const struct parser *ps)
 {
-        struct parser ps = {.err = err, .errlen = errlen};
+        uint64_t h = ps->text_hash;
+        for (const char *v = CORRAL_VERSION; *v; v++)
+                h = (h ^ (unsigned char)*v) * 0x100000001b3ull;
+        return h;
+}
+
+static int cache_read(int dirfd, const char *name, struct policy *p)
+{
+        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return -errno;
+        struct cache_header h;
+        if (read(fd, &h, sizeof(h)) != (ssize_t)sizeof(h) || h.magic != CACHE_MAGIC ||
+            h.n_prog > BPF_MAXINSNS || h.n_notify > BPF_MAXINSNS)
+                return -EBADMSG;
+        p->unfiltered = h.unfiltered;
+        if (p->unfiltered)
+                return 0;
+        size_t a = h.n_prog * sizeof(struct sock_filter),
+               b = h.n_notify * sizeof(struct sock_filter);
+        p->prog.filter = malloc(a ? a : 1);
+        p->notify_prog.filter = malloc(b ? b : 1);
+        if (!p->prog.filter || !p->notify_prog.filter)
+                return -ENOMEM;
+        if (read(fd, p->prog.filter, a) != (ssize_t)a ||
+            read(fd, p->notify_prog.filter, b) != (ssize_t)b)
+                return -EBADMSG;
+        p->prog.len = (unsigned short)h.n_prog;
+        p->notify_prog.len = (unsigned short)h.n_notify;
+        return 0;
+}
+
+static void cache_write(int dirfd, const char *name, const struct policy *p)
+{
+        struct cache_header h = {.magic = CACHE_MAGIC,
+                                 .unfiltered = p->unfiltered,
+                                 .n_prog = p->unfiltered ? 0 : p->prog.len,
+                                 .n_notify = p->unfiltered ? 0 : p->notify_prog.len};
+        size_t a = h.n_prog * sizeof(struct sock_filter),
+               b = h.n_notify * sizeof(struct sock_filter);
+        size_t len = sizeof(h) + a + b;
+        _cleanup_free_ char *buf = malloc(len);
+        if (!buf)
+                return;
+        memcpy(buf, &h, sizeof(h));
+        if (a)
+                memcpy(buf + sizeof(h), p->prog.filter, a);
+        if (b)
+                memcpy(buf + sizeof(h) + a, p->notify_prog.filter, b);
+        (void)write_file_atomic_at(dirfd, name, buf, len, 0600);
+}
+
+static int parse_any(const char *name, const char *path, const char *buf, size_t len,
+                     const char *include_dir, const char *cache_dir, struct policy **ret, char *err,
+                     size_t errlen)
+{
+        struct parser ps = {.err = err, .errlen = errlen, .text_hash = 0xcbf29ce484222325ull};
         _cleanup_(policy_freep) struct policy *p = calloc(1, sizeof(*p));
         struct source top = {.display = path ? path : name, .include_dir = include_dir};
         int r;
@@ -937,11 +1013,34 @@ static int parse_any(const char *name, const char *path, const char *buf, size_t
                 r = parse_file(&ps, NULL, 0, path, path);
         else
                 r = parse_text(&ps, &top, buf, len);
+
+        /* Parsing checked the texts (errors are reported as ever); the program
+         * itself may come from the cache. */
+        _cleanup_close_ int cfd = -EBADF;
+        char cname[40];
+        snprintf(cname, sizeof(cname), "%016llx.bpf", (unsigned long long)cache_key(&ps));
+        if (r >= 0 && cache_dir) {
+                if (mkdir(cache_dir, 0700) < 0 && errno != EEXIST)
+                        cfd = -errno;
+                else
+                        cfd = open(cache_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                if (cfd >= 0 && cache_read(cfd, cname, p) == 0) {
+                        parser_done(&ps);
+                        *ret = TAKE_PTR(p);
+                        return 0;
+                }
+                free(p->prog.filter);
+                free(p->notify_prog.filter);
+                p->prog = (struct sock_fprog){0};
+                p->notify_prog = (struct sock_fprog){0};
+        }
         if (r >= 0)
                 r = finish(&ps, &top, p);
         parser_done(&ps);
         if (r < 0)
                 return r;
+        if (cfd >= 0)
+                cache_write(cfd, cname, p);
         *ret = TAKE_PTR(p);
         return 0;
 }
@@ -949,7 +1048,7 @@ static int parse_any(const char *name, const char *path, const char *buf, size_t
 int policy_parse_buffer(const char *name, const char *buf, size_t len, const char *include_dir,
                         struct policy **ret, char *err, size_t errlen)
 {
-        return parse_any(name, NULL, buf, len, include_dir, ret, err, errlen);
+        return parse_any(name, NULL, buf, len, include_dir, NULL, ret, err, errlen);
 }
 
 static const char *default_policy_dir(void)
@@ -960,12 +1059,13 @@ static const char *default_policy_dir(void)
         return CORRAL_SOURCE_POLICY_DIR;
 }
 
-int policy_load(const char *name_or_path, const char *policy_dir, struct policy **ret, char *err,
-                size_t errlen)
+int policy_load_cached(const char *name_or_path, const char *policy_dir, const char *cache_dir,
+                       struct policy **ret, char *err, size_t errlen)
 {
         char path[PATH_MAX];
         if (strchr(name_or_path, '/'))
-                return parse_any(name_or_path, name_or_path, NULL, 0, NULL, ret, err, errlen);
+                return parse_any(name_or_path, name_or_path, NULL, 0, NULL, cache_dir, ret, err,
+                                 errlen);
         if (!valid_name(name_or_path)) {
                 if (err && errlen)
                         snprintf(err, errlen,
@@ -977,7 +1077,13 @@ int policy_load(const char *name_or_path, const char *policy_dir, struct policy 
                      policy_dir ? policy_dir : default_policy_dir(),
                      name_or_path) >= (int)sizeof(path))
                 return -ENAMETOOLONG;
-        return parse_any(name_or_path, path, NULL, 0, NULL, ret, err, errlen);
+        return parse_any(name_or_path, path, NULL, 0, NULL, cache_dir, ret, err, errlen);
+}
+
+int policy_load(const char *name_or_path, const char *policy_dir, struct policy **ret, char *err,
+                size_t errlen)
+{
+        return policy_load_cached(name_or_path, policy_dir, NULL, ret, err, errlen);
 }
 
 const struct sock_fprog *policy_bpf(const struct policy *p)

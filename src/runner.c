@@ -1,6 +1,7 @@
 /* runner.c - see runner.h. */
 #include "corral/runner.h"
 #include "corral/cleanup.h"
+#include "corral/policy.h"
 #include "corral/procfs.h"
 #include "corral/units.h"
 
@@ -14,7 +15,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-DEFINE_FREE_FUNC(struct cg_group, cg_group_free)
 
 static int arm_timer(int tfd, uint64_t usec)
 {
@@ -34,11 +34,55 @@ struct wait_state {
         bool timed_out;
         bool cancelled;
         int wait_status;
+        struct outcome *out; /* seccomp_killed, seccomp_syscall, denied */
 };
+
+/* Handles one seccomp notification (policy-notify.c has decided and answered it).
+ * Errno denials are counted; a kill action is proof of a violation: the syscall
+ * never ran (its caller still waits for an answer) and the whole group dies. */
+static void on_notification(struct cg_group *g, const struct policy *p, int listener,
+                            struct wait_state *st)
+{
+        struct policy_event ev;
+        int r = policy_notify_receive(p, listener, &ev);
+        if (r < 0 || ev.marker)
+                return; /* -ENOENT: the caller died meanwhile */
+        char name[48];
+        policy_event_name(&ev, name, sizeof(name));
+        if (!ev.answered) {
+                if (!st->out->seccomp_killed) {
+                        st->out->seccomp_killed = true;
+                        snprintf(st->out->seccomp_syscall, sizeof(st->out->seccomp_syscall), "%s",
+                                 name);
+                }
+                st->phase = PHASE_KILLED;
+                cg_group_kill(g, SIGKILL);
+                return;
+        }
+        /* clone3's ENOSYS makes glibc fall back to clone: an ABI downgrade every
+         * threaded program hits, not a denial worth reporting. */
+        if (strcmp(name, "clone3") == 0)
+                return;
+        if ((ev.action & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ERRNO)
+                outcome_add_denial(st->out, name);
+}
+
+/* Answers whatever notifications are already pending (after the main process
+ * ended: a neighbour process of the job may still be waiting). */
+static void drain_notifications(struct cg_group *g, const struct policy *p, int listener,
+                                struct wait_state *st)
+{
+        for (int i = 0; listener >= 0 && i < 1024; i++) {
+                struct pollfd pf = {.fd = listener, .events = POLLIN};
+                if (poll(&pf, 1, 0) <= 0 || !(pf.revents & POLLIN))
+                        return;
+                on_notification(g, p, listener, st);
+        }
+}
 
 /* Waits for the main process, enforcing the timeout and handling cancellation. */
 static int wait_for_job(struct cg_group *g, const struct runner_spec *spec, pid_t pid, int pidfd,
-                        int sigfd, struct wait_state *st)
+                        int sigfd, int listener, struct wait_state *st)
 {
         _cleanup_close_ int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
         if (tfd < 0)
@@ -50,14 +94,15 @@ static int wait_for_job(struct cg_group *g, const struct runner_spec *spec, pid_
         }
 
         for (;;) {
-                struct pollfd fds[3] = {
+                struct pollfd fds[4] = {
                     {.fd = pidfd, .events = POLLIN},
                     {.fd = sigfd, .events = POLLIN},
                     {.fd = tfd, .events = POLLIN},
+                    {.fd = listener, .events = POLLIN}, /* fd -1: ignored by poll */
                 };
-                int timeout_ms = spec->on_tick && spec->tick_usec
-                                         ? (int)(spec->tick_usec / 1000) : -1;
-                int n = poll(fds, 3, timeout_ms);
+                int timeout_ms =
+                    spec->on_tick && spec->tick_usec ? (int)(spec->tick_usec / 1000) : -1;
+                int n = poll(fds, 4, timeout_ms);
                 if (n == 0) {
                         spec->on_tick(spec->userdata);
                         continue;
@@ -67,11 +112,18 @@ static int wait_for_job(struct cg_group *g, const struct runner_spec *spec, pid_
                                 continue;
                         return NEG_ERRNO();
                 }
+                /* Notifications first: a kill notification and the main process's
+                 * exit can arrive together, and the violation must not be lost. */
+                if (fds[3].revents & POLLIN)
+                        on_notification(g, spec->child.policy, listener, st);
+                else if (fds[3].revents)
+                        listener = -1; /* POLLHUP: no task uses the filter any more */
                 if (fds[0].revents) {
                         int status;
                         if (waitpid(pid, &status, 0) < 0)
                                 return NEG_ERRNO();
                         st->wait_status = status;
+                        drain_notifications(g, spec->child.policy, listener, st);
                         return 0;
                 }
                 if (fds[1].revents) {
@@ -121,6 +173,7 @@ int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outc
 
         _cleanup_(cg_group_freep) struct cg_group *g = NULL;
         _cleanup_close_ int pidfd = -EBADF; /* before the first goto: cleanup runs at out */
+        _cleanup_close_ int listener = -EBADF;
         r = cg_group_create(m, spec->label, &spec->limits, &g);
         if (r < 0)
                 goto out;
@@ -129,7 +182,9 @@ int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outc
         child.group = g;
         uint64_t t0 = now_monotonic_usec();
         pid_t pid;
-        r = child_spawn(&child, &pid, &pidfd, ret_failure);
+        int lfd = -1;
+        r = child_spawn(&child, &pid, &pidfd, &lfd, ret_failure);
+        listener = lfd;
         if (r < 0) {
                 cg_group_destroy(g);
                 goto out;
@@ -141,16 +196,15 @@ int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outc
                 spec->on_started(spec->userdata, pid, start);
         }
 
-        struct wait_state st = {.phase = PHASE_RUNNING};
-        r = wait_for_job(g, spec, pid, pidfd, sigfd, &st);
+        struct outcome o = {0};
+        struct wait_state st = {.phase = PHASE_RUNNING, .out = &o};
+        r = wait_for_job(g, spec, pid, pidfd, sigfd, listener, &st);
         uint64_t t1 = now_monotonic_usec();
 
-        struct outcome o = {
-            .timed_out = st.timed_out,
-            .cancelled = st.cancelled,
-            .memory_limit_bytes = spec->limits.memory_max,
-            .wall_usec = t1 - t0,
-        };
+        o.timed_out = st.timed_out;
+        o.cancelled = st.cancelled;
+        o.memory_limit_bytes = spec->limits.memory_max;
+        o.wall_usec = t1 - t0;
         /* The counters are read before teardown: removing the group loses them. */
         cg_group_stats(g, &o.stats);
         cg_group_relpath(g, o.cgroup, sizeof(o.cgroup));

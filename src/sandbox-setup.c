@@ -7,7 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-DEFINE_FREE_FUNC(struct cg_layout, cg_layout_free)
 
 static const char *remedy(int err)
 {

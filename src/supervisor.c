@@ -30,6 +30,7 @@
 #include "corral/jobenv.h"
 #include "corral/log.h"
 #include "corral/mountns.h"
+#include "corral/policy.h"
 #include "corral/privs.h"
 #include "corral/procfs.h"
 #include "corral/runner.h"
@@ -50,11 +51,7 @@
 
 extern char **environ;
 
-DEFINE_FREE_FUNC(struct cg_manager, cg_manager_free)
-DEFINE_FREE_FUNC(struct gov_ledger, gov_ledger_free)
-DEFINE_FREE_FUNC(struct gov_measure, gov_measure_free)
-
-#define WAIT_POLL_MS 250
+#define WAIT_POLL_MS       250
 #define PROGRESS_TICK_USEC 500000
 
 struct supervisor {
@@ -142,7 +139,8 @@ static int wait_for_dependencies(struct supervisor *s)
  * arrived, or the slow timer for load changes fired.  True on cancel. */
 static bool wait_for_change(struct supervisor *s, int watch_fd)
 {
-        struct pollfd p[2] = {{.fd = s->sigfd, .events = POLLIN}, {.fd = watch_fd, .events = POLLIN}};
+        struct pollfd p[2] = {{.fd = s->sigfd, .events = POLLIN},
+                              {.fd = watch_fd, .events = POLLIN}};
         int n = poll(p, watch_fd >= 0 ? 2 : 1, (int)(GOV_SAMPLE_INTERVAL_USEC / 1000));
         if (n > 0 && p[1].revents) {
                 char buf[4096];
@@ -169,7 +167,8 @@ static int wait_for_admission(struct supervisor *s)
 
         uint64_t start;
         proc_starttime(getpid(), &start);
-        struct gov_candidate c = {.job_id = s->ledger_key, .tenant = s->job->tenant,
+        struct gov_candidate c = {.job_id = s->ledger_key,
+                                  .tenant = s->job->tenant,
                                   .memory_bytes = s->job->limits.memory_bytes};
         /* The first decision is made on one sample: CPU use is then unknown and
          * does not hold the job back (no start-up delay); a job that has to
@@ -196,8 +195,8 @@ static int wait_for_admission(struct supervisor *s)
                         finish_early(s, JOB_FAILED, reason);
                         return 0;
                 }
-                if (s->job->queue_position != (int64_t)d.queue_position ||
-                    !s->job->reason || strcmp(s->job->reason, d.reason) != 0) {
+                if (s->job->queue_position != (int64_t)d.queue_position || !s->job->reason ||
+                    strcmp(s->job->reason, d.reason) != 0) {
                         s->job->queue_position = d.queue_position;
                         job_set_string(&s->job->reason, d.reason);
                         save(s);
@@ -263,7 +262,7 @@ static void collect_result(struct supervisor *s)
 {
         const char *name = job_result_file(s->job);
         _cleanup_close_ int fd =
-                openat(s->work_dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+            openat(s->work_dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
         if (fd < 0)
                 return;
         struct stat st;
@@ -276,6 +275,28 @@ static void collect_result(struct supervisor *s)
         if (read_file(path, STORE_RESULT_MAX + 1, &buf, &len) < 0)
                 return;
         write_file_atomic_at(s->job_dirfd, name, buf, len, 0600);
+}
+
+/* The syscalls the policy denied with an errno, for job.json's denied_syscalls. */
+static void copy_denials(struct job *j, const struct outcome *o)
+{
+        if (o->n_denied == 0)
+                return;
+        struct job_syscall_count *a = calloc(o->n_denied, sizeof(*a));
+        if (!a)
+                return;
+        size_t n = 0;
+        for (; n < o->n_denied; n++) {
+                a[n].name = strdup(o->denied[n].name);
+                if (!a[n].name)
+                        break;
+                a[n].count = o->denied[n].count;
+        }
+        for (size_t i = 0; i < j->n_denied_syscalls; i++)
+                free(j->denied_syscalls[i].name);
+        free(j->denied_syscalls);
+        j->denied_syscalls = a;
+        j->n_denied_syscalls = n;
 }
 
 static void record_outcome(struct supervisor *s, const struct outcome *o)
@@ -296,6 +317,7 @@ static void record_outcome(struct supervisor *s, const struct outcome *o)
         j->wall_ms = o->wall_usec / 1000;
         if (o->seccomp_syscall[0])
                 job_set_string(&j->seccomp_syscall, o->seccomp_syscall);
+        copy_denials(j, o);
         /* The reason is the summary's detail ("32 MiB limit, peak 32 MiB..."),
          * the status is already its own field. */
         char summary[256];
@@ -366,8 +388,10 @@ static int run_job(struct supervisor *s)
 
         /* The job's own directory: the only place it may write. */
         if (mkdirat(s->job_dirfd, "work", 0700) < 0 && errno != EEXIST)
-                return log_error_errno(NEG_ERRNO(), "Failed to create the work directory: %s", strerror(errno));
-        s->work_dirfd = openat(s->job_dirfd, "work", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                return log_error_errno(NEG_ERRNO(), "Failed to create the work directory: %s",
+                                       strerror(errno));
+        s->work_dirfd =
+            openat(s->job_dirfd, "work", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (s->work_dirfd < 0)
                 return log_error_errno(NEG_ERRNO(), "Failed to open the work directory");
         if (privs.switch_user && fchown(s->work_dirfd, privs.uid, privs.gid) < 0)
@@ -448,31 +472,46 @@ static int run_job(struct supervisor *s)
                 jobenv_free(envp);
                 return finish_early(s, JOB_FAILED, "corral could not set up the job's cgroup");
         }
+        /* The job's seccomp policy: parsed here, before clone; its compiled
+         * program comes from the store's cache after the first job using it. */
+        _cleanup_(policy_freep) struct policy *policy = NULL;
+        char perr[512], cache[4096];
+        snprintf(cache, sizeof(cache), "%s/policy-cache", s->ctl->state_dir);
+        r = policy_load_cached(j->policy ? j->policy : "default", s->ctl->options->policy_dir,
+                               cache, &policy, perr, sizeof(perr));
+        if (r < 0) {
+                char reason[600];
+                snprintf(reason, sizeof(reason), "policy '%s': %s",
+                         j->policy ? j->policy : "default", perr);
+                jobenv_free(envp);
+                return finish_early(s, JOB_FAILED, reason);
+        }
         struct mountns_spec mounts = {.enabled = true, .workdir = workdir};
         char label[80];
         snprintf(label, sizeof(label), "job-%s", j->id);
         label[64] = 0;
         struct runner_spec spec = {
-                .child = {.path = path,
-                          .argv = j->command,
-                          .envp = envp,
-                          .cwd = workdir,
-                          .stdin_fd = in,
-                          .stdout_fd = out,
-                          .stderr_fd = errf,
-                          .new_session = true,
-                          .mounts = &mounts,
-                          .privs = &privs},
-                .limits = {.memory_max = j->limits.memory_bytes,
-                           .cpu_millicpus = j->limits.cpus_milli,
-                           .pids_max = j->limits.pids},
-                .timeout_usec = j->limits.timeout_ms * 1000,
-                .cancel_grace_usec = (j->limits.grace_ms ? j->limits.grace_ms : 5000) * 1000,
-                .label = label,
-                .on_started = on_started,
-                .on_tick = on_tick,
-                .tick_usec = PROGRESS_TICK_USEC,
-                .userdata = s,
+            .child = {.path = path,
+                      .argv = j->command,
+                      .envp = envp,
+                      .cwd = workdir,
+                      .stdin_fd = in,
+                      .stdout_fd = out,
+                      .stderr_fd = errf,
+                      .new_session = true,
+                      .mounts = &mounts,
+                      .privs = &privs,
+                      .policy = policy},
+            .limits = {.memory_max = j->limits.memory_bytes,
+                       .cpu_millicpus = j->limits.cpus_milli,
+                       .pids_max = j->limits.pids},
+            .timeout_usec = j->limits.timeout_ms * 1000,
+            .cancel_grace_usec = (j->limits.grace_ms ? j->limits.grace_ms : 5000) * 1000,
+            .label = label,
+            .on_started = on_started,
+            .on_tick = on_tick,
+            .tick_usec = PROGRESS_TICK_USEC,
+            .userdata = s,
         };
         struct child_failure fail;
         r = runner_run(m, &spec, &o, &fail);
@@ -481,7 +520,7 @@ static int run_job(struct supervisor *s)
                 char reason[512];
                 snprintf(reason, sizeof(reason), "could not start: failed to %s: %s",
                          fail.step != CHILD_STEP_NONE ? child_step_to_string(fail.step)
-                                                       : "create the job's cgroup",
+                                                      : "create the job's cgroup",
                          strerror(-r));
                 return finish_early(s, JOB_FAILED, reason);
         }
@@ -524,7 +563,8 @@ int cmd_supervise(const struct corral_options *o, int argc, char **argv)
         struct supervisor s = {.ctl = ctl, .job_dirfd = -EBADF, .work_dirfd = -EBADF};
         int r = store_job_open_dir(ctl->store, id, &s.job_dirfd);
         if (r < 0)
-                return log_error_errno(r, "Failed to open the job's directory: %s", strerror(-r)), 1;
+                return log_error_errno(r, "Failed to open the job's directory: %s", strerror(-r)),
+                       1;
         int logfd = openat(s.job_dirfd, "supervisor.log",
                            O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (logfd >= 0) {

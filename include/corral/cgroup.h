@@ -20,6 +20,8 @@
  */
 #pragma once
 
+#include "corral/cleanup.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -56,6 +58,7 @@ struct cg_layout {
  * magic and /proc/self/mountinfo for v1 hierarchies. */
 int cg_layout_detect(const char *root, struct cg_layout **ret);
 void cg_layout_free(struct cg_layout *l);
+DEFINE_FREE_FUNC(struct cg_layout, cg_layout_free)
 
 struct cg_manager;
 
@@ -65,6 +68,7 @@ struct cg_manager;
  * controllers.  The parent's name must match [A-Za-z0-9_.-]{1,64}. */
 int cg_manager_open(struct cg_layout *layout, const char *parent_name, struct cg_manager **ret);
 void cg_manager_free(struct cg_manager *m);
+DEFINE_FREE_FUNC(struct cg_manager, cg_manager_free)
 const struct cg_layout *cg_manager_layout(const struct cg_manager *m);
 /* The parent group's directory for a controller (v2: the one directory). */
 const char *cg_manager_path(const struct cg_manager *m, enum cg_controller c);
@@ -110,6 +114,7 @@ int cg_group_create(struct cg_manager *m, const char *label, const struct cg_lim
                     struct cg_group **ret);
 /* Frees the handle only; the group stays (see cg_group_destroy). */
 void cg_group_free(struct cg_group *g);
+DEFINE_FREE_FUNC(struct cg_group, cg_group_free)
 const char *cg_group_name(const struct cg_group *g);
 /* The group's path relative to its hierarchy's mount ("/corral/123.456.run-1"),
  * for the memory controller's hierarchy (the one on v2). */

@@ -16,9 +16,7 @@ struct sock_fprog;
 struct privs_spec;
 struct job_rlimits;
 struct mountns_spec;
-struct privs_spec;
-struct job_rlimits;
-struct mountns_spec;
+struct policy;
 
 enum child_step {
         CHILD_STEP_NONE,
@@ -34,6 +32,7 @@ enum child_step {
         CHILD_STEP_NO_NEW_PRIVS,
         CHILD_STEP_SECCOMP,
         CHILD_STEP_EXEC,
+        CHILD_STEP_LISTENER, /* handing the seccomp listener to the parent (notify mode) */
         _CHILD_STEP_MAX,
 };
 
@@ -53,6 +52,10 @@ struct child_spec {
         const struct job_rlimits *rlimits; /* NULL: only core 0 */
         const struct privs_spec *privs;    /* NULL: keep corral's credentials */
         const struct sock_fprog *seccomp;  /* NULL: no filter (policy "none") */
+        /* Notify mode (docs/decisions/seccomp-denials.md): when set and filtered, the child
+         * installs policy_bpf_notify(policy) with a listener that child_spawn() hands back,
+         * and .seccomp is ignored.  NULL: plain mode with .seccomp. */
+        const struct policy *policy;
 };
 
 struct child_failure {
@@ -60,10 +63,14 @@ struct child_failure {
         int err; /* positive errno */
 };
 
-/* Starts the child.  On success returns 0 with its pid and a pidfd (O_CLOEXEC).
+/* Starts the child.  On success returns 0 with its pid and a pidfd (O_CLOEXEC),
+ * and in notify mode the seccomp listener in *ret_listener (O_CLOEXEC; -1 when
+ * no filter has one; ret_listener may be NULL only when spec->policy is NULL).
+ * The caller must read the listener (policy_notify_receive) while the job runs:
+ * every syscall the policy does not allow waits for an answer.
  * When the child fails before exec, it has been reaped, *ret_failure says
  * where, and the return value is -err. */
-int child_spawn(const struct child_spec *spec, pid_t *ret_pid, int *ret_pidfd,
+int child_spawn(const struct child_spec *spec, pid_t *ret_pid, int *ret_pidfd, int *ret_listener,
                 struct child_failure *ret_failure);
 
 /* Resolves a command name through PATH (from envp, else a safe default) as

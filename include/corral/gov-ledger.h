@@ -18,6 +18,8 @@
  */
 #pragma once
 
+#include "corral/cleanup.h"
+
 #include "corral/governor.h"
 
 #include <sys/types.h>
@@ -28,6 +30,7 @@ struct gov_ledger;
  * parents (0755) when missing. */
 int gov_ledger_open(const char *state_dir, struct gov_ledger **ret);
 void gov_ledger_free(struct gov_ledger *l);
+DEFINE_FREE_FUNC(struct gov_ledger, gov_ledger_free)
 const char *gov_ledger_dir(const struct gov_ledger *l);
 
 /* The shared policy: defaults overlaid with governor.conf (absent: defaults).

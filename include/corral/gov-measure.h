@@ -17,6 +17,8 @@
  */
 #pragma once
 
+#include "corral/cleanup.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -81,6 +83,7 @@ struct gov_measure;
  * group) once; -ENOENT when root does not exist. */
 int gov_measure_new(const char *root, struct gov_measure **ret);
 void gov_measure_free(struct gov_measure *m);
+DEFINE_FREE_FUNC(struct gov_measure, gov_measure_free)
 
 /* Records one CPU sample (host /proc/stat counters, and the limiting group's
  * CPU usage when a CPU limit applies) at the monotonic time now_usec (0: now).

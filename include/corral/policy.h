@@ -14,6 +14,8 @@
  */
 #pragma once
 
+#include "corral/cleanup.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,6 +35,13 @@ struct policy;
 int policy_load(const char *name_or_path, const char *policy_dir, struct policy **ret, char *err,
                 size_t errlen);
 
+/* policy_load, with the compiled programs kept in cache_dir (created 0700 when
+ * missing; NULL: no cache): the policy is still parsed and checked every time,
+ * but compiled only once per distinct text (keyed by a hash of every file the
+ * parse read and corral's version). */
+int policy_load_cached(const char *name_or_path, const char *policy_dir, const char *cache_dir,
+                       struct policy **ret, char *err, size_t errlen);
+
 /* Same as policy_load() for a policy held in memory (used by the fuzzer and tests).  name is
  * used in messages and as the policy's name.  include_dir is where `include NAME` looks; NULL
  * makes every include an error. */
@@ -47,6 +56,7 @@ const char *policy_name(const struct policy *p);
 
 /* Accepts NULL. */
 void policy_free(struct policy *p);
+DEFINE_FREE_FUNC(struct policy, policy_free)
 
 /* The native (x86_64) name of syscall number nr, e.g. "ptrace" for 101, for reporting
  * "seccomp_violation: ptrace".  NULL when nr is not a native syscall (an x32 number with bit

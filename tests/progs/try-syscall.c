@@ -16,8 +16,14 @@
  * by the child's exit), ioctl-tiocsti / ioctl-tiocsti-hi (TIOCSTI on fd -1, the second with a
  * high bit set in the request), ioctl-tcgets (isatty's request), personality-norandom
  * (ADDR_NO_RANDOMIZE), socket-<family> for unix, inet, inet6, packet, netlink, vsock.
+ *
+ * Real attempts for the escape suite (tests/escape), NAME:ARG: ptrace-attach:PID,
+ * kill:PID (SIGKILL), open:PATH (read-only), write:PATH (writes "0\n" as a cgroup file
+ * wants), setns-self:NS (joins its own /proc/self/ns/NS), and kill-all (kill(-1, SIGKILL);
+ * "ok" means it signalled someone).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
@@ -91,9 +97,65 @@ static long do_int80(void)
         return ret;
 }
 
+static long do_write(const char *path)
+{
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -1;
+        long r = write(fd, "0\n", 2);
+        int e = errno;
+        close(fd);
+        errno = e;
+        return r;
+}
+
+static long do_setns_self(const char *ns)
+{
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/self/ns/%s", ns);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -1;
+        long r = syscall(SYS_setns, fd, 0);
+        int e = errno;
+        close(fd);
+        errno = e;
+        return r;
+}
+
+/* The real attempts, NAME:ARG. */
+static long try_with_arg(const char *name, const char *arg, int *known)
+{
+        *known = 1;
+        if (!strcmp(name, "ptrace-attach"))
+                return syscall(SYS_ptrace, 16L /* PTRACE_ATTACH */, atol(arg), 0, 0);
+        if (!strcmp(name, "kill"))
+                return syscall(SYS_kill, atol(arg), SIGKILL);
+        if (!strcmp(name, "open")) {
+                long fd = syscall(SYS_openat, AT_FDCWD, arg, O_RDONLY | O_CLOEXEC);
+                if (fd >= 0)
+                        close((int)fd);
+                return fd;
+        }
+        if (!strcmp(name, "write"))
+                return do_write(arg);
+        if (!strcmp(name, "setns-self"))
+                return do_setns_self(arg);
+        *known = 0;
+        return 0;
+}
+
 static long try(const char *name, int *known)
 {
         *known = 1;
+        const char *colon = strchr(name, ':');
+        if (colon && strncmp(name, "x32", 3) != 0) {
+                char head[64];
+                snprintf(head, sizeof(head), "%.*s", (int)(colon - name), name);
+                return try_with_arg(head, colon + 1, known);
+        }
+        if (!strcmp(name, "kill-all"))
+                return syscall(SYS_kill, -1L, SIGKILL);
         if (!strcmp(name, "x32"))
                 return syscall(0x40000000 | SYS_getpid);
         if (!strcmp(name, "int80"))

@@ -1,4 +1,5 @@
-/* Unit tests for child.c: command resolution and failure reporting from the child. */
+/* Unit tests for child.c: command resolution, failure reporting from the child, and the
+ * seccomp listener hand-over of notify mode. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -11,6 +12,10 @@
 #include <unistd.h>
 
 #include "corral/child.h"
+#include "corral/policy.h"
+
+#include <poll.h>
+#include <stdio.h>
 
 static void resolve_through_path(void **state)
 {
@@ -44,7 +49,7 @@ static void failing_step_is_reported(void **state)
         pid_t pid = 0;
         int pidfd = -1;
         struct child_failure f = {0};
-        assert_int_equal(child_spawn(&spec, &pid, &pidfd, &f), -ENOENT);
+        assert_int_equal(child_spawn(&spec, &pid, &pidfd, NULL, &f), -ENOENT);
         assert_int_equal(f.step, CHILD_STEP_CWD);
         assert_int_equal(f.err, ENOENT);
         assert_string_equal(child_step_to_string(f.step), "change to the working directory");
@@ -63,7 +68,7 @@ static void exec_success_gives_a_pidfd(void **state)
                                   .new_session = true};
         pid_t pid = 0;
         int pidfd = -1;
-        assert_int_equal(child_spawn(&spec, &pid, &pidfd, NULL), 0);
+        assert_int_equal(child_spawn(&spec, &pid, &pidfd, NULL, NULL), 0);
         assert_true(pidfd >= 0);
         int status;
         assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -72,12 +77,96 @@ static void exec_success_gives_a_pidfd(void **state)
         close(pidfd);
 }
 
+/* Notify mode: child_spawn returns the listener only after the child installed its
+ * filter, and the job's denied syscalls wait for the answer of whoever holds it. */
+static void notify_mode_hands_over_the_listener(void **state)
+{
+        const char *text = "default allow\nerrno(EACCES) getppid\n";
+        struct policy *p = NULL;
+        char err[256];
+        assert_int_equal(policy_parse_buffer("t", text, strlen(text), NULL, &p, err, sizeof(err)),
+                         0);
+        /* sh reads $PPID with getppid() at start-up: a denial. */
+        char *argv[] = {"sh", "-c", "exit 7", NULL};
+        char *envp[] = {NULL};
+        struct child_spec spec = {.path = "/bin/sh",
+                                  .argv = argv,
+                                  .envp = envp,
+                                  .stdin_fd = -1,
+                                  .stdout_fd = -1,
+                                  .stderr_fd = -1,
+                                  .policy = p};
+        pid_t pid = 0;
+        int pidfd = -1, listener = -1;
+        assert_int_equal(child_spawn(&spec, &pid, &pidfd, &listener, NULL), 0);
+        assert_true(listener >= 0);
+        char path[64], target[64];
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", listener);
+        ssize_t n = readlink(path, target, sizeof(target) - 1);
+        assert_true(n > 0);
+        target[n] = 0;
+        assert_string_equal(target, "anon_inode:seccomp notify");
+
+        int denials = 0;
+        for (;;) {
+                struct pollfd pf[2] = {{.fd = listener, .events = POLLIN},
+                                       {.fd = pidfd, .events = POLLIN}};
+                assert_true(poll(pf, 2, 10000) > 0);
+                if (pf[0].revents & POLLIN) {
+                        struct policy_event ev;
+                        if (policy_notify_receive(p, listener, &ev) == 0 && ev.answered &&
+                            !ev.marker)
+                                denials++;
+                        continue;
+                }
+                if (pf[1].revents)
+                        break;
+        }
+        int status;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 7);
+        assert_true(denials >= 1);
+        close(listener);
+        close(pidfd);
+        policy_free(p);
+}
+
+/* A step failing before the install is reported as usual; no listener leaks. */
+static void notify_mode_failure_before_install(void **state)
+{
+        const char *text = "default allow\nerrno(EPERM) ptrace\n";
+        struct policy *p = NULL;
+        char err[256];
+        assert_int_equal(policy_parse_buffer("t", text, strlen(text), NULL, &p, err, sizeof(err)),
+                         0);
+        char *argv[] = {"true", NULL};
+        char *envp[] = {NULL};
+        struct child_spec spec = {.path = "/bin/true",
+                                  .argv = argv,
+                                  .envp = envp,
+                                  .cwd = "/nonexistent-dir",
+                                  .stdin_fd = -1,
+                                  .stdout_fd = -1,
+                                  .stderr_fd = -1,
+                                  .policy = p};
+        pid_t pid = 0;
+        int pidfd = -1, listener = -1;
+        struct child_failure f = {0};
+        assert_int_equal(child_spawn(&spec, &pid, &pidfd, &listener, &f), -ENOENT);
+        assert_int_equal(f.step, CHILD_STEP_CWD);
+        assert_int_equal(listener, -1);
+        policy_free(p);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(resolve_through_path),
             cmocka_unit_test(failing_step_is_reported),
             cmocka_unit_test(exec_success_gives_a_pidfd),
+            cmocka_unit_test(notify_mode_hands_over_the_listener),
+            cmocka_unit_test(notify_mode_failure_before_install),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -100,6 +100,7 @@ fi
 #   /init                 tests/vm/init.sh (busybox sh, PID 1)
 #   /bin/busybox          static; /init installs the applet links at boot
 #   /usr/local/bin/corral the binary under test
+#   <prefix>/share/corral/policies/  the seccomp policies
 #   /usr/bin/strace       to show which system calls corral makes (clone3)
 #   /progs/*              the test programs
 #   /vm/lib.sh            tests/vm/guestlib.sh, sourced by every guest test
@@ -112,6 +113,11 @@ cp "$busybox" "$root/bin/busybox"
 cp "$here/init.sh" "$root/init"
 cp "$here/guestlib.sh" "$root/vm/lib.sh"
 cp "$build/corral" "$root/usr/local/bin/corral"
+# The seccomp policies, where an installed corral looks for them (the source tree
+# it falls back to is hidden by the guest's tmpfs on /work).
+prefix=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$build/CMakeCache.txt" 2>/dev/null)
+mkdir -p "$root${prefix:-/usr/local}/share/corral/policies"
+cp "$here/../../policies/"*.policy "$root${prefix:-/usr/local}/share/corral/policies/"
 bins=("$build/corral")
 strace=$(command -v strace) || die "strace is missing (apt-get install strace)"
 cp "$strace" "$root/usr/bin/strace"

@@ -1,0 +1,11 @@
+#!/bin/bash
+# Opening /proc/1/mem (and the neighbour's): the ptrace access check refuses a
+# different uid without capabilities (EACCES).
+. "$(dirname "$0")/escape.bash"
+start_witnesses
+out=$(attempt -- "$TRY" open:/proc/1/mem "open:/proc/$NB_PID/mem" "open:/proc/$CANARY/mem" open:/proc/self/mem 2>/dev/null)
+assert_eq "other processes' memory refused, its own allowed" \
+        "open:/proc/1/mem errno=EACCES open:/proc/$NB_PID/mem errno=EACCES open:/proc/$CANARY/mem errno=EACCES open:/proc/self/mem ok" \
+        "$(echo $out)"
+check_untouched
+finish
