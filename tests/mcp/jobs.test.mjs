@@ -435,16 +435,16 @@ test('a lost job (its supervisor died without a record) reads as lost, also to a
   assert.equal(res.isError, true);
 });
 
-// The supervisor installs the job's seccomp filter in a branch being merged;
-// until then this documents the expected reading and is reported as a todo.
-test('a seccomp violation reads as seccomp_violation with the system call',
-     { todo: 'needs the supervisor to apply the job\'s seccomp policy' }, async (t) => {
+test('a seccomp violation reads as seccomp_violation with the system call', async (t) => {
   const { client } = await session(t);
   const r = await client.callTool({ name: 'run_job', arguments: {
     command: [join(PROGS, 'try-syscall'), 'int80'], policy: 'default' } });
   assert.equal(r.structuredContent.status, 'seccomp_violation');
-  assert.equal(r.structuredContent.signal, 'SIGSYS');
-  assert.match(text(r), /seccomp_violation: system call/);
+  // An i386 system call (int 0x80) is killed under the default policy.
+  assert.match(r.structuredContent.seccomp_syscall, /^i386:/);
+  assert.match(text(r), /^Job \w+ seccomp_violation: system call i386:\d+ denied/);
+  assert.match(text(r), /denied system call: i386:\d+/);
+  assert.equal(r.isError, true);
 });
 
 test('the example catalog in contrib/ loads; its python3 tool runs as a task', async (t) => {
