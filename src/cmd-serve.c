@@ -3,7 +3,10 @@
 #include "corral/cleanup.h"
 #include "corral/commands.h"
 #include "corral/log.h"
+#include "corral/gov-ledger.h"
+#include "corral/jobctl.h"
 #include "corral/loop.h"
+#include "corral/statedir.h"
 #include "corral/mcp-info.h"
 #include "corral/mcp-jobs.h"
 #include "corral/mcp-line.h"
@@ -101,8 +104,71 @@ static int parse_options(int argc, char **argv, uint64_t *max_line, uint64_t *ma
         return 0;
 }
 
+/* Governor options (--memory-threshold, --max-concurrent, ...) are taken out of
+ * argv and stored in the state directory's governor.conf, as `corral submit`
+ * does, so that every process sharing the store applies them. */
+static int take_governor_options(const struct corral_options *o, int *argc, char **argv)
+{
+        struct gov_policy gp;
+        gov_policy_init(&gp);
+        char err[256];
+        int out = 1;
+        for (int i = 1; i < *argc; i++) {
+                const char *v = i + 1 < *argc ? argv[i + 1] : NULL;
+                int g = strncmp(argv[i], "--", 2) == 0
+                            ? gov_policy_parse_option(&gp, argv[i], v, err, sizeof(err))
+                            : 0;
+                if (g < 0) {
+                        fprintf(stderr, "corral serve: %s\n", err);
+                        return -EXIT_USAGE;
+                }
+                if (g > 0) {
+                        if (!strchr(argv[i], '='))
+                                i++;
+                        continue;
+                }
+                argv[out++] = argv[i];
+        }
+        argv[out] = NULL;
+        *argc = out;
+        if (!gp.set)
+                return 0;
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_(gov_ledger_freep) struct gov_ledger *led = NULL;
+        int r = state_dir_resolve(o->state_dir, &dir);
+        if (r >= 0)
+                r = gov_ledger_open(dir, &led);
+        if (r >= 0)
+                r = gov_ledger_store_policy(led, &gp);
+        if (r < 0) {
+                log_error_errno(r, "Failed to store the governor policy: %s", strerror(-r));
+                return -EXIT_CORRAL_FAILED;
+        }
+        return 0;
+}
+
+/* Retention: finished jobs past the TTL go, at start-up and every hour. */
+#define RETENTION_TTL_USEC      (7ull * 24 * 3600 * 1000000)
+#define RETENTION_INTERVAL_USEC (3600ull * 1000000)
+
+static int on_retention(struct loop_source *s, void *userdata)
+{
+        struct jobctl *c = userdata;
+        size_t removed = 0;
+        int r = store_gc(c->store, RETENTION_TTL_USEC, 0, now_realtime_usec(), &removed);
+        if (r < 0)
+                log_warning("Failed to remove old jobs: %s", strerror(-r));
+        else if (removed)
+                log_info("Removed %zu finished job(s) older than 7 days", removed);
+        loop_timer_set(s, RETENTION_INTERVAL_USEC);
+        return 0;
+}
+
 int cmd_serve(const struct corral_options *o, int argc, char **argv)
 {
+        int g = take_governor_options(o, &argc, argv);
+        if (g < 0)
+                return -g;
         uint64_t max_line = MCP_LINE_DEFAULT_MAX, max_out = MCP_STDIO_DEFAULT_MAX_OUTPUT;
         enum on_exit on_exit = ON_EXIT_KEEP;
         const char *tools = NULL;
@@ -147,6 +213,10 @@ int cmd_serve(const struct corral_options *o, int argc, char **argv)
                 r = mcp_info_register(server, start);
         if (r >= 0)
                 r = mcp_jobs_new(l, server, o, tools, &jobs);
+        _cleanup_(jobctl_freep) struct jobctl *gc_ctl = NULL;
+        struct loop_source *retention = NULL;
+        if (r >= 0 && jobctl_open(o, &gc_ctl) >= 0)
+                loop_add_timer(l, 1, on_retention, gc_ctl, &retention);
         if (r >= 0)
                 r = mcp_stdio_attach(io, server);
         if (r < 0) {
@@ -166,6 +236,7 @@ int cmd_serve(const struct corral_options *o, int argc, char **argv)
         mcp_server_free(server);
         mcp_jobs_free(jobs); /* after the server: its cancel hooks reach the jobs' watches */
         mcp_stdio_free(io);
+        loop_source_free(retention);
         loop_source_free(sig);
         loop_free(l);
         return r;
