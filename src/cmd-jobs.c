@@ -65,6 +65,8 @@ static void submit_usage(FILE *f)
                    "  --job-id ID          choose the id ([A-Za-z0-9_-]{1,64}, unused)\n"
                    "  --depends-on ID      start only after job ID completed (repeatable)\n"
                    "  --env KEY=VALUE      set a variable in the job (repeatable)\n"
+                   "  --cwd DIR            start in DIR (absolute); the job writes only in its\n"
+                   "                       work directory, which is also its $HOME\n"
                    "  --input FILE         JSON saved as input.json (the job's stdin)\n"
                    "  --result-file NAME   the job's result file (default results.json)\n"
                    "  --state-patch FIELD[:POINTER]  on success copy the result (or the part\n"
@@ -127,6 +129,8 @@ int cmd_submit(const struct corral_options *o, int argc, char **argv)
                         r = append(&j->depends_on, &n_deps, strdup(v));
                 else if (strcmp(a, "--env") == 0)
                         r = append(&j->env, &n_env, strdup(v));
+                else if (strcmp(a, "--cwd") == 0)
+                        r = job_set_string(&j->cwd, v);
                 else if (strcmp(a, "--input") == 0)
                         input_file = v;
                 else if (strcmp(a, "--result-file") == 0)

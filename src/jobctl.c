@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -165,6 +166,13 @@ int jobctl_submit(struct jobctl *c, struct job *j, const char *requested_id, con
                         snprintf(err, errlen, "depends_on names no such job: '%s'", *d);
                         return -ENOENT;
                 }
+        }
+        struct stat st;
+        if (j->cwd && (j->cwd[0] != '/' || stat(j->cwd, &st) < 0 || !S_ISDIR(st.st_mode))) {
+                snprintf(err, errlen,
+                         "Invalid cwd '%s': an absolute path to an existing directory is needed",
+                         j->cwd);
+                return -EINVAL;
         }
         const char *reason = NULL;
         if (requested_id && name_validate(requested_id, &reason) < 0) {

@@ -494,7 +494,10 @@ static int run_job(struct supervisor *s)
             .child = {.path = path,
                       .argv = j->command,
                       .envp = envp,
-                      .cwd = workdir,
+                      /* Where the command starts (cwd asked for, else its work
+                       * directory); the work directory ($HOME) stays the one
+                       * place it may write. */
+                      .cwd = j->cwd ? j->cwd : workdir,
                       .stdin_fd = in,
                       .stdout_fd = out,
                       .stderr_fd = errf,

@@ -60,5 +60,13 @@ case "$err" in *"No such job"*) ok "other tenant told 'No such job'" ;; *) not_o
 assert_eq "another tenant cannot cancel" 2 $?
 assert_eq "other tenant lists nothing" "[]" "$("$CORRAL" --state-dir "$STATE" --tenant other list --json)"
 
+# cwd: the command starts there; it still writes only in its work dir ($HOME).
+w=$(corral submit --cwd /usr -- sh -c 'pwd; echo x > "$HOME/in-home" && echo home-ok; touch here 2>/dev/null || echo cwd-ro')
+corral wait --timeout 60s "$w" >/dev/null
+assert_eq "cwd applied, work dir writable, cwd read-only" "/usr home-ok cwd-ro" "$(corral logs "$w" | tr '\n' ' ' | sed 's/ $//')"
+err=$(corral submit --cwd relative/dir -- true 2>&1)
+assert_eq "relative cwd refused" 2 $?
+case "$err" in *"Invalid cwd 'relative/dir'"*) ok "cwd error names it" ;; *) not_ok "$err" ;; esac
+
 assert_no_groups
 finish
