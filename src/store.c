@@ -31,6 +31,7 @@
 
 #include <cjson/cJSON.h>
 #include <dirent.h>
+#include <malloc.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -618,6 +619,10 @@ void store_list_done(struct store_list *l)
         free(l->jobs);
         free(l->next_cursor);
         *l = (struct store_list){0};
+        /* A listing parses every record (thousands of small allocations): give
+         * the freed heap back, or a long-lived server keeps its peak forever
+         * (measured: 8.2 MiB RSS after listing 10,000 jobs; docs/performance.md). */
+        malloc_trim(0);
 }
 
 static int job_order(const struct job *a, const struct job *b)
