@@ -104,4 +104,6 @@ finally:
                 continue
             if ("__supervise --state-dir " + state + " ").encode() in cmd:
                 os.kill(int(p), signal.SIGKILL)
+    # corral removes stale job groups and its empty parent itself.
+    subprocess.run([corral, "doctor"], env=env, capture_output=True)
     shutil.rmtree(tmp, ignore_errors=True)
