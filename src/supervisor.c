@@ -85,6 +85,14 @@ static int finish_early(struct supervisor *s, enum job_status st, const char *re
         return save(s);
 }
 
+/* The job's directory was removed under us (its store deleted, or the job
+ * removed by hand): nobody can read an outcome any more, so stop waiting. */
+static bool job_dir_gone(struct supervisor *s)
+{
+        struct stat st;
+        return fstat(s->job_dirfd, &st) < 0 || st.st_nlink == 0;
+}
+
 /* True (and the signal consumed) when a cancel request arrived. */
 static bool cancel_requested(struct supervisor *s, int timeout_ms)
 {
@@ -130,6 +138,9 @@ static int wait_for_dependencies(struct supervisor *s)
                         finish_early(s, JOB_CANCELLED, "cancelled while waiting for dependencies");
                         return 0;
                 }
+                if (job_dir_gone(s))
+                        return log_error_errno(-ENOENT,
+                                               "The job's directory was removed; giving up");
         }
 }
 
@@ -204,6 +215,11 @@ static int wait_for_admission(struct supervisor *s)
                 if (wait_for_change(s, watch)) {
                         finish_early(s, JOB_CANCELLED, "cancelled while queued");
                         return 0;
+                }
+                if (job_dir_gone(s)) {
+                        gov_ledger_release(s->ledger, s->ledger_key);
+                        return log_error_errno(-ENOENT,
+                                               "The job's directory was removed; giving up");
                 }
         }
 }
