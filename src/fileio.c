@@ -49,6 +49,24 @@ int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *re
         return 0;
 }
 
+int open_regular_at(int dirfd, const char *name, struct stat *ret_st)
+{
+        /* O_NOFOLLOW|O_NONBLOCK: a job owns such files and could plant a
+         * symlink to a secret or a FIFO that would block the reader forever. */
+        int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+        if (fd < 0)
+                return errno == ELOOP ? -EBADFD : NEG_ERRNO();
+        struct stat st;
+        int r = fstat(fd, &st) < 0 ? NEG_ERRNO() : S_ISREG(st.st_mode) ? 0 : -EBADFD;
+        if (r < 0) {
+                close(fd);
+                return r;
+        }
+        if (ret_st)
+                *ret_st = st;
+        return fd;
+}
+
 static int parse_u64(const char *s, uint64_t *ret)
 {
         while (*s == ' ' || *s == '\t')

@@ -3,6 +3,7 @@
  * until the job exited, so progress was only visible afterwards; here the job
  * writes straight to its log and this reads the log's last few KiB. */
 #include "corral/progress.h"
+#include "corral/fileio.h"
 #include "corral/cleanup.h"
 
 #include <cjson/cJSON.h>
@@ -272,17 +273,10 @@ int progress_parse_text(const char *buf, size_t len, bool partial_first_line, st
 int progress_read_tail_at(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len,
                           bool *ret_partial, uint64_t *ret_bytes_read)
 {
-        _cleanup_close_ int fd =
-            openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
-        /* O_NOFOLLOW|O_NONBLOCK: the job owns these files and could plant a
-         * symlink to a secret or a FIFO that would block the reader forever. */
-        if (fd < 0)
-                return errno == ELOOP ? -EBADFD : NEG_ERRNO();
         struct stat st;
-        if (fstat(fd, &st) < 0)
-                return NEG_ERRNO();
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
+        _cleanup_close_ int fd = open_regular_at(dirfd, name, &st);
+        if (fd < 0)
+                return fd;
         uint64_t size = (uint64_t)st.st_size;
         uint64_t off = size > max ? size - max : 0;
         size_t want = (size_t)(size - off);

@@ -107,15 +107,10 @@ static int open_subdir(int dirfd, const char *name, bool create, int *ret)
  * -EFBIG past max, -EBADFD for a non-regular file. */
 static int read_regular_at(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len)
 {
-        _cleanup_close_ int fd =
-            openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
-        if (fd < 0)
-                return errno == ELOOP ? -EBADFD : NEG_ERRNO();
         struct stat st;
-        if (fstat(fd, &st) < 0)
-                return NEG_ERRNO();
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
+        _cleanup_close_ int fd = open_regular_at(dirfd, name, &st);
+        if (fd < 0)
+                return fd;
         if ((uint64_t)st.st_size > max)
                 return -EFBIG;
         size_t want = (size_t)st.st_size, got = 0;

@@ -277,12 +277,9 @@ static void on_tick(void *userdata)
 static void collect_result(struct supervisor *s)
 {
         const char *name = job_result_file(s->job);
-        _cleanup_close_ int fd =
-            openat(s->work_dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-        if (fd < 0)
-                return;
         struct stat st;
-        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)STORE_RESULT_MAX + 1)
+        _cleanup_close_ int fd = open_regular_at(s->work_dirfd, name, &st);
+        if (fd < 0 || st.st_size > (off_t)STORE_RESULT_MAX + 1)
                 return;
         _cleanup_free_ char *buf = NULL;
         size_t len = 0;

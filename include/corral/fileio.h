@@ -15,6 +15,13 @@ static inline int read_file(const char *path, size_t max, char **ret, size_t *re
         return read_file_at(-100 /* AT_FDCWD */, path, max, ret, ret_len);
 }
 
+/* Opens a file that someone else (a job) may control, read-only: never
+ * through a symlink (O_NOFOLLOW), never blocking on a FIFO (O_NONBLOCK), and
+ * only a regular file.  Returns the fd, or -EBADFD for a link, FIFO or device,
+ * or another -errno; *ret_st (optional) gets its stat. */
+struct stat;
+int open_regular_at(int dirfd, const char *name, struct stat *ret_st);
+
 /* Reads a file holding one unsigned integer (cgroupfs style); "max" reads as UINT64_MAX. */
 int read_u64_at(int dirfd, const char *path, uint64_t *ret);
 
