@@ -139,19 +139,32 @@ static int read_regular_at(int dirfd, const char *name, size_t max, char **ret, 
         return 0;
 }
 
-/* Removes everything inside dirfd, not following symlinks; keep (may be
- * NULL) names one entry to leave in place. */
-static int rm_contents_at(int dirfd, const char *keep)
+/* A DIR stream over a directory fd we keep open (a duplicate is consumed),
+ * from its first entry. */
+static int opendir_fd(int dirfd, DIR **ret)
 {
         int dfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
         if (dfd < 0)
                 return NEG_ERRNO();
-        _cleanup_closedir_ DIR *d = fdopendir(dfd);
+        DIR *d = fdopendir(dfd);
         if (!d) {
+                int r = NEG_ERRNO();
                 close(dfd);
-                return NEG_ERRNO();
+                return r;
         }
         rewinddir(d);
+        *ret = d;
+        return 0;
+}
+
+/* Removes everything inside dirfd, not following symlinks; keep (may be
+ * NULL) names one entry to leave in place. */
+static int rm_contents_at(int dirfd, const char *keep)
+{
+        _cleanup_closedir_ DIR *d = NULL;
+        int dr = opendir_fd(dirfd, &d);
+        if (dr < 0)
+                return dr;
         int r = 0;
         for (struct dirent *de; (errno = 0, de = readdir(d));) {
                 if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
@@ -174,14 +187,10 @@ static int rm_contents_at(int dirfd, const char *keep)
 
 static int du_at(int dirfd, uint64_t *total)
 {
-        int dfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
-        if (dfd < 0)
-                return NEG_ERRNO();
-        _cleanup_closedir_ DIR *d = fdopendir(dfd);
-        if (!d) {
-                close(dfd);
-                return NEG_ERRNO();
-        }
+        _cleanup_closedir_ DIR *d = NULL;
+        int dr = opendir_fd(dirfd, &d);
+        if (dr < 0)
+                return dr;
         for (struct dirent *de; (de = readdir(d));) {
                 if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
                         continue;
@@ -650,15 +659,10 @@ int store_list_jobs(struct store *s, const struct store_filter *filter, const ch
         struct job after = {0};
         if (cursor && cursor_parse(cursor, &after) < 0)
                 return -EINVAL;
-        int dfd = fcntl(s->jobs_fd, F_DUPFD_CLOEXEC, 3);
-        if (dfd < 0)
-                return NEG_ERRNO();
-        _cleanup_closedir_ DIR *d = fdopendir(dfd);
-        if (!d) {
-                close(dfd);
-                return NEG_ERRNO();
-        }
-        rewinddir(d);
+        _cleanup_closedir_ DIR *d = NULL;
+        int dr = opendir_fd(s->jobs_fd, &d);
+        if (dr < 0)
+                return dr;
 
         struct store_list l = {0};
         size_t cap = 0;
