@@ -85,15 +85,18 @@ static int open_subdir(int dirfd, const char *name, bool create, int *ret)
         int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return NEG_ERRNO();
-        /* Directories we own must not be readable by others (tenants must not read
-         * each other's jobs); a directory owned by someone else is not ours to use. */
+        /* Directories we own must not be readable or writable by others (tenants
+         * must not read each other's jobs); a directory owned by someone else is
+         * not ours to use.  Execute-only for others (0711) stays: supervisors
+         * set it so that a job's uid can reach its work directory by path
+         * (supervisor.c), and it lets nobody list or read anything. */
         struct stat st;
         int r = 0;
         if (fstat(fd, &st) < 0)
                 r = NEG_ERRNO();
         else if (st.st_uid != geteuid())
                 r = -EPERM;
-        else if ((st.st_mode & 077) && fchmod(fd, 0700) < 0)
+        else if ((st.st_mode & 066) && fchmod(fd, 0700 | (st.st_mode & 011)) < 0)
                 r = NEG_ERRNO();
         if (r < 0) {
                 close(fd);

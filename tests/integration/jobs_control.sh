@@ -64,6 +64,15 @@ assert_eq "other tenant lists nothing" "[]" "$("$CORRAL" --state-dir "$STATE" --
 w=$(corral submit --cwd /usr -- sh -c 'pwd; echo x > "$HOME/in-home" && echo home-ok; touch here 2>/dev/null || echo cwd-ro')
 corral wait --timeout 60s "$w" >/dev/null
 assert_eq "cwd applied, work dir writable, cwd read-only" "/usr home-ok cwd-ro" "$(corral logs "$w" | tr '\n' ' ' | sed 's/ $//')"
+# Other corral commands opening the store meanwhile must not take the job's
+# path to its work directory away (the store keeps execute-only bits).
+p=$(corral submit -- sh -c "$CORRAL_PROGS/waitfile go; echo x > \"\$HOME/by-path\" && echo path-ok")
+for _ in $(seq 100); do [ "$(st "$p")" = running ] && break; sleep 0.1; done
+corral list >/dev/null
+corral status "$p" >/dev/null
+touch "$STATE/tenants/default/jobs/$p/work/go"
+corral wait --timeout 60s "$p" >/dev/null
+assert_eq "the work directory stays reachable by path" path-ok "$(corral logs "$p")"
 err=$(corral submit --cwd relative/dir -- true 2>&1)
 assert_eq "relative cwd refused" 2 $?
 case "$err" in *"Invalid cwd 'relative/dir'"*) ok "cwd error names it" ;; *) not_ok "$err" ;; esac
