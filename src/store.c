@@ -739,7 +739,7 @@ int store_result_read_at(int job_dirfd, const struct job *j, size_t max, cJSON *
         int r = read_regular_at(job_dirfd, name, max, &text, &len);
         char *msg = NULL;
         if (r == 0 && len == 0)
-                r = -ENOENT; /* pre-created by store_job_grant_outputs, never written */
+                r = -ENOENT; /* an empty file says nothing: not written */
         if (r == -ENOENT)
                 r = asprintf(&msg, "the job did not write %s", name) < 0 ? -ENOMEM : -ENOENT;
         else if (r == -EFBIG)
@@ -888,48 +888,6 @@ int store_job_refresh_progress(struct store *s, struct job *j)
         r = progress_update(&j->progress, &p);
         progress_done(&p);
         return r;
-}
-
-/* Creates (or reuses, when a regular file) name in dirfd, owned by uid:gid, 0600. */
-static int hand_over(int dirfd, const char *name, bool create, uid_t uid, gid_t gid)
-{
-        _cleanup_close_ int fd =
-            openat(dirfd, name,
-                   O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
-        if (fd < 0)
-                return errno == ENOENT && !create ? 0 : NEG_ERRNO();
-        struct stat st;
-        if (fstat(fd, &st) < 0)
-                return NEG_ERRNO();
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
-        if (fchown(fd, uid, gid) < 0 || fchmod(fd, 0600) < 0)
-                return NEG_ERRNO();
-        return 0;
-}
-
-int store_job_grant_outputs(int job_dirfd, const struct job *j, uid_t uid, gid_t gid)
-{
-        int r;
-        if ((r = hand_over(job_dirfd, job_result_file(j), true, uid, gid)) < 0 ||
-            (r = hand_over(job_dirfd, "progress.json", true, uid, gid)) < 0 ||
-            (r = hand_over(job_dirfd, "input.json", false, uid, gid)) < 0)
-                return r;
-        if (fchmod(job_dirfd, 0711) < 0)
-                return NEG_ERRNO();
-        return 0;
-}
-
-int store_job_revoke_outputs(int job_dirfd, const struct job *j)
-{
-        int r;
-        if (fchmod(job_dirfd, 0700) < 0)
-                return NEG_ERRNO();
-        if ((r = hand_over(job_dirfd, job_result_file(j), false, geteuid(), getegid())) < 0 ||
-            (r = hand_over(job_dirfd, "progress.json", false, geteuid(), getegid())) < 0 ||
-            (r = hand_over(job_dirfd, "input.json", false, geteuid(), getegid())) < 0)
-                return r;
-        return 0;
 }
 
 /* ---- retention ---------------------------------------------------------------- */

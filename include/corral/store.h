@@ -173,23 +173,3 @@ int store_gc(struct store *s, uint64_t ttl_usec, uint64_t disk_budget_bytes, uin
  * caller decides whether to save.  -ENOENT when the job has no directory,
  * -EBADFD when the job planted a non-regular file. */
 int store_job_refresh_progress(struct store *s, struct job *j);
-
-/* ---- the job's access to its own directory --------------------------------
- * A job runs as a uid of its own (uidpool.h) and must be able to write its
- * result file and progress.json, and read input.json, but never job.json or
- * lock (threat: a job forging its own record, or unlinking its lock so two
- * corral processes both "own" it).  store_job_grant_outputs, called by the
- * supervisor before the job starts:
- *   - creates the result file and progress.json (empty, 0600) owned by
- *     uid:gid, and hands input.json to uid:gid, so the job writes those in
- *     place and nothing else;
- *   - makes the job directory 0711: searchable, not listable or writable, so
- *     the job (whose working directory it is) can open those files by name.
- *     Nobody else can reach it: tenants/<t>/ and jobs/ stay 0700, and another
- *     job's uid cannot use /proc/PID/cwd of a process it may not ptrace.
- * store_job_revoke_outputs, after the job's group is gone: the files back to
- * corral's uid and the directory back to 0700, so the uid, once returned to
- * the pool, owns nothing here.  An empty result file the job never wrote
- * reads as "not written" (store_result_read_at). */
-int store_job_grant_outputs(int job_dirfd, const struct job *j, uid_t uid, gid_t gid);
-int store_job_revoke_outputs(int job_dirfd, const struct job *j);

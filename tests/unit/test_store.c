@@ -724,77 +724,6 @@ static void progress_of_a_running_job(void **state)
         close(dfd);
 }
 
-/* In a child running as uid: what the job can and cannot do in its directory. */
-static int job_view(int dfd, const char *path_from_outside, uid_t uid)
-{
-        if (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0 || fchdir(dfd) < 0)
-                return 10;
-        int fd = open("results.json", O_WRONLY | O_TRUNC | O_CLOEXEC);
-        if (fd < 0 || write(fd, "{\"ok\": true}", 12) != 12)
-                return 11;
-        close(fd);
-        fd = open("progress.json", O_WRONLY | O_TRUNC | O_CLOEXEC);
-        if (fd < 0 || write(fd, "{\"percent\": 5}", 14) != 14)
-                return 12;
-        close(fd);
-        if (open("input.json", O_RDONLY | O_CLOEXEC) < 0)
-                return 13;
-        /* The record and the lock are out of reach; nothing new can be made. */
-        if (open("job.json", O_WRONLY | O_CLOEXEC) >= 0 || errno != EACCES)
-                return 14;
-        if (unlink("lock") == 0 || unlink("job.json") == 0 || rename("results.json", "x") == 0)
-                return 15;
-        if (open("new", O_WRONLY | O_CREAT | O_CLOEXEC, 0600) >= 0)
-                return 16;
-        if (opendir(".")) /* not listable */
-                return 17;
-        /* From outside (no working directory there) the job dir cannot be reached. */
-        if (open(path_from_outside, O_RDONLY | O_CLOEXEC) >= 0 || errno != EACCES)
-                return 18;
-        return 0;
-}
-
-static void job_gets_only_its_outputs(void **state)
-{
-        if (geteuid() != 0)
-                skip();
-        _cleanup_(store_freep) struct store *s = open_store("grant");
-        _cleanup_(job_freep) struct job *j = test_job(NULL);
-        assert_int_equal(store_job_create(s, j, "g", "{\"in\": 1}", 9, NULL, NULL), 0);
-        int dfd;
-        assert_int_equal(store_job_open_dir(s, "g", &dfd), 0);
-        const uid_t uid = 60999;
-        assert_int_equal(store_job_grant_outputs(dfd, j, uid, uid), 0);
-        /* Granted but never written: reads as "did not write". */
-        cJSON *doc;
-        char *err = NULL;
-        assert_int_equal(store_result_read_at(dfd, j, 0, &doc, &err), -ENOENT);
-        free(err);
-
-        char outside[512];
-        snprintf(outside, sizeof(outside), "%s/tenants/grant/jobs/g/results.json", statedir);
-        pid_t pid = fork();
-        if (pid == 0)
-                _exit(job_view(dfd, outside, uid));
-        int st;
-        assert_int_equal(waitpid(pid, &st, 0), pid);
-        assert_true(WIFEXITED(st));
-        assert_int_equal(WEXITSTATUS(st), 0);
-
-        assert_int_equal(store_job_revoke_outputs(dfd, j), 0);
-        struct stat sb;
-        assert_int_equal(fstat(dfd, &sb), 0);
-        assert_int_equal(sb.st_mode & 0777, 0700);
-        assert_int_equal(fstatat(dfd, "results.json", &sb, 0), 0);
-        assert_int_equal(sb.st_uid, geteuid());
-        assert_int_equal(store_result_read_at(dfd, j, 0, &doc, &err), 0);
-        assert_true(cJSON_IsTrue(cJSON_GetObjectItem(doc, "ok")));
-        cJSON_Delete(doc);
-        assert_int_equal(store_job_refresh_progress(s, j), 0);
-        assert_true(j->progress.percent == 5.0);
-        close(dfd);
-}
-
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -813,7 +742,6 @@ int main(void)
             cmocka_unit_test(results),
             cmocka_unit_test(state_patches),
             cmocka_unit_test(progress_of_a_running_job),
-            cmocka_unit_test(job_gets_only_its_outputs),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
