@@ -20,13 +20,13 @@
  * Needs root on a host where corral can create cgroups.  Usage:
  *   launch_layers [N]      (CORRAL_CGROUP_PARENT names the parent group; default corral-bench)
  */
-#include "corral/child.h"
-#include "corral/commands.h"
-#include "corral/mountns.h"
-#include "corral/policy.h"
-#include "corral/privs.h"
-#include "corral/runner.h"
-#include "corral/sandbox-setup.h"
+#include "child.h"
+#include "options.h"
+#include "mountns.h"
+#include "policy.h"
+#include "privs.h"
+#include "runner.h"
+#include "sandbox-setup.h"
 
 #include <spawn.h>
 #include <stdio.h>

@@ -18,13 +18,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "corral/cgroup.h"
-#include "corral/commands.h"
-#include "corral/mountns.h"
-#include "corral/privs.h"
-#include "corral/runner.h"
-#include "corral/sandbox-setup.h"
-#include "corral/uidpool.h"
+#include "cgroup.h"
+#include "options.h"
+#include "mountns.h"
+#include "privs.h"
+#include "runner.h"
+#include "sandbox-setup.h"
+#include "uidpool.h"
 
 extern char **environ;
 

@@ -16,8 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "corral/job.h"
-#include "corral/store.h"
+#include "job.h"
+#include "store.h"
 
 static unsigned long long realtime_us(void)
 {

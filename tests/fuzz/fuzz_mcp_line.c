@@ -2,7 +2,7 @@
  * small and the default cap.  Checks the framing promises: no line handed over
  * holds a newline or exceeds the cap, an oversize report never exceeds the
  * prefix size, and the reader's memory stays bounded. */
-#include "corral/mcp-line.h"
+#include "mcp-line.h"
 
 #include <stdint.h>
 #include <stdlib.h>

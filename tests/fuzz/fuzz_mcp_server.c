@@ -3,8 +3,8 @@
  * line.  Every message the server sends must be one line of valid JSON.  A
  * deferred test tool (fuzz target only) is completed at the end of the input,
  * so tasks, tasks/result waiters and cancellation paths are reached. */
-#include "corral/mcp-info.h"
-#include "corral/mcp.h"
+#include "mcp-info.h"
+#include "mcp.h"
 
 #include <errno.h>
 #include <stdint.h>

@@ -2,7 +2,7 @@
  * JSON object {"schema": ..., "value": ...}: schema_check() on the schema,
  * and, when it passes, schema_validate() of the value.  Both must return 0
  * or -EINVAL with a message, never crash or recurse without bound. */
-#include "corral/tools-schema.h"
+#include "tools-schema.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>

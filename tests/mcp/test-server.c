@@ -3,12 +3,12 @@
  * tests/mcp/CMakeLists.txt only: never shipped).  sleep {ms, fail?} answers
  * after ms milliseconds from a loop timer, with progress at the start and the
  * end; it supports tasks (optional); fail makes it a tool error (isError). */
-#include "corral/log.h"
-#include "corral/loop.h"
-#include "corral/mcp-info.h"
-#include "corral/mcp-stdio.h"
-#include "corral/mcp.h"
-#include "corral/units.h"
+#include "log.h"
+#include "loop.h"
+#include "mcp-info.h"
+#include "mcp-stdio.h"
+#include "mcp.h"
+#include "units.h"
 
 #include <errno.h>
 #include <signal.h>

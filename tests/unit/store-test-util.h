@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "corral/job.h"
+#include "job.h"
 
 static int test_rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {

@@ -11,8 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "corral/child.h"
-#include "corral/policy.h"
+#include "child.h"
+#include "policy.h"
 
 #include <poll.h>
 #include <stdio.h>

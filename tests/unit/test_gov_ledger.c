@@ -16,9 +16,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "corral/fileio.h"
-#include "corral/gov-ledger.h"
-#include "corral/procfs.h"
+#include "fileio.h"
+#include "gov-ledger.h"
+#include "procfs.h"
 
 #define GIB (1024ull * 1024 * 1024)
 

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "corral/gov-measure.h"
+#include "gov-measure.h"
 
 #define GIB (1024ull * 1024 * 1024)
 #define MIB (1024ull * 1024)

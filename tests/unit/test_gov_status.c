@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "corral/gov-status.h"
+#include "gov-status.h"
 
 #define GIB (1024ull * 1024 * 1024)
 

@@ -12,9 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "corral/job.h"
-#include "corral/jobid.h"
-#include "corral/procfs.h"
+#include "job.h"
+#include "jobid.h"
+#include "procfs.h"
 #include "store-test-util.h"
 
 static char tmpdir[64];

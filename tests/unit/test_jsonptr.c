@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "corral/jsonptr.h"
+#include "jsonptr.h"
 
 /* RFC 6901 section 5. */
 static const char rfc_doc[] = "{\"foo\": [\"bar\", \"baz\"], \"\": 0, \"a/b\": 1, \"c%d\": 2, "

@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "corral/loop.h"
+#include "loop.h"
 
 struct ctx {
         int reads, timers, signals, exits, hooks;

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "corral/mcp-json.h"
-#include "corral/mcp-line.h"
+#include "mcp-json.h"
+#include "mcp-line.h"
 
 struct seen {
         int n;

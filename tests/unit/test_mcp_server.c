@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "corral/mcp-info.h"
-#include "corral/mcp.h"
+#include "mcp-info.h"
+#include "mcp.h"
 
 #define MAXMSG 256
 static char *out[MAXMSG];

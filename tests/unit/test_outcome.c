@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "corral/outcome.h"
+#include "outcome.h"
 
 #define EXITED(code)  ((code) << 8)
 #define SIGNALED(sig) (sig)

@@ -24,9 +24,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "corral/cleanup.h"
-#include "corral/commands.h"
-#include "corral/policy.h"
+#include "cleanup.h"
+#include "commands.h"
+#include "policy.h"
 
 static char try_syscall[PATH_MAX];
 

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "corral/policy.h"
+#include "policy.h"
 
 static char dir[] = "/tmp/corral-test-policy-cache.XXXXXX";
 static char cache[256], file[256];

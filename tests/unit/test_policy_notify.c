@@ -26,8 +26,8 @@
 #include <unistd.h>
 #include <linux/sched.h>
 
-#include "corral/cleanup.h"
-#include "corral/policy.h"
+#include "cleanup.h"
+#include "policy.h"
 
 static char try_syscall[PATH_MAX];
 

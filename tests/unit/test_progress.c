@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "corral/progress.h"
+#include "progress.h"
 
 static char tmpdir[64];
 static int tmpfd = -1;

@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <stdlib.h>
 
-#include "corral/retention.h"
+#include "retention.h"
 
 #define DAY (24ull * 3600 * 1000000)
 #define NOW (1000 * DAY)

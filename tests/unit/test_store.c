@@ -13,9 +13,9 @@
 #include <grp.h>
 #include <sys/wait.h>
 
-#include "corral/jobid.h"
-#include "corral/retention.h"
-#include "corral/store.h"
+#include "jobid.h"
+#include "retention.h"
+#include "store.h"
 #include "store-test-util.h"
 
 static char tmpdir[64];

@@ -12,7 +12,7 @@
 #include <sched.h>
 #include <sys/mount.h>
 
-#include "corral/store.h"
+#include "store.h"
 #include "store-test-util.h"
 
 static char tmpdir[64], mnt[128], statedir[160];

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "corral/job.h"
-#include "corral/tools-catalog.h"
-#include "corral/tools-schema.h"
+#include "job.h"
+#include "tools-catalog.h"
+#include "tools-schema.h"
 
 static const char schema_text[] =
     "{\"type\":\"object\",\"properties\":{"

@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "corral/units.h"
+#include "units.h"
 
 static void sizes_accept_binary_suffixes(void **state)
 {

@@ -1,0 +1,95 @@
+/* cmd-doctor.c - `corral doctor`: the cgroup layout, each controller's state,
+ * whether limits can be enforced, and what to do when they cannot. */
+#include "cleanup.h"
+#include "commands.h"
+#include "log.h"
+
+#include "cgroup.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static const struct {
+        enum cg_controller c;
+        const char *limit;
+        const char *fix_v1;
+        const char *fix_v2;
+} needs[] = {
+    {CG_MEMORY, "--memory", "mount the v1 memory controller",
+     "enable +memory in the parent group's cgroup.subtree_control"},
+    {CG_CPU, "--cpus", "mount the v1 cpu controller",
+     "enable +cpu in the parent group's cgroup.subtree_control"},
+    {CG_CPUACCT, "CPU usage figures", "mount the v1 cpuacct controller", "(always on v2)"},
+    {CG_PIDS, "--pids", "mount the v1 pids controller",
+     "enable +pids in the parent group's cgroup.subtree_control"},
+    {CG_FREEZER, "race-free group kill", "mount the v1 freezer controller", "(always on v2)"},
+};
+
+int cmd_doctor(const struct corral_options *o, int argc, char **argv)
+{
+        if (argc > 1) {
+                printf("usage: corral doctor\n");
+                return strcmp(argv[1], "--help") == 0 ? 0 : EXIT_USAGE;
+        }
+        _cleanup_(cg_layout_freep) struct cg_layout *l = NULL;
+        int r = cg_layout_detect(NULL, &l);
+        if (r < 0) {
+                printf("cgroup layout: not detected under /sys/fs/cgroup (%s)\n", strerror(-r));
+                printf("  fix: mount cgroup2 on /sys/fs/cgroup (or the v1 hierarchies)\n");
+                return 1;
+        }
+        printf("cgroup layout: %s\n", l->version == CG_V2 ? "unified (cgroup v2)"
+                                                          : "v1/hybrid (one mount per controller)");
+        if (l->version == CG_V2)
+                printf("  mount %s, corral's own group %s\n", l->v2_mount, l->v2_self);
+        int problems = 0;
+        printf("controllers:\n");
+        for (size_t i = 0; i < ELEMENTSOF(needs); i++) {
+                enum cg_controller c = needs[i].c;
+                const char *name = cg_controller_to_string(c);
+                if (l->available[c]) {
+                        if (l->version == CG_V1)
+                                printf("  %-8s ok       mount %s, our group %s\n", name,
+                                       l->v1_mount[c], l->v1_self[c] ? l->v1_self[c] : "?");
+                        else
+                                printf("  %-8s ok\n", name);
+                } else {
+                        problems++;
+                        printf("  %-8s MISSING  %s cannot be enforced; fix: %s\n", name,
+                               needs[i].limit,
+                               l->version == CG_V1 ? needs[i].fix_v1 : needs[i].fix_v2);
+                }
+        }
+
+        const char *parent = o->cgroup_parent ? o->cgroup_parent : "corral";
+        struct cg_layout *owned = l;
+        _cleanup_(cg_manager_freep) struct cg_manager *m = NULL;
+        r = cg_manager_open(owned, parent, &m);
+        if (r < 0) {
+                problems++;
+                printf("parent group '%s': cannot be set up: %s\n", parent, strerror(-r));
+                if (r == -EACCES || r == -EPERM || r == -EROFS)
+                        printf("  fix: run as root, or start corral in a cgroup delegated to "
+                               "uid %d (systemd: Delegate=yes)\n",
+                               (int)getuid());
+                else if (r == -EBUSY)
+                        printf("  fix: start corral in a cgroup of its own; other processes "
+                               "share this one\n");
+        } else {
+                l = NULL; /* now owned by m */
+                printf("parent group '%s': ok at %s\n", parent, cg_manager_path(m, CG_MEMORY));
+                int n = cg_manager_clean_stale(m);
+                if (n > 0)
+                        printf("  removed %d stale job group(s) of corral processes that died\n",
+                               n);
+                cg_manager_remove_parent(m);
+        }
+        printf("running as uid %d%s\n", (int)getuid(),
+               getuid() == 0 ? " (root: every limit can be written)" : "");
+        printf(problems ? "verdict: %d problem(s); some limits cannot be enforced\n"
+                        : "verdict: every limit can be enforced%.0d\n",
+               problems);
+        return problems ? 1 : 0;
+}

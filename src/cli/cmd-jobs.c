@@ -1,0 +1,523 @@
+/* cmd-jobs.c - the job commands over the store: submit, status ID, list, logs,
+ * cancel, wait, retry, gc.  They work without a running server: every fact is
+ * in the state directory, and each job has its own supervisor. */
+#include "commands.h"
+#include "fileio.h"
+#include "gov-ledger.h"
+#include "jobctl.h"
+#include "limits.h"
+#include "log.h"
+#include "outcome.h"
+#include "units.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int append(char ***list, size_t *n, char *s)
+{
+        char **nl = realloc(*list, (*n + 2) * sizeof(char *));
+        if (!nl)
+                return -ENOMEM;
+        *list = nl;
+        nl[(*n)++] = s;
+        nl[*n] = NULL;
+        return 0;
+}
+
+static int dup_strv(char **src, char ***ret)
+{
+        size_t n = 0;
+        while (src && src[n])
+                n++;
+        char **v = calloc(n + 1, sizeof(char *));
+        if (!v)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                if (!(v[i] = strdup(src[i])))
+                        return -ENOMEM;
+        *ret = v;
+        return 0;
+}
+
+/* `corral CMD --help`: prints usage and returns true. */
+static bool wants_help(int argc, char **argv, const char *usage)
+{
+        for (int i = 1; i < argc; i++)
+                if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+                        printf("usage: %s\n", usage);
+                        return true;
+                }
+        return false;
+}
+
+static void submit_usage(FILE *f)
+{
+        fprintf(f, "usage: corral submit [OPTIONS] -- COMMAND [ARG...]\n"
+                   "\n"
+                   "Creates a job and returns at once; the job's id is printed on the last line.\n"
+                   "  --memory SIZE --cpus N --pids N --timeout T --kill-grace T   limits\n"
+                   "  --job-id ID          choose the id ([A-Za-z0-9_-]{1,64}, unused)\n"
+                   "  --depends-on ID      start only after job ID completed (repeatable)\n"
+                   "  --env KEY=VALUE      set a variable in the job (repeatable)\n"
+                   "  --cwd DIR            start in DIR (absolute); the job writes only in its\n"
+                   "                       work directory, which is also its $HOME\n"
+                   "  --input FILE         JSON saved as input.json (the job's stdin)\n"
+                   "  --result-file NAME   the job's result file (default results.json)\n"
+                   "  --state-patch FIELD[:POINTER]  on success copy the result (or the part\n"
+                   "                       the RFC 6901 POINTER selects) to state/FIELD.json\n"
+                   "  --policy NAME        seccomp policy (default, strict, none)\n"
+                   "  --memory-threshold PCT --cpu-threshold PCT --psi-threshold PCT\n"
+                   "  --max-concurrent N --queue-limit N   governor policy, shared by the store\n");
+}
+
+int cmd_submit(const struct corral_options *o, int argc, char **argv)
+{
+        _cleanup_(job_freep) struct job *j = job_new();
+        if (!j)
+                return 1;
+        const char *job_id = NULL, *input_file = NULL;
+        char err[512];
+        struct gov_policy gp;
+        gov_policy_init(&gp);
+        size_t n_env = 0, n_deps = 0;
+        int i = 1;
+        for (; i < argc; i++) {
+                const char *a = argv[i];
+                if (strcmp(a, "--") == 0) {
+                        i++;
+                        break;
+                }
+                if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+                        submit_usage(stdout);
+                        return 0;
+                }
+                if (strncmp(a, "--", 2) != 0)
+                        break;
+                const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+                int g = gov_policy_parse_option(&gp, a, v, err, sizeof(err));
+                if (g < 0) {
+                        log_error("%s", err);
+                        return EXIT_USAGE;
+                }
+                if (g > 0) {
+                        if (!strchr(a, '='))
+                                i++;
+                        continue;
+                }
+                if (!v) {
+                        log_error("Option %s needs a value; see corral submit --help", a);
+                        return EXIT_USAGE;
+                }
+                i++;
+                int r = limit_parse(&j->limits, a + 2, v, err, sizeof(err));
+                if (r == 0)
+                        continue;
+                if (r == -EINVAL) {
+                        log_error("%s", err);
+                        return EXIT_USAGE;
+                }
+                r = 0; /* not a limit: one of ours */
+                if (strcmp(a, "--job-id") == 0)
+                        job_id = v;
+                else if (strcmp(a, "--depends-on") == 0)
+                        r = append(&j->depends_on, &n_deps, strdup(v));
+                else if (strcmp(a, "--env") == 0)
+                        r = append(&j->env, &n_env, strdup(v));
+                else if (strcmp(a, "--cwd") == 0)
+                        r = job_set_string(&j->cwd, v);
+                else if (strcmp(a, "--input") == 0)
+                        input_file = v;
+                else if (strcmp(a, "--result-file") == 0)
+                        r = job_set_string(&j->result_file, v);
+                else if (strcmp(a, "--policy") == 0)
+                        r = job_set_string(&j->policy, v);
+                else if (strcmp(a, "--state-patch") == 0) {
+                        const char *colon = strchr(v, ':');
+                        j->state_patch_field = colon ? strndup(v, (size_t)(colon - v)) : strdup(v);
+                        if (colon)
+                                r = job_set_string(&j->state_patch_pointer, colon + 1);
+                } else {
+                        log_error("Unknown option '%s' for corral submit; see corral submit --help",
+                                  a);
+                        return EXIT_USAGE;
+                }
+                if (r < 0)
+                        return 1;
+        }
+        if (i >= argc) {
+                log_error("No command given: corral submit [OPTIONS] -- COMMAND [ARG...]");
+                return EXIT_USAGE;
+        }
+        if (dup_strv(argv + i, &j->command) < 0)
+                return 1;
+
+        _cleanup_free_ char *input = NULL;
+        size_t input_len = 0;
+        if (input_file) {
+                int r = read_file(input_file, 64u << 20, &input, &input_len);
+                if (r < 0) {
+                        log_error("Cannot read --input '%s': %s", input_file, strerror(-r));
+                        return EXIT_USAGE;
+                }
+        }
+
+        _cleanup_(jobctl_freep) struct jobctl *c = NULL;
+        if (jobctl_open(o, &c) < 0)
+                return 1;
+        if (gp.set) {
+                _cleanup_(gov_ledger_freep) struct gov_ledger *l = NULL;
+                if (gov_ledger_open(c->state_dir, &l) == 0)
+                        gov_ledger_store_policy(l, &gp);
+        }
+        int r = jobctl_submit(c, j, job_id, input, input_len, err, sizeof(err));
+        if (r < 0) {
+                log_error("%s", err);
+                /* Refusals (bad request, queue full, never fits) are the caller's to fix. */
+                return r == -EINVAL || r == -EEXIST || r == -EBADMSG || r == -ENOENT ||
+                               r == -EBUSY || r == -E2BIG
+                           ? EXIT_USAGE
+                           : 1;
+        }
+        printf("%s\n", j->id);
+        return 0;
+}
+
+static void print_job(const struct job *j)
+{
+        char a[32], b[32];
+        printf("%s  %s", j->id, job_status_to_string(j->status));
+        if (j->reason)
+                printf("  (%s)", j->reason);
+        printf("\n  command:");
+        for (char **c = j->command; c && *c; c++)
+                printf(" %s", *c);
+        printf("\n");
+        if (j->progress.percent >= 0 || j->progress.message)
+                printf("  progress: %.1f%%  %s\n",
+                       j->progress.percent < 0 ? 0 : j->progress.percent,
+                       j->progress.message ? j->progress.message : "");
+        if (j->status == JOB_QUEUED && j->queue_position > 0)
+                printf("  queue position: %lld\n", (long long)j->queue_position);
+        if (job_status_is_terminal(j->status)) {
+                if (j->exit_code >= 0)
+                        printf("  exit code: %d\n", j->exit_code);
+                if (j->signal)
+                        printf("  signal: %d\n", j->signal);
+                printf("  memory peak: %s", format_bytes(a, sizeof(a), j->memory_peak_bytes));
+                if (j->memory_limit_bytes)
+                        printf(" of %s", format_bytes(b, sizeof(b), j->memory_limit_bytes));
+                printf(", oom kills: %llu, cpu: %.3f s, wall: %.3f s\n",
+                       (unsigned long long)j->oom_kills, (double)j->cpu_usage_usec / 1e6,
+                       (double)j->wall_ms / 1e3);
+        }
+        if (j->lost_reason)
+                printf("  lost: %s\n", j->lost_reason);
+        if (j->result_error)
+                printf("  result: %s\n", j->result_error);
+        if (j->error && j->status != JOB_COMPLETED)
+                printf("  stderr (end):\n%s\n", j->error);
+}
+
+static int print_job_json(const struct job *j)
+{
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        if (job_to_json(j, &text, &len) < 0)
+                return 1;
+        fwrite(text, 1, len, stdout);
+        return 0;
+}
+
+int cmd_job_status(const struct corral_options *o, const char *id, bool json)
+{
+        _cleanup_(jobctl_freep) struct jobctl *c = NULL;
+        if (jobctl_open(o, &c) < 0)
+                return 1;
+        jobctl_recover_one(c, id);
+        _cleanup_(job_freep) struct job *j = NULL;
+        if (jobctl_load(c, id, &j) < 0) {
+                log_error("No such job: '%s'", id);
+                return EXIT_USAGE;
+        }
+        if (json)
+                return print_job_json(j);
+        print_job(j);
+        return 0;
+}
+
+int cmd_list(const struct corral_options *o, int argc, char **argv)
+{
+        if (wants_help(argc, argv, "corral list [--json] [--status STATUS]"))
+                return 0;
+        bool json = false;
+        struct store_filter f = {0};
+        for (int i = 1; i < argc; i++) {
+                if (strcmp(argv[i], "--json") == 0)
+                        json = true;
+                else if (strcmp(argv[i], "--status") == 0 && i + 1 < argc) {
+                        enum job_status s = job_status_from_string(argv[++i]);
+                        if (s < 0) {
+                                log_error("Unknown status '%s'", argv[i]);
+                                return EXIT_USAGE;
+                        }
+                        f.status_mask |= STORE_STATUS_BIT(s);
+                } else {
+                        log_error("usage: corral list [--json] [--status STATUS]");
+                        return EXIT_USAGE;
+                }
+        }
+        _cleanup_(jobctl_freep) struct jobctl *c = NULL;
+        if (jobctl_open(o, &c) < 0)
+                return 1;
+        jobctl_recover(c);
+        struct store_list l = {0};
+        int r = store_list_jobs(c->store, &f, NULL, 0, &l);
+        if (r < 0) {
+                log_error("Failed to list jobs: %s", strerror(-r));
+                return 1;
+        }
+        if (json)
+                printf("[");
+        for (size_t i = 0; i < l.n; i++) {
+                struct job *j = l.jobs[i];
+                if (json) {
+                        _cleanup_free_ char *text = NULL;
+                        size_t len;
+                        if (job_to_json(j, &text, &len) == 0)
+                                printf("%s%.*s", i ? "," : "", (int)len, text);
+                } else {
+                        char when[40];
+                        printf("%-24s %-18s %s", j->id, job_status_to_string(j->status),
+                               format_iso8601(when, sizeof(when), j->created_at));
+                        for (char **a = j->command; a && *a; a++)
+                                printf(" %s", *a);
+                        printf("\n");
+                }
+        }
+        if (json)
+                printf("]\n");
+        store_list_done(&l);
+        return 0;
+}
+
+int cmd_logs(const struct corral_options *o, int argc, char **argv)
+{
+        if (wants_help(argc, argv, "corral logs ID [--stderr] [--follow]"))
+                return 0;
+        bool err_stream = false, follow = false;
+        const char *id = NULL;
+        for (int i = 1; i < argc; i++) {
+                if (strcmp(argv[i], "--stderr") == 0)
+                        err_stream = true;
+                else if (strcmp(argv[i], "--follow") == 0 || strcmp(argv[i], "-f") == 0)
+                        follow = true;
+                else if (!id && argv[i][0] != '-')
+                        id = argv[i];
+                else {
+                        log_error("usage: corral logs ID [--stderr] [--follow]");
+                        return EXIT_USAGE;
+                }
+        }
+        if (!id) {
+                log_error("usage: corral logs ID [--stderr] [--follow]");
+                return EXIT_USAGE;
+        }
+        _cleanup_(jobctl_freep) struct jobctl *c = NULL;
+        if (jobctl_open(o, &c) < 0)
+                return 1;
+        _cleanup_close_ int dfd = -EBADF;
+        if (store_job_open_dir(c->store, id, &dfd) < 0) {
+                log_error("No such job: '%s'", id);
+                return EXIT_USAGE;
+        }
+        _cleanup_close_ int fd = openat(dfd, err_stream ? "stderr.log" : "stdout.log",
+                                        O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        char buf[65536];
+        for (;;) {
+                ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf)) : 0;
+                if (n > 0) {
+                        if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n)
+                                return 1;
+                        continue;
+                }
+                if (!follow)
+                        break;
+                fflush(stdout);
+                _cleanup_(job_freep) struct job *j = NULL;
+                if (store_job_load(c->store, id, &j, NULL) < 0 ||
+                    job_status_is_terminal(j->status)) {
+                        /* One more read: the last bytes may have landed after ours. */
+                        while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0)
+                                fwrite(buf, 1, (size_t)n, stdout);
+                        break;
+                }
+                if (fd < 0)
+                        fd = openat(dfd, err_stream ? "stderr.log" : "stdout.log",
+                                    O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+                usleep(200000);
+        }
+        return 0;
+}
+
+int cmd_cancel(const struct corral_options *o, int argc, char **argv)
+{
+        if (wants_help(argc, argv, "corral cancel ID"))
+                return 0;
+        if (argc != 2) {
+                log_error("usage: corral cancel ID");
+                return EXIT_USAGE;
+        }
+        _cleanup_(jobctl_freep) struct jobctl *c = NULL;
+        if (jobctl_open(o, &c) < 0)
+                return 1;
+        char err[256];
+        int r = jobctl_cancel(c, argv[1], err, sizeof(err));
+        if (r < 0) {
+                log_error("%s", err);
+                return r == -ENOENT ? EXIT_USAGE : 1;
+        }
+        /* Wait (bounded) until the supervisor has recorded the outcome. */
+        for (int i = 0; i < 600; i++) {
+                _cleanup_(job_freep) struct job *j = NULL;
+                if (store_job_load(c->store, argv[1], &j, NULL) == 0 &&
+                    job_status_is_terminal(j->status)) {
+                        printf("%s %s\n", j->id, job_status_to_string(j->status));
+                        return 0;
+                }
+                usleep(50000);
+        }
+        log_error("Job '%s' was asked to stop but has not recorded its end yet", argv[1]);
+        return 1;
+}
+
+static void draw_bar(const struct job *j)
+{
+        int pct = j->progress.percent < 0 ? 0 : (int)j->progress.percent;
+        char bar[31];
+        for (int k = 0; k < 30; k++)
+                bar[k] = k < pct * 30 / 100 ? '#' : '.';
+        bar[30] = 0;
+        fprintf(stderr, "\r[%s] %3d%% %-10s %.40s", bar, pct, job_status_to_string(j->status),
+                j->progress.message ? j->progress.message : "");
+}
+
+int cmd_wait(const struct corral_options *o, int argc, char **argv)
+{
+        if (wants_help(argc, argv, "corral wait ID [--timeout T]"))
+                return 0;
+        const char *id = NULL;
+        uint64_t timeout = 0;
+        for (int i = 1; i < argc; i++) {
+                if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
+                        if (parse_duration(argv[++i], &timeout) < 0) {
+                                log_error("Invalid value '%s' for --timeout", argv[i]);
+                                return EXIT_USAGE;
+                        }
+                } else if (!id)
+                        id = argv[i];
+        }
+        if (!id) {
+                log_error("usage: corral wait ID [--timeout T]");
+                return EXIT_USAGE;
+        }
+        _cleanup_(jobctl_freep) struct jobctl *c = NULL;
+        if (jobctl_open(o, &c) < 0)
+                return 1;
+        bool tty = isatty(STDERR_FILENO);
+        uint64_t t0 = now_monotonic_usec();
+        for (int misses = 0;;) {
+                jobctl_recover_one(c, id);
+                _cleanup_(job_freep) struct job *j = NULL;
+                if (jobctl_load(c, id, &j) < 0) {
+                        /* Only a job that stays unreadable is "no such job". */
+                        if (++misses < 5) {
+                                usleep(100000);
+                                continue;
+                        }
+                        log_error("No such job: '%s'", id);
+                        return EXIT_USAGE;
+                }
+                misses = 0;
+                if (tty)
+                        draw_bar(j);
+                if (job_status_is_terminal(j->status)) {
+                        if (tty)
+                                fprintf(stderr, "\n");
+                        printf("%s %s%s%s\n", j->id, job_status_to_string(j->status),
+                               j->reason ? ": " : "", j->reason ? j->reason : "");
+                        return outcome_exit_status(j->status, j->exit_code, j->signal);
+                }
+                if (timeout && now_monotonic_usec() - t0 > timeout) {
+                        if (tty)
+                                fprintf(stderr, "\n");
+                        log_error("Job '%s' is still %s after the --timeout", id,
+                                  job_status_to_string(j->status));
+                        return EXIT_TIMED_OUT;
+                }
+                usleep(100000);
+        }
+}
+
+int cmd_retry(const struct corral_options *o, int argc, char **argv)
+{
+        if (wants_help(argc, argv, "corral retry ID"))
+                return 0;
+        if (argc != 2) {
+                log_error("usage: corral retry ID");
+                return EXIT_USAGE;
+        }
+        _cleanup_(jobctl_freep) struct jobctl *c = NULL;
+        if (jobctl_open(o, &c) < 0)
+                return 1;
+        char err[512];
+        _cleanup_free_ char *nid = NULL;
+        if (jobctl_retry(c, argv[1], &nid, err, sizeof(err)) < 0) {
+                log_error("%s", err);
+                return EXIT_USAGE;
+        }
+        printf("%s\n", nid);
+        return 0;
+}
+
+int cmd_gc(const struct corral_options *o, int argc, char **argv)
+{
+        if (wants_help(argc, argv, "corral gc [--ttl DURATION] [--disk-budget SIZE]"))
+                return 0;
+        uint64_t ttl = 7ull * 24 * 3600 * 1000000, budget = 0;
+        for (int i = 1; i < argc; i++) {
+                if (strcmp(argv[i], "--ttl") == 0 && i + 1 < argc) {
+                        if (parse_duration(argv[++i], &ttl) < 0) {
+                                log_error("Invalid value '%s' for --ttl: a duration such as 7d is "
+                                          "written 168h",
+                                          argv[i]);
+                                return EXIT_USAGE;
+                        }
+                } else if (strcmp(argv[i], "--disk-budget") == 0 && i + 1 < argc) {
+                        if (parse_size(argv[++i], &budget) < 0) {
+                                log_error("Invalid value '%s' for --disk-budget", argv[i]);
+                                return EXIT_USAGE;
+                        }
+                } else {
+                        log_error("usage: corral gc [--ttl DURATION] [--disk-budget SIZE]");
+                        return EXIT_USAGE;
+                }
+        }
+        _cleanup_(jobctl_freep) struct jobctl *c = NULL;
+        if (jobctl_open(o, &c) < 0)
+                return 1;
+        jobctl_recover(c);
+        size_t removed = 0;
+        int r = store_gc(c->store, ttl, budget, now_realtime_usec(), &removed);
+        if (r < 0) {
+                log_error("Failed to collect old jobs: %s", strerror(-r));
+                return 1;
+        }
+        printf("removed %zu finished job(s)\n", removed);
+        return 0;
+}

@@ -1,0 +1,448 @@
+/* cmd-run.c - `corral run`: one command in the foreground, in its own cgroup,
+ * with its outcome written as one JSON object.  See docs/cli.md for the exit
+ * statuses. */
+#include "cleanup.h"
+#include "commands.h"
+#include "jobenv.h"
+#include "log.h"
+#include "mountns.h"
+#include "policy.h"
+#include "privs.h"
+#include "procfs.h"
+#include "runner.h"
+#include "sandbox-setup.h"
+#include "uidpool.h"
+#include "units.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysinfo.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static inline void jobenv_freep(char ***p)
+{
+        jobenv_free(*p);
+}
+
+static void usage(FILE *f)
+{
+        fprintf(f, "usage: corral run [OPTIONS] -- COMMAND [ARG...]\n"
+                   "\n"
+                   "Runs COMMAND in its own cgroup, passes its stdio through, and writes its\n"
+                   "outcome as one JSON line to FILE (--result) or to stderr.\n"
+                   "\n"
+                   "  --memory SIZE      memory limit, no swap (e.g. 256M, 1.5G)\n"
+                   "  --memory-high SIZE throttle above this much memory (v2 memory.high)\n"
+                   "  --cpus N           CPU limit in CPUs (e.g. 0.5)\n"
+                   "  --pids N           limit on processes and threads\n"
+                   "  --timeout T        wall-clock limit (e.g. 30s, 500ms, 2m)\n"
+                   "  --kill-grace T     on cancel, SIGTERM then SIGKILL after T (default 5s)\n"
+                   "  --result FILE      write the outcome JSON to FILE\n"
+                   "  --uid UID|auto     run as this uid (gid too); auto (default as root): a\n"
+                   "                     free uid of its own from 60000-60999\n"
+                   "  --env KEY=VALUE    set a variable (repeatable); otherwise the job gets\n"
+                   "                     only PATH, LANG, LC_*, TZ, TERM and HOME\n"
+                   "  --rlimit NAME=VAL  nofile=N, fsize=SIZE, as=SIZE, stack=SIZE, cpu=T\n"
+                   "  --mounts private|host\n"
+                   "                     private (default): every mount read-only but the\n"
+                   "                     working directory, fresh /tmp and /dev/shm\n"
+                   "  --writable PATH    keep PATH writable too (repeatable)\n"
+                   "  --network host|none\n"
+                   "                     none: an empty network namespace (default host)\n"
+                   "  --policy NAME|FILE seccomp policy: default (the default), strict, none\n"
+                   "                     (unfiltered), or a policy file (docs/policy-language.md)\n"
+                   "\n"
+                   "Exit status: the command's own exit code; 128+N when killed by signal N;\n"
+                   "124 timed out; 137 OOM-killed; 159 seccomp violation; 125 corral could\n"
+                   "not set up the sandbox; 126 not executable; 127 not found; 2 bad usage.\n");
+}
+
+struct run_args {
+        struct cg_limits limits;
+        uint64_t timeout_usec;
+        uint64_t grace_usec;
+        const char *result_file;
+        bool uid_set; /* --uid N; otherwise auto */
+        uid_t uid;
+        char **env; /* --env entries, NULL-terminated */
+        size_t n_env;
+        struct job_rlimits rlimits;
+        struct mountns_spec mounts;
+        const char **writable;
+        size_t n_writable;
+        const char *policy; /* NULL: default */
+        char **argv;
+};
+
+static int parse_rlimit(const char *arg, struct job_rlimits *rl)
+{
+        const char *eq = strchr(arg, '=');
+        if (!eq)
+                return -EINVAL;
+        size_t n = (size_t)(eq - arg);
+        const char *v = eq + 1;
+        uint64_t x;
+        if (n == 6 && strncmp(arg, "nofile", n) == 0) {
+                if (parse_uint(v, 1 << 20, &x) < 0 || x < 16)
+                        return -EINVAL;
+                rl->nofile = x;
+        } else if (n == 3 && strncmp(arg, "cpu", n) == 0) {
+                if (parse_duration(v, &x) < 0 || x < 1000000)
+                        return -EINVAL;
+                rl->cpu = x / 1000000;
+        } else if ((n == 5 && strncmp(arg, "fsize", n) == 0) ||
+                   (n == 2 && strncmp(arg, "as", n) == 0) ||
+                   (n == 5 && strncmp(arg, "stack", n) == 0)) {
+                if (parse_size(v, &x) < 0)
+                        return -EINVAL;
+                if (arg[0] == 'f')
+                        rl->fsize = x;
+                else if (arg[0] == 'a')
+                        rl->as = x;
+                else
+                        rl->stack = x;
+        } else
+                return -EINVAL;
+        return 0;
+}
+
+/* One clear line naming the option, the value and what is allowed. */
+static int bad_value(const char *opt, const char *val, const char *allowed)
+{
+        log_error("Invalid value '%s' for %s: %s", val, opt, allowed);
+        return -EINVAL;
+}
+
+static int parse_args(int argc, char **argv, struct run_args *a)
+{
+        enum {
+                OPT_MEMORY = 256,
+                OPT_MEMORY_HIGH,
+                OPT_CPUS,
+                OPT_PIDS,
+                OPT_TIMEOUT,
+                OPT_GRACE,
+                OPT_RESULT,
+                OPT_UID,
+                OPT_ENV,
+                OPT_RLIMIT,
+                OPT_MOUNTS,
+                OPT_WRITABLE,
+                OPT_NETWORK,
+                OPT_POLICY,
+        };
+        static const struct option opts[] = {
+            {"memory", required_argument, NULL, OPT_MEMORY},
+            {"memory-high", required_argument, NULL, OPT_MEMORY_HIGH},
+            {"cpus", required_argument, NULL, OPT_CPUS},
+            {"pids", required_argument, NULL, OPT_PIDS},
+            {"timeout", required_argument, NULL, OPT_TIMEOUT},
+            {"kill-grace", required_argument, NULL, OPT_GRACE},
+            {"result", required_argument, NULL, OPT_RESULT},
+            {"uid", required_argument, NULL, OPT_UID},
+            {"env", required_argument, NULL, OPT_ENV},
+            {"rlimit", required_argument, NULL, OPT_RLIMIT},
+            {"mounts", required_argument, NULL, OPT_MOUNTS},
+            {"writable", required_argument, NULL, OPT_WRITABLE},
+            {"network", required_argument, NULL, OPT_NETWORK},
+            {"policy", required_argument, NULL, OPT_POLICY},
+            {"help", no_argument, NULL, 'h'},
+            {},
+        };
+        struct sysinfo si;
+        sysinfo(&si);
+        uint64_t host_mem = (uint64_t)si.totalram * si.mem_unit;
+        unsigned ncpus = proc_ncpus();
+        char buf[64], allowed[128];
+
+        a->grace_usec = 5000000;
+        a->mounts.enabled = true;
+        optind = 1;
+        opterr = 0;
+        int c;
+        while ((c = getopt_long(argc, argv, "+h", opts, NULL)) >= 0) {
+                switch (c) {
+                case OPT_MEMORY:
+                case OPT_MEMORY_HIGH: {
+                        uint64_t v;
+                        const char *name = c == OPT_MEMORY ? "--memory" : "--memory-high";
+                        snprintf(allowed, sizeof(allowed),
+                                 "a size above 0 such as 256M or 1.5G, at most the host's %s",
+                                 format_bytes(buf, sizeof(buf), host_mem));
+                        if (parse_size(optarg, &v) < 0 || v > host_mem)
+                                return bad_value(name, optarg, allowed);
+                        if (v < 1 << 20)
+                                return bad_value(name, optarg,
+                                                 "at least 1M (a process needs some memory)");
+                        if (c == OPT_MEMORY)
+                                a->limits.memory_max = v;
+                        else
+                                a->limits.memory_high = v;
+                        break;
+                }
+                case OPT_CPUS:
+                        snprintf(allowed, sizeof(allowed),
+                                 "a number of CPUs above 0 and at most %u (this host's cores), "
+                                 "such as 0.5",
+                                 ncpus);
+                        if (parse_cpus(optarg, &a->limits.cpu_millicpus) < 0 ||
+                            a->limits.cpu_millicpus > ncpus * 1000u)
+                                return bad_value("--cpus", optarg, allowed);
+                        break;
+                case OPT_PIDS:
+                        if (parse_uint(optarg, 4194304, &a->limits.pids_max) < 0 ||
+                            a->limits.pids_max == 0)
+                                return bad_value("--pids", optarg,
+                                                 "a whole number from 1 to 4194304");
+                        break;
+                case OPT_TIMEOUT:
+                case OPT_GRACE:
+                        if (parse_duration(optarg, c == OPT_TIMEOUT ? &a->timeout_usec
+                                                                    : &a->grace_usec) < 0)
+                                return bad_value(c == OPT_TIMEOUT ? "--timeout" : "--kill-grace",
+                                                 optarg,
+                                                 "a duration above 0 such as 30s, 500ms, 2m, 1h");
+                        break;
+                case OPT_RESULT:
+                        a->result_file = optarg;
+                        break;
+                case OPT_UID: {
+                        uint64_t v;
+                        if (strcmp(optarg, "auto") == 0) {
+                                a->uid_set = false;
+                                break;
+                        }
+                        if (parse_uint(optarg, 0xfffffffe, &v) < 0)
+                                return bad_value("--uid", optarg,
+                                                 "auto, or a numeric uid from 0 to 4294967294");
+                        a->uid_set = true;
+                        a->uid = (uid_t)v;
+                        break;
+                }
+                case OPT_ENV: {
+                        char **ne = realloc(a->env, (a->n_env + 2) * sizeof(char *));
+                        if (!ne)
+                                return -ENOMEM;
+                        a->env = ne;
+                        a->env[a->n_env++] = optarg;
+                        a->env[a->n_env] = NULL;
+                        break;
+                }
+                case OPT_MOUNTS:
+                        if (strcmp(optarg, "private") != 0 && strcmp(optarg, "host") != 0)
+                                return bad_value("--mounts", optarg, "private or host");
+                        a->mounts.enabled = strcmp(optarg, "private") == 0;
+                        break;
+                case OPT_NETWORK:
+                        if (strcmp(optarg, "none") != 0 && strcmp(optarg, "host") != 0)
+                                return bad_value("--network", optarg, "host or none");
+                        a->mounts.network_off = strcmp(optarg, "none") == 0;
+                        break;
+                case OPT_POLICY:
+                        a->policy = optarg;
+                        break;
+                case OPT_WRITABLE: {
+                        if (optarg[0] != '/' || access(optarg, F_OK) < 0)
+                                return bad_value("--writable", optarg,
+                                                 "an absolute path that exists");
+                        const char **nw =
+                            realloc(a->writable, (a->n_writable + 2) * sizeof(char *));
+                        if (!nw)
+                                return -ENOMEM;
+                        a->writable = nw;
+                        a->writable[a->n_writable++] = optarg;
+                        a->writable[a->n_writable] = NULL;
+                        break;
+                }
+                case OPT_RLIMIT:
+                        if (parse_rlimit(optarg, &a->rlimits) < 0)
+                                return bad_value("--rlimit", optarg,
+                                                 "nofile=N (16..1048576), fsize=SIZE, as=SIZE, "
+                                                 "stack=SIZE or cpu=DURATION (>= 1s)");
+                        break;
+                case 'h':
+                        usage(stdout);
+                        return 1;
+                default:
+                        log_error("Unknown option '%s' for corral run; see corral run --help",
+                                  argv[optind - 1]);
+                        return -EINVAL;
+                }
+        }
+        if (optind >= argc) {
+                log_error("No command given: corral run [OPTIONS] -- COMMAND [ARG...]");
+                return -EINVAL;
+        }
+        a->argv = argv + optind;
+        return 0;
+}
+
+static int write_result(const char *file, const struct outcome *o)
+{
+        cJSON *j = outcome_to_json(o);
+        if (!j)
+                return -ENOMEM;
+        _cleanup_free_ char *text = cJSON_PrintUnformatted(j);
+        cJSON_Delete(j);
+        if (!text)
+                return -ENOMEM;
+        if (!file) {
+                fprintf(stderr, "%s\n", text);
+                return 0;
+        }
+        _cleanup_fclose_ FILE *f = fopen(file, "we");
+        if (!f)
+                return log_error_errno(NEG_ERRNO(), "Failed to open result file '%s': %s", file,
+                                       strerror(errno));
+        fprintf(f, "%s\n", text);
+        if (fflush(f) != 0)
+                return log_error_errno(NEG_ERRNO(), "Failed to write result file '%s': %s", file,
+                                       strerror(errno));
+        return 0;
+}
+
+int cmd_run(const struct corral_options *o, int argc, char **argv)
+{
+        struct run_args a = {0};
+        int r = parse_args(argc, argv, &a);
+        if (r != 0)
+                return r > 0 ? 0 : EXIT_USAGE;
+
+        _cleanup_free_ char **extra_env = a.env;
+        _cleanup_free_ const char **writable = a.writable;
+        char **envp = NULL;
+        int bad = 0;
+        char cwd[4096];
+        if (!getcwd(cwd, sizeof(cwd)))
+                snprintf(cwd, sizeof(cwd), "/");
+        r = jobenv_build(environ, a.env, cwd, &envp, &bad);
+        if (r == -EINVAL) {
+                bad_value("--env", a.env[bad],
+                          "KEY=VALUE with KEY made of letters, digits and _, not starting "
+                          "with a digit");
+                return EXIT_USAGE;
+        }
+        if (r < 0)
+                return EXIT_CORRAL_FAILED;
+        _cleanup_(jobenv_freep) char **owned_env = envp;
+
+        _cleanup_free_ char *path = NULL;
+        r = child_resolve(a.argv[0], envp, &path);
+        if (r < 0) {
+                log_error("Cannot run '%s': %s; nothing was run", a.argv[0],
+                          r == -ENOENT ? "command not found" : strerror(-r));
+                return r == -ENOENT ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE;
+        }
+
+        /* Compiled once, here, before clone: the child only installs it. */
+        _cleanup_(policy_freep) struct policy *policy = NULL;
+        char perr[512];
+        const char *pname = a.policy ? a.policy : "default";
+        /* Root keeps compiled programs in /run (corral's own, 0700): a policy
+         * is compiled once per boot and text, not once per run. */
+        r = policy_load_cached(pname, o->policy_dir,
+                               geteuid() == 0 ? "/run/corral/policy-cache" : NULL, &policy, perr,
+                               sizeof(perr));
+        if (r == -ENOENT && (strcmp(pname, "default") == 0 || strcmp(pname, "strict") == 0 ||
+                             strcmp(pname, "none") == 0)) {
+                log_error("corral's own policy '%s' is missing: %s; reinstall corral or "
+                          "give --policy-dir",
+                          pname, perr);
+                return EXIT_CORRAL_FAILED;
+        }
+        if (r == -ENOENT && !strchr(pname, '/')) {
+                log_error("Unknown policy '%s' for --policy: %s; use default, strict, none or "
+                          "a policy file's path",
+                          pname, perr);
+                return EXIT_USAGE;
+        }
+        if (r < 0) {
+                log_error("Invalid policy '%s': %s", pname, perr);
+                return EXIT_USAGE;
+        }
+
+        _cleanup_(cg_manager_freep) struct cg_manager *m = NULL;
+        if (sandbox_open_cgroups(o, &m) < 0)
+                return EXIT_CORRAL_FAILED;
+
+        /* Privileges: as root, a uid of the job's own (or the one asked for);
+         * otherwise the job keeps ours.  Capabilities and no_new_privs always. */
+        struct privs_spec privs = {.cap_last = privs_cap_last()};
+        _cleanup_close_ int uid_lock = -EBADF;
+        if (geteuid() == 0) {
+                privs.switch_user = true;
+                if (a.uid_set)
+                        privs.uid = a.uid;
+                else {
+                        r = uidpool_acquire(UIDPOOL_DEFAULT_DIR, UIDPOOL_DEFAULT_FIRST,
+                                            UIDPOOL_DEFAULT_COUNT, &privs.uid, &uid_lock);
+                        if (r < 0) {
+                                log_error_errno(r,
+                                                "Failed to take a free job uid from %u-%u (%s): %s",
+                                                UIDPOOL_DEFAULT_FIRST,
+                                                UIDPOOL_DEFAULT_FIRST + UIDPOOL_DEFAULT_COUNT - 1,
+                                                UIDPOOL_DEFAULT_DIR, strerror(-r));
+                                return EXIT_CORRAL_FAILED;
+                        }
+                }
+                privs.gid = (gid_t)privs.uid;
+        } else if (a.uid_set && a.uid != getuid()) {
+                log_error("--uid %u needs root; corral runs as uid %u", (unsigned)a.uid,
+                          (unsigned)getuid());
+                return EXIT_USAGE;
+        }
+
+        a.mounts.workdir = cwd;
+        a.mounts.writable = writable;
+
+        static unsigned counter;
+        char label[32];
+        snprintf(label, sizeof(label), "run-%u", ++counter);
+        struct runner_spec spec = {
+            .child = {.path = path,
+                      .argv = a.argv,
+                      .envp = envp,
+                      .stdin_fd = -1,
+                      .stdout_fd = -1,
+                      .stderr_fd = -1,
+                      .cwd = cwd,
+                      .mounts = &a.mounts,
+                      .privs = &privs,
+                      .rlimits = &a.rlimits,
+                      .policy = policy},
+            .limits = a.limits,
+            .timeout_usec = a.timeout_usec,
+            .cancel_grace_usec = a.grace_usec,
+            .label = label,
+        };
+        struct outcome out;
+        struct child_failure fail;
+        r = runner_run(m, &spec, &out, &fail);
+        /* Leave no trace: the parent goes too unless another run still uses it. */
+        cg_manager_remove_parent(m);
+        if (r < 0) {
+                if (fail.step == CHILD_STEP_EXEC)
+                        log_error("Cannot run '%s': %s; nothing was run", a.argv[0], strerror(-r));
+                else if (fail.step != CHILD_STEP_NONE)
+                        log_error("Failed to %s for '%s': %s", child_step_to_string(fail.step),
+                                  a.argv[0], strerror(-r));
+                else
+                        log_error("Failed to run '%s' in a new cgroup under '%s': %s", a.argv[0],
+                                  cg_manager_path(m, CG_MEMORY), strerror(-r));
+                if (fail.step == CHILD_STEP_EXEC)
+                        return r == -ENOENT ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE;
+                return EXIT_CORRAL_FAILED;
+        }
+        if (write_result(a.result_file, &out) < 0)
+                return EXIT_CORRAL_FAILED;
+        return outcome_exit_status(out.status, out.exit_code, out.signal);
+}

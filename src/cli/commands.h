@@ -1,0 +1,25 @@
+/* commands.h - the subcommands of the corral binary, one file each (cmd-*.c).
+ *
+ * Each returns the process exit status; main() is the only caller of exit().
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "options.h"
+
+int cmd_run(const struct corral_options *o, int argc, char **argv);
+int cmd_doctor(const struct corral_options *o, int argc, char **argv);
+int cmd_submit(const struct corral_options *o, int argc, char **argv);
+int cmd_list(const struct corral_options *o, int argc, char **argv);
+int cmd_logs(const struct corral_options *o, int argc, char **argv);
+int cmd_wait(const struct corral_options *o, int argc, char **argv);
+int cmd_cancel(const struct corral_options *o, int argc, char **argv);
+int cmd_retry(const struct corral_options *o, int argc, char **argv);
+int cmd_gc(const struct corral_options *o, int argc, char **argv);
+/* `corral status ID`: called by cmd_status when no --system is given. */
+int cmd_job_status(const struct corral_options *o, const char *id, bool json);
+int cmd_version(const struct corral_options *o, int argc, char **argv);
+int cmd_status(const struct corral_options *o, int argc, char **argv);
+int cmd_policy(const struct corral_options *o, int argc, char **argv);
+int cmd_serve(const struct corral_options *o, int argc, char **argv);

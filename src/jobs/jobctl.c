@@ -1,0 +1,377 @@
+/* jobctl.c - see jobctl.h. */
+#include "jobctl.h"
+#include "cgroup.h"
+#include "fileio.h"
+#include "gov-ledger.h"
+#include "gov-measure.h"
+#include "jobid.h"
+#include "log.h"
+#include "procfs.h"
+#include "sandbox-setup.h"
+#include "statedir.h"
+#include "units.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int jobctl_open(const struct corral_options *o, struct jobctl **ret)
+{
+        _cleanup_(jobctl_freep) struct jobctl *c = calloc(1, sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+        c->options = o;
+        _cleanup_free_ char *dir = NULL;
+        int r = state_dir_resolve(o->state_dir, &dir);
+        if (r < 0)
+                return log_error_errno(r, "No state directory: pass --state-dir DIR (or set "
+                                          "HOME or XDG_STATE_HOME)");
+        c->state_dir = realpath(dir, NULL);
+        if (!c->state_dir) {
+                /* Not there yet: store_open creates it; keep it absolute. */
+                if (dir[0] != '/') {
+                        char cwd[4096];
+                        if (!getcwd(cwd, sizeof(cwd)) ||
+                            asprintf(&c->state_dir, "%s/%s", cwd, dir) < 0)
+                                return -ENOMEM;
+                } else
+                        c->state_dir = TAKE_PTR(dir);
+        }
+        r = store_open(c->state_dir, o->tenant, &c->store);
+        if (r == -EINVAL)
+                return log_error_errno(r,
+                                       "Invalid tenant name '%s': allowed are 1-64 characters "
+                                       "of A-Z a-z 0-9 _ -",
+                                       o->tenant);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open the job store '%s': %s", c->state_dir,
+                                       strerror(-r));
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+void jobctl_free(struct jobctl *c)
+{
+        if (!c)
+                return;
+        store_free(c->store);
+        free(c->state_dir);
+        free(c);
+}
+
+void jobctl_ledger_key(const struct job *j, char *buf, size_t len)
+{
+        /* Ids are unique per tenant; the ledger is shared, so qualify them. */
+        int n = snprintf(buf, len, "%s.%s", j->tenant ? j->tenant : "default", j->id);
+        if (n < 0 || (size_t)n >= len)
+                snprintf(buf, len, "%s", j->id);
+}
+
+/* Starts `corral __supervise` for id, detached (own session, reparented to
+ * init), holding the job's lock through lock_fd (flock locks belong to the
+ * open file description, so the supervisor inherits the lock itself). */
+static int spawn_supervisor(struct jobctl *c, const char *id, int lock_fd)
+{
+        const struct corral_options *o = c->options;
+        char fdbuf[16];
+        snprintf(fdbuf, sizeof(fdbuf), "%d", lock_fd);
+        const char *argv[20];
+        int n = 0;
+        argv[n++] = "corral";
+        argv[n++] = "__supervise";
+        argv[n++] = "--state-dir";
+        argv[n++] = c->state_dir;
+        argv[n++] = "--tenant";
+        argv[n++] = store_tenant(c->store);
+        if (o->cgroup_parent) {
+                argv[n++] = "--cgroup-parent";
+                argv[n++] = o->cgroup_parent;
+        }
+        if (o->policy_dir) {
+                argv[n++] = "--policy-dir";
+                argv[n++] = o->policy_dir;
+        }
+        argv[n++] = "--lock-fd";
+        argv[n++] = fdbuf;
+        argv[n++] = "--";
+        argv[n++] = id;
+        argv[n] = NULL;
+
+        pid_t pid = fork();
+        if (pid < 0)
+                return NEG_ERRNO();
+        if (pid == 0) {
+                /* Intermediate: new session, then fork the supervisor and exit so
+                 * that it is nobody's child but init's. */
+                setsid();
+                pid_t sup = fork();
+                if (sup != 0)
+                        _exit(sup < 0 ? 1 : 0);
+                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+                if (null >= 0) {
+                        /* stdout may be the MCP channel: the supervisor never writes it. */
+                        dup2(null, 0);
+                        dup2(null, 1);
+                }
+                int flags = fcntl(lock_fd, F_GETFD);
+                fcntl(lock_fd, F_SETFD, flags & ~FD_CLOEXEC);
+                execv("/proc/self/exe", (char *const *)argv);
+                _exit(127);
+        }
+        int status;
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return NEG_ERRNO();
+        return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -ECHILD;
+}
+
+static int admission_precheck(struct jobctl *c, const struct job *j, char *err, size_t errlen)
+{
+        _cleanup_(gov_ledger_freep) struct gov_ledger *l = NULL;
+        _cleanup_(gov_measure_freep) struct gov_measure *m = NULL;
+        struct gov_snapshot snap = {0};
+        if (gov_ledger_open(c->state_dir, &l) < 0 || gov_measure_new("/", &m) < 0)
+                return 0; /* the supervisor asks again and records what it finds */
+        struct gov_measurements meas;
+        if (gov_measure_sample(m, now_monotonic_usec()) < 0 || gov_measure_read(m, &meas) < 0 ||
+            gov_ledger_snapshot(l, &snap) < 0)
+                return 0;
+        struct gov_view view = gov_snapshot_view(&snap);
+        struct gov_candidate cand = {.job_id = "new",
+                                     .tenant = store_tenant(c->store),
+                                     .memory_bytes = j->limits.memory_bytes};
+        struct gov_decision d;
+        gov_decide(&meas, &snap.policy, &view, &cand, &d);
+        gov_snapshot_done(&snap);
+        if (d.verdict == GOV_REFUSE_NEVER_FITS || d.verdict == GOV_REFUSE_QUEUE_FULL) {
+                snprintf(err, errlen, "Job refused: %s", d.reason);
+                return d.verdict == GOV_REFUSE_QUEUE_FULL ? -EBUSY : -E2BIG;
+        }
+        return 0;
+}
+
+int jobctl_submit(struct jobctl *c, struct job *j, const char *requested_id, const char *input,
+                  size_t input_len, char *err, size_t errlen)
+{
+        /* Dependencies must exist (for this tenant) when the job is submitted. */
+        for (char **d = j->depends_on; d && *d; d++) {
+                _cleanup_(job_freep) struct job *dep = NULL;
+                if (store_job_load(c->store, *d, &dep, NULL) < 0) {
+                        snprintf(err, errlen, "depends_on names no such job: '%s'", *d);
+                        return -ENOENT;
+                }
+        }
+        struct stat st;
+        if (j->cwd && (j->cwd[0] != '/' || stat(j->cwd, &st) < 0 || !S_ISDIR(st.st_mode))) {
+                snprintf(err, errlen,
+                         "Invalid cwd '%s': an absolute path to an existing directory is needed",
+                         j->cwd);
+                return -EINVAL;
+        }
+        const char *reason = NULL;
+        if (requested_id && name_validate(requested_id, &reason) < 0) {
+                snprintf(err, errlen, "Invalid job id '%s': %s", requested_id, reason);
+                return -EINVAL;
+        }
+        /* A job that can never run (its limit exceeds the host's or its tenant's
+         * room) or that finds the queue full is refused now, not queued. */
+        int r = admission_precheck(c, j, err, errlen);
+        if (r < 0)
+                return r;
+        int lock_fd = -EBADF;
+        r = store_job_create(c->store, j, requested_id, input, input_len, &lock_fd, &reason);
+        if (r == -EEXIST) {
+                snprintf(err, errlen, "Job id '%s' is already in use; choose another or omit it",
+                         requested_id);
+                return r;
+        }
+        if (r == -EBADMSG) {
+                snprintf(err, errlen, "input is not valid JSON");
+                return r;
+        }
+        if (r == -EINVAL) {
+                snprintf(err, errlen, "%s", reason ? reason : "invalid job request");
+                return r;
+        }
+        if (r < 0) {
+                snprintf(err, errlen, "Failed to create the job in '%s': %s", c->state_dir,
+                         strerror(-r));
+                return r;
+        }
+        _cleanup_close_ int lock = lock_fd;
+        r = spawn_supervisor(c, j->id, lock);
+        if (r < 0) {
+                /* Nobody will run it: record that instead of leaving it queued. */
+                j->status = JOB_LOST;
+                job_set_string(&j->lost_reason, "the supervisor could not be started");
+                store_job_save(c->store, j);
+                snprintf(err, errlen, "Failed to start the job's supervisor: %s", strerror(-r));
+                return r;
+        }
+        return 0;
+}
+
+int jobctl_load(struct jobctl *c, const char *id, struct job **ret)
+{
+        struct job *j = NULL;
+        int r = store_job_load(c->store, id, &j, NULL);
+        if (r < 0)
+                return r;
+        *ret = j;
+        return 0;
+}
+
+int jobctl_cancel(struct jobctl *c, const char *id, char *err, size_t errlen)
+{
+        _cleanup_(job_freep) struct job *j = NULL;
+        int r = store_job_load(c->store, id, &j, NULL);
+        if (r < 0) {
+                snprintf(err, errlen, "No such job: '%s'", id);
+                return -ENOENT;
+        }
+        if (job_status_is_terminal(j->status))
+                return 1;
+        /* The record names the supervisor by pid and start time; a reused pid
+         * never gets our signal. */
+        for (int tries = 0; tries < 200; tries++) {
+                if (j->supervisor_pid > 0 &&
+                    proc_alive(j->supervisor_pid, j->supervisor_starttime)) {
+                        if (kill(j->supervisor_pid, SIGTERM) < 0 && errno != ESRCH)
+                                return NEG_ERRNO();
+                        return 0;
+                }
+                /* Just submitted: the supervisor has not written its pid yet. */
+                int lock_fd;
+                if (store_job_lock(c->store, id, false, &lock_fd) == 0) {
+                        /* Nobody holds it: no supervisor; recovery's business. */
+                        close(lock_fd);
+                        snprintf(err, errlen,
+                                 "Job '%s' has no live supervisor; it will be "
+                                 "recorded as lost",
+                                 id);
+                        return -ESRCH;
+                }
+                usleep(10000);
+                job_free(j);
+                j = NULL;
+                if (store_job_load(c->store, id, &j, NULL) < 0 || job_status_is_terminal(j->status))
+                        return 1;
+        }
+        snprintf(err, errlen, "Job '%s' did not name its supervisor in time", id);
+        return -ETIMEDOUT;
+}
+
+int jobctl_retry(struct jobctl *c, const char *id, char **ret_id, char *err, size_t errlen)
+{
+        _cleanup_(job_freep) struct job *old = NULL;
+        if (store_job_load(c->store, id, &old, NULL) < 0) {
+                snprintf(err, errlen, "No such job: '%s'", id);
+                return -ENOENT;
+        }
+        _cleanup_(job_freep) struct job *j = job_new();
+        if (!j)
+                return -ENOMEM;
+        /* Only the request is carried over, never the outcome. */
+        j->command = old->command;
+        old->command = NULL;
+        j->env = old->env;
+        old->env = NULL;
+        j->cwd = TAKE_PTR(old->cwd);
+        j->limits = old->limits;
+        j->policy = TAKE_PTR(old->policy);
+        j->result_file = TAKE_PTR(old->result_file);
+        j->state_patch_field = TAKE_PTR(old->state_patch_field);
+        j->state_patch_pointer = TAKE_PTR(old->state_patch_pointer);
+        j->depends_on = old->depends_on;
+        old->depends_on = NULL;
+        if (job_set_string(&j->retry_of, old->id) < 0)
+                return -ENOMEM;
+        _cleanup_free_ char *input = NULL;
+        size_t input_len = 0;
+        if (old->has_input) {
+                _cleanup_close_ int dfd = -EBADF;
+                if (store_job_open_dir(c->store, id, &dfd) == 0)
+                        read_file_at(dfd, "input.json", 64u << 20, &input, &input_len);
+        }
+        int r = jobctl_submit(c, j, NULL, input, input_len, err, errlen);
+        if (r < 0)
+                return r;
+        *ret_id = strdup(j->id);
+        return *ret_id ? 0 : -ENOMEM;
+}
+
+/* Marks one queued/running job lost when its supervisor is gone (its lock is
+ * free).  1 when marked, 0 when not (alive, finished, or no such job). */
+static int recover_job(struct jobctl *c, const char *id)
+{
+        int lock_fd;
+        /* Held: its supervisor lives (adopted: we only watch it). */
+        if (store_job_lock(c->store, id, false, &lock_fd) < 0)
+                return 0;
+        _cleanup_close_ int lock = lock_fd;
+        _cleanup_(job_freep) struct job *fresh = NULL;
+        if (store_job_load(c->store, id, &fresh, NULL) < 0 || job_status_is_terminal(fresh->status))
+                return 0; /* finished between the listing and the lock */
+        char reason[256];
+        snprintf(reason, sizeof(reason),
+                 "its supervisor (pid %d) ended without recording an outcome while the job was "
+                 "%s; the job's processes were killed",
+                 (int)fresh->supervisor_pid, job_status_to_string(fresh->status));
+        fresh->status = JOB_LOST;
+        job_set_string(&fresh->lost_reason, reason);
+        fresh->finished_at = now_realtime_usec() / 1000 * 1000;
+        return store_job_save(c->store, fresh) == 0 ? 1 : 0;
+}
+
+/* The lost jobs' groups are named after their dead supervisors: stale. */
+static void remove_stale_groups(struct jobctl *c)
+{
+        _cleanup_(cg_manager_freep) struct cg_manager *m = NULL;
+        if (sandbox_open_cgroups(c->options, &m) == 0)
+                cg_manager_remove_parent(m);
+}
+
+int jobctl_recover_one(struct jobctl *c, const char *id)
+{
+        int lost = recover_job(c, id);
+        if (lost > 0)
+                remove_stale_groups(c);
+        return lost;
+}
+
+int jobctl_recover(struct jobctl *c)
+{
+        struct store_list l = {0};
+        struct store_filter f = {.status_mask =
+                                     STORE_STATUS_BIT(JOB_QUEUED) | STORE_STATUS_BIT(JOB_RUNNING)};
+        int r = store_list_jobs(c->store, &f, NULL, 0, &l);
+        if (r < 0)
+                return r;
+        int lost = 0;
+        for (size_t i = 0; i < l.n; i++)
+                lost += recover_job(c, l.jobs[i]->id);
+        store_list_done(&l);
+        if (lost > 0)
+                remove_stale_groups(c);
+
+        char **pending = NULL;
+        if (store_state_pending(c->store, &pending) == 0) {
+                for (char **id = pending; *id; id++) {
+                        int lock_fd;
+                        if (store_job_lock(c->store, *id, false, &lock_fd) < 0)
+                                continue;
+                        _cleanup_close_ int lock = lock_fd;
+                        _cleanup_(job_freep) struct job *j = NULL;
+                        if (store_job_load(c->store, *id, &j, NULL) == 0)
+                                store_state_apply(c->store, j, NULL);
+                }
+                store_ids_free(pending);
+        }
+        return lost;
+}

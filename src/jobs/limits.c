@@ -1,0 +1,60 @@
+/* limits.c - see limits.h. */
+#include "limits.h"
+#include "job.h"
+#include "procfs.h"
+#include "units.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/sysinfo.h>
+
+static int bad(char *err, size_t errlen, const char *name, const char *value, const char *allowed)
+{
+        snprintf(err, errlen, "Invalid value '%s' for %s: %s", value, name, allowed);
+        return -EINVAL;
+}
+
+int limit_parse(struct job_limits *l, const char *name, const char *value, char *err, size_t errlen)
+{
+        char allowed[160], buf[32];
+        uint64_t v;
+        if (strcmp(name, "memory") == 0) {
+                struct sysinfo si;
+                sysinfo(&si);
+                uint64_t host = (uint64_t)si.totalram * si.mem_unit;
+                snprintf(allowed, sizeof(allowed),
+                         "a size from 1M to the host's %s, such as 256M or 1.5G",
+                         format_bytes(buf, sizeof(buf), host));
+                if (parse_size(value, &v) < 0 || v < (1u << 20) || v > host)
+                        return bad(err, errlen, "memory", value, allowed);
+                l->memory_bytes = v;
+        } else if (strcmp(name, "cpus") == 0) {
+                unsigned n = proc_ncpus();
+                snprintf(allowed, sizeof(allowed),
+                         "a number of CPUs above 0 and at most %u (this host's cores), such as 0.5",
+                         n);
+                if (parse_cpus(value, &v) < 0 || v > n * 1000u)
+                        return bad(err, errlen, "cpus", value, allowed);
+                l->cpus_milli = v;
+        } else if (strcmp(name, "pids") == 0) {
+                if (parse_uint(value, 4194304, &v) < 0 || v == 0)
+                        return bad(err, errlen, "pids", value, "a whole number from 1 to 4194304");
+                l->pids = v;
+        } else if (strcmp(name, "timeout") == 0 || strcmp(name, "kill-grace") == 0) {
+                if (parse_duration(value, &v) < 0 || v < 1000)
+                        return bad(err, errlen, name, value,
+                                   "a duration of at least 1ms such as 30s, 500ms, 2m, 1h "
+                                   "(a plain number is seconds)");
+                if (name[0] == 't')
+                        l->timeout_ms = v / 1000;
+                else
+                        l->grace_ms = v / 1000;
+        } else {
+                snprintf(err, errlen,
+                         "Unknown limit '%s': allowed are memory, cpus, pids, timeout, kill-grace",
+                         name);
+                return -ENOENT;
+        }
+        return 0;
+}

@@ -1,0 +1,634 @@
+/* supervisor.c - `corral __supervise`: one process per job, for the job's whole life.
+ *
+ * Theory of operation.  jobctl_submit() creates the job record, takes the
+ * job's lock and starts this process (in its own session, outside the job's
+ * cgroup, reparented to init) with the lock fd inherited: while this process
+ * lives, the lock is held, and every other corral process knows the job has
+ * a supervisor.  The supervisor:
+ *
+ *   1. records its pid and start time in job.json;
+ *   2. waits for the jobs it depends on (dependency_failed if one did not
+ *      complete);
+ *   3. waits for admission by the governor's shared ledger (status queued,
+ *      with queue_position and a reason a person can read);
+ *   4. runs the job with the runner: its own cgroup, uid, namespaces and
+ *      limits, stdout/stderr straight into the log files (never through a
+ *      pipe to anyone), progress copied into job.json as it changes;
+ *   5. classifies the outcome, keeps the end of stderr as `error`, checks the
+ *      result file, applies the state patch of a completed job, and writes
+ *      the final job.json atomically; then releases the reservation.
+ *
+ * SIGTERM (corral cancel) at any point means cancel: queued jobs leave the
+ * queue, running ones get SIGTERM and SIGKILL after the grace period.
+ * Diagnostics go to jobs/<id>/supervisor.log.
+ */
+#include "supervisor.h"
+#include "fileio.h"
+#include "gov-ledger.h"
+#include "gov-measure.h"
+#include "jobctl.h"
+#include "jobenv.h"
+#include "log.h"
+#include "mountns.h"
+#include "policy.h"
+#include "privs.h"
+#include "procfs.h"
+#include "runner.h"
+#include "sandbox-setup.h"
+#include "uidpool.h"
+#include "units.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define WAIT_POLL_MS       250
+#define PROGRESS_TICK_USEC 500000
+
+struct supervisor {
+        struct jobctl *ctl;
+        struct job *job;
+        int job_dirfd;
+        int work_dirfd;
+        int sigfd;
+        struct gov_ledger *ledger;
+        char ledger_key[160];
+        bool reserved;
+};
+
+static int save(struct supervisor *s)
+{
+        int r = store_job_save(s->ctl->store, s->job);
+        if (r < 0)
+                log_error_errno(r, "Failed to write job.json: %s", strerror(-r));
+        return r;
+}
+
+/* Ends the job before it ran (cancelled, dependency_failed, refused). */
+static int finish_early(struct supervisor *s, enum job_status st, const char *reason)
+{
+        s->job->status = st;
+        job_set_string(&s->job->reason, reason);
+        s->job->queue_position = -1;
+        s->job->finished_at = now_realtime_usec() / 1000 * 1000;
+        if (s->ledger)
+                gov_ledger_release(s->ledger, s->ledger_key);
+        return save(s);
+}
+
+/* The job's directory was removed under us (its store deleted, or the job
+ * removed by hand): nobody can read an outcome any more, so stop waiting. */
+static bool job_dir_gone(struct supervisor *s)
+{
+        struct stat st;
+        return fstat(s->job_dirfd, &st) < 0 || st.st_nlink == 0;
+}
+
+/* True (and the signal consumed) when a cancel request arrived. */
+static bool cancel_requested(struct supervisor *s, int timeout_ms)
+{
+        struct pollfd p = {.fd = s->sigfd, .events = POLLIN};
+        if (poll(&p, 1, timeout_ms) <= 0)
+                return false;
+        struct signalfd_siginfo si;
+        return read(s->sigfd, &si, sizeof(si)) == sizeof(si);
+}
+
+/* 1: proceed; 0: the job ended here (recorded); < 0: error. */
+static int wait_for_dependencies(struct supervisor *s)
+{
+        for (;;) {
+                bool all_done = true;
+                for (char **d = s->job->depends_on; d && *d; d++) {
+                        _cleanup_(job_freep) struct job *dep = NULL;
+                        char reason[256];
+                        if (store_job_load(s->ctl->store, *d, &dep, NULL) < 0) {
+                                snprintf(reason, sizeof(reason), "dependency %s no longer exists",
+                                         *d);
+                                finish_early(s, JOB_DEPENDENCY_FAILED, reason);
+                                return 0;
+                        }
+                        if (!job_status_is_terminal(dep->status)) {
+                                all_done = false;
+                                continue;
+                        }
+                        if (dep->status != JOB_COMPLETED) {
+                                snprintf(reason, sizeof(reason), "dependency %s ended %s", *d,
+                                         job_status_to_string(dep->status));
+                                finish_early(s, JOB_DEPENDENCY_FAILED, reason);
+                                return 0;
+                        }
+                }
+                if (all_done)
+                        return 1;
+                if (!s->job->reason || strcmp(s->job->reason, "waiting for dependencies") != 0) {
+                        job_set_string(&s->job->reason, "waiting for dependencies");
+                        save(s);
+                }
+                if (cancel_requested(s, WAIT_POLL_MS)) {
+                        finish_early(s, JOB_CANCELLED, "cancelled while waiting for dependencies");
+                        return 0;
+                }
+                if (job_dir_gone(s))
+                        return log_error_errno(-ENOENT,
+                                               "The job's directory was removed; giving up");
+        }
+}
+
+/* 1: admitted; 0: ended here (cancelled or refused); < 0: error. */
+/* Waits, without polling, for a change that may let the job in: the ledger
+ * changed (a job ended or was admitted anywhere: inotify), a cancel request
+ * arrived, or the slow timer for load changes fired.  True on cancel. */
+static bool wait_for_change(struct supervisor *s, int watch_fd)
+{
+        struct pollfd p[2] = {{.fd = s->sigfd, .events = POLLIN},
+                              {.fd = watch_fd, .events = POLLIN}};
+        int n = poll(p, watch_fd >= 0 ? 2 : 1, (int)(GOV_SAMPLE_INTERVAL_USEC / 1000));
+        if (n > 0 && p[1].revents) {
+                char buf[4096];
+                while (read(watch_fd, buf, sizeof(buf)) > 0)
+                        ;
+        }
+        if (n > 0 && p[0].revents) {
+                struct signalfd_siginfo si;
+                return read(s->sigfd, &si, sizeof(si)) == sizeof(si);
+        }
+        return false;
+}
+
+static int wait_for_admission(struct supervisor *s)
+{
+        int r = gov_ledger_open(s->ctl->state_dir, &s->ledger);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open the governor's ledger: %s", strerror(-r));
+        _cleanup_(gov_measure_freep) struct gov_measure *m = NULL;
+        r = gov_measure_new("/", &m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to measure the host: %s", strerror(-r));
+        _cleanup_close_ int watch = gov_ledger_watch(s->ledger);
+
+        uint64_t start;
+        proc_starttime(getpid(), &start);
+        struct gov_candidate c = {.job_id = s->ledger_key,
+                                  .tenant = s->job->tenant,
+                                  .memory_bytes = s->job->limits.memory_bytes};
+        /* The first decision is made on one sample: CPU use is then unknown and
+         * does not hold the job back (no start-up delay); a job that has to
+         * wait is re-decided on figures from samples a slow tick apart. */
+        for (;;) {
+                struct gov_measurements meas;
+                gov_measure_sample(m, now_monotonic_usec());
+                gov_measure_read(m, &meas);
+                struct gov_decision d;
+                /* policy NULL: governor.conf is re-read under the ledger's lock, so a
+                 * policy change by any process applies to the next decision. */
+                r = gov_ledger_admit(s->ledger, &c, &meas, NULL, getpid(), start, &d);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to ask the governor: %s", strerror(-r));
+                if (d.verdict == GOV_ADMIT) {
+                        s->reserved = true;
+                        s->job->queue_position = -1;
+                        job_set_string(&s->job->reason, NULL);
+                        return 1;
+                }
+                if (d.verdict != GOV_WAIT) {
+                        char reason[300];
+                        snprintf(reason, sizeof(reason), "refused: %s", d.reason);
+                        finish_early(s, JOB_FAILED, reason);
+                        return 0;
+                }
+                if (s->job->queue_position != (int64_t)d.queue_position || !s->job->reason ||
+                    strcmp(s->job->reason, d.reason) != 0) {
+                        s->job->queue_position = d.queue_position;
+                        job_set_string(&s->job->reason, d.reason);
+                        save(s);
+                }
+                if (wait_for_change(s, watch)) {
+                        finish_early(s, JOB_CANCELLED, "cancelled while queued");
+                        return 0;
+                }
+                if (job_dir_gone(s)) {
+                        gov_ledger_release(s->ledger, s->ledger_key);
+                        return log_error_errno(-ENOENT,
+                                               "The job's directory was removed; giving up");
+                }
+        }
+}
+
+static void on_started(void *userdata, pid_t pid, uint64_t starttime)
+{
+        struct supervisor *s = userdata;
+        s->job->status = JOB_RUNNING;
+        s->job->pid = pid;
+        s->job->pid_starttime = starttime;
+        s->job->started_at = now_realtime_usec() / 1000 * 1000;
+        save(s);
+}
+
+/* Progress: the job's progress.json (in its work directory) when present, else
+ * the tail of stdout.log; written to job.json only when it moved forward. */
+static void read_progress(struct supervisor *s, struct progress *ret)
+{
+        struct progress p = PROGRESS_INIT;
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        bool partial;
+        if (progress_read_tail_at(s->work_dirfd, "progress.json", PROGRESS_JSON_MAX, &text, &len,
+                                  &partial, NULL) == 0 &&
+            !partial && progress_parse_json(text, len, &p) == 0) {
+                *ret = p;
+                return;
+        }
+        progress_done(&p);
+        p = PROGRESS_INIT;
+        progress_read_at(s->job_dirfd, &p, NULL);
+        *ret = p;
+}
+
+static void on_tick(void *userdata)
+{
+        struct supervisor *s = userdata;
+        struct progress now;
+        read_progress(s, &now);
+        double before = s->job->progress.percent;
+        char *msg_before = s->job->progress.message ? strdup(s->job->progress.message) : NULL;
+        progress_update(&s->job->progress, &now);
+        progress_done(&now);
+        bool changed = s->job->progress.percent != before ||
+                       (s->job->progress.message &&
+                        (!msg_before || strcmp(s->job->progress.message, msg_before) != 0));
+        free(msg_before);
+        if (changed)
+                save(s);
+}
+
+/* The job writes its result file in its work directory; it is copied next to
+ * job.json (size-capped, regular files only, never through a link) where the
+ * store reads results from. */
+static void collect_result(struct supervisor *s)
+{
+        const char *name = job_result_file(s->job);
+        struct stat st;
+        _cleanup_close_ int fd = open_regular_at(s->work_dirfd, name, &st);
+        if (fd < 0 || st.st_size > (off_t)STORE_RESULT_MAX + 1)
+                return;
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+        if (read_file(path, STORE_RESULT_MAX + 1, &buf, &len) < 0)
+                return;
+        write_file_atomic_at(s->job_dirfd, name, buf, len, 0600);
+}
+
+/* The syscalls the policy denied with an errno, for job.json's denied_syscalls. */
+static void copy_denials(struct job *j, const struct outcome *o)
+{
+        if (o->n_denied == 0)
+                return;
+        struct job_syscall_count *a = calloc(o->n_denied, sizeof(*a));
+        if (!a)
+                return;
+        size_t n = 0;
+        for (; n < o->n_denied; n++) {
+                a[n].name = strdup(o->denied[n].name);
+                if (!a[n].name)
+                        break;
+                a[n].count = o->denied[n].count;
+        }
+        for (size_t i = 0; i < j->n_denied_syscalls; i++)
+                free(j->denied_syscalls[i].name);
+        free(j->denied_syscalls);
+        j->denied_syscalls = a;
+        j->n_denied_syscalls = n;
+}
+
+static void record_outcome(struct supervisor *s, const struct outcome *o)
+{
+        struct job *j = s->job;
+        j->status = o->status;
+        j->exit_code = o->exit_code;
+        j->signal = o->signal;
+        j->oom_kills = o->stats.oom_kills;
+        job_set_string(&j->oom_cause, oom_cause_to_string(o->oom_cause));
+        j->memory_peak_bytes = o->stats.memory_peak_bytes;
+        j->memory_limit_bytes = o->memory_limit_bytes;
+        j->cpu_usage_usec = o->stats.cpu_usage_usec;
+        j->cpu_user_usec = o->stats.cpu_user_usec;
+        j->cpu_system_usec = o->stats.cpu_system_usec;
+        j->cpu_throttled_usec = o->stats.cpu_throttled_usec;
+        j->cpu_nr_throttled = o->stats.cpu_nr_throttled;
+        j->wall_ms = o->wall_usec / 1000;
+        if (o->seccomp_syscall[0])
+                job_set_string(&j->seccomp_syscall, o->seccomp_syscall);
+        copy_denials(j, o);
+        /* The reason is the summary's detail ("32 MiB limit, peak 32 MiB..."),
+         * the status is already its own field. */
+        char summary[256];
+        outcome_summary(o, summary, sizeof(summary));
+        const char *detail = strchr(summary, ':');
+        job_set_string(&j->reason, detail ? detail + 2 : NULL);
+        j->finished_at = now_realtime_usec() / 1000 * 1000;
+        if (o->status != JOB_COMPLETED)
+                job_set_error_from_log(j, s->job_dirfd, "stderr.log");
+        on_tick(s); /* final progress */
+        collect_result(s);
+        if (o->status == JOB_COMPLETED)
+                store_job_check_result(s->job_dirfd, j, 0);
+}
+
+/* Tools resolve their working directory to an absolute path and open files
+ * through it, so the job's uid must be able to traverse the store's
+ * directories down to work/.  Execute-only (0711) allows that and nothing
+ * more: no listing, and every job's record stays 0600 root, every work/ 0700
+ * its own uid; other jobs' ids are random and cannot be listed. */
+static void open_path_to_work_dir(struct supervisor *s)
+{
+        const char *t = s->job->tenant, *id = s->job->id;
+        char paths[5][4096];
+        snprintf(paths[0], sizeof(paths[0]), "%s", s->ctl->state_dir);
+        snprintf(paths[1], sizeof(paths[1]), "%s/tenants", s->ctl->state_dir);
+        snprintf(paths[2], sizeof(paths[2]), "%s/tenants/%s", s->ctl->state_dir, t);
+        snprintf(paths[3], sizeof(paths[3]), "%s/tenants/%s/jobs", s->ctl->state_dir, t);
+        snprintf(paths[4], sizeof(paths[4]), "%s/tenants/%s/jobs/%s", s->ctl->state_dir, t, id);
+        for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
+                struct stat st;
+                if (stat(paths[i], &st) == 0 && (st.st_mode & 0111) != 0111)
+                        chmod(paths[i], (st.st_mode & 07777) | 0111);
+        }
+}
+
+/* Sets up and runs the job; returns 0 once an outcome is recorded. */
+static int run_job(struct supervisor *s)
+{
+        struct job *j = s->job;
+        struct privs_spec privs = {.cap_last = privs_cap_last()};
+        _cleanup_close_ int uid_lock = -EBADF;
+        if (geteuid() == 0) {
+                int r;
+                /* Every uid of the pool busy: wait for one, as for any other
+                 * resource, rather than fail the job. */
+                while ((r = uidpool_acquire(UIDPOOL_DEFAULT_DIR, UIDPOOL_DEFAULT_FIRST,
+                                            UIDPOOL_DEFAULT_COUNT, &privs.uid, &uid_lock)) ==
+                       -EAGAIN) {
+                        if (!s->job->reason || strncmp(s->job->reason, "waiting for a free", 18)) {
+                                char why[128];
+                                snprintf(why, sizeof(why),
+                                         "waiting for a free job uid (%u-%u all in use)",
+                                         UIDPOOL_DEFAULT_FIRST,
+                                         UIDPOOL_DEFAULT_FIRST + UIDPOOL_DEFAULT_COUNT - 1);
+                                job_set_string(&s->job->reason, why);
+                                save(s);
+                        }
+                        if (cancel_requested(s, WAIT_POLL_MS))
+                                return finish_early(s, JOB_CANCELLED,
+                                                    "cancelled while waiting for a job uid");
+                }
+                if (r < 0)
+                        return log_error_errno(r, "Failed to take a job uid: %s", strerror(-r));
+                privs.switch_user = true;
+                privs.gid = (gid_t)privs.uid;
+        }
+
+        /* The job's own directory: the only place it may write. */
+        if (mkdirat(s->job_dirfd, "work", 0700) < 0 && errno != EEXIST)
+                return log_error_errno(NEG_ERRNO(), "Failed to create the work directory: %s",
+                                       strerror(errno));
+        s->work_dirfd =
+            openat(s->job_dirfd, "work", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (s->work_dirfd < 0)
+                return log_error_errno(NEG_ERRNO(), "Failed to open the work directory");
+        if (privs.switch_user && fchown(s->work_dirfd, privs.uid, privs.gid) < 0)
+                return log_error_errno(NEG_ERRNO(), "Failed to hand the work directory over");
+        if (privs.switch_user)
+                open_path_to_work_dir(s);
+        char workdir[4096];
+        char self[64];
+        snprintf(self, sizeof(self), "/proc/self/fd/%d", s->work_dirfd);
+        ssize_t n = readlink(self, workdir, sizeof(workdir) - 1);
+        if (n < 0)
+                return NEG_ERRNO();
+        workdir[n] = 0;
+
+        _cleanup_close_ int in = -EBADF;
+        if (j->has_input) {
+                _cleanup_free_ char *input = NULL;
+                size_t len = 0;
+                if (read_file_at(s->job_dirfd, "input.json", 64u << 20, &input, &len) == 0)
+                        write_file_atomic_at(s->work_dirfd, "input.json", input, len, 0644);
+                in = openat(s->job_dirfd, "input.json", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        }
+        if (in < 0)
+                in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        int out_fd, err_fd;
+        int r = store_job_open_log(s->job_dirfd, 1, &out_fd);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open stdout.log: %s", strerror(-r));
+        _cleanup_close_ int out = out_fd;
+        r = store_job_open_log(s->job_dirfd, 2, &err_fd);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open stderr.log: %s", strerror(-r));
+        _cleanup_close_ int errf = err_fd;
+
+        char idvar[128];
+        snprintf(idvar, sizeof(idvar), "CORRAL_JOB_ID=%s", j->id);
+        size_t n_env = 0;
+        for (char **e = j->env; e && *e; e++)
+                n_env++;
+        _cleanup_free_ char **extra = calloc(n_env + 2, sizeof(char *));
+        if (!extra)
+                return -ENOMEM;
+        for (size_t i = 0; i < n_env; i++)
+                extra[i] = j->env[i];
+        extra[n_env] = idvar;
+        /* corral's own PATH may name directories the job's uid cannot enter
+         * (root's ~/.local/bin...): jobs get the default PATH unless they ask. */
+        size_t n_parent = 0;
+        for (char **e = environ; e && *e; e++)
+                n_parent++;
+        _cleanup_free_ char **parent = calloc(n_parent + 1, sizeof(char *));
+        if (!parent)
+                return -ENOMEM;
+        for (size_t i = 0, k = 0; i < n_parent; i++)
+                if (strncmp(environ[i], "PATH=", 5) != 0)
+                        parent[k++] = environ[i];
+        char **envp = NULL;
+        r = jobenv_build(parent, extra, workdir, &envp, NULL);
+        if (r < 0)
+                return r;
+
+        struct outcome o = {0};
+        _cleanup_free_ char *path = NULL;
+        r = child_resolve(j->command[0], envp, &path);
+        if (r < 0) {
+                /* Nothing ran: say so in the record, as `corral run` does. */
+                char reason[512];
+                snprintf(reason, sizeof(reason), "cannot run '%s': %s", j->command[0],
+                         r == -ENOENT ? "command not found" : strerror(-r));
+                jobenv_free(envp);
+                j->exit_code = r == -ENOENT ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE;
+                return finish_early(s, JOB_FAILED, reason);
+        }
+
+        _cleanup_(cg_manager_freep) struct cg_manager *m = NULL;
+        r = sandbox_open_cgroups(s->ctl->options, &m);
+        if (r < 0) {
+                jobenv_free(envp);
+                return finish_early(s, JOB_FAILED, "corral could not set up the job's cgroup");
+        }
+        /* The job's seccomp policy: parsed here, before clone; its compiled
+         * program comes from the store's cache after the first job using it. */
+        _cleanup_(policy_freep) struct policy *policy = NULL;
+        char perr[512], cache[4096];
+        snprintf(cache, sizeof(cache), "%s/policy-cache", s->ctl->state_dir);
+        r = policy_load_cached(j->policy ? j->policy : "default", s->ctl->options->policy_dir,
+                               cache, &policy, perr, sizeof(perr));
+        if (r < 0) {
+                char reason[600];
+                snprintf(reason, sizeof(reason), "policy '%s': %s",
+                         j->policy ? j->policy : "default", perr);
+                jobenv_free(envp);
+                return finish_early(s, JOB_FAILED, reason);
+        }
+        struct mountns_spec mounts = {.enabled = true, .workdir = workdir};
+        char label[80];
+        snprintf(label, sizeof(label), "job-%s", j->id);
+        label[64] = 0;
+        struct runner_spec spec = {
+            .child = {.path = path,
+                      .argv = j->command,
+                      .envp = envp,
+                      /* Where the command starts (cwd asked for, else its work
+                       * directory); the work directory ($HOME) stays the one
+                       * place it may write. */
+                      .cwd = j->cwd ? j->cwd : workdir,
+                      .stdin_fd = in,
+                      .stdout_fd = out,
+                      .stderr_fd = errf,
+                      .new_session = true,
+                      .mounts = &mounts,
+                      .privs = &privs,
+                      .policy = policy},
+            .limits = {.memory_max = j->limits.memory_bytes,
+                       .cpu_millicpus = j->limits.cpus_milli,
+                       .pids_max = j->limits.pids},
+            .timeout_usec = j->limits.timeout_ms * 1000,
+            .cancel_grace_usec = (j->limits.grace_ms ? j->limits.grace_ms : 5000) * 1000,
+            .label = label,
+            .on_started = on_started,
+            .on_tick = on_tick,
+            .tick_usec = PROGRESS_TICK_USEC,
+            .userdata = s,
+        };
+        struct child_failure fail;
+        r = runner_run(m, &spec, &o, &fail);
+        jobenv_free(envp);
+        if (r < 0) {
+                char reason[512];
+                snprintf(reason, sizeof(reason), "could not start: failed to %s: %s",
+                         fail.step != CHILD_STEP_NONE ? child_step_to_string(fail.step)
+                                                      : "create the job's cgroup",
+                         strerror(-r));
+                return finish_early(s, JOB_FAILED, reason);
+        }
+        record_outcome(s, &o);
+        r = save(s);
+        if (r < 0)
+                return r;
+        if (j->status == JOB_COMPLETED && j->state_patch_field) {
+                _cleanup_free_ char *why = NULL;
+                int k = store_state_apply(s->ctl->store, j, &why);
+                if (k < 0)
+                        log_warning("State patch '%s' not applied: %s", j->state_patch_field,
+                                    why ? why : strerror(-k));
+        }
+        return 0;
+}
+
+int cmd_supervise(const struct corral_options *o, int argc, char **argv)
+{
+        int lock_fd = -1;
+        const char *id = NULL;
+        for (int i = 1; i < argc; i++) {
+                if (strcmp(argv[i], "--lock-fd") == 0 && i + 1 < argc)
+                        lock_fd = atoi(argv[++i]);
+                else if (strcmp(argv[i], "--") == 0 && i + 1 < argc)
+                        id = argv[++i];
+        }
+        if (lock_fd < 0 || !id) {
+                fprintf(stderr, "corral __supervise is started by corral itself\n");
+                return EXIT_USAGE;
+        }
+        fcntl(lock_fd, F_SETFD, FD_CLOEXEC);
+        char ctx[96];
+        snprintf(ctx, sizeof(ctx), "job %s", id);
+        log_set_context(ctx);
+
+        _cleanup_(jobctl_freep) struct jobctl *ctl = NULL;
+        if (jobctl_open(o, &ctl) < 0)
+                return 1;
+        struct supervisor s = {.ctl = ctl, .job_dirfd = -EBADF, .work_dirfd = -EBADF};
+        int r = store_job_open_dir(ctl->store, id, &s.job_dirfd);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open the job's directory: %s", strerror(-r)),
+                       1;
+        int logfd = openat(s.job_dirfd, "supervisor.log",
+                           O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (logfd >= 0) {
+                dup2(logfd, STDERR_FILENO);
+                close(logfd);
+        }
+        r = store_job_load(ctl->store, id, &s.job, NULL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to load job.json: %s", strerror(-r)), 1;
+        if (job_status_is_terminal(s.job->status))
+                return 0;
+        jobctl_ledger_key(s.job, s.ledger_key, sizeof(s.ledger_key));
+
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGTERM);
+        sigaddset(&set, SIGINT);
+        sigaddset(&set, SIGHUP);
+        sigaddset(&set, SIGQUIT);
+        sigprocmask(SIG_BLOCK, &set, NULL);
+        s.sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+        signal(SIGPIPE, SIG_IGN);
+
+        s.job->supervisor_pid = getpid();
+        proc_starttime(getpid(), &s.job->supervisor_starttime);
+        save(&s);
+
+        r = wait_for_dependencies(&s);
+        if (r > 0)
+                r = wait_for_admission(&s);
+        if (r > 0)
+                r = run_job(&s);
+        if (r < 0 && !job_status_is_terminal(s.job->status)) {
+                char reason[256];
+                snprintf(reason, sizeof(reason),
+                         "corral failed to run the job: %s (details in supervisor.log)",
+                         strerror(-r));
+                finish_early(&s, JOB_FAILED, reason);
+        }
+        if (s.ledger) {
+                gov_ledger_release(s.ledger, s.ledger_key);
+                gov_ledger_free(s.ledger);
+        }
+        if (s.work_dirfd >= 0)
+                close(s.work_dirfd);
+        close(s.job_dirfd);
+        close(s.sigfd);
+        job_free(s.job);
+        close(lock_fd);
+        return 0;
+}

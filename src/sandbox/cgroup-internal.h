@@ -1,0 +1,53 @@
+/* cgroup-internal.h - what cgroup.c shares with its two backends. Not for other modules. */
+#pragma once
+
+#include "cgroup.h"
+
+struct cg_ops {
+        /* Creates and configures the parent group(s) in m->path[]. */
+        int (*manager_open)(struct cg_manager *m);
+        /* Creates g's directories under the parent, applies limits, opens fds. */
+        int (*group_create)(struct cg_group *g, const struct cg_limits *limits);
+        int (*group_enter_self)(const struct cg_group *g);
+        int (*group_baseline)(struct cg_group *g);
+        int (*group_stats)(struct cg_group *g, struct cg_stats *ret);
+        int (*group_is_empty)(struct cg_group *g);
+        int (*group_kill)(struct cg_group *g, int sig);
+};
+
+extern const struct cg_ops cg_v1_ops;
+extern const struct cg_ops cg_v2_ops;
+
+struct cg_manager {
+        struct cg_layout *layout;
+        const struct cg_ops *ops;
+        char *parent_name;
+        /* Parent group directory per controller; on v2 every slot holds the same
+         * path. NULL where the controller is unusable. */
+        char *path[_CG_CONTROLLER_MAX];
+        unsigned next_label;
+};
+
+struct cg_group {
+        struct cg_manager *m;
+        char *name;
+        char *path[_CG_CONTROLLER_MAX];
+        /* Opened at creation so that the child can join without allocating. */
+        int dir_fd[_CG_CONTROLLER_MAX];
+        int procs_fd[_CG_CONTROLLER_MAX];
+        struct cg_limits limits;
+        uint64_t base_oom_kill;
+        uint64_t base_oom;
+};
+
+/* Helpers shared by the backends (cgroup.c). */
+int cg_mkdir(const char *path);
+/* Removes a group directory and every group below it, deepest first. */
+int cg_rmdir_tree(const char *path);
+/* Reads the pids in a cgroup.procs file; *ret is malloc'ed. */
+int cg_read_pids(const char *dir, pid_t **ret, size_t *ret_n);
+/* Sends sig to each listed process; returns how many there were. */
+int cg_signal_procs(const char *dir, int sig);
+/* Writes "0" (the caller) into an opened cgroup.procs; async-signal-safe. */
+int cg_write_self(int procs_fd);
+char *path_join(const char *a, const char *b);

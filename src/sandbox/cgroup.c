@@ -1,0 +1,559 @@
+/* cgroup.c - cgroup layout detection, corral's parent group, job group lifecycle.
+ *
+ * The version-specific work lives in cgroup-v1.c and cgroup-v2.c behind an ops
+ * table chosen once from the detected layout.  This file owns the naming rules
+ * that make corral's groups recognisable (and so never confused with anyone
+ * else's): job groups are <parent>/<owner-pid>.<owner-starttime>.<label>, and a
+ * group whose owner is gone is stale.
+ */
+#include "cgroup-internal.h"
+#include "cleanup.h"
+#include "fileio.h"
+#include "procfs.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/magic.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+static const char *const controller_names[_CG_CONTROLLER_MAX] = {
+    [CG_MEMORY] = "memory", [CG_CPU] = "cpu",         [CG_CPUACCT] = "cpuacct",
+    [CG_PIDS] = "pids",     [CG_FREEZER] = "freezer",
+};
+
+const char *cg_controller_to_string(enum cg_controller c)
+{
+        return c < _CG_CONTROLLER_MAX ? controller_names[c] : NULL;
+}
+
+char *path_join(const char *a, const char *b)
+{
+        char *s;
+        while (*b == '/')
+                b++;
+        size_t la = strlen(a);
+        bool slash = la > 0 && a[la - 1] == '/';
+        if (asprintf(&s, "%s%s%s", a, slash || !*b ? "" : "/", b) < 0)
+                return NULL;
+        return s;
+}
+
+void cg_layout_free(struct cg_layout *l)
+{
+        if (!l)
+                return;
+        free(l->root);
+        free(l->v2_mount);
+        free(l->v2_self);
+        for (int c = 0; c < _CG_CONTROLLER_MAX; c++) {
+                free(l->v1_mount[c]);
+                free(l->v1_self[c]);
+        }
+        free(l);
+}
+
+/* Our group in the unified hierarchy ("0::/path") or, for v1, in the hierarchy
+ * whose controller list contains want. */
+static int read_self_cgroup(const char *want, char **ret)
+{
+        _cleanup_free_ char *buf = NULL;
+        int r = read_file("/proc/self/cgroup", 1 << 16, &buf, NULL);
+        if (r < 0)
+                return r;
+        char *save = NULL;
+        for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                char *c1 = strchr(line, ':');
+                char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+                if (!c2)
+                        continue;
+                *c2 = 0;
+                const char *ctrls = c1 + 1;
+                bool match = false;
+                if (!want)
+                        match = *ctrls == 0 && strncmp(line, "0:", 2) == 0;
+                else
+                        for (char *tok = (char *)ctrls; tok && *tok;) {
+                                char *comma = strchr(tok, ',');
+                                size_t n = comma ? (size_t)(comma - tok) : strlen(tok);
+                                if (n == strlen(want) && strncmp(tok, want, n) == 0)
+                                        match = true;
+                                tok = comma ? comma + 1 : NULL;
+                        }
+                if (match) {
+                        *ret = strdup(c2 + 1);
+                        return *ret ? 0 : -ENOMEM;
+                }
+        }
+        return -ENOENT;
+}
+
+/* v1: each controller's mount point from /proc/self/mountinfo, limited to
+ * mounts below root ("cpu" and "cpuacct" may be separate mounts or one). */
+static int detect_v1(struct cg_layout *l)
+{
+        _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+        if (!f)
+                return NEG_ERRNO();
+        char line[4096];
+        size_t rootlen = strlen(l->root);
+        while (fgets(line, sizeof(line), f)) {
+                /* id parent maj:min root mountpoint opts ... - fstype source superopts */
+                char mnt[1024], fstype[64], superopts[1024];
+                char *dash = strstr(line, " - ");
+                if (!dash || sscanf(line, "%*s %*s %*s %*s %1023s", mnt) != 1 ||
+                    sscanf(dash + 3, "%63s %*s %1023s", fstype, superopts) != 2)
+                        continue;
+                if (strcmp(fstype, "cgroup") != 0 || strncmp(mnt, l->root, rootlen) != 0)
+                        continue;
+                char *save = NULL;
+                for (char *tok = strtok_r(superopts, ",", &save); tok;
+                     tok = strtok_r(NULL, ",", &save)) {
+                        for (int c = 0; c < _CG_CONTROLLER_MAX; c++) {
+                                if (strcmp(tok, controller_names[c]) != 0 || l->v1_mount[c])
+                                        continue;
+                                l->v1_mount[c] = strdup(mnt);
+                                if (!l->v1_mount[c])
+                                        return -ENOMEM;
+                                l->available[c] = true;
+                                if (read_self_cgroup(controller_names[c], &l->v1_self[c]) < 0)
+                                        l->v1_self[c] = strdup("/");
+                        }
+                }
+        }
+        return 0;
+}
+
+/* v2: a controller is usable when our group's parent lists it in
+ * cgroup.controllers (we create our parent group beside or below ourselves). */
+static int detect_v2(struct cg_layout *l)
+{
+        l->v2_mount = strdup(l->root);
+        if (!l->v2_mount)
+                return -ENOMEM;
+        int r = read_self_cgroup(NULL, &l->v2_self);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *self = path_join(l->v2_mount, l->v2_self);
+        _cleanup_free_ char *controllers = NULL;
+        if (!self)
+                return -ENOMEM;
+        _cleanup_close_ int dfd = open(self, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return NEG_ERRNO();
+        r = read_file_at(dfd, "cgroup.controllers", 4096, &controllers, NULL);
+        if (r < 0)
+                return r;
+        char *save = NULL;
+        for (char *tok = strtok_r(controllers, " \n", &save); tok;
+             tok = strtok_r(NULL, " \n", &save))
+                for (int c = 0; c < _CG_CONTROLLER_MAX; c++)
+                        if (strcmp(tok, controller_names[c]) == 0)
+                                l->available[c] = true;
+        /* cpuacct's figures are part of v2's cpu.stat; the freezer is cgroup.freeze,
+         * always present. */
+        l->available[CG_CPUACCT] = true;
+        l->available[CG_FREEZER] = true;
+        return 0;
+}
+
+int cg_layout_detect(const char *root, struct cg_layout **ret)
+{
+        _cleanup_(cg_layout_freep) struct cg_layout *l = calloc(1, sizeof(*l));
+        if (!l)
+                return -ENOMEM;
+        l->root = strdup(root ? root : "/sys/fs/cgroup");
+        if (!l->root)
+                return -ENOMEM;
+
+        struct statfs sfs;
+        if (statfs(l->root, &sfs) < 0)
+                return NEG_ERRNO();
+        int r;
+        if (sfs.f_type == CGROUP2_SUPER_MAGIC) {
+                l->version = CG_V2;
+                r = detect_v2(l);
+        } else {
+                l->version = CG_V1;
+                r = detect_v1(l);
+        }
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+static bool name_is_valid(const char *s, const char *extra)
+{
+        size_t n = strlen(s);
+        if (n == 0 || n > 64 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+                return false;
+        for (const char *p = s; *p; p++)
+                if (!isalnum((unsigned char)*p) && !strchr(extra, *p))
+                        return false;
+        return true;
+}
+
+void cg_manager_free(struct cg_manager *m)
+{
+        if (!m)
+                return;
+        cg_layout_free(m->layout);
+        free(m->parent_name);
+        for (int c = 0; c < _CG_CONTROLLER_MAX; c++)
+                free(m->path[c]);
+        free(m);
+}
+
+int cg_manager_open(struct cg_layout *layout, const char *parent_name, struct cg_manager **ret)
+{
+        if (!parent_name)
+                parent_name = "corral";
+        if (!name_is_valid(parent_name, "_.-"))
+                return -EINVAL;
+        _cleanup_(cg_manager_freep) struct cg_manager *m = calloc(1, sizeof(*m));
+        if (!m)
+                return -ENOMEM;
+        m->parent_name = strdup(parent_name);
+        if (!m->parent_name)
+                return -ENOMEM;
+        m->ops = layout->version == CG_V2 ? &cg_v2_ops : &cg_v1_ops;
+        m->layout = layout;
+        int r = m->ops->manager_open(m);
+        if (r < 0) {
+                m->layout = NULL; /* still the caller's on failure */
+                return r;
+        }
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+const struct cg_layout *cg_manager_layout(const struct cg_manager *m)
+{
+        return m->layout;
+}
+
+const char *cg_manager_path(const struct cg_manager *m, enum cg_controller c)
+{
+        return c < _CG_CONTROLLER_MAX ? m->path[c] : NULL;
+}
+
+int cg_mkdir(const char *path)
+{
+        if (mkdir(path, 0755) < 0 && errno != EEXIST)
+                return NEG_ERRNO();
+        return 0;
+}
+
+int cg_rmdir_tree(const char *path)
+{
+        _cleanup_closedir_ DIR *d = opendir(path);
+        if (!d)
+                return errno == ENOENT ? 0 : NEG_ERRNO();
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 ||
+                    strcmp(de->d_name, "..") == 0)
+                        continue;
+                _cleanup_free_ char *sub = path_join(path, de->d_name);
+                if (!sub)
+                        return -ENOMEM;
+                int r = cg_rmdir_tree(sub);
+                if (r < 0)
+                        return r;
+        }
+        if (rmdir(path) < 0 && errno != ENOENT)
+                return NEG_ERRNO();
+        return 0;
+}
+
+int cg_read_pids(const char *dir, pid_t **ret, size_t *ret_n)
+{
+        _cleanup_free_ char *procs = path_join(dir, "cgroup.procs");
+        _cleanup_free_ char *buf = NULL;
+        if (!procs)
+                return -ENOMEM;
+        int r = read_file(procs, 1 << 24, &buf, NULL);
+        if (r < 0)
+                return r;
+        size_t n = 0, cap = 16;
+        _cleanup_free_ pid_t *pids = malloc(cap * sizeof(pid_t));
+        if (!pids)
+                return -ENOMEM;
+        for (char *p = buf; *p;) {
+                char *end;
+                long v = strtol(p, &end, 10);
+                if (end == p)
+                        break;
+                if (n == cap) {
+                        cap *= 2;
+                        pid_t *np = realloc(pids, cap * sizeof(pid_t));
+                        if (!np)
+                                return -ENOMEM;
+                        pids = np;
+                }
+                pids[n++] = (pid_t)v;
+                p = end;
+                while (*p == '\n')
+                        p++;
+        }
+        *ret = TAKE_PTR(pids);
+        *ret_n = n;
+        return 0;
+}
+
+int cg_signal_procs(const char *dir, int sig)
+{
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0;
+        int r = cg_read_pids(dir, &pids, &n);
+        if (r < 0)
+                return r == -ENOENT ? 0 : r;
+        for (size_t i = 0; i < n; i++)
+                kill(pids[i], sig);
+        return (int)n;
+}
+
+int cg_write_self(int procs_fd)
+{
+        if (procs_fd < 0)
+                return 0;
+        if (write(procs_fd, "0", 1) != 1)
+                return NEG_ERRNO();
+        return 0;
+}
+
+/* Parses "<pid>.<starttime>.<label>"; anything else is not a job group of ours. */
+static bool parse_group_owner(const char *name, pid_t *ret_pid, uint64_t *ret_start)
+{
+        char *end;
+        errno = 0;
+        long pid = strtol(name, &end, 10);
+        if (errno || end == name || *end != '.' || pid <= 0)
+                return false;
+        const char *s = end + 1;
+        unsigned long long st = strtoull(s, &end, 10);
+        if (errno || end == s || *end != '.')
+                return false;
+        *ret_pid = (pid_t)pid;
+        *ret_start = st;
+        return true;
+}
+
+int cg_manager_clean_stale(struct cg_manager *m)
+{
+        int removed = 0;
+        for (int c = 0; c < _CG_CONTROLLER_MAX; c++) {
+                if (!m->path[c])
+                        continue;
+                /* v2 and co-mounted v1 hierarchies repeat a path: visit once. */
+                bool seen = false;
+                for (int p = 0; p < c; p++)
+                        if (m->path[p] && strcmp(m->path[p], m->path[c]) == 0)
+                                seen = true;
+                if (seen)
+                        continue;
+                _cleanup_closedir_ DIR *d = opendir(m->path[c]);
+                if (!d)
+                        continue;
+                struct dirent *de;
+                while ((de = readdir(d))) {
+                        pid_t pid;
+                        uint64_t start;
+                        if (de->d_type != DT_DIR || !parse_group_owner(de->d_name, &pid, &start))
+                                continue;
+                        if (proc_alive(pid, start))
+                                continue;
+                        _cleanup_free_ char *path = path_join(m->path[c], de->d_name);
+                        if (!path)
+                                return -ENOMEM;
+                        /* The owner died: whatever still runs there is an orphan.
+                         * Kill it through every hierarchy the group exists in (the
+                         * freezer too, which may have been left frozen). */
+                        struct cg_group g = {.m = m, .name = de->d_name};
+                        for (int k = 0; k < _CG_CONTROLLER_MAX; k++) {
+                                g.dir_fd[k] = g.procs_fd[k] = -EBADF;
+                                g.path[k] = m->path[k] ? path_join(m->path[k], de->d_name) : NULL;
+                                if (g.path[k] && access(g.path[k], F_OK) != 0) {
+                                        free(g.path[k]);
+                                        g.path[k] = NULL;
+                                }
+                        }
+                        (void)m->ops->group_kill(&g, SIGKILL);
+                        for (int k = 0; k < _CG_CONTROLLER_MAX; k++) {
+                                for (int tries = 0;
+                                     g.path[k] && tries < 100 && cg_rmdir_tree(g.path[k]) == -EBUSY;
+                                     tries++)
+                                        usleep(10000);
+                                free(g.path[k]);
+                        }
+                        if (access(path, F_OK) != 0)
+                                removed++;
+                }
+        }
+        return removed;
+}
+
+int cg_manager_remove_parent(struct cg_manager *m)
+{
+        int r = 0;
+        for (int c = 0; c < _CG_CONTROLLER_MAX; c++) {
+                if (!m->path[c])
+                        continue;
+                if (rmdir(m->path[c]) < 0 && errno != ENOENT && r == 0)
+                        r = NEG_ERRNO();
+        }
+        return r;
+}
+
+void cg_group_free(struct cg_group *g)
+{
+        if (!g)
+                return;
+        for (int c = 0; c < _CG_CONTROLLER_MAX; c++) {
+                free(g->path[c]);
+                closep(&g->dir_fd[c]);
+                closep(&g->procs_fd[c]);
+        }
+        free(g->name);
+        free(g);
+}
+
+int cg_group_create(struct cg_manager *m, const char *label, const struct cg_limits *limits,
+                    struct cg_group **ret)
+{
+        if (!name_is_valid(label, "_-"))
+                return -EINVAL;
+        uint64_t start;
+        int r = proc_starttime(getpid(), &start);
+        if (r < 0)
+                return r;
+        _cleanup_(cg_group_freep) struct cg_group *g = calloc(1, sizeof(*g));
+        if (!g)
+                return -ENOMEM;
+        g->m = m;
+        for (int c = 0; c < _CG_CONTROLLER_MAX; c++)
+                g->dir_fd[c] = g->procs_fd[c] = -EBADF;
+        if (asprintf(&g->name, "%d.%" PRIu64 ".%s", (int)getpid(), start, label) < 0) {
+                g->name = NULL;
+                return -ENOMEM;
+        }
+        for (int c = 0; c < _CG_CONTROLLER_MAX; c++) {
+                if (!m->path[c])
+                        continue;
+                g->path[c] = path_join(m->path[c], g->name);
+                if (!g->path[c])
+                        return -ENOMEM;
+        }
+        g->limits = *limits;
+        r = m->ops->group_create(g, limits);
+        if (r == -ENOENT) {
+                /* Another corral process removed our (then empty) parent: set it
+                 * up again and retry once. */
+                for (int c = 0; c < _CG_CONTROLLER_MAX; c++) {
+                        free(m->path[c]);
+                        m->path[c] = NULL;
+                }
+                r = m->ops->manager_open(m);
+                if (r >= 0)
+                        r = m->ops->group_create(g, limits);
+        }
+        if (r < 0) {
+                for (int c = 0; c < _CG_CONTROLLER_MAX; c++)
+                        if (g->path[c])
+                                cg_rmdir_tree(g->path[c]);
+                return r;
+        }
+        *ret = TAKE_PTR(g);
+        return 0;
+}
+
+const char *cg_group_name(const struct cg_group *g)
+{
+        return g->name;
+}
+
+int cg_group_relpath(const struct cg_group *g, char *buf, size_t len)
+{
+        const struct cg_layout *l = g->m->layout;
+        const char *mnt = l->version == CG_V2 ? l->v2_mount : l->v1_mount[CG_MEMORY];
+        const char *path = g->path[CG_MEMORY];
+        if (!mnt || !path || strncmp(path, mnt, strlen(mnt)) != 0)
+                return -ENOENT;
+        if (snprintf(buf, len, "%s", path + strlen(mnt)) >= (int)len)
+                return -ENAMETOOLONG;
+        return 0;
+}
+
+int cg_group_clone_fd(const struct cg_group *g)
+{
+        if (g->m->layout->version != CG_V2)
+                return -EOPNOTSUPP;
+        return g->dir_fd[CG_MEMORY] >= 0 ? g->dir_fd[CG_MEMORY] : -EBADF;
+}
+
+int cg_group_enter_self(const struct cg_group *g)
+{
+        return g->m->ops->group_enter_self(g);
+}
+
+int cg_group_baseline(struct cg_group *g)
+{
+        return g->m->ops->group_baseline(g);
+}
+
+int cg_group_stats(struct cg_group *g, struct cg_stats *ret)
+{
+        struct cg_stats s = {0};
+        int r = g->m->ops->group_stats(g, &s);
+        if (r < 0)
+                return r;
+        *ret = s;
+        return 0;
+}
+
+int cg_group_is_empty(struct cg_group *g)
+{
+        return g->m->ops->group_is_empty(g);
+}
+
+int cg_group_kill(struct cg_group *g, int sig)
+{
+        return g->m->ops->group_kill(g, sig);
+}
+
+int cg_group_destroy(struct cg_group *g)
+{
+        int r = cg_group_kill(g, SIGKILL);
+        /* Killed processes leave the group once the kernel has reaped their
+         * memory; that takes milliseconds, so wait a bounded while. */
+        for (int tries = 0; tries < 500; tries++) {
+                int e = cg_group_is_empty(g);
+                if (e != 0)
+                        break;
+                if (tries % 50 == 49)
+                        cg_group_kill(g, SIGKILL);
+                usleep(2000);
+        }
+        for (int c = 0; c < _CG_CONTROLLER_MAX; c++) {
+                if (!g->path[c])
+                        continue;
+                closep(&g->dir_fd[c]);
+                g->dir_fd[c] = -EBADF;
+                closep(&g->procs_fd[c]);
+                g->procs_fd[c] = -EBADF;
+                int k = cg_rmdir_tree(g->path[c]);
+                if (k == -ENOENT)
+                        k = 0;
+                if (k < 0 && r >= 0)
+                        r = k;
+        }
+        return r < 0 ? r : 0;
+}

@@ -1,0 +1,415 @@
+/* child.c - the job process's road from clone to execve.
+ *
+ * Theory of operation.  The parent (a supervisor or `corral run`) prepares
+ * everything that allocates or can fail slowly: the cgroup and its fds, the
+ * resolved executable, argv/envp, the compiled seccomp program.  It then
+ * clones.  On cgroup v2 clone3(CLONE_INTO_CGROUP) starts the child inside its
+ * group, so not one instruction of the job runs uncharged; elsewhere the child
+ * joins its groups as its very first step.  The child then runs a short fixed
+ * pipeline, each step only async-signal-safe calls:
+ *
+ *   cgroup -> session -> stdio -> fds -> namespaces -> cwd -> rlimits
+ *          -> capabilities (bounding, ambient) -> credentials (groups, gid, uid)
+ *          -> capabilities (E/P/I) -> no_new_privs -> seccomp -> exec
+ *
+ * The privilege order is the brief's (privs.h says why); seccomp comes last
+ * because the filter may deny the very calls the earlier steps make, and the
+ * pre-built program only needs to be installed, not compiled, here.
+ *
+ * Any failing step writes {step, errno} to a close-on-exec pipe and _exits.
+ * The parent reads that pipe: EOF without data means execve succeeded.
+ *
+ * seccomp in notify mode (spec->policy; docs/decisions/seccomp-denials.md)
+ * adds one exchange on that pipe: the child announces the fd number its
+ * listener will get, installs the filter, and blocks in a marker syscall; the
+ * parent copies the listener out of the child (pidfd_getfd), answers the
+ * marker, and only then lets the child exec.  The caller keeps the listener
+ * and must answer it while the job runs (runner.c).
+ */
+#include "child.h"
+#include "cgroup.h"
+#include "cleanup.h"
+#include "mountns.h"
+#include "policy.h"
+#include "privs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <linux/filter.h>
+#include <linux/sched.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *const step_names[_CHILD_STEP_MAX] = {
+    [CHILD_STEP_NONE] = "none",
+    [CHILD_STEP_CGROUP] = "join the job's cgroup",
+    [CHILD_STEP_SESSION] = "start a new session",
+    [CHILD_STEP_STDIO] = "set up stdin/stdout/stderr",
+    [CHILD_STEP_FDS] = "close inherited file descriptors",
+    [CHILD_STEP_CWD] = "change to the working directory",
+    [CHILD_STEP_RLIMITS] = "set resource limits",
+    [CHILD_STEP_CREDENTIALS] = "switch to the job's user and group",
+    [CHILD_STEP_CAPABILITIES] = "drop capabilities",
+    [CHILD_STEP_NO_NEW_PRIVS] = "set no_new_privs",
+    [CHILD_STEP_SECCOMP] = "install the seccomp filter",
+    [CHILD_STEP_EXEC] = "execute the command",
+    [CHILD_STEP_LISTENER] = "hand the seccomp listener to corral",
+    [CHILD_STEP_NAMESPACES] = "set up the job's namespaces",
+};
+
+const char *child_step_to_string(enum child_step s)
+{
+        return s < _CHILD_STEP_MAX ? step_names[s] : "unknown step";
+}
+
+struct step_report {
+        int step;
+        int err;
+};
+
+static _Noreturn void fail(int report_fd, enum child_step step, int err)
+{
+        struct step_report rep = {.step = step, .err = err > 0 ? err : EIO};
+        ssize_t n = write(report_fd, &rep, sizeof(rep));
+        (void)n;
+        _exit(127);
+}
+
+static int move_fd(int from, int to)
+{
+        if (from < 0 || from == to)
+                return 0;
+        return dup2(from, to) < 0 ? -errno : 0;
+}
+
+/* Notify mode, in the child (docs/decisions/seccomp-denials.md).  The parent
+ * learns the listener's fd number BEFORE the install: after it, writing to the
+ * report pipe is itself filtered.  The number is the lowest free one (what
+ * dup() returns), and nothing allocates an fd between the probe and the
+ * install, so the listener gets exactly that number.  The marker then blocks
+ * until the parent holds its copy; only then is exec (and the job) allowed to
+ * run, so no denied syscall of the job can happen while nobody listens. */
+static void install_notify(const struct sock_fprog *prog, int report_fd)
+{
+        int probe = dup(2);
+        if (probe < 0)
+                fail(report_fd, CHILD_STEP_SECCOMP, errno);
+        close(probe);
+        struct step_report rep = {.step = CHILD_STEP_LISTENER, .err = probe};
+        if (write(report_fd, &rep, sizeof(rep)) != (ssize_t)sizeof(rep))
+                fail(report_fd, CHILD_STEP_LISTENER, errno ? errno : EIO);
+        int fd = policy_install(prog, SECCOMP_FILTER_FLAG_NEW_LISTENER);
+        if (fd < 0)
+                fail(report_fd, CHILD_STEP_SECCOMP, -fd);
+        if (fd != probe)
+                fail(report_fd, CHILD_STEP_LISTENER, EBADFD);
+        int r = policy_notify_marker();
+        if (r < 0)
+                fail(report_fd, CHILD_STEP_LISTENER, -r);
+        /* The listener is O_CLOEXEC (the kernel's choice): the job never holds it. */
+}
+
+/* Runs in the child; never returns. */
+static _Noreturn void child_run(const struct child_spec *spec, int report_fd, bool in_cgroup)
+{
+        int r;
+
+        if (!in_cgroup && spec->group) {
+                r = cg_group_enter_self(spec->group);
+                if (r < 0)
+                        fail(report_fd, CHILD_STEP_CGROUP, -r);
+        }
+
+        /* Default signal dispositions: the parent may ignore or block some. */
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        for (int sig = 1; sig < _NSIG; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP)
+                        signal(sig, SIG_DFL);
+
+        if (spec->new_session && setsid() < 0)
+                fail(report_fd, CHILD_STEP_SESSION, errno);
+
+        /* The report pipe must survive until exec; lift it above 2 first so the
+         * dup2s below cannot overwrite it. */
+        if (report_fd < 3) {
+                int moved = fcntl(report_fd, F_DUPFD_CLOEXEC, 3);
+                if (moved < 0)
+                        _exit(127);
+                report_fd = moved;
+        }
+        if ((r = move_fd(spec->stdin_fd, 0)) < 0 || (r = move_fd(spec->stdout_fd, 1)) < 0 ||
+            (r = move_fd(spec->stderr_fd, 2)) < 0)
+                fail(report_fd, CHILD_STEP_STDIO, -r);
+
+        /* Nothing of corral's leaks into the job: every fd above 2 but the
+         * report pipe (close-on-exec) is closed. */
+        if (report_fd > 3 && syscall(SYS_close_range, 3, report_fd - 1, 0) < 0)
+                fail(report_fd, CHILD_STEP_FDS, errno);
+        if (syscall(SYS_close_range, report_fd + 1, ~0U, 0) < 0)
+                fail(report_fd, CHILD_STEP_FDS, errno);
+
+        if (spec->mounts && (r = mountns_apply(spec->mounts)) < 0)
+                fail(report_fd, CHILD_STEP_NAMESPACES, -r);
+
+        if (spec->cwd && chdir(spec->cwd) < 0)
+                fail(report_fd, CHILD_STEP_CWD, errno);
+
+        static const struct job_rlimits no_limits;
+        r = rlimits_apply(spec->rlimits ? spec->rlimits : &no_limits);
+        if (r < 0)
+                fail(report_fd, CHILD_STEP_RLIMITS, -r);
+
+        if (spec->privs) {
+                int step;
+                r = privs_drop(spec->privs, &step);
+                if (r < 0)
+                        fail(report_fd, (enum child_step)step, -r);
+        }
+
+        const struct sock_fprog *notify = spec->policy ? policy_bpf_notify(spec->policy) : NULL;
+        const struct sock_fprog *plain = spec->policy ? NULL : spec->seccomp;
+        if (notify || plain) {
+                /* seccomp(2) needs no_new_privs or CAP_SYS_ADMIN; set it here too
+                 * for the privs == NULL case. */
+                if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                        fail(report_fd, CHILD_STEP_NO_NEW_PRIVS, errno);
+        }
+        if (notify)
+                install_notify(notify, report_fd);
+        else if (plain && syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, plain) < 0)
+                fail(report_fd, CHILD_STEP_SECCOMP, errno);
+
+        execve(spec->path, spec->argv, spec->envp);
+        fail(report_fd, CHILD_STEP_EXEC, errno);
+}
+
+/* True when fd is a seccomp listener (and not whatever else the child might
+ * have had at that number). */
+static bool is_listener(int fd)
+{
+        char path[64], target[64];
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(path, target, sizeof(target) - 1);
+        if (n < 0)
+                return false;
+        target[n] = 0;
+        return strcmp(target, "anon_inode:seccomp notify") == 0;
+}
+
+/* Parent side of the hand-over: copies the child's listener (number nr) as soon
+ * as the child has installed its filter, and answers its marker.  Returns 0 and
+ * *ret, -EPIPE when the child wrote a failure report instead (read it), or
+ * -errno. */
+static int take_listener(const struct policy *p, int pidfd, int rd, int nr, int *ret)
+{
+        if (!p || nr < 0)
+                return -EPROTO;
+        _cleanup_close_ int fd = -EBADF;
+        for (;;) {
+                fd = (int)syscall(SYS_pidfd_getfd, pidfd, nr, 0);
+                if (fd >= 0)
+                        break;
+                if (errno != EBADF)
+                        return NEG_ERRNO(); /* ESRCH: died; EPERM: not ours */
+                /* Not installed yet: the install takes tens of microseconds, so
+                 * look again after 20 us (a 1 ms poll cost ~1 ms per launch).  A
+                 * failure report (or exit) ends the wait. */
+                struct pollfd pf = {.fd = rd, .events = POLLIN};
+                const struct timespec wait = {.tv_nsec = 20000};
+                if (ppoll(&pf, 1, &wait, NULL) > 0)
+                        return -EPIPE;
+        }
+        if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+                return NEG_ERRNO();
+        if (!is_listener(fd))
+                return -EBADFD;
+        /* The child's next syscall is the marker; it blocks until answered. */
+        for (;;) {
+                struct pollfd pf[2] = {{.fd = fd, .events = POLLIN}, {.fd = rd, .events = POLLIN}};
+                int k = poll(pf, 2, -1);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return NEG_ERRNO();
+                if (pf[1].revents)
+                        return -EPIPE; /* failed or exited without exec */
+                if (pf[0].revents & (POLLHUP | POLLERR))
+                        return -ECHILD;
+                struct policy_event ev;
+                int r = policy_notify_receive(p, fd, &ev);
+                if (r < 0)
+                        return r;
+                if (ev.marker)
+                        break;
+                return -EPROTO; /* nothing but the marker may come before exec */
+        }
+        *ret = TAKE_FD(fd);
+        return 0;
+}
+
+static pid_t clone3_into(int cgroup_fd, int *ret_pidfd)
+{
+        struct clone_args args = {
+            .flags = CLONE_PIDFD | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0),
+            .pidfd = (uint64_t)(uintptr_t)ret_pidfd,
+            .exit_signal = SIGCHLD,
+            .cgroup = cgroup_fd >= 0 ? (uint64_t)cgroup_fd : 0,
+        };
+        return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+}
+
+int child_spawn(const struct child_spec *spec, pid_t *ret_pid, int *ret_pidfd, int *ret_listener,
+                struct child_failure *ret_failure)
+{
+        int pipefd[2];
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
+                return NEG_ERRNO();
+        _cleanup_close_ int rd = pipefd[0];
+        _cleanup_close_ int wr = pipefd[1];
+
+        int cgfd = spec->group ? cg_group_clone_fd(spec->group) : -EBADF;
+        int pidfd = -EBADF;
+        bool in_cgroup = cgfd >= 0;
+        pid_t pid = clone3_into(in_cgroup ? cgfd : -1, &pidfd);
+        if (pid < 0 && (errno == ENOSYS || errno == EPERM || errno == EINVAL)) {
+                /* No clone3 (old kernel, or a seccomp filter around us): fork and
+                 * let the child join its group itself. */
+                in_cgroup = false;
+                pid = fork();
+                if (pid > 0) {
+                        pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+                        if (pidfd < 0) {
+                                int e = NEG_ERRNO();
+                                kill(pid, SIGKILL);
+                                waitpid(pid, NULL, 0);
+                                return e;
+                        }
+                }
+        }
+        if (pid < 0)
+                return NEG_ERRNO();
+        if (pid == 0) {
+                rd = -EBADF; /* not ours to close in the child */
+                child_run(spec, wr, in_cgroup);
+        }
+        _cleanup_close_ int owned_pidfd = pidfd;
+        closep(&wr);
+        wr = -EBADF;
+
+        _cleanup_close_ int listener = -EBADF;
+        struct step_report rep;
+        ssize_t n;
+        for (;;) {
+                do
+                        n = read(rd, &rep, sizeof(rep));
+                while (n < 0 && errno == EINTR);
+                if (n != (ssize_t)sizeof(rep) || rep.step != CHILD_STEP_LISTENER || listener >= 0)
+                        break;
+                int r = take_listener(spec->policy, owned_pidfd, rd, rep.err, &listener);
+                if (r == -EPIPE)
+                        continue; /* the child reported a failure: read it */
+                if (r < 0) {
+                        /* The child waits in its marker, or failed: it must not run on
+                         * unheard.  Reaping it ends the filter and the listener. */
+                        kill(pid, SIGKILL);
+                        waitpid(pid, NULL, 0);
+                        if (ret_failure)
+                                *ret_failure = (struct child_failure){CHILD_STEP_LISTENER, -r};
+                        return r;
+                }
+        }
+        if (n == (ssize_t)sizeof(rep)) {
+                if (rep.step == CHILD_STEP_LISTENER && rep.err >= 0)
+                        rep.err = EPROTO; /* a second hand-over: never sent */
+                kill(pid, SIGKILL);       /* it has _exited already, unless confused */
+                waitpid(pid, NULL, 0);
+                if (ret_failure) {
+                        ret_failure->step = (enum child_step)rep.step;
+                        ret_failure->err = rep.err;
+                }
+                return -rep.err;
+        }
+        if (spec->policy && policy_bpf_notify(spec->policy) && listener < 0) {
+                /* exec succeeded without a filter: impossible unless the child was
+                 * tampered with; never let a job run unfiltered by mistake. */
+                kill(pid, SIGKILL);
+                waitpid(pid, NULL, 0);
+                if (ret_failure)
+                        *ret_failure = (struct child_failure){CHILD_STEP_LISTENER, EPROTO};
+                return -EPROTO;
+        }
+        *ret_pid = pid;
+        *ret_pidfd = TAKE_FD(owned_pidfd);
+        if (ret_listener)
+                *ret_listener = listener >= 0 ? TAKE_FD(listener) : -1;
+        return 0;
+}
+
+static const char *env_lookup(char *const *envp, const char *key)
+{
+        size_t n = strlen(key);
+        for (; envp && *envp; envp++)
+                if (strncmp(*envp, key, n) == 0 && (*envp)[n] == '=')
+                        return *envp + n + 1;
+        return NULL;
+}
+
+static int check_executable(const char *path)
+{
+        struct stat st;
+        if (stat(path, &st) < 0)
+                return NEG_ERRNO();
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        if (access(path, X_OK) < 0)
+                return NEG_ERRNO();
+        return 0;
+}
+
+int child_resolve(const char *name, char *const *envp, char **ret)
+{
+        if (!name || !*name)
+                return -ENOENT;
+        if (strchr(name, '/')) {
+                int r = check_executable(name);
+                if (r < 0)
+                        return r;
+                *ret = strdup(name);
+                return *ret ? 0 : -ENOMEM;
+        }
+        const char *path = env_lookup(envp, "PATH");
+        if (!path)
+                path = "/usr/local/bin:/usr/bin:/bin";
+        int first_err = -ENOENT;
+        for (const char *p = path; *p;) {
+                const char *colon = strchrnul(p, ':');
+                char cand[PATH_MAX];
+                int len = snprintf(cand, sizeof(cand), "%.*s/%s", (int)(colon - p), p, name);
+                if (colon > p && len > 0 && len < (int)sizeof(cand)) {
+                        int r = check_executable(cand);
+                        if (r == 0) {
+                                *ret = strdup(cand);
+                                return *ret ? 0 : -ENOMEM;
+                        }
+                        /* Found but not runnable beats not found, as execvp reports. */
+                        if (r != -ENOENT && r != -ENOTDIR && first_err == -ENOENT)
+                                first_err = r;
+                }
+                p = *colon ? colon + 1 : colon;
+        }
+        return first_err;
+}

@@ -1,0 +1,223 @@
+/* runner.c - see runner.h. */
+#include "runner.h"
+#include "cleanup.h"
+#include "policy.h"
+#include "procfs.h"
+#include "units.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int arm_timer(int tfd, uint64_t usec)
+{
+        struct itimerspec its = {
+            .it_value = {.tv_sec = (time_t)(usec / 1000000u),
+                         .tv_nsec = (long)(usec % 1000000u) * 1000},
+        };
+        if (usec == 0)
+                its.it_value.tv_nsec = 1; /* 0 would disarm: fire at once instead */
+        return timerfd_settime(tfd, 0, &its, NULL) < 0 ? NEG_ERRNO() : 0;
+}
+
+enum phase { PHASE_RUNNING, PHASE_GRACE, PHASE_KILLED };
+
+struct wait_state {
+        enum phase phase;
+        bool timed_out;
+        bool cancelled;
+        int wait_status;
+        struct outcome *out; /* seccomp_killed, seccomp_syscall, denied */
+};
+
+/* Handles one seccomp notification (policy-notify.c has decided and answered it).
+ * Errno denials are counted; a kill action is proof of a violation: the syscall
+ * never ran (its caller still waits for an answer) and the whole group dies. */
+static void on_notification(struct cg_group *g, const struct policy *p, int listener,
+                            struct wait_state *st)
+{
+        struct policy_event ev;
+        int r = policy_notify_receive(p, listener, &ev);
+        if (r < 0 || ev.marker)
+                return; /* -ENOENT: the caller died meanwhile */
+        char name[48];
+        policy_event_name(&ev, name, sizeof(name));
+        if (!ev.answered) {
+                if (!st->out->seccomp_killed) {
+                        st->out->seccomp_killed = true;
+                        snprintf(st->out->seccomp_syscall, sizeof(st->out->seccomp_syscall), "%s",
+                                 name);
+                }
+                st->phase = PHASE_KILLED;
+                cg_group_kill(g, SIGKILL);
+                return;
+        }
+        /* clone3's ENOSYS makes glibc fall back to clone: an ABI downgrade every
+         * threaded program hits, not a denial worth reporting. */
+        if (strcmp(name, "clone3") == 0)
+                return;
+        if ((ev.action & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ERRNO)
+                outcome_add_denial(st->out, name);
+}
+
+/* Answers whatever notifications are already pending (after the main process
+ * ended: a neighbour process of the job may still be waiting). */
+static void drain_notifications(struct cg_group *g, const struct policy *p, int listener,
+                                struct wait_state *st)
+{
+        for (int i = 0; listener >= 0 && i < 1024; i++) {
+                struct pollfd pf = {.fd = listener, .events = POLLIN};
+                if (poll(&pf, 1, 0) <= 0 || !(pf.revents & POLLIN))
+                        return;
+                on_notification(g, p, listener, st);
+        }
+}
+
+/* Waits for the main process, enforcing the timeout and handling cancellation. */
+static int wait_for_job(struct cg_group *g, const struct runner_spec *spec, pid_t pid, int pidfd,
+                        int sigfd, int listener, struct wait_state *st)
+{
+        _cleanup_close_ int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+        if (tfd < 0)
+                return NEG_ERRNO();
+        if (spec->timeout_usec) {
+                int r = arm_timer(tfd, spec->timeout_usec);
+                if (r < 0)
+                        return r;
+        }
+
+        for (;;) {
+                struct pollfd fds[4] = {
+                    {.fd = pidfd, .events = POLLIN},
+                    {.fd = sigfd, .events = POLLIN},
+                    {.fd = tfd, .events = POLLIN},
+                    {.fd = listener, .events = POLLIN}, /* fd -1: ignored by poll */
+                };
+                int timeout_ms =
+                    spec->on_tick && spec->tick_usec ? (int)(spec->tick_usec / 1000) : -1;
+                int n = poll(fds, 4, timeout_ms);
+                if (n == 0) {
+                        spec->on_tick(spec->userdata);
+                        continue;
+                }
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return NEG_ERRNO();
+                }
+                /* Notifications first: a kill notification and the main process's
+                 * exit can arrive together, and the violation must not be lost. */
+                if (fds[3].revents & POLLIN)
+                        on_notification(g, spec->child.policy, listener, st);
+                else if (fds[3].revents)
+                        listener = -1; /* POLLHUP: no task uses the filter any more */
+                if (fds[0].revents) {
+                        int status;
+                        if (waitpid(pid, &status, 0) < 0)
+                                return NEG_ERRNO();
+                        st->wait_status = status;
+                        drain_notifications(g, spec->child.policy, listener, st);
+                        return 0;
+                }
+                if (fds[1].revents) {
+                        struct signalfd_siginfo si;
+                        if (read(sigfd, &si, sizeof(si)) == sizeof(si) &&
+                            st->phase == PHASE_RUNNING) {
+                                /* Cancel: ask politely, then insist after the grace. */
+                                st->cancelled = true;
+                                st->phase = PHASE_GRACE;
+                                cg_group_kill(g, SIGTERM);
+                                arm_timer(tfd, spec->cancel_grace_usec);
+                        }
+                }
+                if (fds[2].revents) {
+                        uint64_t ticks;
+                        if (read(tfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+                                return NEG_ERRNO();
+                        if (st->phase == PHASE_RUNNING)
+                                st->timed_out = true;
+                        st->phase = PHASE_KILLED;
+                        cg_group_kill(g, SIGKILL);
+                }
+        }
+}
+
+int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outcome *ret,
+               struct child_failure *ret_failure)
+{
+        if (ret_failure)
+                *ret_failure = (struct child_failure){.step = CHILD_STEP_NONE};
+
+        sigset_t cancel_set, old_set;
+        sigemptyset(&cancel_set);
+        sigaddset(&cancel_set, SIGTERM);
+        sigaddset(&cancel_set, SIGINT);
+        sigaddset(&cancel_set, SIGHUP);
+        sigaddset(&cancel_set, SIGQUIT);
+        if (sigprocmask(SIG_BLOCK, &cancel_set, &old_set) < 0)
+                return NEG_ERRNO();
+        int r;
+        _cleanup_close_ int sigfd = signalfd(-1, &cancel_set, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (sigfd < 0) {
+                r = NEG_ERRNO();
+                sigprocmask(SIG_SETMASK, &old_set, NULL);
+                return r;
+        }
+
+        _cleanup_(cg_group_freep) struct cg_group *g = NULL;
+        _cleanup_close_ int pidfd = -EBADF; /* before the first goto: cleanup runs at out */
+        _cleanup_close_ int listener = -EBADF;
+        r = cg_group_create(m, spec->label, &spec->limits, &g);
+        if (r < 0)
+                goto out;
+
+        struct child_spec child = spec->child;
+        child.group = g;
+        uint64_t t0 = now_monotonic_usec();
+        pid_t pid;
+        int lfd = -1;
+        r = child_spawn(&child, &pid, &pidfd, &lfd, ret_failure);
+        listener = lfd;
+        if (r < 0) {
+                cg_group_destroy(g);
+                goto out;
+        }
+        cg_group_baseline(g);
+        if (spec->on_started) {
+                uint64_t start = 0;
+                proc_starttime(pid, &start);
+                spec->on_started(spec->userdata, pid, start);
+        }
+
+        struct outcome o = {0};
+        struct wait_state st = {.phase = PHASE_RUNNING, .out = &o};
+        r = wait_for_job(g, spec, pid, pidfd, sigfd, listener, &st);
+        uint64_t t1 = now_monotonic_usec();
+
+        o.timed_out = st.timed_out;
+        o.cancelled = st.cancelled;
+        o.memory_limit_bytes = spec->limits.memory_max;
+        o.wall_usec = t1 - t0;
+        /* The counters are read before teardown: removing the group loses them. */
+        cg_group_stats(g, &o.stats);
+        cg_group_relpath(g, o.cgroup, sizeof(o.cgroup));
+        int d = cg_group_destroy(g);
+        if (r < 0)
+                goto out;
+        if (d < 0) {
+                r = d;
+                goto out;
+        }
+        outcome_classify(&o, st.wait_status);
+        *ret = o;
+        r = 0;
+out:
+        sigprocmask(SIG_SETMASK, &old_set, NULL);
+        return r;
+}

@@ -1,0 +1,57 @@
+/* uidpool.c - see uidpool.h. */
+#include "uidpool.h"
+#include "cleanup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+        char buf[4096];
+        if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+                return -ENAMETOOLONG;
+        for (char *p = buf + 1; *p; p++) {
+                if (*p != '/')
+                        continue;
+                *p = 0;
+                if (mkdir(buf, mode) < 0 && errno != EEXIST)
+                        return -errno;
+                *p = '/';
+        }
+        if (mkdir(buf, mode) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
+}
+
+int uidpool_acquire(const char *lockdir, uid_t first, unsigned count, uid_t *ret_uid,
+                    int *ret_lockfd)
+{
+        int r = mkdir_p(lockdir, 0700);
+        if (r < 0)
+                return r;
+        _cleanup_close_ int dfd = open(lockdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return NEG_ERRNO();
+        for (unsigned i = 0; i < count; i++) {
+                char name[32];
+                snprintf(name, sizeof(name), "%u.lock", (unsigned)(first + i));
+                int fd = openat(dfd, name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+                if (fd < 0)
+                        return NEG_ERRNO();
+                if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+                        *ret_uid = first + i;
+                        *ret_lockfd = fd;
+                        return 0;
+                }
+                int e = errno;
+                close(fd);
+                if (e != EWOULDBLOCK)
+                        return -e;
+        }
+        return -EAGAIN;
+}

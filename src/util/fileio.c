@@ -1,0 +1,177 @@
+/* fileio.c - see fileio.h. */
+#include "fileio.h"
+#include "cleanup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len)
+{
+        _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return NEG_ERRNO();
+
+        size_t cap = 4096, len = 0;
+        _cleanup_free_ char *buf = malloc(cap + 1);
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                if (len == cap) {
+                        if (cap >= max)
+                                return -EFBIG;
+                        cap = cap * 2 > max ? max : cap * 2;
+                        char *nb = realloc(buf, cap + 1);
+                        if (!nb)
+                                return -ENOMEM;
+                        buf = nb;
+                }
+                ssize_t n = read(fd, buf + len, cap - len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return NEG_ERRNO();
+                }
+                if (n == 0)
+                        break;
+                len += (size_t)n;
+        }
+        buf[len] = 0;
+        if (ret_len)
+                *ret_len = len;
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+int open_regular_at(int dirfd, const char *name, struct stat *ret_st)
+{
+        /* O_NOFOLLOW|O_NONBLOCK: a job owns such files and could plant a
+         * symlink to a secret or a FIFO that would block the reader forever. */
+        int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+        if (fd < 0)
+                return errno == ELOOP ? -EBADFD : NEG_ERRNO();
+        struct stat st;
+        int r = fstat(fd, &st) < 0 ? NEG_ERRNO() : S_ISREG(st.st_mode) ? 0 : -EBADFD;
+        if (r < 0) {
+                close(fd);
+                return r;
+        }
+        if (ret_st)
+                *ret_st = st;
+        return fd;
+}
+
+static int parse_u64(const char *s, uint64_t *ret)
+{
+        while (*s == ' ' || *s == '\t')
+                s++;
+        if (strncmp(s, "max", 3) == 0) {
+                *ret = UINT64_MAX;
+                return 0;
+        }
+        if (*s < '0' || *s > '9')
+                return -EINVAL;
+        errno = 0;
+        char *end;
+        unsigned long long v = strtoull(s, &end, 10);
+        if (errno)
+                return -errno;
+        if (*end && *end != '\n' && *end != ' ')
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+int read_u64_at(int dirfd, const char *path, uint64_t *ret)
+{
+        _cleanup_free_ char *buf = NULL;
+        int r = read_file_at(dirfd, path, 4096, &buf, NULL);
+        if (r < 0)
+                return r;
+        return parse_u64(buf, ret);
+}
+
+int read_keyed_u64_at(int dirfd, const char *path, const char *key, uint64_t *ret)
+{
+        _cleanup_free_ char *buf = NULL;
+        int r = read_file_at(dirfd, path, 1 << 20, &buf, NULL);
+        if (r < 0)
+                return r;
+        size_t klen = strlen(key);
+        for (char *line = buf; line && *line;) {
+                char *next = strchr(line, '\n');
+                if (next)
+                        *next++ = 0;
+                if (strncmp(line, key, klen) == 0 && line[klen] == ' ')
+                        return parse_u64(line + klen + 1, ret);
+                line = next;
+        }
+        return -ENOENT;
+}
+
+int write_string_at(int dirfd, const char *path, const char *s)
+{
+        _cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return NEG_ERRNO();
+        size_t len = strlen(s);
+        ssize_t n = write(fd, s, len);
+        if (n < 0)
+                return NEG_ERRNO();
+        if ((size_t)n != len)
+                return -EIO;
+        return 0;
+}
+
+int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t len, int mode)
+{
+        uint64_t rnd;
+        if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+                return NEG_ERRNO();
+        char tmp[256];
+        if (snprintf(tmp, sizeof(tmp), ".%s.%016" PRIx64 ".tmp", name, rnd) >= (int)sizeof(tmp))
+                return -ENAMETOOLONG;
+
+        int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, mode);
+        if (fd < 0)
+                return NEG_ERRNO();
+
+        int r = 0;
+        const char *p = data;
+        size_t left = len;
+        while (left > 0) {
+                ssize_t n = write(fd, p, left);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        r = NEG_ERRNO();
+                        break;
+                }
+                p += n;
+                left -= (size_t)n;
+        }
+        if (r == 0 && fsync(fd) < 0)
+                r = NEG_ERRNO();
+        if (close(fd) < 0 && r == 0)
+                r = NEG_ERRNO();
+        if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
+                r = NEG_ERRNO();
+        if (r < 0) {
+                unlinkat(dirfd, tmp, 0);
+                return r;
+        }
+        /* The rename is durable only once the directory entry is. */
+        if (dirfd == AT_FDCWD)
+                dirfd = -1;
+        _cleanup_close_ int dfd = dirfd >= 0 ? fcntl(dirfd, F_DUPFD_CLOEXEC, 3)
+                                             : open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0 && fsync(dfd) < 0)
+                return NEG_ERRNO();
+        return 0;
+}
