@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +114,26 @@ int read_keyed_u64_at(int dirfd, const char *path, const char *key, uint64_t *re
                 line = next;
         }
         return -ENOENT;
+}
+
+int mkdir_p(const char *path, mode_t mode)
+{
+        if (strlen(path) >= PATH_MAX)
+                return -ENAMETOOLONG;
+        _cleanup_free_ char *p = strdup(path);
+        if (!p)
+                return -ENOMEM;
+        for (char *s = p + 1; *s; s++) {
+                if (*s != '/')
+                        continue;
+                *s = 0;
+                if (mkdir(p, mode) < 0 && errno != EEXIST)
+                        return NEG_ERRNO();
+                *s = '/';
+        }
+        if (mkdir(p, mode) < 0 && errno != EEXIST)
+                return NEG_ERRNO();
+        return 0;
 }
 
 int write_string_at(int dirfd, const char *path, const char *s)
