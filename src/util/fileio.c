@@ -19,15 +19,18 @@ int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *re
         if (fd < 0)
                 return NEG_ERRNO();
 
-        size_t cap = 4096, len = 0;
+        /* Room for max + 1 bytes at the most: reading the byte past max is how
+         * a file longer than max is told from one of exactly max bytes. */
+        size_t limit = max < SIZE_MAX / 2 ? max + 1 : SIZE_MAX / 2;
+        size_t cap = limit < 4096 ? limit : 4096, len = 0;
         _cleanup_free_ char *buf = malloc(cap + 1);
         if (!buf)
                 return -ENOMEM;
         for (;;) {
                 if (len == cap) {
-                        if (cap >= max)
+                        if (cap >= limit)
                                 return -EFBIG;
-                        cap = cap * 2 > max ? max : cap * 2;
+                        cap = cap > limit / 2 ? limit : cap * 2;
                         char *nb = realloc(buf, cap + 1);
                         if (!nb)
                                 return -ENOMEM;
