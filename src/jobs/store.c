@@ -91,36 +91,10 @@ static int open_subdir(int dirfd, const char *name, bool create, int *ret)
  * -EFBIG past max, -EBADFD for a non-regular file. */
 static int read_regular_at(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len)
 {
-        struct stat st;
-        _cleanup_close_ int fd = open_regular_at(dirfd, name, &st);
+        _cleanup_close_ int fd = open_regular_at(dirfd, name, NULL);
         if (fd < 0)
                 return fd;
-        if ((uint64_t)st.st_size > max)
-                return -EFBIG;
-        size_t want = (size_t)st.st_size, got = 0;
-        _cleanup_free_ char *buf = malloc(want + 1);
-        if (!buf)
-                return -ENOMEM;
-        while (got < want) {
-                ssize_t n = read(fd, buf + got, want - got);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return NEG_ERRNO();
-                }
-                if (n == 0)
-                        break;
-                got += (size_t)n;
-        }
-        /* Grown meanwhile beyond max? Then it is too large. */
-        char extra;
-        if (got == want && want == max && read(fd, &extra, 1) > 0)
-                return -EFBIG;
-        buf[got] = 0;
-        *ret = TAKE_PTR(buf);
-        if (ret_len)
-                *ret_len = got;
-        return 0;
+        return read_full_fd(fd, max, ret, ret_len);
 }
 
 /* A DIR stream over a directory fd we keep open (a duplicate is consumed),

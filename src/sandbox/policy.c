@@ -688,27 +688,7 @@ static int read_policy_file(const char *path, char **ret, size_t *ret_len)
                 return NEG_ERRNO();
         if (!S_ISREG(st.st_mode))
                 return -EISDIR;
-        if (st.st_size > POLICY_MAX_FILE)
-                return -EFBIG;
-        _cleanup_free_ char *buf = malloc((size_t)st.st_size + 1);
-        if (!buf)
-                return -ENOMEM;
-        size_t len = 0;
-        for (;;) {
-                ssize_t n = read(fd, buf + len, (size_t)st.st_size + 1 - len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return NEG_ERRNO();
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-                if (len > (size_t)st.st_size)
-                        return -EFBIG; /* grew while we read it */
-        }
-        *ret = TAKE_PTR(buf);
-        *ret_len = len;
-        return 0;
+        return read_full_fd(fd, POLICY_MAX_FILE, ret, ret_len);
 }
 
 /* Parses the file at path as one level deeper than the current one. */
