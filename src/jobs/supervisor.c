@@ -530,7 +530,7 @@ static int run_job(struct supervisor *s)
         if (r < 0)
                 return r;
 
-        int in_fd, out_fd, err_fd;
+        int in_fd = -EBADF, out_fd = -EBADF, err_fd = -EBADF;
         r = open_job_stdio(s, &in_fd, &out_fd, &err_fd);
         if (r < 0)
                 return r;
