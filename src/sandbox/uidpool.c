@@ -38,3 +38,15 @@ int uidpool_acquire(const char *lockdir, uid_t first, unsigned count, uid_t *ret
         }
         return -EAGAIN;
 }
+
+int uidpool_acquire_default(uid_t *ret_uid, int *ret_lockfd)
+{
+        return uidpool_acquire(UIDPOOL_DEFAULT_DIR, UIDPOOL_DEFAULT_FIRST, UIDPOOL_DEFAULT_COUNT,
+                               ret_uid, ret_lockfd);
+}
+
+void uidpool_default_range(char *buf, size_t len)
+{
+        snprintf(buf, len, "%u-%u", UIDPOOL_DEFAULT_FIRST,
+                 UIDPOOL_DEFAULT_FIRST + UIDPOOL_DEFAULT_COUNT - 1);
+}
