@@ -11,7 +11,7 @@
  *   - other ABIs: an x86_64 filter is bypassed by i386 (int 0x80) and x32 (nr | 0x40000000)
  *     syscalls unless they are refused.  The filter's only architecture is x86_64, whose
  *     libseccomp prologue sends numbers with the x32 bit to the bad-arch action, and that
- *     action is KILL_PROCESS, so both die (tests/unit/test_policy.c checks both).
+ *     action is KILL_PROCESS, so both die (tests/unit/sandbox/test_policy.c checks both).
  *   - clone3: its flags live in memory seccomp cannot read, so a namespace check on clone's
  *     arg0 would be bypassed through clone3.  clone3 always returns ENOSYS, which makes glibc
  *     fall back to clone (EPERM would not).
