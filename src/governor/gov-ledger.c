@@ -178,6 +178,21 @@ static void collect_heads(const struct state *s, const char *except, struct wake
         for (size_t i = 0; i < s->queue.n && w->n < WAKE_MAX; i++) {
                 if (!is_tenant_head(&s->queue, i))
                         continue;
+                /* A head whose owner died cannot take its turn: the next of its
+                 * tenant is woken instead (it asks, and the dead one is dropped). */
+                size_t k = i;
+                while (k < s->queue.n && (strcmp(s->queue.v[k].tenant, s->queue.v[i].tenant) != 0 ||
+                                          !proc_alive(s->queue.v[k].pid, s->queue.v[k].starttime)))
+                        k++;
+                if (k == s->queue.n)
+                        continue;
+                if (k != i) {
+                        if (!s->queue.wake[k])
+                                continue;
+                        w->pid[w->n] = s->queue.v[k].pid;
+                        w->starttime[w->n++] = s->queue.v[k].starttime;
+                        continue;
+                }
                 if (!s->queue.wake[i] || (except && strcmp(s->queue.v[i].job_id, except) == 0))
                         continue;
                 w->pid[w->n] = s->queue.v[i].pid;

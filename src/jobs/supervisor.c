@@ -174,6 +174,9 @@ static int wait_for_turn(struct supervisor *s, int wake_fd, int timeout_ms)
  * changed (a stat of the ledger; a decision only when it did): its turn comes
  * by a wake-up, this only keeps the recorded queue_position true. */
 #define BEHIND_REFRESH_MS 10000
+/* And every 12 looks (2 min) it asks anyway: a head that died with no change
+ * after it (nothing else wakes the next) is then dropped and the queue moves. */
+#define BEHIND_RECHECK_TICKS 12
 
 /* 1: admitted; 0: ended here (cancelled or refused); < 0: error. */
 static int wait_for_admission(struct supervisor *s)
@@ -233,6 +236,7 @@ static int wait_for_admission(struct supervisor *s)
                  * the others only for a wake-up, and look at the ledger now and
                  * then to keep their place on record.  Without a wake fd: the
                  * timer alone, as before. */
+                unsigned idle_ticks = 0;
                 for (;;) {
                         int timeout = head || wake < 0 ? (int)(GOV_SAMPLE_INTERVAL_USEC / 1000)
                                                        : BEHIND_REFRESH_MS;
@@ -248,7 +252,7 @@ static int wait_for_admission(struct supervisor *s)
                         }
                         uint64_t now_stamp;
                         if (head || gov_ledger_stamp(s->ledger, &now_stamp) < 0 ||
-                            now_stamp != seen)
+                            now_stamp != seen || ++idle_ticks >= BEHIND_RECHECK_TICKS)
                                 break;
                         /* Nothing changed since the last decision: wait on. */
                 }
