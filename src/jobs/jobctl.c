@@ -1,5 +1,6 @@
 /* jobctl.c - see jobctl.h. */
 #include "jobctl.h"
+#include "workdir.h"
 #include "cgroup.h"
 #include "fileio.h"
 #include "gov-ledger.h"
@@ -326,6 +327,11 @@ static int recover_job(struct jobctl *c, const char *id)
         fresh->status = JOB_LOST;
         job_set_string(&fresh->lost_reason, reason);
         fresh->finished_at = now_realtime_usec() / 1000 * 1000;
+        /* Its uid went back to the pool with the dead supervisor: hand its files
+         * back before another job on that uid could read them. */
+        _cleanup_close_ int dfd = -EBADF;
+        if (geteuid() == 0 && store_job_open_dir(c->store, id, &dfd) == 0)
+                workdir_reclaim(dfd);
         return store_job_save(c->store, fresh) == 0 ? 1 : 0;
 }
 

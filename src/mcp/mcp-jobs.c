@@ -14,6 +14,7 @@
 #include "jobid.h"
 #include "log.h"
 #include "gov-status.h"
+#include "hostview.h"
 #include "tools-schema.h"
 #include "units.h"
 
@@ -60,9 +61,17 @@
         "\"cpus\":{\"type\":[\"number\",\"string\"]},"                                             \
         "\"pids\":{\"type\":[\"integer\",\"string\"]},"                                            \
         "\"timeout\":{\"type\":[\"string\",\"number\"],\"description\":\"\\\"30s\\\" or "          \
-        "seconds\"}},\"additionalProperties\":false},"                                             \
-        "\"policy\":{\"type\":\"string\",\"description\":\"seccomp policy: default, strict, "      \
-        "none or a policy file's name\"},"                                                         \
+        "seconds\"},"                                                                              \
+        "\"log\":{\"type\":[\"string\",\"number\"],\"description\":\"cap on each log "             \
+        "file, \\\"64M\\\" or bytes (default 1G): the job is killed when it is reached\"},"        \
+        "\"file_size\":{\"type\":[\"string\",\"number\"],\"description\":\"cap on any file "       \
+        "the job writes\"},"                                                                       \
+        "\"open_files\":{\"type\":[\"integer\",\"string\"],\"description\":\"open files "          \
+        "(default 1024)\"}},\"additionalProperties\":false},"                                      \
+        "\"network\":{\"type\":\"string\",\"enum\":[\"host\",\"none\"],\"description\":"           \
+        "\"none: an empty network namespace (default host)\"},"                                    \
+        "\"policy\":{\"type\":\"string\",\"description\":\"seccomp policy: a name from the "       \
+        "operator's policy directory (default, strict, ...)\"},"                                   \
         "\"depends_on\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}," JOB_ID_PROP
 #define SUBMIT_SCHEMA                                                                              \
         "{\"type\":\"object\",\"properties\":{" SUBMIT_PROPS "},\"required\":[\"command\"],"       \
@@ -225,7 +234,23 @@ static char **strv_dup_json(const cJSON *a)
 
 /* The request part of submit_job / run_job arguments.  Returns 0, or 1 with
  * a tool error in *ret_result. */
-static int job_from_args(const cJSON *args, struct job *j, char **ret_input, cJSON **ret_result)
+/* True when clients may choose this policy (serve --client-policies). */
+static bool policy_allowed(const struct mcp_jobs *J, const char *name)
+{
+        if (!J->client_policies)
+                return true;
+        size_t n = strlen(name);
+        for (const char *p = J->client_policies; *p;) {
+                const char *comma = strchrnul(p, ',');
+                if ((size_t)(comma - p) == n && strncmp(p, name, n) == 0)
+                        return true;
+                p = *comma ? comma + 1 : comma;
+        }
+        return false;
+}
+
+static int job_from_args(const struct mcp_jobs *J, const cJSON *args, struct job *j,
+                         char **ret_input, cJSON **ret_result)
 {
         const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(args, "command");
         bool ok = cJSON_IsArray(cmd) && cJSON_GetArraySize(cmd) > 0;
@@ -261,8 +286,30 @@ static int job_from_args(const cJSON *args, struct job *j, char **ret_input, cJS
         if (cwd)
                 job_set_string(&j->cwd, cwd);
         const char *policy = arg_string(args, "policy");
-        if (policy)
+        if (policy) {
+                /* Policy files are the operator's: a client names one from the
+                 * policy directory, never a path (threat: root reading any file
+                 * as a "policy"), and only one the operator allows. */
+                if (strchr(policy, '/') || !*policy)
+                        return tool_error(ret_result,
+                                          "policy must be the name of a policy in the operator's "
+                                          "policy directory (such as default or strict), not a "
+                                          "path"),
+                               1;
+                if (!policy_allowed(J, policy))
+                        return tool_error(ret_result,
+                                          "policy '%s' is not allowed here; allowed: %s", policy,
+                                          J->client_policies),
+                               1;
                 job_set_string(&j->policy, policy);
+        }
+        const char *network = arg_string(args, "network");
+        if (network) {
+                enum hostview_network n;
+                if (hostview_parse_network(network, &n) < 0)
+                        return tool_error(ret_result, "network must be \"host\" or \"none\""), 1;
+                job_set_string(&j->network, network);
+        }
         const cJSON *deps = cJSON_GetObjectItemCaseSensitive(args, "depends_on");
         if (deps && !cJSON_IsNull(deps)) {
                 ok = cJSON_IsArray(deps);
@@ -615,7 +662,7 @@ static int tool_submit(struct mcp_request *req, const cJSON *args, void *userdat
         _cleanup_free_ char *input = NULL;
         if (!j)
                 return -ENOMEM;
-        if (job_from_args(args, j, &input, ret) ||
+        if (job_from_args(J, args, j, &input, ret) ||
             submit(J, j, arg_string(args, "job_id"), input, ret))
                 return 0;
         *ret = submitted_result(j);
@@ -629,7 +676,7 @@ static int tool_run(struct mcp_request *req, const cJSON *args, void *userdata, 
         _cleanup_free_ char *input = NULL;
         if (!j)
                 return -ENOMEM;
-        if (job_from_args(args, j, &input, ret) ||
+        if (job_from_args(J, args, j, &input, ret) ||
             submit(J, j, arg_string(args, "job_id"), input, ret))
                 return 0;
         return follow(J, req, j, ret);
@@ -1203,4 +1250,17 @@ void mcp_jobs_free(struct mcp_jobs *J)
         catalog_free(J->catalog);
         jobctl_free(J->ctl);
         free(J);
+}
+
+int mcp_jobs_set_client_policies(struct mcp_jobs *J, const char *list)
+{
+        /* Names only, comma-separated: what a client may put in `policy`. */
+        for (const char *p = list; *p; p++)
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' ||
+                      *p == '-' || (*p == ',' && p > list && p[1] && p[1] != ',')))
+                        return -EINVAL;
+        if (!*list)
+                return -EINVAL;
+        J->client_policies = list;
+        return 0;
 }
