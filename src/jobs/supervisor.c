@@ -290,13 +290,13 @@ static void collect_result(struct supervisor *s)
         const char *name = job_result_file(s->job);
         struct stat st;
         _cleanup_close_ int fd = open_regular_at(s->work_dirfd, name, &st);
-        if (fd < 0 || st.st_size > (off_t)STORE_RESULT_MAX + 1)
+        if (fd < 0 || st.st_size > (off_t)STORE_RESULT_MAX)
                 return;
         _cleanup_free_ char *buf = NULL;
         size_t len = 0;
         char path[64];
         snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-        if (read_file(path, STORE_RESULT_MAX + 1, &buf, &len) < 0)
+        if (read_file(path, STORE_RESULT_MAX, &buf, &len) < 0)
                 return;
         write_file_atomic_at(s->job_dirfd, name, buf, len, 0600);
 }
