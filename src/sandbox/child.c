@@ -8,10 +8,15 @@
  * joins its groups as its very first step.  The child then runs a short fixed
  * pipeline, each step only async-signal-safe calls:
  *
- *   cgroup -> session -> stdio -> fds -> namespaces -> cwd -> rlimits
- *          -> capabilities (bounding, ambient) -> credentials (groups, gid, uid)
- *          -> capabilities (E/P/I) -> no_new_privs -> seccomp -> exec
+ *   cgroup -> session -> namespaces (hostview_apply_root)
+ *          [as root: the process is PID 1 of the job's new PID and IPC
+ *           namespaces; it forks the job and stays as its init, init_run()]
+ *   job:   stdio -> fds -> rlimits -> capabilities (bounding, ambient)
+ *          -> credentials (groups, gid, uid) -> capabilities (E/P/I)
+ *          -> no_new_privs -> cwd (hostview_apply_user) -> seccomp -> exec
  *
+ * The working directory is entered after the privilege drop: what the job may
+ * reach depends on who it is, never on where corral happened to start it.
  * The privilege order is the brief's (privs.h says why); seccomp comes last
  * because the filter may deny the very calls the earlier steps make, and the
  * pre-built program only needs to be installed, not compiled, here.
