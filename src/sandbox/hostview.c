@@ -2,6 +2,7 @@
 #include "hostview.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <string.h>
@@ -13,8 +14,11 @@ void hostview_decide(struct hostview *v, bool privileged)
         /* Namespaces need CAP_SYS_ADMIN: as root every job gets its own PID and
          * IPC namespace, whatever its mounts; without root there is none to
          * make (the private mount view is then refused by mountns_apply). */
-        v->own_pids = privileged;
-        v->own_ipc = privileged;
+        v->own_user = !privileged && v->private_mounts;
+        v->own_pids = privileged || v->own_user;
+        v->own_ipc = privileged || v->own_user;
+        v->outer_uid = geteuid();
+        v->outer_gid = getegid();
         v->mounts = (struct mountns_spec){
             .enabled = v->private_mounts,
             .network_off = v->network == HOSTVIEW_NETWORK_NONE,
@@ -41,7 +45,10 @@ const char *hostview_network_to_string(enum hostview_network n)
 
 unsigned long long hostview_clone_flags(const struct hostview *v)
 {
-        return (v->own_pids ? CLONE_NEWPID : 0) | (v->own_ipc ? CLONE_NEWIPC : 0);
+        /* CLONE_NEWUSER first in effect: the other namespaces are then owned
+         * by the new user namespace, where the child holds every capability. */
+        return (v->own_user ? CLONE_NEWUSER : 0) | (v->own_pids ? CLONE_NEWPID : 0) |
+               (v->own_ipc ? CLONE_NEWIPC : 0);
 }
 
 /* The job's /proc shows its own PID namespace only: other jobs, their
@@ -56,9 +63,61 @@ static int fresh_proc(void)
         return 0;
 }
 
+/* Writes text to a /proc/self file; async-signal-safe. */
+static int write_proc(const char *path, const char *text)
+{
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        size_t n = strlen(text);
+        ssize_t w = write(fd, text, n);
+        int e = errno;
+        close(fd);
+        return w == (ssize_t)n ? 0 : -(w < 0 ? e : EIO);
+}
+
+/* "ID ID 1\n" without snprintf (async-signal-safe). */
+static void id_map_line(unsigned id, char buf[40])
+{
+        char digits[12];
+        int n = 0;
+        do
+                digits[n++] = (char)('0' + id % 10);
+        while ((id /= 10) && n < (int)sizeof(digits));
+        size_t k = 0;
+        for (int rep = 0; rep < 2; rep++) {
+                for (int i = n - 1; i >= 0; i--)
+                        buf[k++] = digits[i];
+                buf[k++] = ' ';
+        }
+        buf[k++] = '1';
+        buf[k++] = '\n';
+        buf[k] = 0;
+}
+
+/* Delegated mode: the new user namespace maps corral's own uid and gid to
+ * themselves and nothing else (setgroups denied first, as an unprivileged
+ * gid_map requires): files keep their owners, and nobody else's uid exists
+ * there. */
+static int map_own_ids(const struct hostview *v)
+{
+        char line[40];
+        int r = write_proc("/proc/self/setgroups", "deny");
+        if (r < 0 && r != -ENOENT)
+                return r;
+        id_map_line((unsigned)v->outer_gid, line);
+        if ((r = write_proc("/proc/self/gid_map", line)) < 0)
+                return r;
+        id_map_line((unsigned)v->outer_uid, line);
+        return write_proc("/proc/self/uid_map", line);
+}
+
 int hostview_apply_root(const struct hostview *v)
 {
-        int r = mountns_apply(&v->mounts);
+        int r;
+        if (v->own_user && (r = map_own_ids(v)) < 0)
+                return r;
+        r = mountns_apply(&v->mounts);
         if (r < 0)
                 return r;
         if (!v->own_pids)

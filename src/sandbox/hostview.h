@@ -25,6 +25,7 @@
 #include "mountns.h"
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 enum hostview_network {
         HOSTVIEW_NETWORK_HOST, /* the host's network namespace */
@@ -41,12 +42,19 @@ struct hostview {
         /* Decided by hostview_decide(). */
         bool own_pids; /* a PID namespace with its own /proc */
         bool own_ipc;  /* an IPC namespace */
+        bool own_user; /* without root: a user namespace mapping only our own uid and gid,
+                        * which lets the others be made (delegated mode) */
+        uid_t outer_uid;
+        gid_t outer_gid;
         struct mountns_spec mounts;
 };
 
 /* Fills the decided part from the asked part.  privileged: corral may create
- * namespaces (root); without it the job shares corral's (delegated mode,
- * docs/threat-model.md). */
+ * namespaces (root).  Without it (delegated mode, docs/threat-model.md) a
+ * private view is built inside a user namespace that maps only corral's own
+ * uid and gid, where the kernel allows unprivileged user namespaces (else the
+ * namespaces step fails and the job is refused); with --mounts host the job
+ * shares corral's namespaces. */
 void hostview_decide(struct hostview *v, bool privileged);
 
 /* "host" or "none"; -EINVAL otherwise. */

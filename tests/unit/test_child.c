@@ -201,6 +201,42 @@ static void init_relays_the_status(void **state)
         }
 }
 
+/* Without privileges (delegated mode) the private view is built in a user
+ * namespace mapping only our own uid: tested here as root, whose uid 0 maps
+ * to itself; the job's cgroupfs is read-only (the touch fails) and it has
+ * its own PID namespace. */
+static void user_namespace_view(void **state)
+{
+        struct hostview view = {.private_mounts = true};
+        hostview_decide(&view, false);
+        assert_true(view.own_user && view.own_pids && view.own_ipc);
+        char *argv[] = {
+            "sh", "-c",
+            "read a b c </proc/self/uid_map; test \"$a $b $c\" = \"0 0 1\" || exit 3; "
+            "test $$ = 2 || exit 4; touch /sys/fs/cgroup/corral-x 2>/dev/null && exit 5; "
+            "exit 7",
+            NULL};
+        char *envp[] = {"PATH=/usr/bin:/bin", NULL};
+        struct child_spec spec = {.path = "/bin/sh",
+                                  .argv = argv,
+                                  .envp = envp,
+                                  .stdin_fd = -1,
+                                  .stdout_fd = -1,
+                                  .stderr_fd = -1,
+                                  .view = &view};
+        pid_t pid = 0;
+        int pidfd = -1, status_fd = -1;
+        struct child_failure f = {0};
+        assert_int_equal(child_spawn(&spec, &pid, &pidfd, NULL, &status_fd, &f), 0);
+        int init_status;
+        assert_int_equal(waitpid(pid, &init_status, 0), pid);
+        int status = child_read_status(status_fd, init_status);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 7);
+        close(status_fd);
+        close(pidfd);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -210,6 +246,7 @@ int main(void)
             cmocka_unit_test(notify_mode_hands_over_the_listener),
             cmocka_unit_test(notify_mode_failure_before_install),
             cmocka_unit_test(init_relays_the_status),
+            cmocka_unit_test(user_namespace_view),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
