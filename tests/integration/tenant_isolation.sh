@@ -88,6 +88,19 @@ n=$(corral submit -- sh -c 'ulimit -n')
 wait_job default "$n"
 assert_eq "default open files of a background job" 1024 "$(out_of default "$n")"
 
+# Per store: defaults and ceilings in limits.conf, applied at submit (the
+# record says what the job gets).
+printf '# operator\nlog = 128K\nlog-max = 1M\nopen-files-max = 512\n' >"$STATE/limits.conf"
+out=$(corral submit --log 2M -- true 2>&1)
+assert_eq "a log cap above the store's ceiling is refused" \
+        "Invalid value '2 MiB' for log: at most 1 MiB (this store's log-max, limits.conf)" "$(echo "$out" | tail -1 | sed 's/^[^:]*: //; s/^Error: //')"
+out=$(corral submit --open-files 4096 -- true 2>&1)
+case "$out" in *"at most 512 (this store's open-files-max"*) ok "open files above the ceiling refused" ;; *) not_ok "open-files: $out" ;; esac
+n=$(corral submit -- true)
+assert_eq "the store's default log cap is in the record" 131072 "$(json "$STATE/tenants/default/jobs/$n/job.json" 'j["limits"]["log_bytes"]')"
+wait_job default "$n"
+rm "$STATE/limits.conf"
+
 # --- Item 5: a chosen id of any valid length works end to end. -------------
 # Before: a 60-character id ended `failed: ... Invalid argument` (the
 # governor's ledger key <tenant>.<id> was capped at 64).
