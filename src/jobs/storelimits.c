@@ -105,8 +105,10 @@ int store_limits_load(const char *state_dir, struct store_limits *ret, char *err
 static int check(const char *name, uint64_t *v, uint64_t def, uint64_t max, bool bytes, char *err,
                  size_t errlen)
 {
+        /* A default above the operator's ceiling (the built-in one, say) is
+         * the ceiling: only what a job asks for is refused. */
         if (!*v)
-                *v = def;
+                *v = max && def > max ? max : def;
         if (max && *v > max) {
                 char a[32], b[32];
                 if (bytes)

@@ -98,6 +98,7 @@ out=$(corral submit --open-files 4096 -- true 2>&1)
 case "$out" in *"at most 512 (this store's open-files-max"*) ok "open files above the ceiling refused" ;; *) not_ok "open-files: $out" ;; esac
 n=$(corral submit -- true)
 assert_eq "the store's default log cap is in the record" 131072 "$(json "$STATE/tenants/default/jobs/$n/job.json" 'j["limits"]["log_bytes"]')"
+assert_eq "the built-in open-files default, above the ceiling, becomes the ceiling" 512 "$(json "$STATE/tenants/default/jobs/$n/job.json" 'j["limits"]["open_files"]')"
 wait_job default "$n"
 rm "$STATE/limits.conf"
 
