@@ -570,7 +570,7 @@ static bool log_cap_reached(struct supervisor *s, char *reason, size_t len)
 static int run_in_sandbox(struct supervisor *s, const struct privs_spec *privs, const char *workdir)
 {
         struct job *j = s->job;
-        int in_fd, out_fd, err_fd;
+        int in_fd = -EBADF, out_fd = -EBADF, err_fd = -EBADF;
         int r = open_job_stdio(s, &in_fd, &out_fd, &err_fd);
         if (r < 0)
                 return r;
