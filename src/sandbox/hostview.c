@@ -12,8 +12,9 @@
 void hostview_decide(struct hostview *v, bool privileged)
 {
         /* Namespaces need CAP_SYS_ADMIN: as root every job gets its own PID and
-         * IPC namespace, whatever its mounts; without root there is none to
-         * make (the private mount view is then refused by mountns_apply). */
+         * IPC namespace, whatever its mounts.  Without root, a private view is
+         * built in a user namespace of the job's own (where the kernel allows
+         * one); with the host's mounts it shares corral's namespaces. */
         v->own_user = !privileged && v->private_mounts;
         v->own_pids = privileged || v->own_user;
         v->own_ipc = privileged || v->own_user;
