@@ -440,8 +440,14 @@ int child_spawn(const struct child_spec *spec, pid_t *ret_pid, int *ret_pidfd, i
                         }
                 }
         }
-        if (pid < 0)
-                return NEG_ERRNO();
+        if (pid < 0) {
+                int e = NEG_ERRNO();
+                /* With namespaces asked for, EPERM/EINVAL/ENOSPC is about them
+                 * (no CAP_SYS_ADMIN, user namespaces refused, too many). */
+                if (ns && ret_failure)
+                        *ret_failure = (struct child_failure){CHILD_STEP_NAMESPACES, -e};
+                return e;
+        }
         if (pid == 0) {
                 rd = -EBADF; /* not ours to close in the child */
                 status_rd = -EBADF;
