@@ -3,7 +3,7 @@
 #include "cleanup.h"
 #include "fileio.h"
 #include "job.h"
-#include "limits.h"
+#include "job-limits.h"
 #include "units.h"
 
 #include <errno.h>

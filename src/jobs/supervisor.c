@@ -28,7 +28,7 @@
 #include "gov-measure.h"
 #include "jobctl.h"
 #include "jobenv.h"
-#include "limits.h"
+#include "job-limits.h"
 #include "log.h"
 #include "hostview.h"
 #include "policy.h"
