@@ -10,6 +10,8 @@
 /* Reads a whole file (at most max bytes; -EFBIG past that) into a NUL-terminated
  * buffer the caller frees.  dirfd may be AT_FDCWD. */
 int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len);
+/* The same from an open fd, read to its end (the fd stays open). */
+int read_fd(int fd, size_t max, char **ret, size_t *ret_len);
 static inline int read_file(const char *path, size_t max, char **ret, size_t *ret_len)
 {
         return read_file_at(-100 /* AT_FDCWD */, path, max, ret, ret_len);
