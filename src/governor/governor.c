@@ -5,6 +5,7 @@
  * and what lets the unit tests reach every branch.
  */
 #include "governor.h"
+#include "cleanup.h"
 #include "units.h"
 
 #include <errno.h>
@@ -434,6 +435,65 @@ static bool load_blocked(const struct gov_measurements *m, const struct gov_poli
         return false;
 }
 
+/* Fair order across tenants.  A queued job's round is the number of its
+ * tenant's jobs running plus those queued before it: lower rounds go first, so
+ * a tenant with 100 queued jobs takes one turn in each round and a tenant with
+ * one is in the first.  Within a round, the tenant with the smaller backlog
+ * (queued jobs) goes first, then arrival order.  The backlog matters when
+ * nothing runs (a concurrency of 1 between two jobs): rounds then tie, and
+ * arrival order alone would let the long backlog's head go first every time.
+ * With one tenant, the order is FIFO. */
+struct fair {
+        size_t round, backlog;
+};
+
+struct tenant_count {
+        const char *tenant;
+        size_t running, queued, seen;
+};
+
+static struct tenant_count *tenant_slot(struct tenant_count *t, size_t *n_t, const char *tenant)
+{
+        for (size_t k = 0; k < *n_t; k++)
+                if (strcmp(t[k].tenant, tenant) == 0)
+                        return &t[k];
+        t[*n_t] = (struct tenant_count){.tenant = tenant};
+        return &t[(*n_t)++];
+}
+
+/* f[i] for queued[i]; *ret_new for a new job of tenant.  -ENOMEM: FIFO. */
+static int fair_order(const struct gov_view *v, const char *tenant, struct fair *f,
+                      struct fair *ret_new)
+{
+        size_t n_t = 0;
+        _cleanup_free_ struct tenant_count *t = calloc(v->n_running + v->n_queued + 1, sizeof(*t));
+        if (!t)
+                return -ENOMEM;
+        for (size_t i = 0; i < v->n_running; i++)
+                tenant_slot(t, &n_t, v->running[i].tenant)->running++;
+        for (size_t i = 0; i < v->n_queued; i++)
+                tenant_slot(t, &n_t, v->queued[i].tenant)->queued++;
+        for (size_t i = 0; i < v->n_queued; i++) {
+                struct tenant_count *c = tenant_slot(t, &n_t, v->queued[i].tenant);
+                f[i] = (struct fair){c->running + c->seen++, c->queued};
+        }
+        struct tenant_count *c = tenant_slot(t, &n_t, tenant);
+        *ret_new = (struct fair){c->running + c->queued, c->queued + 1};
+        return 0;
+}
+
+/* Does queued job i go before the candidate (at arrival index pos, with me)? */
+static bool goes_before(const struct fair *f, size_t i, size_t pos, struct fair me)
+{
+        if (!f)
+                return i < pos;
+        if (f[i].round != me.round)
+                return f[i].round < me.round;
+        if (f[i].backlog != me.backlog)
+                return f[i].backlog < me.backlog;
+        return i < pos;
+}
+
 void gov_decide(const struct gov_measurements *m, const struct gov_policy *p,
                 const struct gov_view *v, const struct gov_candidate *c, struct gov_decision *ret)
 {
@@ -448,7 +508,20 @@ void gov_decide(const struct gov_measurements *m, const struct gov_policy *p,
                         break;
                 }
         bool in_queue = pos < v->n_queued;
-        d.queue_position = (unsigned)pos + 1;
+
+        _cleanup_free_ struct fair *rounds =
+            v->n_queued ? calloc(v->n_queued, sizeof(struct fair)) : NULL;
+        struct fair round = {0, 0};
+        if (rounds && fair_order(v, tenant, rounds, &round) < 0) {
+                free(rounds);
+                rounds = NULL;
+        }
+        if (rounds && in_queue)
+                round = rounds[pos];
+        size_t before = 0;
+        for (size_t i = 0; i < v->n_queued; i++)
+                before += i != pos && goes_before(rounds, i, pos, round);
+        d.queue_position = (unsigned)before + 1;
 
         if (never_fits(m, p, tenant, c->memory_bytes, d.reason, sizeof(d.reason))) {
                 d.verdict = GOV_REFUSE_NEVER_FITS;
@@ -457,20 +530,25 @@ void gov_decide(const struct gov_measurements *m, const struct gov_policy *p,
                 return;
         }
 
-        /* FIFO: an earlier job goes first, unless it waits only for its own tenant's
-         * limits; one tenant at its quota must not hold every other tenant back. */
+        /* Fair order: a job before this one goes first, unless it waits only for its
+         * own tenant's limits; one tenant at its quota must not hold every other
+         * tenant back. */
         size_t ahead = 0;
         char scratch[256];
-        for (size_t i = 0; i < pos; i++)
-                if (!tenant_blocked(p, v, v->queued[i].tenant, v->queued[i].memory_bytes, scratch,
+        for (size_t i = 0; i < v->n_queued; i++)
+                if (i != pos && goes_before(rounds, i, pos, round) &&
+                    !tenant_blocked(p, v, v->queued[i].tenant, v->queued[i].memory_bytes, scratch,
                                     sizeof(scratch)))
                         ahead++;
+        /* A job its own tenant's quota holds says so first: that holds it whatever
+         * else ends. */
         bool wait = true;
-        if (ahead > 0)
+        if (tenant_blocked(p, v, tenant, c->memory_bytes, d.reason, sizeof(d.reason)))
+                ;
+        else if (ahead > 0)
                 snprintf(d.reason, sizeof(d.reason), "%zu job%s queued ahead", ahead,
                          ahead == 1 ? "" : "s");
         else if (!host_blocked(m, p, v, d.reason, sizeof(d.reason)) &&
-                 !tenant_blocked(p, v, tenant, c->memory_bytes, d.reason, sizeof(d.reason)) &&
                  !load_blocked(m, p, v, c->memory_bytes, d.reason, sizeof(d.reason)))
                 wait = false;
 

@@ -84,7 +84,7 @@ struct gov_entry {
 struct gov_view {
         const struct gov_entry *running;
         size_t n_running;
-        const struct gov_entry *queued; /* FIFO: queued[0] is the head */
+        const struct gov_entry *queued; /* in arrival order: queued[0] came first */
         size_t n_queued;
 };
 
@@ -104,12 +104,14 @@ const char *gov_verdict_to_string(enum gov_verdict v); /* "admit", "wait", "refu
 
 struct gov_decision {
         enum gov_verdict verdict;
-        unsigned queue_position; /* WAIT: 1-based place in the FIFO once queued */
+        unsigned queue_position; /* WAIT: 1-based place in the fair order once queued */
         char reason[256];        /* empty on ADMIT; else e.g. "3/3 jobs running" */
 };
 
 /* Decides for candidate, which may already be in view->queued (re-evaluation)
- * or not (a new submission).  Order of checks, the first that fails is the reason:
+ * or not (a new submission).  Queued jobs go in a fair order across tenants
+ * (round robin: each tenant's next job takes a turn; arrival order within a
+ * round; with one tenant, plain FIFO).  Order of checks, the first that fails is the reason:
  * never-fits, jobs queued ahead, max concurrent, tenant concurrent, tenant
  * reservation, memory threshold, CPU threshold, pressure, memory reservation,
  * and for a new job that must wait, the queue limit.  Measurements that are not

@@ -235,7 +235,7 @@ static void fifo_order(void **state)
         struct gov_policy p = policy();
         struct gov_entry q[] = {entry("q1", "t", 0), entry("q2", "t", 0)};
         /* A new job goes behind the queue even when it could start. */
-        struct gov_decision d = decide(&m, &p, NULL, 0, q, 2, "new", NULL, 0);
+        struct gov_decision d = decide(&m, &p, NULL, 0, q, 2, "new", "t", 0);
         assert_int_equal(d.verdict, GOV_WAIT);
         assert_string_equal(d.reason, "2 jobs queued ahead");
         assert_int_equal(d.queue_position, 3);
@@ -273,7 +273,7 @@ static void queue_limit(void **state)
         p.queue_limit = 2;
         struct gov_entry run[] = {entry("r", "t", 0)};
         struct gov_entry q[] = {entry("q1", "t", 0), entry("q2", "t", 0)};
-        struct gov_decision d = decide(&m, &p, run, 1, q, 2, "new", NULL, 0);
+        struct gov_decision d = decide(&m, &p, run, 1, q, 2, "new", "t", 0);
         assert_int_equal(d.verdict, GOV_REFUSE_QUEUE_FULL);
         assert_string_equal(d.reason, "queue full: 2/2 jobs queued (2 jobs queued ahead)");
         /* Already queued jobs keep their place. */
@@ -408,6 +408,51 @@ static void small_helpers(void **state)
         assert_string_equal(gov_verdict_to_string(GOV_REFUSE_QUEUE_FULL), "queue-full");
 }
 
+/* Fairness across tenants: A queued 19 jobs (one of its own runs), then B
+ * queued one.  B's job is next, ahead of A's second; A's jobs keep FIFO among
+ * themselves; positions say the fair order. */
+static void tenants_take_turns(void **state)
+{
+        struct gov_measurements m = calm();
+        struct gov_policy p = policy();
+        char err[128];
+        assert_int_equal(gov_policy_parse_option(&p, "--max-concurrent", "1", err, sizeof(err)), 1);
+        struct gov_entry run[1] = {entry("a0", "A", 0)};
+        struct gov_entry q[20];
+        for (int i = 0; i < 19; i++) {
+                char id[16];
+                snprintf(id, sizeof(id), "a%d", i + 1);
+                q[i] = entry(id, "A", 0);
+        }
+        q[19] = entry("b0", "B", 0);
+        /* While a0 runs, everyone waits for the host; b0 is first in line. */
+        struct gov_decision d = decide(&m, &p, run, 1, q, 20, "b0", "B", 0);
+        assert_int_equal(d.verdict, GOV_WAIT);
+        assert_int_equal(d.queue_position, 1);
+        assert_string_equal(d.reason, "1/1 jobs running");
+        d = decide(&m, &p, run, 1, q, 20, "a1", "A", 0);
+        assert_int_equal(d.queue_position, 2);
+        assert_string_equal(d.reason, "1 job queued ahead");
+        d = decide(&m, &p, run, 1, q, 20, "a2", "A", 0);
+        assert_int_equal(d.queue_position, 3);
+        /* a0 ended: a1 and b0 are in the same round; B's backlog is the smaller. */
+        assert_int_equal(decide(&m, &p, NULL, 0, q, 20, "b0", "B", 0).verdict, GOV_ADMIT);
+        d = decide(&m, &p, NULL, 0, q, 20, "a1", "A", 0);
+        assert_int_equal(d.verdict, GOV_WAIT);
+        assert_string_equal(d.reason, "1 job queued ahead");
+        /* A new job of a third tenant goes before A's backlog too. */
+        d = decide(&m, &p, run, 1, q, 20, "c0", "C", 0);
+        assert_int_equal(d.queue_position, 2);
+        /* A tenant held by its own quota says so, and does not hold others. */
+        p.tenant_max_concurrent = 1;
+        d = decide(&m, &p, run, 1, q, 20, "a1", "A", 0);
+        assert_string_equal(d.reason, "tenant A: 1/1 jobs running");
+        p.tenant_max_concurrent = 0;
+        /* One tenant alone: plain FIFO. */
+        d = decide(&m, &p, run, 1, q, 19, "a5", "A", 0);
+        assert_int_equal(d.queue_position, 5);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -426,6 +471,7 @@ int main(void)
             cmocka_unit_test(a_tenant_at_its_limit_does_not_block_others),
             cmocka_unit_test(queue_limit),
             cmocka_unit_test(check_order),
+            cmocka_unit_test(tenants_take_turns),
             cmocka_unit_test(options),
             cmocka_unit_test(config_file),
             cmocka_unit_test(merge),
