@@ -22,7 +22,7 @@ static void usage(FILE *f)
                 "Serves job commands to unprivileged users on a Unix socket (default %s),\n"
                 "or on the socket systemd passes (LISTEN_FDS).  Runs in the foreground; logs\n"
                 "go to stderr.\n"
-                "  --operator-group NAME        members may act for any tenant (default\n"
+                "  --operator-group NAME|GID    members may act for any tenant (default\n"
                 "                               corral; \"\" for none)\n"
                 "  --max-connections N          connections at once (default %d)\n"
                 "  --max-connections-per-uid N  per client uid (default %d)\n"
@@ -83,9 +83,14 @@ int cmd_daemon(const struct corral_options *o, int argc, char **argv)
                 i++;
         }
         if (*group) {
+                /* A name, or a number for a group without an entry. */
+                char *end;
+                unsigned long n = strtoul(group, &end, 10);
                 struct group *g = getgrnam(group);
                 if (g)
                         cfg.operator_gid = g->gr_gid;
+                else if (*end == 0 && n < (gid_t)-1)
+                        cfg.operator_gid = (gid_t)n;
                 else
                         log_notice("No group '%s': only root acts for other tenants", group);
         }

@@ -52,6 +52,7 @@ struct daemon {
         struct loop_source *listen_src;
         struct conn *conns;
         unsigned n_conns;
+        unsigned n_over_limit; /* refused for the limits since the last tick */
 };
 
 static uint64_t now_usec(void)
@@ -104,10 +105,21 @@ static void send_reply(int fd, int exit_status, const char *error)
         (void)sendmsg(fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
+static void conn_refuse_quietly(struct conn *c, int exit_status, const char *error)
+{
+        send_reply(c->fd, exit_status, error);
+        conn_free(c);
+}
+
 static void conn_refuse(struct conn *c, int exit_status, const char *error)
 {
         log_notice("uid=%u pid=%d: refused: %s", (unsigned)c->peer.uid, (int)c->peer.pid, error);
         send_reply(c->fd, exit_status, error);
+        /* Closing a Unix socket with unread input resets it, and the client would
+         * lose the reply: read (a bounded amount of) what is waiting first. */
+        char sink[4096];
+        for (int i = 0; i < 16 && recv(c->fd, sink, sizeof(sink), MSG_DONTWAIT) > 0; i++)
+                ;
         conn_free(c);
 }
 
@@ -425,13 +437,18 @@ static int on_listen(struct loop_source *s, int fd, uint32_t revents, void *user
                 if (d->n_conns > d->cfg->max_connections) {
                         snprintf(e, sizeof(e), "the daemon serves %u connections at most",
                                  d->cfg->max_connections);
-                        conn_refuse(c, 1, e);
+                        d->n_over_limit++; /* logged once a second: a flood must not flood the log
+                                            */
+                        conn_refuse_quietly(c, 1, e);
                         continue;
                 }
                 if (conns_of_uid(d, c->peer.uid) > d->cfg->max_per_uid) {
                         snprintf(e, sizeof(e), "uid %u has %u connections open, the most allowed",
                                  (unsigned)c->peer.uid, d->cfg->max_per_uid);
-                        conn_refuse(c, 1, e);
+                        if (d->n_over_limit++ == 0)
+                                log_notice("uid=%u pid=%d: refused: %s", (unsigned)c->peer.uid,
+                                           (int)c->peer.pid, e);
+                        conn_refuse_quietly(c, 1, e);
                         continue;
                 }
                 c->deadline = now_usec() + (uint64_t)d->cfg->request_timeout_ms * 1000;
@@ -446,6 +463,10 @@ static int on_tick(struct loop_source *s, void *userdata)
 {
         struct daemon *d = userdata;
         uint64_t now = now_usec();
+        if (d->n_over_limit > 1)
+                log_notice("Refused %u connections over the connection limits in the last second",
+                           d->n_over_limit);
+        d->n_over_limit = 0;
         for (struct conn *c = d->conns, *next; c; c = next) {
                 next = c->next;
                 if (c->state == CONN_READING && now >= c->deadline)
