@@ -6,6 +6,7 @@
 #include "daemon-proto.h"
 #include "daemon-server.h"
 #include "jobctl.h"
+#include "sandbox-setup.h"
 #include "log.h"
 
 #include <errno.h>
@@ -102,6 +103,12 @@ int cmd_daemon(const struct corral_options *o, int argc, char **argv)
         if (jobctl_open(o, &c) < 0)
                 return 1;
         cfg.state_dir = c->state_dir;
+        /* On cgroup v2 under systemd (Delegate=yes) this moves the daemon into its
+         * leaf, so that the workers it forks can give jobs groups beside it
+         * (docs/cgroups.md); elsewhere it creates the parent and cleans stale groups. */
+        _cleanup_(cg_manager_freep) struct cg_manager *m = NULL;
+        if (sandbox_open_cgroups(o, &m) < 0)
+                log_warning("Jobs will fail to start until the cgroup problem above is fixed");
 
         const char *path = o->socket ? o->socket : DAEMON_SOCKET_PATH;
         bool bound = false;

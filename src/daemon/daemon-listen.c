@@ -76,6 +76,16 @@ int daemon_listen_path(const char *path)
                 *slash = 0;
                 if (mkdir(dir, 0755) < 0 && errno != EEXIST)
                         return NEG_ERRNO();
+                /* /run/corral may have been made 0700 by the uid pool: every user
+                 * must reach the socket.  Only a directory of our own is opened up. */
+                struct stat ds;
+                if (lstat(dir, &ds) < 0)
+                        return NEG_ERRNO();
+                if (!S_ISDIR(ds.st_mode))
+                        return -ENOTDIR;
+                if ((ds.st_mode & 0011) != 0011 && ds.st_uid == geteuid() &&
+                    chmod(dir, (ds.st_mode & 07777) | 0011) < 0)
+                        return NEG_ERRNO();
         }
 
         struct stat st;

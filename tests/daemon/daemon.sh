@@ -165,4 +165,29 @@ wait "$HOSTILE_PID"; HOSTILE_PID=
 direct --tenant uid-$UBAD cancel "$long" >/dev/null
 assert_eq "served after the hostile client left" out-b "$(as $UB -- logs "$idB")"
 kill -0 "$DAEMON_PID" 2>/dev/null && ok "the daemon is still up" || not_ok "the daemon died"
+# --- Socket activation: a socket passed as systemd does (LISTEN_PID/LISTEN_FDS). ---
+stop_daemon
+ASOCK=$TEST_TMP/activated.sock
+DAEMON_PID=$(/usr/bin/python3 - "$ASOCK" "$CORRAL" "$STATE" 2>>"$TEST_TMP/daemon.log" <<'PY'
+import os, socket, sys
+path, corral, state = sys.argv[1:4]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(path)
+os.chmod(path, 0o666)
+s.listen(16)
+pid = os.fork()
+if pid == 0:
+    os.dup2(s.fileno(), 3)
+    os.dup2(os.open("/dev/null", os.O_WRONLY), 1)  # not the $(...) pipe: it would never end
+    os.environ.update(LISTEN_PID=str(os.getpid()), LISTEN_FDS="1")
+    os.execv(corral, [corral, "--state-dir", state, "daemon"])
+print(pid)
+PY
+)
+for _ in $(seq 100); do grep -q "Listening on the socket systemd passed" "$TEST_TMP/daemon.log" && break; sleep 0.05; done
+assert_eq "a socket-activated daemon serves" out-b "$(setpriv --reuid $UB --regid $UB --clear-groups "$CORRAL" --socket "$ASOCK" logs "$idB")"
+kill -TERM "$DAEMON_PID"
+for _ in $(seq 100); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.05; done
+kill -0 "$DAEMON_PID" 2>/dev/null && not_ok "the daemon did not stop on SIGTERM" || ok "SIGTERM stops the daemon"
+DAEMON_PID=
 finish
