@@ -145,6 +145,8 @@ static const char *names_a_file(const struct daemon_request *r, size_t i)
         const char *a = r->argv[i];
         if (strcmp(r->argv[0], "serve") == 0 && strncmp(a, "--t", 3) == 0)
                 return "serve --tools FILE";
+        if (strcmp(r->argv[0], "status") == 0 && strcmp(a, "--root") == 0)
+                return "status --root (measurements are the daemon's host)";
         if (strcmp(a, "--policy") == 0 && i + 1 < r->argc && strchr(r->argv[i + 1], '/'))
                 return "--policy with a path (name a policy of the daemon's policy directory)";
         if (strncmp(a, "--policy=", 9) == 0 && strchr(a, '/'))

@@ -205,7 +205,7 @@ static void worker_exec(const struct daemon *d, const struct conn *c,
         if (syscall(SYS_close_range, 3, ~0U, 0) < 0)
                 _exit(EXIT_CORRAL_FAILED);
 
-        char uid[32], gid[32];
+        char uid[32], gid[32], view[96];
         snprintf(uid, sizeof(uid), "CORRAL_CALLER_UID=%u", (unsigned)c->peer.uid);
         snprintf(gid, sizeof(gid), "CORRAL_CALLER_GID=%u", (unsigned)c->peer.gid);
         const char *envp[DAEMON_ENV_MAX + 8];
@@ -213,6 +213,10 @@ static void worker_exec(const struct daemon *d, const struct conn *c,
         envp[ne++] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
         envp[ne++] = uid;
         envp[ne++] = gid;
+        /* Operators see every tenant's job at the head of the queue; others their own. */
+        snprintf(view, sizeof(view), "CORRAL_VIEW_TENANT=%s", tenant);
+        if (!c->peer.operator)
+                envp[ne++] = view;
         for (size_t i = 0; r->env && r->env[i] && ne < DAEMON_ENV_MAX + 6; i++)
                 envp[ne++] = r->env[i];
         envp[ne] = NULL;

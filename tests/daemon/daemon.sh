@@ -21,12 +21,15 @@ HOSTILE_PID=
 stop_daemon() { [ -n "$DAEMON_PID" ] && kill -9 "$DAEMON_PID" 2>/dev/null; wait "$DAEMON_PID" 2>/dev/null; DAEMON_PID=; }
 trap '[ -n "$HOSTILE_PID" ] && kill -9 $HOSTILE_PID 2>/dev/null; stop_daemon; cleanup_test' EXIT
 
-start_daemon() {
+start_daemon() { # STARTS-SO-FAR
+        touch "$TEST_TMP/daemon.log"
         "$CORRAL" --state-dir "$STATE" --socket "$SOCK" daemon --operator-group $GOP \
                 --max-connections-per-uid 16 --request-timeout 2 2>>"$TEST_TMP/daemon.log" &
         DAEMON_PID=$!
-        for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
-        [ -S "$SOCK" ] && ok "daemon listening" || { not_ok "daemon did not start: $(cat "$TEST_TMP/daemon.log")"; finish; }
+        # Listening when it says so (a killed daemon's socket file may still be there).
+        for _ in $(seq 200); do [ "$(grep -c "Listening on $SOCK" "$TEST_TMP/daemon.log")" -gt "$1" ] && break; sleep 0.05; done
+        [ "$(grep -c "Listening on $SOCK" "$TEST_TMP/daemon.log")" -gt "$1" ] && ok "daemon listening" ||
+                { not_ok "daemon did not start: $(cat "$TEST_TMP/daemon.log")"; finish; }
 }
 as() { # UID [GID] -- corral args...: an unprivileged client through the daemon
         local u=$1 g=$1; shift
@@ -36,7 +39,7 @@ as() { # UID [GID] -- corral args...: an unprivileged client through the daemon
 }
 direct() { "$CORRAL" --state-dir "$STATE" "$@"; } # root, no daemon
 
-start_daemon
+start_daemon 0
 
 # --- Each tenant submits; limits hold; outcomes are distinct and true. ---
 idA=$(as $UA -- submit --memory 32M -- sh -c "'$CORRAL_PROGS/memhog' 200; echo survived \$?")
@@ -117,9 +120,16 @@ grep -q "uid=$UB pid=[0-9]* tenant=uid-$UB: cancel" "$TEST_TMP/daemon.log" && ok
 # --- Fairness: concurrency 1, A queues 20, then B queues 1. ---
 echo "max-concurrent = 1" >>"$STATE/governor/governor.conf"
 fa=()
-fa+=("$(as $UA -- submit -- sleep 1)")
+fa+=("$(as $UA -- submit -- sleep 3)")
 for i in $(seq 2 20); do fa+=("$(as $UA -- submit -- true)"); done
 fb=$(as $UB -- submit -- true)
+# The head of the queue is A's: B's view of the host does not name it.
+headB=$(as $UB -- status --system --json | python3 -c 'import json,sys; h=json.load(sys.stdin)["head"]; print(h and h["job_id"], h and h["tenant"])')
+headA=$(as $UA -- status --system --json | python3 -c 'import json,sys; h=json.load(sys.stdin)["head"]; print(h and h["job_id"], h and h["tenant"])')
+assert_eq "status --system: another tenant's head is anonymous" "None None" "$headB"
+assert_eq "status --system: one's own head is named" "uid-$UA.${fa[1]} uid-$UA" "$headA"
+as $UB -- status --system --root / >/dev/null 2>&1; rc=$?
+assert_eq "status --root is refused through the daemon" 2 "$rc"
 as $UB -- wait "$fb" >/dev/null
 as $UA -- wait "${fa[2]}" >/dev/null
 sb=$(as $UB -- status --json "$fb" | python3 -c 'import json,sys; print(json.load(sys.stdin)["started_at"])')
@@ -131,9 +141,8 @@ sed -i '/^max-concurrent/d' "$STATE/governor/governor.conf"
 # --- kill -9 of the daemon mid-run: nothing lost. ---
 run=$(as $UA -- submit -- sh -c 'sleep 1; echo done-after-restart')
 stop_daemon
-sleep 0.2
 assert_eq "a client without a daemon gets a clear error" 1 "$(as $UA -- status "$run" >/dev/null 2>&1; echo $?)"
-start_daemon
+start_daemon 1
 as $UA -- wait "$run" >/dev/null; rc=$?
 assert_eq "the job that ran across the restart completed" "0 completed" "$rc $(as $UA -- status --json "$run" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')"
 assert_eq "its output is whole" done-after-restart "$(as $UA -- logs "$run")"
