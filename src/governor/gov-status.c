@@ -122,6 +122,10 @@ cJSON *gov_status_to_json(const struct gov_status *s, const char *state_dir)
                                         (double)p->tenant_max_memory);
         else
                 cJSON_AddNullToObject(root, "tenant_max_memory_bytes");
+        if (p->tenant_max_queued)
+                cJSON_AddNumberToObject(root, "tenant_max_queued", p->tenant_max_queued);
+        else
+                cJSON_AddNullToObject(root, "tenant_max_queued");
         if (s->have_head && s->head_hidden) {
                 cJSON *h = cJSON_AddObjectToObject(root, "head");
                 cJSON_AddNullToObject(h, "job_id");

@@ -6,6 +6,7 @@
  */
 #include "governor.h"
 #include "cleanup.h"
+#include "gov-quota.h"
 #include "names.h"
 #include "units.h"
 
@@ -80,6 +81,7 @@ static const struct {
     {"queue-limit", GOV_SET_QUEUE_LIMIT},
     {"tenant-max-concurrent", GOV_SET_TENANT_MAX_CONCURRENT},
     {"tenant-max-memory", GOV_SET_TENANT_MAX_MEMORY},
+    {"tenant-max-queued", GOV_SET_TENANT_MAX_QUEUED},
 };
 
 /* Applies key (without "--") = value.  1 applied, 0 unknown key, -EINVAL bad value. */
@@ -90,7 +92,7 @@ static int apply(struct gov_policy *p, const char *key, const char *value, char 
                 if (strcmp(key, options[i].name) == 0)
                         bit = options[i].bit;
         if (!bit)
-                return 0;
+                return gov_quota_apply(p, key, value, err, errlen);
         if (!value || !*value)
                 return fail(err, errlen, "--%s needs a value", key);
 
@@ -120,6 +122,12 @@ static int apply(struct gov_policy *p, const char *key, const char *value, char 
                         p->max_concurrent = (unsigned)u;
                 else
                         p->tenant_max_concurrent = (unsigned)u;
+                break;
+        case GOV_SET_TENANT_MAX_QUEUED:
+                if (parse_uint(value, 1000000, &u) < 0 || u == 0)
+                        return fail(err, errlen, "--%s: '%s' is not a number from 1 to 1000000",
+                                    key, value);
+                p->tenant_max_queued = (unsigned)u;
                 break;
         case GOV_SET_QUEUE_LIMIT:
                 /* 0 is allowed: never queue, refuse whatever cannot start at once. */
@@ -234,6 +242,9 @@ int gov_policy_format_config(const struct gov_policy *p, char **ret)
                 fprintf(f, "tenant-max-concurrent = %u\n", p->tenant_max_concurrent);
         if (p->set & GOV_SET_TENANT_MAX_MEMORY)
                 fprintf(f, "tenant-max-memory = %llu\n", (unsigned long long)p->tenant_max_memory);
+        if (p->set & GOV_SET_TENANT_MAX_QUEUED)
+                fprintf(f, "tenant-max-queued = %u\n", p->tenant_max_queued);
+        gov_quota_format(p, f);
         if (fclose(f) != 0) {
                 free(buf);
                 return -ENOMEM;
@@ -258,6 +269,9 @@ void gov_policy_merge(struct gov_policy *dst, const struct gov_policy *src)
                 dst->tenant_max_concurrent = src->tenant_max_concurrent;
         if (src->set & GOV_SET_TENANT_MAX_MEMORY)
                 dst->tenant_max_memory = src->tenant_max_memory;
+        if (src->set & GOV_SET_TENANT_MAX_QUEUED)
+                dst->tenant_max_queued = src->tenant_max_queued;
+        gov_quota_merge(dst, src);
         dst->set |= src->set;
 }
 
@@ -320,20 +334,20 @@ static bool tenant_blocked(const struct gov_policy *p, const struct gov_view *v,
                            uint64_t memory, char *reason, size_t len)
 {
         struct tenant_usage u = tenant_usage(v, tenant);
+        struct gov_quota q = gov_quota_for(p, tenant);
         char a[32], b[32], c[32];
-        if (p->tenant_max_concurrent && u.running >= p->tenant_max_concurrent) {
+        if (q.max_concurrent && u.running >= q.max_concurrent) {
                 snprintf(reason, len, "tenant %s: %u/%u jobs running", tenant, u.running,
-                         p->tenant_max_concurrent);
+                         q.max_concurrent);
                 return true;
         }
-        if (p->tenant_max_memory && memory) {
-                uint64_t left =
-                    u.reserved < p->tenant_max_memory ? p->tenant_max_memory - u.reserved : 0;
+        if (q.max_memory && memory) {
+                uint64_t left = u.reserved < q.max_memory ? q.max_memory - u.reserved : 0;
                 if (memory > left) {
                         snprintf(reason, len, "tenant %s: needs %s, %s of %s quota unreserved",
                                  tenant, format_bytes(a, sizeof(a), memory),
                                  format_bytes(b, sizeof(b), left),
-                                 format_bytes(c, sizeof(c), p->tenant_max_memory));
+                                 format_bytes(c, sizeof(c), q.max_memory));
                         return true;
                 }
         }
@@ -353,18 +367,19 @@ static bool never_fits(const struct gov_measurements *m, const struct gov_policy
                          format_bytes(d, sizeof(d), m->memory.total_bytes));
                 return true;
         }
-        if (p->tenant_max_memory && memory > p->tenant_max_memory) {
+        struct gov_quota q = gov_quota_for(p, tenant);
+        if (q.max_memory && memory > q.max_memory) {
                 snprintf(reason, len, "tenant %s: needs %s, more than its %s quota", tenant,
                          format_bytes(a, sizeof(a), memory),
-                         format_bytes(b, sizeof(b), p->tenant_max_memory));
+                         format_bytes(b, sizeof(b), q.max_memory));
                 return true;
         }
         /* Threat: a job without a limit could use the whole host, so a tenant held to
          * a memory quota must say how much it needs. */
-        if (p->tenant_max_memory && memory == 0) {
+        if (q.max_memory && memory == 0) {
                 snprintf(reason, len,
                          "tenant %s has a %s memory quota: the job must set a memory limit", tenant,
-                         format_bytes(a, sizeof(a), p->tenant_max_memory));
+                         format_bytes(a, sizeof(a), q.max_memory));
                 return true;
         }
         return false;
@@ -488,6 +503,23 @@ static bool goes_before(const struct fair *f, size_t i, size_t pos, struct fair 
         return i < pos;
 }
 
+/* A new job that must wait, when its tenant already has its quota of queued
+ * jobs: writes the reason. */
+static bool tenant_queue_full(const struct gov_policy *p, const struct gov_view *v,
+                              const char *tenant, char *reason, size_t len)
+{
+        struct gov_quota q = gov_quota_for(p, tenant);
+        if (!q.max_queued)
+                return false;
+        unsigned n = 0;
+        for (size_t i = 0; i < v->n_queued; i++)
+                n += strcmp(v->queued[i].tenant, tenant) == 0;
+        if (n < q.max_queued)
+                return false;
+        snprintf(reason, len, "queue full: tenant %s: %u/%u jobs queued", tenant, n, q.max_queued);
+        return true;
+}
+
 void gov_decide(const struct gov_measurements *m, const struct gov_policy *p,
                 const struct gov_view *v, const struct gov_candidate *c, struct gov_decision *ret)
 {
@@ -550,6 +582,9 @@ void gov_decide(const struct gov_measurements *m, const struct gov_policy *p,
                 d.verdict = GOV_ADMIT;
                 d.queue_position = 0;
                 d.reason[0] = 0;
+        } else if (!in_queue && tenant_queue_full(p, v, tenant, d.reason, sizeof(d.reason))) {
+                d.verdict = GOV_REFUSE_QUEUE_FULL;
+                d.queue_position = 0;
         } else if (!in_queue && v->n_queued >= p->queue_limit) {
                 char why[sizeof(d.reason)];
                 memcpy(why, d.reason, sizeof(why));

@@ -28,6 +28,18 @@ enum {
         GOV_SET_QUEUE_LIMIT = 1 << 4,
         GOV_SET_TENANT_MAX_CONCURRENT = 1 << 5,
         GOV_SET_TENANT_MAX_MEMORY = 1 << 6,
+        GOV_SET_TENANT_MAX_QUEUED = 1 << 7,
+};
+
+#define GOV_TENANT_QUOTAS_MAX 64
+
+/* One tenant's own quotas (governor.conf "tenant.NAME.KEY = value", gov-quota.h):
+ * each field set replaces the default for all tenants. */
+struct gov_tenant_quota {
+        char tenant[GOV_ID_MAX + 1];
+        unsigned set; /* GOV_SET_TENANT_MAX_* bits */
+        unsigned max_concurrent, max_queued;
+        uint64_t max_memory;
 };
 
 struct gov_policy {
@@ -39,6 +51,9 @@ struct gov_policy {
         unsigned queue_limit;           /* queued jobs at most; a further one is refused */
         unsigned tenant_max_concurrent; /* per tenant; 0 = no limit */
         uint64_t tenant_max_memory;     /* bytes reserved per tenant; 0 = no limit */
+        unsigned tenant_max_queued;     /* queued jobs per tenant; 0 = no limit */
+        size_t n_tenant_quotas;         /* per-tenant quotas replacing the three above */
+        struct gov_tenant_quota tenant_quotas[GOV_TENANT_QUOTAS_MAX];
 };
 
 /* Fills p with the defaults (nothing marked set). */

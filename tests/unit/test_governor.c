@@ -453,6 +453,67 @@ static void tenants_take_turns(void **state)
         assert_int_equal(d.queue_position, 5);
 }
 
+/* Per-tenant quotas: a default for all and a tenant's own, from governor.conf;
+ * the queued quota refuses a new job with a reason naming the tenant; the
+ * config round-trips through format and parse. */
+static void per_tenant_quotas(void **state)
+{
+        struct gov_measurements m = calm();
+        struct gov_policy p = policy();
+        char err[200] = "";
+        assert_int_equal(gov_policy_parse_config(&p,
+                                                 "max-concurrent = 10\n"
+                                                 "tenant-max-concurrent = 1\n"
+                                                 "tenant-max-queued = 2\n"
+                                                 "tenant.alice.max-concurrent = 3\n"
+                                                 "tenant.bob.max-queued = 5\n"
+                                                 "tenant.bob.max-memory = 1G\n",
+                                                 err, sizeof(err)),
+                         0);
+        struct gov_entry run[] = {entry("a1", "alice", 0), entry("a2", "alice", 0),
+                                  entry("c1", "carol", 0)};
+        /* alice has her own 3; carol the default 1. */
+        assert_int_equal(decide(&m, &p, run, 3, NULL, 0, "a3", "alice", 0).verdict, GOV_ADMIT);
+        struct gov_decision d = decide(&m, &p, run, 3, NULL, 0, "c2", "carol", 0);
+        assert_int_equal(d.verdict, GOV_WAIT);
+        assert_string_equal(d.reason, "tenant carol: 1/1 jobs running");
+        /* carol may queue 2 (the default), a third is refused; bob may queue 5. */
+        struct gov_entry q[] = {entry("c2", "carol", 0), entry("c3", "carol", 0),
+                                entry("b1", "bob", 1 * GIB), entry("b2", "bob", 1 * GIB)};
+        d = decide(&m, &p, run, 3, q, 2, "c4", "carol", 0);
+        assert_int_equal(d.verdict, GOV_REFUSE_QUEUE_FULL);
+        assert_string_equal(d.reason, "queue full: tenant carol: 2/2 jobs queued");
+        struct gov_entry runb[] = {entry("b0", "bob", 1 * GIB)};
+        d = decide(&m, &p, runb, 1, q + 2, 2, "b3", "bob", 1 * GIB);
+        assert_int_equal(d.verdict, GOV_WAIT);
+        /* bob's own memory quota: 1G, and a job must name its limit. */
+        d = decide(&m, &p, NULL, 0, NULL, 0, "b4", "bob", 2 * GIB);
+        assert_int_equal(d.verdict, GOV_REFUSE_NEVER_FITS);
+        assert_string_equal(d.reason, "tenant bob: needs 2 GiB, more than its 1 GiB quota");
+        /* Round trip. */
+        char *text = NULL;
+        assert_int_equal(gov_policy_format_config(&p, &text), 0);
+        assert_non_null(strstr(text, "tenant.alice.max-concurrent = 3\n"));
+        assert_non_null(strstr(text, "tenant-max-queued = 2\n"));
+        struct gov_policy p2 = policy();
+        assert_int_equal(gov_policy_parse_config(&p2, text, err, sizeof(err)), 0);
+        free(text);
+        assert_int_equal(p2.n_tenant_quotas, 2);
+        assert_int_equal(p2.tenant_quotas[1].max_memory, 1 * GIB);
+        /* Bad lines name what is wrong. */
+        assert_int_equal(
+            gov_policy_parse_config(&p2, "tenant.a/b.max-queued = 1\n", err, sizeof(err)), -EINVAL);
+        assert_string_equal(err, "line 1: tenant.a/b.max-queued: 'a/b' is not a tenant name");
+        assert_int_equal(gov_policy_parse_config(&p2, "tenant.x.max-cpus = 1\n", err, sizeof(err)),
+                         -EINVAL);
+        assert_string_equal(err, "line 1: tenant.x.max-cpus: 'max-cpus' is not max-concurrent, "
+                                 "max-queued or max-memory");
+        /* The flag form works as for the other governor options. */
+        assert_int_equal(
+            gov_policy_parse_option(&p2, "--tenant.dave.max-concurrent=4", NULL, err, sizeof(err)),
+            1);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -472,6 +533,7 @@ int main(void)
             cmocka_unit_test(queue_limit),
             cmocka_unit_test(check_order),
             cmocka_unit_test(tenants_take_turns),
+            cmocka_unit_test(per_tenant_quotas),
             cmocka_unit_test(options),
             cmocka_unit_test(config_file),
             cmocka_unit_test(merge),
