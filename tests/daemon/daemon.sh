@@ -120,7 +120,8 @@ grep -q "uid=$UB pid=[0-9]* tenant=uid-$UB: cancel" "$TEST_TMP/daemon.log" && ok
 # --- Fairness: concurrency 1, A queues 20, then B queues 1. ---
 echo "max-concurrent = 1" >>"$STATE/governor/governor.conf"
 fa=()
-fa+=("$(as $UA -- submit -- sleep 3)")
+# A's first job runs until B has queued (waitfile), so the 20 are queued whatever the speed.
+fa+=("$(as $UA -- submit -- "$CORRAL_PROGS/waitfile" "$TEST_TMP/fair-go")")
 for i in $(seq 2 20); do fa+=("$(as $UA -- submit -- true)"); done
 fb=$(as $UB -- submit -- true)
 # The head of the queue is A's: B's view of the host does not name it.
@@ -130,6 +131,7 @@ assert_eq "status --system: another tenant's head is anonymous" "None None" "$he
 assert_eq "status --system: one's own head is named" "uid-$UA.${fa[1]} uid-$UA" "$headA"
 as $UB -- status --system --root / >/dev/null 2>&1; rc=$?
 assert_eq "status --root is refused through the daemon" 2 "$rc"
+touch "$TEST_TMP/fair-go"
 as $UB -- wait "$fb" >/dev/null
 as $UA -- wait "${fa[2]}" >/dev/null
 sb=$(as $UB -- status --json "$fb" | python3 -c 'import json,sys; print(json.load(sys.stdin)["started_at"])')
