@@ -1,6 +1,7 @@
 /* daemon-peer.c - see daemon-peer.h. */
 #include "daemon-peer.h"
 #include "cleanup.h"
+#include "names.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -10,18 +11,11 @@
 #include <string.h>
 #include <sys/socket.h>
 
+/* The store's tenant names (src/jobs/store.c): what a user name must be to name one. */
 static bool valid_tenant(const char *s)
 {
-        size_t n = strlen(s);
-        if (n < 1 || n > 64)
-                return false;
-        for (size_t i = 0; i < n; i++) {
-                char c = s[i];
-                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                      c == '_' || c == '-'))
-                        return false;
-        }
-        return true;
+        static const struct name_rules rules = {.extra = "_-", .max = 64};
+        return name_ok(s, &rules);
 }
 
 /* The user's passwd entry into a caller buffer; false when there is none. */

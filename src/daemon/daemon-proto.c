@@ -8,6 +8,7 @@
  */
 #include "daemon-proto.h"
 #include "cleanup.h"
+#include "names.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -193,15 +194,9 @@ static int check_request(const struct daemon_request *r, char *err, size_t errle
                                  r->env[i]);
                         return -EINVAL;
                 }
+        static const struct name_rules tenant_rules = {.extra = "_-", .max = DAEMON_TENANT_MAX};
         if (r->tenant) {
-                size_t n = strlen(r->tenant);
-                bool ok = n >= 1 && n <= DAEMON_TENANT_MAX;
-                for (size_t i = 0; ok && i < n; i++) {
-                        char c = r->tenant[i];
-                        ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                             (c >= '0' && c <= '9') || c == '_' || c == '-';
-                }
-                if (!ok) {
+                if (!name_ok(r->tenant, &tenant_rules)) {
                         snprintf(err, errlen,
                                  "invalid tenant name: allowed are 1-64 characters of A-Z a-z "
                                  "0-9 _ -");
