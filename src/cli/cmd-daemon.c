@@ -159,6 +159,17 @@ int cli_via_daemon(const struct corral_options *o, int argc, char **argv, bool *
         int status = 1;
         _cleanup_free_ char *error = NULL;
         int r = daemon_client_call(path, argv, o->tenant, &status, &error);
+        /* The daemon went away mid-command (a restart): a command that only reads
+         * and prints once is asked again of the next daemon, for up to a minute. */
+        for (int tries = 0; r == -ECONNRESET && daemon_command_repeatable(argv[0]) && tries < 600;
+             tries++) {
+                if (tries == 0)
+                        log_notice("Lost the daemon at %s; asking again when it is back", path);
+                usleep(100 * 1000);
+                r = daemon_client_call(path, argv, o->tenant, &status, &error);
+                if (r == -ENOENT || r == -ECONNREFUSED)
+                        r = -ECONNRESET; /* not back yet */
+        }
         if (r == -ECONNRESET || r == -EBADMSG) {
                 log_error("Lost the connection to the daemon at %s before the command ended: "
                           "its outcome is unknown (jobs go on; ask again with status or wait)",

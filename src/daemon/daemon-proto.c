@@ -28,6 +28,26 @@ bool daemon_command_allowed(const char *command)
         return false;
 }
 
+static bool one_of(const char *command, const char *const *list)
+{
+        for (; *list; list++)
+                if (strcmp(command, *list) == 0)
+                        return true;
+        return false;
+}
+
+bool daemon_command_reads_only(const char *command)
+{
+        static const char *const reads[] = {"status", "list", "logs", "wait", "serve", NULL};
+        return one_of(command, reads);
+}
+
+bool daemon_command_repeatable(const char *command)
+{
+        static const char *const repeatable[] = {"status", "list", "wait", NULL};
+        return one_of(command, repeatable);
+}
+
 /* The global options of src/cli/main.c: the daemon sets these itself.  main
  * takes them (exact, or "--flag=value") anywhere before "--". */
 static const char *const daemon_globals[] = {

@@ -34,6 +34,14 @@ void daemon_request_free(struct daemon_request *r);
 /* Is command one a client may run through the daemon? */
 bool daemon_command_allowed(const char *command);
 
+/* Does command only read (status, list, logs, wait, serve)?  Its worker ends
+ * with the daemon: nothing is lost, and a client may ask again. */
+bool daemon_command_reads_only(const char *command);
+
+/* May a client that lost the daemon ask again, without doubling output
+ * (status, list, wait)? */
+bool daemon_command_repeatable(const char *command);
+
 /* Parses and checks a header: 0 and the payload length in *ret_len, -EBADMSG
  * for a wrong magic, -EMSGSIZE for a length over DAEMON_PAYLOAD_MAX or zero. */
 int daemon_header_parse(const uint8_t *hdr, uint32_t *ret_len);

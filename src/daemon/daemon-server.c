@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -47,6 +48,7 @@ struct conn {
 
 struct daemon {
         const struct daemon_config *cfg;
+        pid_t pid;
         struct loop *loop;
         int listen_fd;
         struct loop_source *listen_src;
@@ -191,6 +193,13 @@ static void worker_exec(const struct daemon *d, const struct conn *c,
         sigemptyset(&all);
         sigprocmask(SIG_SETMASK, &all, NULL);
         signal(SIGPIPE, SIG_DFL);
+        /* A command that only reads ends with the daemon, so a client that asks
+         * again after a restart does not get two answers; one that changes the
+         * store (submit, cancel, retry, gc) finishes what it began. */
+        if (daemon_command_reads_only(r->argv[0])) {
+                if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != d->pid)
+                        _exit(EXIT_CORRAL_FAILED);
+        }
 
         int fds[DAEMON_REQUEST_FDS];
         for (int i = 0; i < DAEMON_REQUEST_FDS; i++)
@@ -499,7 +508,7 @@ static void raise_fd_limit(void)
 
 int daemon_serve(const struct daemon_config *cfg, int listen_fd)
 {
-        struct daemon d = {.cfg = cfg, .listen_fd = listen_fd};
+        struct daemon d = {.cfg = cfg, .listen_fd = listen_fd, .pid = getpid()};
         raise_fd_limit();
         /* A client gone mid-reply must not kill the daemon. */
         signal(SIGPIPE, SIG_IGN);

@@ -141,13 +141,21 @@ for id in "${fa[@]}"; do direct --tenant uid-$UA cancel "$id" >/dev/null 2>&1; d
 sed -i '/^max-concurrent/d' "$STATE/governor/governor.conf"
 
 # --- kill -9 of the daemon mid-run: nothing lost. ---
-run=$(as $UA -- submit -- sh -c 'sleep 1; echo done-after-restart')
+run=$(as $UA -- submit -- sh -c 'sleep 2; echo done-after-restart')
+# A client waiting across the restart asks the next daemon again, and prints once.
+as $UA -- wait "$run" >"$TEST_TMP/wait-across" 2>"$TEST_TMP/wait-across.err" &
+waiter=$!
+sleep 0.3
 stop_daemon
 assert_eq "a client without a daemon gets a clear error" 1 "$(as $UA -- status "$run" >/dev/null 2>&1; echo $?)"
 start_daemon 1
 as $UA -- wait "$run" >/dev/null; rc=$?
 assert_eq "the job that ran across the restart completed" "0 completed" "$rc $(as $UA -- status --json "$run" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')"
 assert_eq "its output is whole" done-after-restart "$(as $UA -- logs "$run")"
+wait "$waiter"; rc=$?
+assert_eq "the client waiting across the restart got the outcome" 0 "$rc"
+assert_eq "... printed once" 1 "$(grep -c "$run" "$TEST_TMP/wait-across")"
+grep -q "asking again" "$TEST_TMP/wait-across.err" && ok "... and said it asked again" || not_ok "wait across restart: $(cat "$TEST_TMP/wait-across.err")"
 assert_eq "earlier records are intact" "oom_killed failed" \
         "$(as $UA -- status --json "$idA" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])') $(as $UB -- status --json "$idB" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')"
 
