@@ -59,5 +59,5 @@ int read_file_as_caller(const char *path, size_t max, char **ret, size_t *ret_le
                 return r;
         }
         _cleanup_close_ int opened = fd;
-        return read_fd(opened, max, ret, ret_len);
+        return read_full_fd(opened, max, ret, ret_len);
 }
