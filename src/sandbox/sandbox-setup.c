@@ -46,10 +46,10 @@ int sandbox_delegation_possible(const struct cg_layout *l, const char **ret_why)
                 /* systemd delegates no v1 controller to a user's manager: the
                  * memory, cpu and pids hierarchies stay root's. */
                 *ret_why = "this host uses cgroup v1/hybrid, where systemd delegates no "
-                           "controller to users; boot with systemd.unified_cgroup_hierarchy=1 "
-                           "(pure cgroup v2), or have root create a group for your uid in the "
-                           "memory, cpu and pids hierarchies (chown it) and start corral in it "
-                           "(docs/rootless.md)";
+                           "controller to users; run corral as root, or have root create a "
+                           "group for your uid in the memory, cpu, cpuacct, pids and freezer "
+                           "hierarchies (chown it) and start corral in it, or boot with "
+                           "systemd.unified_cgroup_hierarchy=1 (pure cgroup v2; docs/rootless.md)";
                 return -EOPNOTSUPP;
         }
         *ret_why = NULL;
