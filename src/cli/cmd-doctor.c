@@ -99,6 +99,7 @@ int cmd_doctor(const struct corral_options *o, int argc, char **argv)
         _cleanup_(cg_manager_freep) struct cg_manager *m = NULL;
         r = cg_manager_open(l, parent, &m);
         const char *why = NULL;
+        bool said = false; /* the failure and its fix are printed already */
         bool delegable = r == -EACCES || r == -EPERM || r == -EROFS || r == -EBUSY;
         if (r < 0 && delegable && sandbox_delegation_possible(l, &why) == 0) {
                 /* What serve and run would do: ask the user's systemd manager. */
@@ -114,6 +115,7 @@ int cmd_doctor(const struct corral_options *o, int argc, char **argv)
                                "enable-linger`), or under `systemd-run --user --scope -p "
                                "Delegate=yes`; docs/rootless.md\n",
                                (int)getuid());
+                        said = true;
                 } else {
                         printf("systemd user manager: delegated scope %s obtained\n", unit);
                         cg_layout_free(l);
@@ -125,13 +127,11 @@ int cmd_doctor(const struct corral_options *o, int argc, char **argv)
         } else if (r < 0 && delegable && why && getuid() != 0) {
                 printf("parent group '%s': cannot be set up: %s\n  fix: %s\n", parent, strerror(-r),
                        why);
-                why = "";
+                said = true;
         }
         if (r < 0) {
                 problems++;
-                if (why && *why == 0)
-                        ; /* said above */
-                else {
+                if (!said) {
                         printf("parent group '%s': cannot be set up: %s\n", parent, strerror(-r));
                         if (r == -EACCES || r == -EPERM || r == -EROFS)
                                 printf("  fix: run as root, or start corral in a cgroup delegated "
