@@ -5,7 +5,7 @@
 #include "commands.h"
 #include "jobenv.h"
 #include "log.h"
-#include "mountns.h"
+#include "hostview.h"
 #include "policy.h"
 #include "privs.h"
 #include "procfs.h"
@@ -56,6 +56,8 @@ static void usage(FILE *f)
                    "                     private (default): every mount read-only but the\n"
                    "                     working directory, fresh /tmp and /dev/shm\n"
                    "  --writable PATH    keep PATH writable too (repeatable)\n"
+                   "  --expose PATH      without root: keep PATH, below the hidden home, visible\n"
+                   "                     read-only (repeatable)\n"
                    "  --network host|none\n"
                    "                     none: an empty network namespace (default host)\n"
                    "  --policy NAME|FILE seccomp policy: default (the default), strict, none\n"
@@ -76,9 +78,11 @@ struct run_args {
         char **env; /* --env entries, NULL-terminated */
         size_t n_env;
         struct job_rlimits rlimits;
-        struct mountns_spec mounts;
+        struct hostview view;
         const char **writable;
         size_t n_writable;
+        const char **expose;
+        size_t n_expose;
         const char *policy; /* NULL: default */
         char **argv;
 };
@@ -135,6 +139,7 @@ enum {
         OPT_RLIMIT,
         OPT_MOUNTS,
         OPT_WRITABLE,
+        OPT_EXPOSE,
         OPT_NETWORK,
         OPT_POLICY,
 };
@@ -152,6 +157,7 @@ static const struct option run_options[] = {
     {"rlimit", required_argument, NULL, OPT_RLIMIT},
     {"mounts", required_argument, NULL, OPT_MOUNTS},
     {"writable", required_argument, NULL, OPT_WRITABLE},
+    {"expose", required_argument, NULL, OPT_EXPOSE},
     {"network", required_argument, NULL, OPT_NETWORK},
     {"policy", required_argument, NULL, OPT_POLICY},
     {"help", no_argument, NULL, 'h'},
@@ -255,12 +261,11 @@ static int parse_sandbox_option(int c, const char *arg, struct run_args *a)
         case OPT_MOUNTS:
                 if (strcmp(arg, "private") != 0 && strcmp(arg, "host") != 0)
                         return bad_value("--mounts", arg, "private or host");
-                a->mounts.enabled = strcmp(arg, "private") == 0;
+                a->view.private_mounts = strcmp(arg, "private") == 0;
                 return 0;
         case OPT_NETWORK:
-                if (strcmp(arg, "none") != 0 && strcmp(arg, "host") != 0)
+                if (hostview_parse_network(arg, &a->view.network) < 0)
                         return bad_value("--network", arg, "host or none");
-                a->mounts.network_off = strcmp(arg, "none") == 0;
                 return 0;
         case OPT_POLICY:
                 a->policy = arg;
@@ -269,6 +274,10 @@ static int parse_sandbox_option(int c, const char *arg, struct run_args *a)
                 if (arg[0] != '/' || access(arg, F_OK) < 0)
                         return bad_value("--writable", arg, "an absolute path that exists");
                 return append_arg(&a->writable, &a->n_writable, arg);
+        case OPT_EXPOSE:
+                if (arg[0] != '/' || access(arg, F_OK) < 0)
+                        return bad_value("--expose", arg, "an absolute path that exists");
+                return append_arg(&a->expose, &a->n_expose, arg);
         case OPT_RLIMIT:
                 if (parse_rlimit(arg, &a->rlimits) < 0)
                         return bad_value("--rlimit", arg,
@@ -283,7 +292,7 @@ static int parse_sandbox_option(int c, const char *arg, struct run_args *a)
 static int parse_args(int argc, char **argv, struct run_args *a)
 {
         a->grace_usec = 5000000;
-        a->mounts.enabled = true;
+        a->view.private_mounts = true;
         optind = 1;
         opterr = 0;
         int c;
@@ -348,6 +357,7 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
 
         _cleanup_free_ char **extra_env = a.env;
         _cleanup_free_ const char **writable = a.writable;
+        _cleanup_free_ const char **expose = a.expose;
         char **envp = NULL;
         int bad = 0;
         char cwd[4096];
@@ -428,8 +438,10 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
                 return EXIT_USAGE;
         }
 
-        a.mounts.workdir = cwd;
-        a.mounts.writable = writable;
+        a.view.workdir = cwd;
+        a.view.writable = writable;
+        a.view.expose = expose;
+        hostview_decide(&a.view, geteuid() == 0);
 
         static unsigned counter;
         char label[32];
@@ -441,8 +453,7 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
                       .stdin_fd = -1,
                       .stdout_fd = -1,
                       .stderr_fd = -1,
-                      .cwd = cwd,
-                      .mounts = &a.mounts,
+                      .view = &a.view,
                       .privs = &privs,
                       .rlimits = &a.rlimits,
                       .policy = policy},

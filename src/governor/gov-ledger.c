@@ -279,6 +279,7 @@ static int lock(struct gov_ledger *l, int how)
  * liveness is not checked here (prune_dead). */
 static int parse_line(char *line, struct state *s, struct idset *ids, bool *changed)
 {
+        _Static_assert(GOV_ID_MAX == 129, "the sscanf widths below are GOV_ID_MAX");
         char kind[8], job[GOV_ID_MAX + 1], tenant[GOV_ID_MAX + 1], flag[4] = "";
         unsigned long long mem, st;
         int pid;
@@ -290,7 +291,7 @@ static int parse_line(char *line, struct state *s, struct idset *ids, bool *chan
                         s->pruned_at = at;
                 return 0;
         }
-        int n = sscanf(line, "%7s %64s %64s %llu %d %llu %3s", kind, job, tenant, &mem, &pid, &st,
+        int n = sscanf(line, "%7s %129s %129s %llu %d %llu %3s", kind, job, tenant, &mem, &pid, &st,
                        flag);
         if (n < 6 || !gov_valid_id(job) || !gov_valid_id(tenant) ||
             (strcmp(kind, "run") != 0 && strcmp(kind, "queue") != 0)) {

@@ -115,12 +115,12 @@ def idle(binary, n):
         deadline = time.monotonic() + 120
         while True:
             js = [load(p) for p in records(state)]
-            q = [j for j in js if j.get("status") == "queued" and j.get("supervisor_pid")]
+            q = [j for j in js if j.get("status") == "queued" and (j.get("supervisor") or {}).get("pid")]
             if len(q) >= n or time.monotonic() > deadline:
                 break
             time.sleep(0.5)
         time.sleep(3)
-        pids = [j["supervisor_pid"] for j in q]
+        pids = [j["supervisor"]["pid"] for j in q]
         before = {p: proc_stat(p) for p in pids}
         w0 = time.monotonic()
         time.sleep(10)
