@@ -53,7 +53,7 @@ C
 cc=${CC:-cc}
 "$cc" -c -o "$tmp/main.o" "$src/tests/layout/layercheck_main.c"
 "$cc" -c -o "$tmp/upward.o" "$tmp/upward.c"
-sys="-lseccomp -lcap -lcjson -lm"
+sys="-lseccomp -lcap -lsystemd -lcjson -lm"
 # A sanitizer build's archives need the sanitizer runtimes at link time.
 grep -q 'CORRAL_SANITIZE:BOOL=ON' "$build/CMakeCache.txt" && sys="$sys -fsanitize=address,undefined"
 link() { # extra objects...
