@@ -115,8 +115,8 @@ static int idset_add(struct idset *set, const char *id)
 
 static int idset_grow(struct idset *set, size_t n)
 {
-        if (n * 2 < set->cap)
-                return 0;
+        if (set->cap == 0 || n * 2 < set->cap)
+                return 0; /* empty: idset_add allocates */
         struct idset bigger = {.cap = set->cap * 2};
         if (!(bigger.h = calloc(bigger.cap, sizeof(*bigger.h))))
                 return -ENOMEM;

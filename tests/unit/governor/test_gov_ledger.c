@@ -427,6 +427,31 @@ static void a_release_wakes_the_head_only(void **state)
         close(go[1]);
 }
 
+/* A deep queue: past the id set's first size (512 ids), places stay exact and
+ * asking again adds no duplicate. */
+static void a_deep_queue_keeps_places(void **state)
+{
+        struct ctx *c = *state;
+        struct gov_policy p = max_concurrent(1);
+        p.queue_limit = 5000;
+        struct gov_decision d;
+        assert_int_equal(admit(c, &p, "held", NULL, 0, &d), 0);
+        char job[16];
+        for (int i = 0; i < 700; i++) {
+                snprintf(job, sizeof(job), "q%d", i);
+                assert_int_equal(admit(c, &p, job, NULL, 0, &d), 0);
+                assert_int_equal(d.verdict, GOV_WAIT);
+                assert_int_equal(d.queue_position, (unsigned)i + 1);
+        }
+        assert_int_equal(admit(c, &p, "q650", NULL, 0, &d), 0);
+        assert_int_equal(d.queue_position, 651);
+        struct gov_snapshot s;
+        assert_int_equal(gov_ledger_snapshot(c->l, &s), 0);
+        assert_int_equal(s.n_queued, 700);
+        assert_int_equal(s.n_running, 1);
+        gov_snapshot_done(&s);
+}
+
 /* The watch (status displays, tests) still fires on every rewrite. */
 static void a_release_wakes_the_watchers(void **state)
 {
@@ -465,6 +490,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(racing_processes_admit_exactly_three, setup, teardown),
             cmocka_unit_test_setup_teardown(a_release_wakes_the_watchers, setup, teardown),
             cmocka_unit_test_setup_teardown(a_release_wakes_the_head_only, setup, teardown),
+            cmocka_unit_test_setup_teardown(a_deep_queue_keeps_places, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
