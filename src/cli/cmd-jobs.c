@@ -65,6 +65,8 @@ static void submit_usage(FILE *f)
                    "  --memory SIZE --cpus N --pids N --timeout T --kill-grace T   limits\n"
                    "  --job-id ID          choose the id ([A-Za-z0-9_-]{1,64}, unused)\n"
                    "  --depends-on ID      start only after job ID completed (repeatable)\n"
+                   "  --expose PATH        keep PATH visible, read-only (without root;\n"
+                   "                       where the store's expose.conf allows it)\n"
                    "  --env KEY=VALUE      set a variable in the job (repeatable)\n"
                    "  --cwd DIR            start in DIR (absolute); the job writes only in its\n"
                    "                       work directory, which is also its $HOME\n"
@@ -91,7 +93,7 @@ int cmd_submit(const struct corral_options *o, int argc, char **argv)
         char err[512];
         struct gov_policy gp;
         gov_policy_init(&gp);
-        size_t n_env = 0, n_deps = 0;
+        size_t n_env = 0, n_deps = 0, n_expose = 0;
         int i = 1;
         for (; i < argc; i++) {
                 const char *a = argv[i];
@@ -133,6 +135,8 @@ int cmd_submit(const struct corral_options *o, int argc, char **argv)
                         job_id = v;
                 else if (strcmp(a, "--depends-on") == 0)
                         r = append(&j->depends_on, &n_deps, strdup(v));
+                else if (strcmp(a, "--expose") == 0)
+                        r = append(&j->expose, &n_expose, strdup(v));
                 else if (strcmp(a, "--env") == 0)
                         r = append(&j->env, &n_env, strdup(v));
                 else if (strcmp(a, "--cwd") == 0)

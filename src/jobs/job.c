@@ -103,6 +103,7 @@ static const struct field job_fields[] = {
     OBJ("limits", limits_fields, -1),
     FLD("policy", F_STR, policy),
     FLD("network", F_STR, network),
+    FLD("expose", F_STRV, expose),
     FLD("created_at", F_TIME, created_at),
     FLD("started_at", F_TIME, started_at),
     FLD("finished_at", F_TIME, finished_at),
@@ -875,7 +876,8 @@ struct job *job_new_retry(const struct job *old)
         _cleanup_(job_freep) struct job *j = job_new();
         if (!j || strv_copy(old->command, &j->command) < 0 || strv_copy(old->env, &j->env) < 0 ||
             strv_copy(old->depends_on, &j->depends_on) < 0 ||
-            job_set_string(&j->cwd, old->cwd) < 0 || job_set_string(&j->policy, old->policy) < 0 ||
+            strv_copy(old->expose, &j->expose) < 0 || job_set_string(&j->cwd, old->cwd) < 0 ||
+            job_set_string(&j->policy, old->policy) < 0 ||
             job_set_string(&j->network, old->network) < 0 ||
             job_set_string(&j->result_file, old->result_file) < 0 ||
             job_set_string(&j->state_patch_field, old->state_patch_field) < 0 ||

@@ -64,6 +64,7 @@ struct job {
         struct job_limits limits;
         char *policy;  /* policy name; NULL = default */
         char *network; /* "none" or "host"; NULL = host */
+        char **expose; /* paths kept visible, read-only, below a hidden home; NULL-terminated */
         enum job_status status;
 
         /* Realtime microseconds; 0 = not yet.  Written with millisecond

@@ -1,5 +1,6 @@
 /* jobctl.c - see jobctl.h. */
 #include "jobctl.h"
+#include "storeexpose.h"
 #include "storelimits.h"
 #include "workdir.h"
 #include "cgroup.h"
@@ -187,6 +188,16 @@ int jobctl_submit(struct jobctl *c, struct job *j, const char *requested_id, con
         int r = store_limits_load(c->state_dir, &sl, err, errlen);
         if (r >= 0)
                 r = store_limits_apply(&sl, &j->limits, err, errlen);
+        if (r < 0)
+                return r;
+        /* What the store's operator lets jobs see of the hidden home
+         * (expose.conf): checked and completed now, recorded in job.json. */
+        struct store_expose se;
+        r = store_expose_load(c->state_dir, &se, err, errlen);
+        if (r >= 0) {
+                r = store_expose_apply(&se, &j->expose, err, errlen);
+                store_expose_done(&se);
+        }
         if (r < 0)
                 return r;
         /* A job that can never run (its limit exceeds the host's or its tenant's

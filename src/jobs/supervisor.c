@@ -608,6 +608,7 @@ static int run_in_sandbox(struct supervisor *s, const struct privs_spec *privs, 
         struct hostview view = {.private_mounts = true, .workdir = workdir, .cwd = j->cwd};
         if (j->network)
                 hostview_parse_network(j->network, &view.network);
+        view.expose = (const char *const *)j->expose;
         hostview_decide(&view, geteuid() == 0);
         struct job_rlimits rl = job_rlimits_of(&j->limits);
         char label[80];

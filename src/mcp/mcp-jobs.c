@@ -95,6 +95,7 @@
         PROP("policy",  DESCRIBED("string", "seccomp policy: a name from the operator's "      \
                                             "policy directory (default, strict, ...)")) ","       \
         PROP("depends_on", STRINGS) ","                                                           \
+        PROP("expose", STRINGS) ","                                                               \
         JOB_ID_PROP
 #define SUBMIT_SCHEMA OBJECT_WITH(SUBMIT_PROPS, REQUIRED(Q("command")) "," CLOSED)
 /* The arguments of the tools that name one job. */
@@ -383,6 +384,16 @@ static int job_from_args(const struct mcp_jobs *J, const cJSON *args, struct job
                         return tool_error(ret_result, "depends_on must be an array of job ids"), 1;
                 if (cJSON_GetArraySize(deps) > 0)
                         j->depends_on = strv_dup_json(deps);
+        }
+        const cJSON *exp = cJSON_GetObjectItemCaseSensitive(args, "expose");
+        if (exp && !cJSON_IsNull(exp)) {
+                ok = cJSON_IsArray(exp);
+                cJSON_ArrayForEach(e, exp) ok &= cJSON_IsString(e);
+                if (!ok)
+                        return tool_error(ret_result, "expose must be an array of absolute paths"),
+                               1;
+                if (cJSON_GetArraySize(exp) > 0)
+                        j->expose = strv_dup_json(exp);
         }
         char err[512];
         if (catalog_parse_limits(cJSON_GetObjectItemCaseSensitive(args, "limits"), &j->limits, err,

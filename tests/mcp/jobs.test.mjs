@@ -7,7 +7,7 @@
 // Every message corral sends is validated against the 2025-11-25 schema.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -499,4 +499,31 @@ test('clients: policies by name only, --client-policies, network none, log and o
   assert.match(text(log), /^lo\n64$/m);
   r = await client.callTool({ name: 'submit_job', arguments: { command: ['true'], network: 'wifi' } });
   assert.equal(r.isError, true);
+});
+
+// expose (docs/rootless.md): a client may name only what the store's operator
+// allows in expose.conf; the job record says what the job gets, the store's
+// "always" paths included.  (Hiding the home applies to a corral without
+// root: rootless/containment and rootless/store_expose check what the job sees.)
+test('clients: expose only what expose.conf allows, recorded in the job', async (t) => {
+  const { client, store } = await session(t);
+  let r = await client.callTool({ name: 'submit_job', arguments: {
+    command: ['true'], expose: ['/etc'] } });
+  assert.equal(r.isError, true);
+  assert.match(text(r), /expose '\/etc' is not allowed by this store.*expose\.conf.*allows nothing/);
+  r = await client.callTool({ name: 'submit_job', arguments: { command: ['true'], expose: '/etc' } });
+  assert.equal(r.isError, true);
+  assert.match(text(r), /expose must be an array of absolute paths/);
+  writeFileSync(join(store.dir, 'expose.conf'), 'allow /usr/share\nalways /etc/hostname\n');
+  r = await client.callTool({ name: 'submit_job', arguments: {
+    command: ['true'], expose: ['/usr/share/../../etc/shadow'] } });
+  assert.equal(r.isError, true);
+  assert.match(text(r), /Invalid expose path/);
+  r = await client.callTool({ name: 'run_job', arguments: {
+    command: ['true'], expose: ['/usr/share/doc'] } });
+  assert.equal(r.structuredContent.status, 'completed', text(r));
+  const id = r.structuredContent.job_id;
+  const [tenant] = readdirSync(join(store.dir, 'tenants'));
+  const rec = JSON.parse(readFileSync(join(store.dir, 'tenants', tenant, 'jobs', id, 'job.json'), 'utf8'));
+  assert.deepEqual(rec.expose, ['/usr/share/doc', '/etc/hostname']);
 });
