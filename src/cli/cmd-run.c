@@ -6,6 +6,7 @@
 #include "jobenv.h"
 #include "log.h"
 #include "hostview.h"
+#include "userns-check.h"
 #include "policy.h"
 #include "privs.h"
 #include "procfs.h"
@@ -471,8 +472,9 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
                 if (fail.step == CHILD_STEP_EXEC)
                         log_error("Cannot run '%s': %s; nothing was run", a.argv[0], strerror(-r));
                 else if (fail.step != CHILD_STEP_NONE)
-                        log_error("Failed to %s for '%s': %s", child_step_to_string(fail.step),
-                                  a.argv[0], strerror(-r));
+                        log_error("Failed to %s for '%s': %s%s", child_step_to_string(fail.step),
+                                  a.argv[0], strerror(-r),
+                                  fail.step == CHILD_STEP_NAMESPACES ? userns_refusal_hint() : "");
                 else
                         log_error("Failed to run '%s' in a new cgroup under '%s': %s", a.argv[0],
                                   cg_manager_path(m, CG_MEMORY), strerror(-r));

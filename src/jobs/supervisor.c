@@ -31,6 +31,7 @@
 #include "job-limits.h"
 #include "log.h"
 #include "hostview.h"
+#include "userns-check.h"
 #include "policy.h"
 #include "privs.h"
 #include "procfs.h"
@@ -643,10 +644,11 @@ static int run_in_sandbox(struct supervisor *s, const struct privs_spec *privs, 
         s->running = false;
         if (r < 0) {
                 char reason[512];
-                snprintf(reason, sizeof(reason), "could not start: failed to %s: %s",
+                snprintf(reason, sizeof(reason), "could not start: failed to %s: %s%s",
                          fail.step != CHILD_STEP_NONE ? child_step_to_string(fail.step)
                                                       : "create the job's cgroup",
-                         strerror(-r));
+                         strerror(-r),
+                         fail.step == CHILD_STEP_NAMESPACES ? userns_refusal_hint() : "");
                 return finish_early(s, JOB_FAILED, reason);
         }
         record_outcome(s, &o);
