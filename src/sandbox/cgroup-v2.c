@@ -22,7 +22,6 @@
 #include <unistd.h>
 
 #define CPU_PERIOD_USEC 100000
-#define SELF_LEAF       "corral-self"
 
 /* Enables every wanted controller the group offers in its subtree_control. */
 static int enable_controllers(const char *dir, const struct cg_layout *l)
