@@ -76,7 +76,7 @@ static int open_in_user_scope(const char *parent, struct cg_layout **layout, int
                     "docs/rootless.md",
                     parent, strerror(-first_error), scope_failure_to_string(why), detail,
                     (int)getuid(), (int)getuid());
-        log_info("Moved into the delegated systemd scope %s", unit);
+        log_notice("Moved into the delegated systemd scope %s", unit);
         /* The first attempt may have moved us into a leaf (SELF_LEAF) of the
          * group we could not use (EBUSY: it is shared): empty now, remove it. */
         const struct cg_layout *l = *layout;
