@@ -18,7 +18,8 @@ declare -A below=(
         [governor]="governor util"
         [jobs]="jobs sandbox governor util"
         [mcp]="mcp jobs governor sandbox util"
-        [cli]="cli mcp jobs governor sandbox util"
+        [daemon]="daemon governor util"
+        [cli]="cli daemon mcp jobs governor sandbox util"
 )
 layers=$(cd "$src/src" && ls -d */ | tr -d /)
 for layer in $layers; do
