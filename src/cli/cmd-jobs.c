@@ -4,6 +4,7 @@
 #include "commands.h"
 #include "fileio.h"
 #include "gov-ledger.h"
+#include "executor.h"
 #include "jobctl.h"
 #include "limits.h"
 #include "log.h"
@@ -58,22 +59,27 @@ static bool wants_help(int argc, char **argv, const char *usage)
 
 static void submit_usage(FILE *f)
 {
-        fprintf(f, "usage: corral submit [OPTIONS] -- COMMAND [ARG...]\n"
-                   "\n"
-                   "Creates a job and returns at once; the job's id is printed on the last line.\n"
-                   "  --memory SIZE --cpus N --pids N --timeout T --kill-grace T   limits\n"
-                   "  --job-id ID          choose the id ([A-Za-z0-9_-]{1,64}, unused)\n"
-                   "  --depends-on ID      start only after job ID completed (repeatable)\n"
-                   "  --env KEY=VALUE      set a variable in the job (repeatable)\n"
-                   "  --cwd DIR            start in DIR (absolute); the job writes only in its\n"
-                   "                       work directory, which is also its $HOME\n"
-                   "  --input FILE         JSON saved as input.json (the job's stdin)\n"
-                   "  --result-file NAME   the job's result file (default results.json)\n"
-                   "  --state-patch FIELD[:POINTER]  on success copy the result (or the part\n"
-                   "                       the RFC 6901 POINTER selects) to state/FIELD.json\n"
-                   "  --policy NAME        seccomp policy (default, strict, none)\n"
-                   "  --memory-threshold PCT --cpu-threshold PCT --psi-threshold PCT\n"
-                   "  --max-concurrent N --queue-limit N   governor policy, shared by the store\n");
+        fprintf(f,
+                "usage: corral submit [OPTIONS] -- COMMAND [ARG...]\n"
+                "\n"
+                "Creates a job and returns at once; the job's id is printed on the last line.\n"
+                "  --memory SIZE --cpus N --pids N --timeout T --kill-grace T   limits\n"
+                "  --job-id ID          choose the id ([A-Za-z0-9_-]{1,64}, unused)\n"
+                "  --depends-on ID      start only after job ID completed (repeatable)\n"
+                "  --env KEY=VALUE      set a variable in the job (repeatable)\n"
+                "  --cwd DIR            start in DIR (absolute); the job writes only in its\n"
+                "                       work directory, which is also its $HOME\n"
+                "  --input FILE         JSON saved as input.json (the job's stdin)\n"
+                "  --result-file NAME   the job's result file (default results.json)\n"
+                "  --state-patch FIELD[:POINTER]  on success copy the result (or the part\n"
+                "                       the RFC 6901 POINTER selects) to state/FIELD.json\n"
+                "  --policy NAME        seccomp policy (default, strict, none)\n"
+                "  --memory-threshold PCT --cpu-threshold PCT --psi-threshold PCT\n"
+                "  --max-concurrent N --queue-limit N   governor policy, shared by the store\n"
+                "  --executor local|slurm  where the store's jobs run (stored; docs/slurm.md)\n"
+                "  --slurm-partition P --slurm-account A --slurm-qos Q --slurm-corral PATH\n"
+                "  --executor-per-job yes|no  let jobs choose (stored)\n"
+                "  --job-executor local|slurm  this job's executor, where the store allows it\n");
 }
 
 int cmd_submit(const struct corral_options *o, int argc, char **argv)
@@ -85,6 +91,8 @@ int cmd_submit(const struct corral_options *o, int argc, char **argv)
         char err[512];
         struct gov_policy gp;
         gov_policy_init(&gp);
+        struct executor_settings es; /* --executor ...: the store's, stored */
+        executor_settings_init(&es);
         size_t n_env = 0, n_deps = 0;
         int i = 1;
         for (; i < argc; i++) {
@@ -101,6 +109,8 @@ int cmd_submit(const struct corral_options *o, int argc, char **argv)
                         break;
                 const char *v = i + 1 < argc ? argv[i + 1] : NULL;
                 int g = gov_policy_parse_option(&gp, a, v, err, sizeof(err));
+                if (g == 0)
+                        g = executor_parse_option(&es, a, v, err, sizeof(err));
                 if (g < 0) {
                         log_error("%s", err);
                         return EXIT_USAGE;
@@ -137,6 +147,8 @@ int cmd_submit(const struct corral_options *o, int argc, char **argv)
                         r = job_set_string(&j->result_file, v);
                 else if (strcmp(a, "--policy") == 0)
                         r = job_set_string(&j->policy, v);
+                else if (strcmp(a, "--job-executor") == 0)
+                        r = job_set_string(&j->executor, v);
                 else if (strcmp(a, "--state-patch") == 0) {
                         const char *colon = strchr(v, ':');
                         j->state_patch_field = colon ? strndup(v, (size_t)(colon - v)) : strdup(v);
@@ -174,6 +186,10 @@ int cmd_submit(const struct corral_options *o, int argc, char **argv)
                 _cleanup_(gov_ledger_freep) struct gov_ledger *l = NULL;
                 if (gov_ledger_open(c->state_dir, &l) == 0)
                         gov_ledger_store_policy(l, &gp);
+        }
+        if (es.set && executor_store(c->state_dir, &es) < 0) {
+                log_error("Failed to store the executor settings in '%s'", c->state_dir);
+                return 1;
         }
         int r = jobctl_submit(c, j, job_id, input, input_len, err, sizeof(err));
         if (r < 0) {

@@ -28,6 +28,7 @@ static const struct {
     {"serve", cmd_serve, "MCP server on stdin/stdout: jobs as tools, tasks and resources"},
     {"policy", cmd_policy, "check seccomp policies: policy check NAME|FILE..."},
     {"__supervise", cmd_supervise, NULL},
+    {"__slurm-exec", cmd_slurm_exec, NULL},
 };
 
 static void usage(FILE *f)

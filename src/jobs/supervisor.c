@@ -23,6 +23,7 @@
  * Diagnostics go to jobs/<id>/supervisor.log.
  */
 #include "supervisor.h"
+#include "executor-slurm.h"
 #include "fileio.h"
 #include "gov-ledger.h"
 #include "gov-measure.h"
@@ -609,7 +610,10 @@ int cmd_supervise(const struct corral_options *o, int argc, char **argv)
         save(&s);
 
         r = wait_for_dependencies(&s);
-        if (r > 0)
+        /* A Slurm job is queued by Slurm, not by this host's governor. */
+        if (r > 0 && s.job->executor && strcmp(s.job->executor, "slurm") == 0)
+                r = executor_slurm_supervise(ctl, s.job, s.job_dirfd, s.sigfd);
+        else if (r > 0)
                 r = wait_for_admission(&s);
         if (r > 0)
                 r = run_job(&s);
