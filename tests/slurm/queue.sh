@@ -1,0 +1,33 @@
+#!/bin/bash
+# Queueing is Slurm's: while a job holds every CPU of the node, the next one
+# is queued with Slurm's reason (Resources) in words and a queue position,
+# and it runs once the node is free.  corral's governor does not hold it.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib.bash"
+
+cpus=$(nproc)
+big=$(corral submit --cpus "$cpus" -- "$CORRAL_PROGS/waitfile" go)
+wait_for "the node-filling job runs" 60 status_is "$big" running
+go="$STATE/tenants/default/jobs/$big/work/go"
+small=$(corral submit --cpus 1 -- true)
+reason_has_resources() { jf "$small" 'j["reason"]' | grep -q 'Resources'; }
+wait_for "the second job waits for Resources" 30 reason_has_resources
+assert_eq "pending: status" queued "$(jf "$small" 'j["status"]')"
+assert_eq "pending: Slurm's state" PENDING "$(jf "$small" 'j["slurm"]["state"]')"
+assert_eq "pending: queue_position" 1 "$(jf "$small" 'j["queue_position"]')"
+echo "reason: $(jf "$small" 'j["reason"]')"
+jf "$small" 'j["reason"]' | grep -q 'the nodes it fits on are busy' &&
+        ok "pending: the reason is in words" || not_ok "pending: reason '$(jf "$small" 'j["reason"]')'"
+# corral status says the same.
+corral status "$small" | grep -q 'queued.*Resources' && ok "corral status shows the reason" ||
+        not_ok "corral status: $(corral status "$small")"
+
+touch "$go"
+timeout 60 "$CORRAL" --state-dir "$STATE" wait "$big" >/dev/null
+assert_eq "the first job completed" 0 $?
+timeout 60 "$CORRAL" --state-dir "$STATE" wait "$small" >/dev/null
+assert_eq "the second job ran and completed" 0 $?
+assert_cmp "it started once the first ended" "$(jf "$small" 'j["started_at"] >= j["created_at"] and 1 or 0')" -eq 1
+assert_eq "no queue position once done" null "$(jf "$small" 'j["queue_position"]')"
+assert_no_groups
+finish
