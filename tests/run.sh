@@ -10,7 +10,8 @@ set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 cd "$src"
 
-contrib/install-deps.sh vm
+# vm: the pure cgroup v2 lane; slurm: the single-node cluster of tests/slurm.
+contrib/install-deps.sh vm slurm
 
 jobs=$(nproc)
 build() { # dir, cmake args...

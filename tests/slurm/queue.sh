@@ -22,6 +22,17 @@ jf "$small" 'j["reason"]' | grep -q 'the nodes it fits on are busy' &&
 corral status "$small" | grep -q 'queued.*Resources' && ok "corral status shows the reason" ||
         not_ok "corral status: $(corral status "$small")"
 
+# The cluster as system_status shows it: the node full, one job pending.
+corral status --system --json >"$TEST_TMP/sys.json"
+assert_eq "system status: executor" slurm "$(json "$TEST_TMP/sys.json" 'j["executor"]["kind"]')"
+assert_eq "system status: reachable" true "$(json "$TEST_TMP/sys.json" 'j["executor"]["reachable"]')"
+assert_eq "system status: nodes" 1 "$(json "$TEST_TMP/sys.json" 'j["executor"]["nodes"]')"
+assert_eq "system status: every CPU allocated" "$cpus" "$(json "$TEST_TMP/sys.json" 'j["executor"]["cpus_allocated"]')"
+assert_eq "system status: CPUs" "$cpus" "$(json "$TEST_TMP/sys.json" 'j["executor"]["cpus_total"]')"
+assert_eq "system status: pending jobs" 1 "$(json "$TEST_TMP/sys.json" 'j["executor"]["jobs_pending"]')"
+corral status --system | grep -q '^executor  slurm nodes 1/1 up' && ok "corral status --system names the cluster" ||
+        not_ok "corral status --system: $(corral status --system | tail -2)"
+
 touch "$go"
 timeout 60 "$CORRAL" --state-dir "$STATE" wait "$big" >/dev/null
 assert_eq "the first job completed" 0 $?
