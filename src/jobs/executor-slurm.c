@@ -46,7 +46,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define POLL_MS            500
+#define POLL_MS 500
+/* Most jobs start within a second of sbatch (batch_sched_delay=0) or end soon
+ * after starting: the first seconds are polled faster (squeue costs ~10 ms). */
+#define POLL_FAST_MS   100
+#define POLL_FAST_USEC (3ull * 1000000)
+/* Most jobs start within a second of sbatch (batch_sched_delay=0) or end soon
+ * after starting: the first seconds are polled faster (squeue costs ~10 ms). */
+#define POLL_FAST_MS       100
+#define POLL_FAST_USEC     (3ull * 1000000)
 #define OUTCOME_WAIT_TRIES 20 /* x 100 ms: shared storage may show the file late */
 #define NODE_ARGV          "slurm-argv"
 #define NODE_SCRIPT        "slurm-batch.sh"
@@ -472,7 +480,8 @@ static int64_t queue_position(struct srun *s)
         if (slurm_cmd_run(argv, &res) == 0 && res.status == 0)
                 pos = slurm_queue_position(res.out, s->job->slurm_job_id);
         slurm_cmd_result_done(&res);
-        return pos > 0 ? pos : 1;
+        /* 0-based, as the governor's (docs/job-json.md): 0 = next to start. */
+        return pos > 0 ? pos - 1 : 0;
 }
 
 /* The outcome `corral run` wrote on the node, into o.  0, or -ENOENT. */
@@ -681,7 +690,9 @@ static int follow(struct srun *s)
 {
         char *argv[] = {"squeue", "-h",          "-t", "all", "-j", s->job->slurm_job_id,
                         "-o",     "%i|%T|%r|%N", NULL};
+        uint64_t fast_until = now_monotonic_usec() + POLL_FAST_USEC;
         for (;;) {
+                enum job_status before = s->job->status;
                 if (s->cancel_requested)
                         send_cancel(s);
                 struct slurm_cmd_result res = {0};
@@ -729,7 +740,10 @@ static int follow(struct srun *s)
                         }
                 }
                 slurm_cmd_result_done(&res);
-                wait_signal(s, POLL_MS);
+                /* A job that just started: poll fast again for its first seconds. */
+                if (before != JOB_RUNNING && s->job->status == JOB_RUNNING)
+                        fast_until = now_monotonic_usec() + POLL_FAST_USEC;
+                wait_signal(s, now_monotonic_usec() < fast_until ? POLL_FAST_MS : POLL_MS);
         }
 }
 

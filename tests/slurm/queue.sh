@@ -14,7 +14,7 @@ reason_has_resources() { jf "$small" 'j["reason"]' | grep -q 'Resources'; }
 wait_for "the second job waits for Resources" 30 reason_has_resources
 assert_eq "pending: status" queued "$(jf "$small" 'j["status"]')"
 assert_eq "pending: Slurm's state" PENDING "$(jf "$small" 'j["slurm"]["state"]')"
-assert_eq "pending: queue_position" 1 "$(jf "$small" 'j["queue_position"]')"
+assert_eq "pending: queue_position (0-based: next)" 0 "$(jf "$small" 'j["queue_position"]')"
 echo "reason: $(jf "$small" 'j["reason"]')"
 jf "$small" 'j["reason"]' | grep -q 'the nodes it fits on are busy' &&
         ok "pending: the reason is in words" || not_ok "pending: reason '$(jf "$small" 'j["reason"]')'"
