@@ -747,6 +747,35 @@ static int follow(struct srun *s)
         }
 }
 
+/* An adopted job keeps the uid its first supervisor took: that uid's lock is
+ * taken again (from `--uid N` in slurm-argv), so this host's pool does not
+ * hand it to another job while the node still runs this one. */
+static void retake_uid(struct srun *s)
+{
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+        if (geteuid() != 0 || read_file_at(s->dirfd, NODE_ARGV, 1u << 20, &buf, &len) < 0 ||
+            len == 0 || buf[len - 1] != 0)
+                return;
+        for (size_t i = 0; i < len; i += strlen(buf + i) + 1) {
+                if (strcmp(buf + i, "--") == 0)
+                        return; /* the job's own argv: not ours to read */
+                if (strcmp(buf + i, "--uid") != 0 || i + 6 >= len)
+                        continue;
+                uint64_t uid;
+                const char *v = buf + i + 6;
+                if (parse_uint(v, UIDPOOL_DEFAULT_FIRST + UIDPOOL_DEFAULT_COUNT - 1, &uid) < 0 ||
+                    uid < UIDPOOL_DEFAULT_FIRST)
+                        return;
+                uid_t got;
+                if (uidpool_acquire(UIDPOOL_DEFAULT_DIR, (uid_t)uid, 1, &got, &s->uid_lock) < 0)
+                        log_warning("Job uid %u is held by another process since this job's "
+                                    "first supervisor died",
+                                    (unsigned)uid);
+                return;
+        }
+}
+
 int executor_slurm_supervise(struct jobctl *ctl, struct job *j, int job_dirfd, int sigfd)
 {
         struct srun s = {.ctl = ctl, .job = j, .dirfd = job_dirfd, .sigfd = sigfd, .uid_lock = -1};
@@ -774,8 +803,10 @@ int executor_slurm_supervise(struct jobctl *ctl, struct job *j, int job_dirfd, i
                                 close(s.uid_lock);
                         return r;
                 }
-        } else
+        } else {
                 log_info("Following Slurm job %s", j->slurm_job_id);
+                retake_uid(&s);
+        }
         r = follow(&s);
         if (s.uid_lock >= 0)
                 close(s.uid_lock);
