@@ -64,6 +64,7 @@
 #define JOB_PATH           "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 struct srun {
+        char after[1024]; /* ":id:id" of the Slurm jobs it depends on; "" = none */
         struct jobctl *ctl;
         struct job *job;
         int dirfd;
@@ -315,6 +316,11 @@ static int build_sbatch(struct srun *s, const char *workdir, struct strv *a)
                     j->limits.timeout_ms + (j->limits.grace_ms ? j->limits.grace_ms : 5000);
                 r = r ?: sv_add(a, "--time=%" PRIu64, (ms + 59999) / 60000 + 1);
         }
+        if (s->after[0])
+                /* A dependency that fails cancels this job in Slurm; it is
+                 * then recorded dependency_failed (slurm-outcome.c). */
+                r = r ?: sv_add(a, "--dependency=afterok%s", s->after) ?:
+                          sv_add(a, "--kill-on-invalid-dep=yes");
         if (s->es.partition[0])
                 r = r ?: sv_add(a, "--partition=%s", s->es.partition);
         if (s->es.account[0])
@@ -426,6 +432,48 @@ static int submit(struct srun *s)
                         sv_free(&a);
                         return finish(s, JOB_CANCELLED, "cancelled before Slurm took the job");
                 }
+        }
+}
+
+/* Dependencies: a finished one must have completed (else dependency_failed,
+ * as for a local job); an unfinished one that is a Slurm job with an id
+ * becomes a Slurm dependency (afterok), so Slurm starts this job the moment
+ * it ends; any other (a local job, or one not yet in Slurm) is waited for
+ * here until it is one of those.  1 proceed, 0 ended (recorded). */
+static int wait_dependencies(struct srun *s)
+{
+        for (;;) {
+                bool ready = true;
+                size_t n = 0;
+                s->after[0] = 0;
+                for (char **d = s->job->depends_on; d && *d; d++) {
+                        _cleanup_(job_freep) struct job *dep = NULL;
+                        char why[300];
+                        if (store_job_load(s->ctl->store, *d, &dep, NULL) < 0) {
+                                snprintf(why, sizeof(why), "dependency %s no longer exists", *d);
+                                return finish(s, JOB_DEPENDENCY_FAILED, why);
+                        }
+                        if (job_status_is_terminal(dep->status)) {
+                                if (dep->status == JOB_COMPLETED)
+                                        continue;
+                                snprintf(why, sizeof(why), "dependency %s ended %s", *d,
+                                         job_status_to_string(dep->status));
+                                return finish(s, JOB_DEPENDENCY_FAILED, why);
+                        }
+                        if (dep->executor && strcmp(dep->executor, "slurm") == 0 &&
+                            dep->slurm_job_id &&
+                            n + strlen(dep->slurm_job_id) + 2 < sizeof(s->after)) {
+                                n += (size_t)snprintf(s->after + n, sizeof(s->after) - n, ":%s",
+                                                      dep->slurm_job_id);
+                                continue;
+                        }
+                        ready = false;
+                }
+                if (ready)
+                        return 1;
+                set_reason(s, "waiting for dependencies", -1);
+                if (wait_signal(s, 250))
+                        return finish(s, JOB_CANCELLED, "cancelled while waiting for dependencies");
         }
 }
 
@@ -797,7 +845,9 @@ int executor_slurm_supervise(struct jobctl *ctl, struct job *j, int job_dirfd, i
                 save(&s);
         }
         if (!j->slurm_job_id) {
-                r = submit(&s);
+                r = wait_dependencies(&s);
+                if (r > 0)
+                        r = submit(&s);
                 if (r <= 0) {
                         if (s.uid_lock >= 0)
                                 close(s.uid_lock);

@@ -111,6 +111,13 @@ void slurm_decide(const struct slurm_final *f, struct slurm_verdict *v)
                                  where);
                 return;
         }
+        if (strcmp(st, "CANCELLED") == 0 && f->reason &&
+            strcmp(f->reason, "DependencyNeverSatisfied") == 0) {
+                v->status = JOB_DEPENDENCY_FAILED;
+                snprintf(v->reason, sizeof(v->reason),
+                         "a job it depends on did not complete (Slurm: DependencyNeverSatisfied)");
+                return;
+        }
         if (strcmp(st, "CANCELLED") == 0) {
                 v->status = JOB_CANCELLED;
                 snprintf(v->reason, sizeof(v->reason), "%s%s",

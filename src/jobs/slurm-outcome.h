@@ -8,6 +8,7 @@
  *   corral's outcome from the node exists           -> its status (oom_killed,
  *                                                      timed_out, cancelled,
  *                                                      seccomp, exit, signal)
+ *   CANCELLED, reason DependencyNeverSatisfied      -> dependency_failed
  *   CANCELLED                                       -> cancelled
  *   TIMEOUT, DEADLINE                               -> timed_out
  *   NODE_FAIL, BOOT_FAIL, PREEMPTED                 -> lost, with the reason

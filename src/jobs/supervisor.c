@@ -667,11 +667,12 @@ int cmd_supervise(const struct corral_options *o, int argc, char **argv)
         proc_starttime(getpid(), &s.job->supervisor_starttime);
         save(&s);
 
-        r = wait_for_dependencies(&s);
-        /* A Slurm job is queued by Slurm, not by this host's governor. */
-        if (r > 0 && s.job->executor && strcmp(s.job->executor, "slurm") == 0)
-                r = executor_slurm_supervise(ctl, s.job, s.job_dirfd, s.sigfd);
-        else if (r > 0)
+        /* A Slurm job: its dependencies become Slurm's where they can, and
+         * Slurm queues it, not this host's governor (executor-slurm.c). */
+        bool slurm = s.job->executor && strcmp(s.job->executor, "slurm") == 0;
+        r = slurm ? executor_slurm_supervise(ctl, s.job, s.job_dirfd, s.sigfd)
+                  : wait_for_dependencies(&s);
+        if (r > 0 && !slurm)
                 r = wait_for_admission(&s);
         if (r > 0)
                 r = run_job(&s);

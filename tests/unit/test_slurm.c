@@ -151,6 +151,10 @@ static void slurm_states_without_an_outcome(void **state)
         assert_non_null(strstr(v.reason, "scancel by corral"));
         v = decide((struct slurm_final){.state = "CANCELLED"});
         assert_non_null(strstr(v.reason, "someone other than corral"));
+        /* --kill-on-invalid-dep: a failed dependency cancels the job in Slurm. */
+        v = decide(
+            (struct slurm_final){.state = "CANCELLED", .reason = "DependencyNeverSatisfied"});
+        assert_int_equal(v.status, JOB_DEPENDENCY_FAILED);
         v = decide((struct slurm_final){.state = "TIMEOUT"});
         assert_int_equal(v.status, JOB_TIMED_OUT);
         v = decide((struct slurm_final){.state = "NODE_FAIL", .node = "n3", .reason = "NodeDown"});
