@@ -190,16 +190,19 @@ up() {
         echo "cluster.sh: up in $D (SLURM_CONF=$SLURM_CONF)"
 }
 
-stop_pid() { # pidfile
-        local pid i
-        [ -f "$1" ] || return 0
-        pid=$(cat "$1")
-        if kill -0 "$pid" 2>/dev/null; then
-                kill -TERM "$pid" 2>/dev/null || true
-                for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+stop_pids() { # pidfile...: TERM to all at once, then wait (KILL after 10 s)
+        local f pid i pids=""
+        for f in "$@"; do
+                [ -f "$f" ] || continue
+                pid=$(cat "$f")
+                kill -TERM "$pid" 2>/dev/null && pids="$pids $pid"
+                rm -f "$f"
+        done
+        for pid in $pids; do
+                for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
                 kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
-        fi
-        rm -f "$1"
+        done
+        return 0
 }
 
 down() {
@@ -207,11 +210,10 @@ down() {
         if [ -f "$SLURM_CONF" ] && alive "$D/slurmctld.pid"; then
                 scancel --full --quiet --user=root 2>/dev/null || true
         fi
-        stop_pid "$D/slurmd.pid"
-        stop_pid "$D/slurmctld.pid"
+        stop_pids "$D/slurmd.pid" "$D/slurmctld.pid"
         # slurmstepd processes outlive slurmd; they live in our groups.
         remove_groups
-        stop_pid "$D/munge/munged.pid"
+        stop_pids "$D/munge/munged.pid"
         case "$D" in
         /tmp/* | /run/* | /var/tmp/*) rm -rf "$D" ;;
         *) echo "cluster.sh: left $D in place (not under /tmp)" ;;
