@@ -44,6 +44,16 @@ assert_eq "timeout: status" timed_out "$(jf "$t" 'j["status"]')"
 assert_cmp "timeout: wall_ms at least the limit" "$(jf "$t" 'j["wall_ms"]')" -ge 2000
 assert_cmp "timeout: wall_ms far below Slurm's minute" "$(jf "$t" 'j["wall_ms"]')" -lt 30000
 
+# No shell between the user's argv and the job: strings a shell would expand
+# arrive as they were, and the batch script is the same constant text for
+# every job (the command travels in slurm-argv, NUL-separated).
+q=$(corral submit -- printf '%s|' '$(touch /tmp/corral-pwned)' '; echo x' "a'b\"c" '*')
+timeout 60 "$CORRAL" --state-dir "$STATE" wait "$q" >/dev/null
+assert_eq "argv reached the job untouched" "\$(touch /tmp/corral-pwned)|; echo x|a'b\"c|*|" "$(cat "$STATE/tenants/default/jobs/$q/stdout.log")"
+assert_eq "nothing was expanded" no "$([ -e /tmp/corral-pwned ] && echo yes || echo no)"
+assert_eq "the batch script is constant" "$(cat "$STATE/tenants/default/jobs/$a/slurm-batch.sh")" "$(cat "$STATE/tenants/default/jobs/$q/slurm-batch.sh")"
+grep -q "$q" "$STATE/tenants/default/jobs/$q/slurm-batch.sh" && not_ok "the batch script names the job" || ok "the batch script names nothing of the job"
+
 # The record says where it ran and nothing of the job is left on the node.
 assert_eq "node recorded" "$(hostname -s)" "$(jf "$a" 'j["slurm"]["node"]')"
 assert_no_groups
