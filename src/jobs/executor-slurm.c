@@ -724,8 +724,13 @@ static int record(struct srun *s, const char *state, const char *nodes)
 static int record_forgotten(struct srun *s)
 {
         struct outcome o;
-        if (read_node_outcome(s, &o) == 0)
-                return record(s, job_status_to_string(o.status), s->job->slurm_node);
+        /* Slurm's last word we saw stands; corral's outcome from the node decides. */
+        if (read_node_outcome(s, &o) == 0) {
+                char last[64];
+                snprintf(last, sizeof(last), "%s",
+                         s->job->slurm_state ? s->job->slurm_state : "UNKNOWN");
+                return record(s, last, s->job->slurm_node);
+        }
         char why[256];
         snprintf(why, sizeof(why),
                  "Slurm no longer knows job %s and corral on the node left no outcome",
