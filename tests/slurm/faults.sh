@@ -3,7 +3,8 @@
 # runs the job; the next corral command that looks at it starts a supervisor
 # that adopts it and records its true outcome (never `lost`).  slurmctld
 # stopped mid-job: the job stays `running` with a reason saying the cluster
-# does not answer, and once slurmctld is back its true outcome is recorded.
+# does not answer, and once slurmctld is back its true outcome is recorded; a
+# job submitted meanwhile stays queued with that reason and is submitted once.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.bash"
 
@@ -38,6 +39,13 @@ unreachable() { jf "$b" 'j["reason"]' | grep -q 'unreachable'; }
 wait_for "the record says the cluster does not answer" 30 unreachable
 assert_eq "controller down: still running, not lost" running "$(jf "$b" 'j["status"]')"
 echo "reason: $(jf "$b" 'j["reason"]')"
+# A job submitted while the controller is down stays queued, saying why.
+c=$(corral submit -- sh -c 'exit 0')
+submit_waits() { jf "$c" 'j["reason"]' | grep -q 'unreachable.*submitting again'; }
+wait_for "a job submitted meanwhile says the cluster is unreachable" 30 submit_waits
+assert_eq "submitted meanwhile: queued, not failed" queued "$(jf "$c" 'j["status"]')"
+corral status --system --json >"$TEST_TMP/sys.json"
+assert_eq "system status: the cluster unreachable" false "$(json "$TEST_TMP/sys.json" 'j["executor"]["reachable"]')"
 touch "$(workdir "$b")/go"
 sleep 2
 assert_eq "controller down, job ended: still running in the record" running "$(jf "$b" 'j["status"]')"
@@ -46,5 +54,8 @@ timeout 90 "$CORRAL" --state-dir "$STATE" wait "$b" >/dev/null
 assert_eq "controller back: corral wait's status" 0 $?
 assert_eq "controller back: true outcome" completed "$(jf "$b" 'j["status"]')"
 assert_eq "controller back: Slurm's state" COMPLETED "$(jf "$b" 'j["slurm"]["state"]')"
+timeout 60 "$CORRAL" --state-dir "$STATE" wait "$c" >/dev/null
+assert_eq "submitted while down: ran once the controller was back" completed "$(jf "$c" 'j["status"]')"
+assert_eq "submitted while down: one Slurm job" 1 "$(squeue -h -t all -n "corral.default.$c" -o %i | wc -l)"
 assert_no_groups
 finish
