@@ -2,7 +2,8 @@
 // TypeScript SDK client over stdio against the test cluster (tests/slurm:
 // registered there, needs its cluster fixture and SLURM_CONF).  The same
 // tools as for local jobs: submit_job, wait_job, job_logs while the job
-// runs, job_status with Slurm's reason, cancel_job (scancel), run_job,
+// runs, job_status, cancel_job (scancel), run_job (also as a task, with its
+// result file),
 // retry_job, system_status with the cluster.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,7 +26,8 @@ test('the job tools on Slurm', async (t) => {
     stderr: 'pipe',
   });
   const seen = instrument(transport);
-  const client = new Client({ name: 'corral-slurm-test', version: '1.0.0' });
+  const client = new Client({ name: 'corral-slurm-test', version: '1.0.0' },
+                            { capabilities: { tasks: {} } });
   t.after(async () => {
     await client.close();
     // Cancel what the store still has in Slurm, then remove the store.
@@ -85,6 +87,16 @@ test('the job tools on Slurm', async (t) => {
   assert.equal(run.structuredContent.exit_code, 3);
   const r = await client.callTool({ name: 'retry_job', arguments: { job_id: 'three' } });
   assert.equal(record(store, r.structuredContent.job_id).executor, 'slurm');
+
+  // run_job as a task: the task is the Slurm job; its result file comes back.
+  const steps = [];
+  for await (const m of client.experimental.tasks.callToolStream({ name: 'run_job', arguments: {
+    command: ['sh', '-c', 'echo \'{"n": 2}\' > results.json'] } }, undefined,
+    { task: { ttl: 600000 } })) steps.push(m);
+  assert.equal(steps[0].type, 'taskCreated');
+  assert.equal(steps.at(-1).type, 'result', JSON.stringify(steps.at(-1)));
+  assert.deepEqual(steps.at(-1).result.structuredContent.results, { n: 2 });
+  assert.equal(record(store, steps[0].task.taskId).executor, 'slurm');
 
   const sys = await client.callTool({ name: 'system_status', arguments: {} });
   assert.equal(sys.structuredContent.executor.kind, 'slurm');
