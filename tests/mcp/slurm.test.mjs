@@ -3,8 +3,7 @@
 // registered there, needs its cluster fixture and SLURM_CONF).  The same
 // tools as for local jobs: submit_job, wait_job, job_logs while the job
 // runs, job_status, cancel_job (scancel), run_job (also as a task, with its
-// result file),
-// retry_job, system_status with the cluster.
+// result file), retry_job, system_status with the cluster.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -54,6 +54,13 @@ assert_eq "nothing was expanded" no "$([ -e /tmp/corral-pwned ] && echo yes || e
 assert_eq "the batch script is constant" "$(cat "$STATE/tenants/default/jobs/$a/slurm-batch.sh")" "$(cat "$STATE/tenants/default/jobs/$q/slurm-batch.sh")"
 grep -q "$q" "$STATE/tenants/default/jobs/$q/slurm-batch.sh" && not_ok "the batch script names the job" || ok "the batch script names nothing of the job"
 
+# Results and state patches, as for a local job.
+p=$(corral submit --state-patch model:/v -- sh -c 'echo "{\"v\": {\"layers\": 3}}" > results.json')
+timeout 60 "$CORRAL" --state-dir "$STATE" wait "$p" >/dev/null
+assert_eq "state patch: completed" completed "$(jf "$p" 'j["status"]')"
+assert_eq "state patch: applied" true "$(jf "$p" 'j["state_applied"]')"
+assert_eq "state patch: the part of the result" 3 "$(json "$STATE/tenants/default/state/model.json" 'j["layers"]')"
+
 # The record says where it ran and nothing of the job is left on the node.
 assert_eq "node recorded" "$(hostname -s)" "$(jf "$a" 'j["slurm"]["node"]')"
 assert_no_groups
