@@ -4,7 +4,7 @@
  * GPL): it runs sbatch, squeue, scontrol, scancel and sacct as programs, with
  * an argv (never a shell), and parses their machine-readable output
  * (docs/decisions/slurm-cli.md).  The run helper and the parsers are separate
- * so that every parser is tested on captured output (tests/unit/test_slurm.c).
+ * so that every parser is tested on captured output (tests/unit/jobs/test_slurm.c).
  * Nothing here logs.
  */
 #pragma once

@@ -1,7 +1,7 @@
 /* slurm-outcome.h - turning what Slurm and corral on the node say about a job
  * into corral's status, and Slurm's pending reasons into words.
  *
- * Pure functions (tests/unit/test_slurm.c).  The rules, first match wins
+ * Pure functions (tests/unit/jobs/test_slurm.c).  The rules, first match wins
  * (docs/slurm.md, docs/decisions/slurm-cli.md):
  *   Slurm says OUT_OF_MEMORY (the job or any step)  -> oom_killed, whatever
  *                                                      the exit status
