@@ -61,6 +61,16 @@ assert_eq "state patch: completed" completed "$(jf "$p" 'j["status"]')"
 assert_eq "state patch: applied" true "$(jf "$p" 'j["state_applied"]')"
 assert_eq "state patch: the part of the result" 3 "$(json "$STATE/tenants/default/state/model.json" 'j["layers"]')"
 
+# A job may choose its executor only where the operator allows it.
+msg=$(corral submit --job-executor local -- true 2>&1)
+assert_eq "per job, not allowed: refused (usage)" 2 $?
+echo "$msg" | grep -q "executor-per-job yes" && ok "the refusal says how to allow it" || not_ok "refusal: $msg"
+l=$(corral submit --executor-per-job yes --job-executor local -- true)
+timeout 60 "$CORRAL" --state-dir "$STATE" wait "$l" >/dev/null
+assert_eq "per job, allowed: ran here" completed "$(jf "$l" 'j["status"]')"
+assert_eq "per job, allowed: a local job" null "$(jf "$l" 'j["executor"]')"
+assert_eq "per job, allowed: never in Slurm" null "$(jf "$l" 'j["slurm"]')"
+
 # The record says where it ran and nothing of the job is left on the node.
 assert_eq "node recorded" "$(hostname -s)" "$(jf "$a" 'j["slurm"]["node"]')"
 assert_no_groups
