@@ -32,6 +32,7 @@
 #include "slurm-outcome.h"
 #include "uidpool.h"
 #include "units.h"
+#include "workdir.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -232,6 +233,14 @@ static int write_node_argv(struct srun *s, const char *workdir)
                   sv_add(&a, "%" PRIu64 "ms", j->limits.grace_ms ? j->limits.grace_ms : 5000);
         if (j->policy)
                 r = r ?: sv_add(&a, "--policy") ?: sv_add(&a, "%s", j->policy);
+        if (j->network)
+                r = r ?: sv_add(&a, "--network") ?: sv_add(&a, "%s", j->network);
+        if (j->limits.file_size_bytes)
+                r = r ?: sv_add(&a, "--rlimit") ?:
+                          sv_add(&a, "fsize=%" PRIu64, j->limits.file_size_bytes);
+        if (j->limits.open_files)
+                r = r ?: sv_add(&a, "--rlimit") ?:
+                          sv_add(&a, "nofile=%" PRIu64, j->limits.open_files);
         if (j->cwd)
                 r = r ?: sv_add(&a, "--writable") ?: sv_add(&a, "%s", workdir);
         r = r ?: sv_add(&a, "--env") ?: sv_add(&a, "CORRAL_JOB_ID=%s", j->id);
@@ -863,7 +872,13 @@ int executor_slurm_supervise(struct jobctl *ctl, struct job *j, int job_dirfd, i
                 retake_uid(&s);
         }
         r = follow(&s);
-        if (s.uid_lock >= 0)
+        /* As for a local job (workdir.h): before the uid goes back to the
+         * pool, the work directory is handed back to corral. */
+        if (s.uid_lock >= 0) {
+                int k = workdir_reclaim(job_dirfd);
+                if (k < 0)
+                        log_warning("Failed to hand the work directory back: %s", strerror(-k));
                 close(s.uid_lock);
+        }
         return r;
 }
