@@ -47,7 +47,7 @@ assert_eq "submitted meanwhile: queued, not failed" queued "$(jf "$c" 'j["status
 corral status --system --json >"$TEST_TMP/sys.json"
 assert_eq "system status: the cluster unreachable" false "$(json "$TEST_TMP/sys.json" 'j["executor"]["reachable"]')"
 touch "$(workdir "$b")/go"
-sleep 2
+sleep 1
 assert_eq "controller down, job ended: still running in the record" running "$(jf "$b" 'j["status"]')"
 bash "$CORRAL_SRC/contrib/slurm/cluster.sh" up "$CORRAL_SLURM_DIR" >/dev/null
 timeout 90 "$CORRAL" --state-dir "$STATE" wait "$b" >/dev/null

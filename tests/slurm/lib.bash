@@ -32,8 +32,15 @@ if ! scontrol ping >/dev/null 2>&1; then
         exit 1
 fi
 
-# Every job of this store goes to Slurm.
-"$CORRAL" --state-dir "$STATE" submit --executor slurm -- true >/dev/null || exit 1
+# Every job of this store goes to Slurm.  The submit that says so runs its
+# own job here (per-job choice allowed for it), so no job of the set-up ever
+# holds the node while a test counts on the node's state.
+first=$("$CORRAL" --state-dir "$STATE" submit --executor slurm --executor-per-job yes \
+        --job-executor local -- true) || exit 1
+timeout 60 "$CORRAL" --state-dir "$STATE" wait "$first" >/dev/null || {
+        echo "not ok - the set-up job did not complete"
+        exit 1
+}
 
 # jf ID EXPR: a field of the job's record.
 jf() { json "$STATE/tenants/default/jobs/$1/job.json" "$2"; }

@@ -7,6 +7,9 @@
 . "$(dirname "$0")/lib.bash"
 
 a=$(corral submit -- sh -c 'echo out; echo "failing now" >&2; exit 3')
+# Submitted together; Slurm runs them as the node allows.
+q=$(corral submit -- printf '%s|' '$(touch /tmp/corral-pwned)' '; echo x' "a'b\"c" '*')
+p=$(corral submit --state-patch model:/v -- sh -c 'echo "{\"v\": {\"layers\": 3}}" > results.json')
 b=$(corral submit --memory 32M -- sh -c "'$CORRAL_PROGS/memhog' 200; exit 0")
 timeout 120 "$CORRAL" --state-dir "$STATE" wait "$a" >/dev/null
 assert_eq "exit 3: corral wait's status" 3 $?
@@ -47,7 +50,6 @@ assert_cmp "timeout: wall_ms far below Slurm's minute" "$(jf "$t" 'j["wall_ms"]'
 # No shell between the user's argv and the job: strings a shell would expand
 # arrive as they were, and the batch script is the same constant text for
 # every job (the command travels in slurm-argv, NUL-separated).
-q=$(corral submit -- printf '%s|' '$(touch /tmp/corral-pwned)' '; echo x' "a'b\"c" '*')
 timeout 60 "$CORRAL" --state-dir "$STATE" wait "$q" >/dev/null
 assert_eq "argv reached the job untouched" "\$(touch /tmp/corral-pwned)|; echo x|a'b\"c|*|" "$(cat "$STATE/tenants/default/jobs/$q/stdout.log")"
 assert_eq "nothing was expanded" no "$([ -e /tmp/corral-pwned ] && echo yes || echo no)"
@@ -55,14 +57,13 @@ assert_eq "the batch script is constant" "$(cat "$STATE/tenants/default/jobs/$a/
 grep -q "$q" "$STATE/tenants/default/jobs/$q/slurm-batch.sh" && not_ok "the batch script names the job" || ok "the batch script names nothing of the job"
 
 # Results and state patches, as for a local job.
-p=$(corral submit --state-patch model:/v -- sh -c 'echo "{\"v\": {\"layers\": 3}}" > results.json')
 timeout 60 "$CORRAL" --state-dir "$STATE" wait "$p" >/dev/null
 assert_eq "state patch: completed" completed "$(jf "$p" 'j["status"]')"
 assert_eq "state patch: applied" true "$(jf "$p" 'j["state_applied"]')"
 assert_eq "state patch: the part of the result" 3 "$(json "$STATE/tenants/default/state/model.json" 'j["layers"]')"
 
 # A job may choose its executor only where the operator allows it.
-msg=$(corral submit --job-executor local -- true 2>&1)
+msg=$(corral submit --executor-per-job no --job-executor local -- true 2>&1)
 assert_eq "per job, not allowed: refused (usage)" 2 $?
 echo "$msg" | grep -q "executor-per-job yes" && ok "the refusal says how to allow it" || not_ok "refusal: $msg"
 l=$(corral submit --executor-per-job yes --job-executor local -- true)
