@@ -10,7 +10,8 @@ set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 cd "$src"
 
-contrib/install-deps.sh vm
+# vm: the pure cgroup v2 lane; slurm: the single-node cluster of tests/slurm.
+contrib/install-deps.sh vm slurm
 
 jobs=$(nproc)
 build() { # dir, cmake args...
@@ -26,6 +27,8 @@ build build-asan -DCORRAL_SANITIZE=ON
 status=0
 echo "== plain build: every test"
 ctest --test-dir build --output-on-failure -LE bench "$@" || status=1
+# The Slurm tests (label slurm) run in both passes: each pass starts and stops
+# its own cluster (tests/slurm/CMakeLists.txt), so they can run twice.
 echo "== ASan/UBSan build: every test but the VM lane (its guest runs the plain build)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         ctest --test-dir build-asan --output-on-failure -LE 'vm|bench' "$@" || status=1

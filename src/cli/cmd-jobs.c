@@ -3,6 +3,7 @@
  * in the state directory, and each job has its own supervisor. */
 #include "caller.h"
 #include "commands.h"
+#include "executor.h"
 #include "fileio.h"
 #include "gov-ledger.h"
 #include "hostview.h"
@@ -83,6 +84,11 @@ static void submit_usage(FILE *f)
                    "  --open-files N       open files (default 1024)\n"
                    "  --memory-threshold PCT --cpu-threshold PCT --psi-threshold PCT\n"
                    "  --max-concurrent N --queue-limit N   governor policy, shared by the store\n");
+        fprintf(f,
+                "  --executor local|slurm  where the store's jobs run (stored; docs/slurm.md)\n"
+                "  --slurm-partition P --slurm-account A --slurm-qos Q --slurm-corral PATH\n"
+                "  --executor-per-job yes|no  let jobs choose (stored)\n"
+                "  --job-executor local|slurm  this job's executor, where the store allows it\n");
 }
 
 int cmd_submit(const struct corral_options *o, int argc, char **argv)
@@ -94,6 +100,8 @@ int cmd_submit(const struct corral_options *o, int argc, char **argv)
         char err[512];
         struct gov_policy gp;
         gov_policy_init(&gp);
+        struct executor_settings es; /* --executor ...: the store's, stored */
+        executor_settings_init(&es);
         size_t n_env = 0, n_deps = 0, n_expose = 0;
         int i = 1;
         for (; i < argc; i++) {
@@ -110,6 +118,8 @@ int cmd_submit(const struct corral_options *o, int argc, char **argv)
                         break;
                 const char *v = i + 1 < argc ? argv[i + 1] : NULL;
                 int g = gov_policy_parse_option(&gp, a, v, err, sizeof(err));
+                if (g == 0)
+                        g = executor_parse_option(&es, a, v, err, sizeof(err));
                 if (g < 0) {
                         log_error("%s", err);
                         return EXIT_USAGE;
@@ -148,6 +158,8 @@ int cmd_submit(const struct corral_options *o, int argc, char **argv)
                         r = job_set_string(&j->result_file, v);
                 else if (strcmp(a, "--policy") == 0)
                         r = job_set_string(&j->policy, v);
+                else if (strcmp(a, "--job-executor") == 0)
+                        r = job_set_string(&j->executor, v);
                 else if (strcmp(a, "--network") == 0) {
                         enum hostview_network n;
                         if (hostview_parse_network(v, &n) < 0) {
@@ -193,6 +205,10 @@ int cmd_submit(const struct corral_options *o, int argc, char **argv)
                 _cleanup_(gov_ledger_freep) struct gov_ledger *l = NULL;
                 if (gov_ledger_open(c->state_dir, &l) == 0)
                         gov_ledger_store_policy(l, &gp);
+        }
+        if (es.set && executor_store(c->state_dir, &es) < 0) {
+                log_error("Failed to store the executor settings in '%s'", c->state_dir);
+                return 1;
         }
         int r = jobctl_submit(c, j, job_id, input, input_len, err, sizeof(err));
         if (r < 0) {

@@ -9,6 +9,8 @@
 #include "options.h"
 
 int cmd_run(const struct corral_options *o, int argc, char **argv);
+/* `corral __slurm-exec FILE`: a Slurm batch job's start on the node (cmd-slurm-exec.c). */
+int cmd_slurm_exec(const struct corral_options *o, int argc, char **argv);
 int cmd_doctor(const struct corral_options *o, int argc, char **argv);
 int cmd_submit(const struct corral_options *o, int argc, char **argv);
 int cmd_list(const struct corral_options *o, int argc, char **argv);

@@ -29,6 +29,7 @@ static const struct {
     {"daemon", cmd_daemon, "serve job commands to unprivileged users on a Unix socket"},
     {"policy", cmd_policy, "check seccomp policies: policy check NAME|FILE..."},
     {"__supervise", cmd_supervise, NULL},
+    {"__slurm-exec", cmd_slurm_exec, NULL},
 };
 
 static void usage(FILE *f)

@@ -82,6 +82,12 @@ static const struct field progress_fields[] = {
     FLD("message", F_STR, progress.message),
 };
 
+static const struct field slurm_fields[] = {
+    FLD("job_id", F_STR, slurm_job_id),
+    FLD("state", F_STR, slurm_state),
+    FLD("node", F_STR, slurm_node),
+};
+
 static const struct field state_patch_fields[] = {
     FLD("field", F_STR, state_patch_field),
     FLD("pointer", F_STR, state_patch_pointer),
@@ -136,6 +142,8 @@ static const struct field job_fields[] = {
     FLD("reason", F_STR, reason),
     FLD("lost_reason", F_STR, lost_reason),
     FLD("has_input", F_BOOL, has_input),
+    FLD("executor", F_STR, executor),
+    OBJ("slurm", slurm_fields, offsetof(struct job, slurm_job_id)),
 };
 
 #define AT(j, f, type)  ((type *)((char *)(j) + (f)->offset))
@@ -883,6 +891,7 @@ struct job *job_new_retry(const struct job *old)
             job_set_string(&j->state_patch_field, old->state_patch_field) < 0 ||
             job_set_string(&j->state_patch_pointer, old->state_patch_pointer) < 0 ||
             job_set_string(&j->tenant, old->tenant) < 0 ||
+            job_set_string(&j->executor, old->executor) < 0 ||
             job_set_string(&j->retry_of, old->id) < 0)
                 return NULL;
         j->limits = old->limits;

@@ -112,6 +112,13 @@ struct job {
         char *lost_reason;      /* status lost: what was found at recovery */
         bool has_input;         /* input.json was given */
 
+        /* Where it runs (docs/slurm.md): NULL = this host ("local"), or
+         * "slurm"; then Slurm's job id, its last state and node are kept. */
+        char *executor;
+        char *slurm_job_id; /* NULL until sbatch answered */
+        char *slurm_state;  /* Slurm's JobState as last seen, e.g. OUT_OF_MEMORY */
+        char *slurm_node;
+
         struct cJSON *extra; /* unknown fields from a newer writer, kept verbatim */
 };
 

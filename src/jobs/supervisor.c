@@ -23,6 +23,7 @@
  * Diagnostics go to jobs/<id>/supervisor.log.
  */
 #include "supervisor.h"
+#include "executor-slurm.h"
 #include "fileio.h"
 #include "gov-ledger.h"
 #include "gov-measure.h"
@@ -757,8 +758,12 @@ int cmd_supervise(const struct corral_options *o, int argc, char **argv)
          * the way to running.  Until then `cancel` waits on the lock, which
          * this process holds (jobctl_cancel). */
 
-        r = wait_for_dependencies(&s);
-        if (r > 0)
+        /* A Slurm job: its dependencies become Slurm's where they can, and
+         * Slurm queues it, not this host's governor (executor-slurm.c). */
+        bool slurm = s.job->executor && strcmp(s.job->executor, "slurm") == 0;
+        r = slurm ? executor_slurm_supervise(ctl, s.job, s.job_dirfd, s.sigfd)
+                  : wait_for_dependencies(&s);
+        if (r > 0 && !slurm)
                 r = wait_for_admission(&s);
         if (r > 0)
                 r = run_job(&s);

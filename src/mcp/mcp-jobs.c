@@ -11,6 +11,7 @@
 #include "mcp-jobs-internal.h"
 #include "fileio.h"
 #include "gov-measure.h"
+#include "slurm-status.h"
 #include "jobid.h"
 #include "log.h"
 #include "gov-status.h"
@@ -96,6 +97,9 @@
                                             "policy directory (default, strict, ...)")) ","       \
         PROP("depends_on", STRINGS) ","                                                           \
         PROP("expose", STRINGS) ","                                                               \
+        PROP("executor", "{\"type\":\"string\",\"enum\":[\"local\",\"slurm\"],\"description\":" \
+                         "\"where it runs, if the operator lets jobs choose (default: the "      \
+                         "store's)\"}") ","                                                        \
         JOB_ID_PROP
 #define SUBMIT_SCHEMA OBJECT_WITH(SUBMIT_PROPS, REQUIRED(Q("command")) "," CLOSED)
 /* The arguments of the tools that name one job. */
@@ -378,6 +382,9 @@ static int job_from_args(const struct mcp_jobs *J, const cJSON *args, struct job
                         return tool_error(ret_result, "network must be \"host\" or \"none\""), 1;
                 job_set_string(&j->network, network);
         }
+        const char *executor = arg_string(args, "executor"); /* checked by jobctl_submit */
+        if (executor)
+                job_set_string(&j->executor, executor);
         const cJSON *deps = cJSON_GetObjectItemCaseSensitive(args, "depends_on");
         if (deps && !cJSON_IsNull(deps)) {
                 ok = cJSON_IsArray(deps);
@@ -1004,17 +1011,25 @@ static int tool_system(struct mcp_request *req, const cJSON *args, void *userdat
                 return mcp_request_errorf(req, MCP_ERR_INTERNAL,
                                           "Failed to read the governor ledger: %s", strerror(-r));
         cJSON *sc = gov_status_to_json(&s, J->ctl->state_dir);
-        char text[512];
+        /* A Slurm store: the cluster too (docs/slurm.md). */
+        cJSON *ex = sc ? executor_status_json(J->ctl->state_dir) : NULL;
+        char extext[512] = "";
+        if (ex) {
+                executor_status_text(ex, extext, sizeof(extext));
+                cJSON_AddItemToObject(sc, "executor", ex);
+        }
+        char text[1024];
         char a[32], b[32];
         snprintf(text, sizeof(text),
                  "memory %.1f%% used (threshold %.0f%%), %s available; cpu %s; jobs %zu running, "
-                 "%zu queued (max concurrent %u, queue limit %u)%s%s",
+                 "%zu queued (max concurrent %u, queue limit %u)%s%s%s%s",
                  s.m.memory.used_percent, s.snap.policy.memory_threshold,
                  format_bytes(a, sizeof(a), s.m.memory.available_bytes),
                  s.m.cpu.known ? (snprintf(b, sizeof(b), "%.1f%% busy", s.m.cpu.used_percent), b)
                                : "not measured yet",
                  s.snap.n_running, s.snap.n_queued, s.max_concurrent, s.snap.policy.queue_limit,
-                 s.have_head ? "; head of the queue: " : "", s.have_head ? s.head.reason : "");
+                 s.have_head ? "; head of the queue: " : "", s.have_head ? s.head.reason : "",
+                 extext[0] ? "; jobs run on " : "", extext);
         gov_status_done(&s);
         if (!sc)
                 return -ENOMEM;
