@@ -4,9 +4,12 @@
 #   contrib/install-deps.sh            build + unit/integration tests
 #   contrib/install-deps.sh vm         + the pure cgroup v2 lane (qemu, kernel)
 #   contrib/install-deps.sh bench      + the programs benchmarks compare against
+#   contrib/install-deps.sh package    + building, checking and installing the .deb,
+#                                        promtool, and tmux for the terminal tests
 set -eu
 pkgs="build-essential cmake pkg-config libseccomp-dev libcjson-dev libcap-dev
-      libcgroup-dev libcmocka-dev clang clang-format libclang-rt-14-dev python3"
+      libcgroup-dev libcmocka-dev clang clang-format libclang-rt-14-dev python3
+      scdoc binutils dpkg-dev"
 # The MCP client tests need Node.js and npm; the machine image ships both.
 command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
 command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
@@ -14,7 +17,8 @@ for extra in "$@"; do
         case "$extra" in
         vm) pkgs="$pkgs qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils strace" ;;
         bench) pkgs="$pkgs bubblewrap firejail hyperfine" ;;
-        *) echo "install-deps.sh: unknown group '$extra' (allowed: vm, bench)" >&2; exit 2 ;;
+        package) pkgs="$pkgs debhelper fakeroot lintian prometheus tmux" ;;
+        *) echo "install-deps.sh: unknown group '$extra' (allowed: vm, bench, package)" >&2; exit 2 ;;
         esac
 done
 missing=""

@@ -1,5 +1,6 @@
 /* jobctl.c - see jobctl.h. */
 #include "jobctl.h"
+#include "job-counters.h"
 #include "cgroup.h"
 #include "fileio.h"
 #include "gov-ledger.h"
@@ -151,6 +152,7 @@ static int admission_precheck(struct jobctl *c, const struct job *j, char *err, 
         gov_snapshot_done(&snap);
         if (d.verdict == GOV_REFUSE_NEVER_FITS || d.verdict == GOV_REFUSE_QUEUE_FULL) {
                 snprintf(err, errlen, "Job refused: %s", d.reason);
+                job_counters_refused(c->state_dir, store_tenant(c->store), d.verdict);
                 return d.verdict == GOV_REFUSE_QUEUE_FULL ? -EBUSY : -E2BIG;
         }
         return 0;
@@ -326,7 +328,10 @@ static int recover_job(struct jobctl *c, const char *id)
         fresh->status = JOB_LOST;
         job_set_string(&fresh->lost_reason, reason);
         fresh->finished_at = now_realtime_usec() / 1000 * 1000;
-        return store_job_save(c->store, fresh) == 0 ? 1 : 0;
+        if (store_job_save(c->store, fresh) < 0)
+                return 0;
+        job_counters_finished(c->state_dir, fresh);
+        return 1;
 }
 
 /* The lost jobs' groups are named after their dead supervisors: stale. */

@@ -390,7 +390,7 @@ static int lookup(struct mcp_request *req, const cJSON *params, struct mcp_task 
 
 int mcp_method_tasks_get(struct mcp_request *req, const cJSON *params, cJSON **ret)
 {
-        struct mcp_task *t;
+        struct mcp_task *t = NULL; /* lookup() sets it only on success */
         int r = lookup(req, params, &t);
         if (r < 0)
                 return r;
@@ -412,7 +412,7 @@ int mcp_method_tasks_get(struct mcp_request *req, const cJSON *params, cJSON **r
 
 int mcp_method_tasks_result(struct mcp_request *req, const cJSON *params, cJSON **ret)
 {
-        struct mcp_task *t;
+        struct mcp_task *t = NULL; /* lookup() sets it only on success */
         int r = lookup(req, params, &t);
         if (r < 0)
                 return r;
@@ -453,7 +453,7 @@ int mcp_method_tasks_list(struct mcp_request *req, const cJSON *params, cJSON **
 
 int mcp_method_tasks_cancel(struct mcp_request *req, const cJSON *params, cJSON **ret)
 {
-        struct mcp_task *t;
+        struct mcp_task *t = NULL; /* lookup() sets it only on success */
         int r = lookup(req, params, &t);
         if (r < 0)
                 return r;
@@ -479,7 +479,7 @@ int mcp_method_tasks_cancel(struct mcp_request *req, const cJSON *params, cJSON 
 
 int mcp_method_tasks_update(struct mcp_request *req, const cJSON *params, cJSON **ret)
 {
-        struct mcp_task *t;
+        struct mcp_task *t = NULL; /* lookup() sets it only on success */
         int r = lookup(req, params, &t);
         if (r < 0)
                 return r;
