@@ -10,9 +10,9 @@
 #include <stdint.h>
 
 struct progressbar {
-        const char *status;   /* "running", "queued", ...; NULL: not shown */
-        double percent;       /* 0..100; negative: unknown (the bar shows none) */
-        const char *message;  /* the job's last message; NULL: none */
+        const char *status;  /* "running", "queued", ...; NULL: not shown */
+        double percent;      /* 0..100; negative: unknown (the bar shows none) */
+        const char *message; /* the job's last message; NULL: none */
         uint64_t elapsed_usec;
         bool memory_known;
         uint64_t memory_bytes; /* in use now */
