@@ -2,6 +2,7 @@
  * cancel, wait, retry, gc.  They work without a running server: every fact is
  * in the state directory, and each job has its own supervisor. */
 #include "commands.h"
+#include "config-file.h"
 #include "fileio.h"
 #include "gov-ledger.h"
 #include "jobctl.h"
@@ -494,6 +495,10 @@ int cmd_gc(const struct corral_options *o, int argc, char **argv)
         if (wants_help(argc, argv, "corral gc [--ttl DURATION] [--disk-budget SIZE]"))
                 return 0;
         uint64_t ttl = 7ull * 24 * 3600 * 1000000, budget = 0;
+        if (o->config && o->config->has_gc_ttl) /* corral.conf, below the flags */
+                ttl = o->config->gc_ttl_usec;
+        if (o->config && o->config->has_gc_disk_budget)
+                budget = o->config->gc_disk_budget;
         for (int i = 1; i < argc; i++) {
                 if (strcmp(argv[i], "--ttl") == 0 && i + 1 < argc) {
                         if (parse_duration(argv[++i], &ttl) < 0) {

@@ -1,5 +1,6 @@
 /* main.c - option wiring and subcommand dispatch; the only place that exits. */
 #include "commands.h"
+#include "config-file.h"
 #include "log.h"
 #include "supervisor.h"
 
@@ -35,7 +36,8 @@ static const struct {
 static void usage(FILE *f)
 {
         fprintf(f, "usage: corral [--state-dir DIR] [--cgroup-parent NAME] [--policy-dir DIR]\n"
-                   "              [--tenant NAME] [-v] COMMAND [ARGS...]\n\ncommands:\n");
+                   "              [--tenant NAME] [--config FILE] [-v] COMMAND [ARGS...]\n\n"
+                   "commands:\n");
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
                 if (commands[i].summary) /* internal commands have none */
                         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
@@ -54,6 +56,7 @@ static int take_global_options(int *argc, char **argv, struct corral_options *o)
             {"--cgroup-parent", offsetof(struct corral_options, cgroup_parent)},
             {"--policy-dir", offsetof(struct corral_options, policy_dir)},
             {"--tenant", offsetof(struct corral_options, tenant)},
+            {"--config", offsetof(struct corral_options, config_path)},
         };
         int out = 1;
         int i = 1;
@@ -102,6 +105,16 @@ int main(int argc, char **argv)
 
         if (take_global_options(&argc, argv, &o) < 0)
                 exit(EXIT_USAGE);
+        /* corral.conf ranks below flags and the environment: it fills what they
+         * left unset.  A bad file stops every command, so no command runs
+         * under settings other than the operator wrote. */
+        static struct corral_config config;
+        char err[1024];
+        if (corral_config_load(o.config_path, &config, err, sizeof(err)) < 0) {
+                fprintf(stderr, "corral: %s\n", err);
+                exit(EXIT_USAGE);
+        }
+        corral_config_apply(&config, &o);
         if (argc < 2) {
                 usage(stderr);
                 exit(EXIT_USAGE);

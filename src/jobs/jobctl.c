@@ -1,5 +1,6 @@
 /* jobctl.c - see jobctl.h. */
 #include "jobctl.h"
+#include "limits.h"
 #include "job-counters.h"
 #include "cgroup.h"
 #include "fileio.h"
@@ -98,6 +99,12 @@ static int spawn_supervisor(struct jobctl *c, const char *id, int lock_fd)
                 argv[n++] = "--policy-dir";
                 argv[n++] = o->policy_dir;
         }
+        /* The supervisor reads the same corral.conf (its default limits and
+         * governor defaults) as the command that submitted the job. */
+        if (o->config_path) {
+                argv[n++] = "--config";
+                argv[n++] = o->config_path;
+        }
         argv[n++] = "--lock-fd";
         argv[n++] = fdbuf;
         argv[n++] = "--";
@@ -183,6 +190,7 @@ int jobctl_submit(struct jobctl *c, struct job *j, const char *requested_id, con
         }
         /* A job that can never run (its limit exceeds the host's or its tenant's
          * room) or that finds the queue full is refused now, not queued. */
+        limits_apply_defaults(&j->limits); /* corral.conf's default-* keys */
         int r = admission_precheck(c, j, err, errlen);
         if (r < 0)
                 return r;
