@@ -75,7 +75,9 @@ static void submit_usage(FILE *f)
                    "                       the RFC 6901 POINTER selects) to state/FIELD.json\n"
                    "  --policy NAME        seccomp policy (default, strict, none)\n"
                    "  --memory-threshold PCT --cpu-threshold PCT --psi-threshold PCT\n"
-                   "  --max-concurrent N --queue-limit N   governor policy, shared by the store\n");
+                   "  --max-concurrent N --queue-limit N\n"
+                   "  --tenant-max-concurrent N --tenant-max-memory SIZE\n"
+                   "                       governor policy, shared by the store\n");
 }
 
 int cmd_submit(const struct corral_options *o, int argc, char **argv)

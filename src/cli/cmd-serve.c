@@ -33,7 +33,11 @@ static void usage(FILE *f)
                    "                            is disconnected (default 64M)\n"
                    "  --on-exit keep|cancel     on stdin EOF or SIGTERM, leave jobs running\n"
                    "                            (default) or cancel this server's jobs\n"
-                   "  --tools FILE              a tool catalog: named tools run as jobs\n");
+                   "  --tools FILE              a tool catalog: named tools run as jobs\n"
+                   "  --memory-threshold PCT --cpu-threshold PCT --psi-threshold PCT\n"
+                   "  --max-concurrent N --queue-limit N\n"
+                   "  --tenant-max-concurrent N --tenant-max-memory SIZE\n"
+                   "                            governor policy, stored for the whole store\n");
 }
 
 /* Runs once when serve stops (stdin EOF, SIGTERM, a client disconnected for

@@ -26,7 +26,7 @@ static const struct {
     {"cancel", cmd_cancel, "cancel a queued or running job"},
     {"retry", cmd_retry, "submit a job again with the same request"},
     {"gc", cmd_gc, "remove finished jobs past their time or the disk budget"},
-    {"metrics", cmd_metrics, "jobs, queue, admissions and host figures as OpenMetrics text"},
+    {"metrics", cmd_metrics, "jobs, queue, admissions and host figures as Prometheus text"},
     {"version", cmd_version, "print corral's version"},
     {"serve", cmd_serve, "MCP server on stdin/stdout: jobs as tools, tasks and resources"},
     {"policy", cmd_policy, "check seccomp policies: policy check NAME|FILE..."},
@@ -35,9 +35,10 @@ static const struct {
 
 static void usage(FILE *f)
 {
-        fprintf(f, "usage: corral [--state-dir DIR] [--cgroup-parent NAME] [--policy-dir DIR]\n"
-                   "              [--tenant NAME] [--config FILE] [-v] COMMAND [ARGS...]\n\n"
-                   "commands:\n");
+        fprintf(f,
+                "usage: corral [--state-dir DIR] [--cgroup-parent NAME] [--policy-dir DIR]\n"
+                "              [--tenant NAME] [--config FILE] [-v|--verbose] COMMAND [ARGS...]\n\n"
+                "commands:\n");
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
                 if (commands[i].summary) /* internal commands have none */
                         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
