@@ -45,6 +45,9 @@ build() {
 
 for cc in gcc clang; do
         for type in Debug Release RelWithDebInfo MinSizeRel; do
+                # gcc RelWithDebInfo with -Werror is tests/run.sh's own build
+                # (plain and ASan), whose failure fails the run: not built twice.
+                [ "$cc-$type" = gcc-RelWithDebInfo ] && [ -z "${CORRAL_MATRIX_ALL:-}" ] && continue
                 build "$cc-$type" "$cc" "$type"
         done
         # As debhelper builds: CMAKE_BUILD_TYPE=None and every flag from
