@@ -7,7 +7,7 @@
 #include "fileio.h"
 #include "governor.h"
 #include "job.h"
-#include "limits.h"
+#include "job-limits.h"
 #include "units.h"
 
 #include <errno.h>
@@ -22,7 +22,7 @@
 
 #define CONFIG_MAX (1024u * 1024u)
 
-enum kind { K_PATH, K_NAME, K_GOVERNOR, K_LIMIT, K_DURATION, K_SIZE, K_ON_EXIT };
+enum kind { K_PATH, K_NAME, K_GOVERNOR, K_LIMIT, K_DURATION, K_SIZE, K_ON_EXIT, K_POLICIES };
 
 static const struct key {
         const char *name;
@@ -48,6 +48,7 @@ static const struct key {
     {"serve-max-line", K_SIZE},
     {"serve-max-output-buffer", K_SIZE},
     {"serve-on-exit", K_ON_EXIT},
+    {"serve-client-policies", K_POLICIES},
 };
 
 static void allowed_keys(char *buf, size_t len)
@@ -139,6 +140,19 @@ static int apply(struct corral_config *c, struct gov_policy *gp, struct job_limi
                 }
                 c->serve_on_exit = strcmp(v, "cancel") == 0;
                 return 0;
+        case K_POLICIES:
+                /* Names only here ([a-z0-9_-], comma-separated); that each
+                 * exists is checked by serve, with its flag's message. */
+                for (const char *p = v; *p; p++)
+                        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' ||
+                              *p == '-' || *p == ',')) {
+                                snprintf(why, whylen,
+                                         "%s: '%s' is not a list of policy names (such as "
+                                         "default,strict)",
+                                         k->name, v);
+                                return -EINVAL;
+                        }
+                return set_string(&c->serve_client_policies, v);
         }
         return -EINVAL;
 }
@@ -210,6 +224,7 @@ void corral_config_done(struct corral_config *c)
         free(c->state_dir);
         free(c->cgroup_parent);
         free(c->policy_dir);
+        free(c->serve_client_policies);
         *c = (struct corral_config){.serve_on_exit = -1};
 }
 

@@ -28,7 +28,8 @@ struct corral_config {
         /* serve */
         bool has_serve_max_line, has_serve_max_output;
         uint64_t serve_max_line, serve_max_output;
-        int serve_on_exit; /* -1 unset, 0 keep, 1 cancel */
+        int serve_on_exit;           /* -1 unset, 0 keep, 1 cancel */
+        char *serve_client_policies; /* checked by serve, as its flag */
 };
 
 /* Reads the configuration (path NULL: $CORRAL_CONFIG or the default), applies

@@ -1,7 +1,9 @@
 /* jobctl.c - see jobctl.h. */
 #include "jobctl.h"
-#include "limits.h"
 #include "job-counters.h"
+#include "job-limits.h"
+#include "storelimits.h"
+#include "workdir.h"
 #include "cgroup.h"
 #include "fileio.h"
 #include "gov-ledger.h"
@@ -188,10 +190,19 @@ int jobctl_submit(struct jobctl *c, struct job *j, const char *requested_id, con
                 snprintf(err, errlen, "Invalid job id '%s': %s", requested_id, reason);
                 return -EINVAL;
         }
+        /* corral.conf's default-* keys (memory, CPUs, pids, timeout, grace),
+         * then the store's defaults and ceilings (limits.conf: logs, file size,
+         * open files): applied now, so the record says what the job gets. */
+        limits_apply_defaults(&j->limits);
+        struct store_limits sl;
+        int r = store_limits_load(c->state_dir, &sl, err, errlen);
+        if (r >= 0)
+                r = store_limits_apply(&sl, &j->limits, err, errlen);
+        if (r < 0)
+                return r;
         /* A job that can never run (its limit exceeds the host's or its tenant's
          * room) or that finds the queue full is refused now, not queued. */
-        limits_apply_defaults(&j->limits); /* corral.conf's default-* keys */
-        int r = admission_precheck(c, j, err, errlen);
+        r = admission_precheck(c, j, err, errlen);
         if (r < 0)
                 return r;
         int lock_fd = -EBADF;
@@ -336,6 +347,11 @@ static int recover_job(struct jobctl *c, const char *id)
         fresh->status = JOB_LOST;
         job_set_string(&fresh->lost_reason, reason);
         fresh->finished_at = now_realtime_usec() / 1000 * 1000;
+        /* Its uid went back to the pool with the dead supervisor: hand its files
+         * back before another job on that uid could read them. */
+        _cleanup_close_ int dfd = -EBADF;
+        if (geteuid() == 0 && store_job_open_dir(c->store, id, &dfd) == 0)
+                workdir_reclaim(dfd);
         if (store_job_save(c->store, fresh) < 0)
                 return 0;
         job_counters_finished(c->state_dir, fresh);

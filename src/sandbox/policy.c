@@ -11,7 +11,7 @@
  *   - other ABIs: an x86_64 filter is bypassed by i386 (int 0x80) and x32 (nr | 0x40000000)
  *     syscalls unless they are refused.  The filter's only architecture is x86_64, whose
  *     libseccomp prologue sends numbers with the x32 bit to the bad-arch action, and that
- *     action is KILL_PROCESS, so both die (tests/unit/test_policy.c checks both).
+ *     action is KILL_PROCESS, so both die (tests/unit/sandbox/test_policy.c checks both).
  *   - clone3: its flags live in memory seccomp cannot read, so a namespace check on clone's
  *     arg0 would be bypassed through clone3.  clone3 always returns ENOSYS, which makes glibc
  *     fall back to clone (EPERM would not).
@@ -136,6 +136,7 @@ struct source {
 };
 
 struct parser {
+        bool quiet;           /* errors never quote the text (policy_load_quiet) */
         uint64_t text_hash;   /* FNV-1a of every policy text read, for the program cache */
         scmp_filter_ctx ctx;  /* created by `default` */
         scmp_filter_ctx nctx; /* the same rules in notify mode, see notify_action() */
@@ -168,6 +169,14 @@ static int fail(struct parser *ps, const struct source *src, unsigned line, int 
                         va_start(ap, fmt);
                         vsnprintf(ps->err + n, ps->errlen - (size_t)n, fmt, ap);
                         va_end(ap);
+                        /* Quoted words come from the file: cut the message there. */
+                        char *q = ps->quiet ? strchr(ps->err + n, '\'') : NULL;
+                        if (q) {
+                                while (q > ps->err + n && q[-1] == ' ')
+                                        q--;
+                                snprintf(q, ps->errlen - (size_t)(q - ps->err),
+                                         " (the text is not shown)");
+                        }
                 }
         }
         return r;
@@ -688,27 +697,7 @@ static int read_policy_file(const char *path, char **ret, size_t *ret_len)
                 return NEG_ERRNO();
         if (!S_ISREG(st.st_mode))
                 return -EISDIR;
-        if (st.st_size > POLICY_MAX_FILE)
-                return -EFBIG;
-        _cleanup_free_ char *buf = malloc((size_t)st.st_size + 1);
-        if (!buf)
-                return -ENOMEM;
-        size_t len = 0;
-        for (;;) {
-                ssize_t n = read(fd, buf + len, (size_t)st.st_size + 1 - len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return NEG_ERRNO();
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-                if (len > (size_t)st.st_size)
-                        return -EFBIG; /* grew while we read it */
-        }
-        *ret = TAKE_PTR(buf);
-        *ret_len = len;
-        return 0;
+        return read_full_fd(fd, POLICY_MAX_FILE, ret, ret_len);
 }
 
 /* Parses the file at path as one level deeper than the current one. */
@@ -988,10 +977,11 @@ static void cache_write(int dirfd, const char *name, const struct policy *p)
 }
 
 static int parse_any(const char *name, const char *path, const char *buf, size_t len,
-                     const char *include_dir, const char *cache_dir, struct policy **ret, char *err,
-                     size_t errlen)
+                     const char *include_dir, const char *cache_dir, bool quiet,
+                     struct policy **ret, char *err, size_t errlen)
 {
-        struct parser ps = {.err = err, .errlen = errlen, .text_hash = 0xcbf29ce484222325ull};
+        struct parser ps = {
+            .quiet = quiet, .err = err, .errlen = errlen, .text_hash = 0xcbf29ce484222325ull};
         _cleanup_(policy_freep) struct policy *p = calloc(1, sizeof(*p));
         struct source top = {.display = path ? path : name, .include_dir = include_dir};
         int r;
@@ -1042,7 +1032,7 @@ static int parse_any(const char *name, const char *path, const char *buf, size_t
 int policy_parse_buffer(const char *name, const char *buf, size_t len, const char *include_dir,
                         struct policy **ret, char *err, size_t errlen)
 {
-        return parse_any(name, NULL, buf, len, include_dir, NULL, ret, err, errlen);
+        return parse_any(name, NULL, buf, len, include_dir, NULL, false, ret, err, errlen);
 }
 
 static const char *default_policy_dir(void)
@@ -1053,13 +1043,13 @@ static const char *default_policy_dir(void)
         return CORRAL_SOURCE_POLICY_DIR;
 }
 
-int policy_load_cached(const char *name_or_path, const char *policy_dir, const char *cache_dir,
-                       struct policy **ret, char *err, size_t errlen)
+static int load(const char *name_or_path, const char *policy_dir, const char *cache_dir, bool quiet,
+                struct policy **ret, char *err, size_t errlen)
 {
         char path[PATH_MAX];
         if (strchr(name_or_path, '/'))
-                return parse_any(name_or_path, name_or_path, NULL, 0, NULL, cache_dir, ret, err,
-                                 errlen);
+                return parse_any(name_or_path, name_or_path, NULL, 0, NULL, cache_dir, quiet, ret,
+                                 err, errlen);
         if (!name_ok(name_or_path, &policy_name_rules)) {
                 if (err && errlen)
                         snprintf(err, errlen,
@@ -1071,7 +1061,19 @@ int policy_load_cached(const char *name_or_path, const char *policy_dir, const c
                      policy_dir ? policy_dir : default_policy_dir(),
                      name_or_path) >= (int)sizeof(path))
                 return -ENAMETOOLONG;
-        return parse_any(name_or_path, path, NULL, 0, NULL, cache_dir, ret, err, errlen);
+        return parse_any(name_or_path, path, NULL, 0, NULL, cache_dir, quiet, ret, err, errlen);
+}
+
+int policy_load_cached(const char *name_or_path, const char *policy_dir, const char *cache_dir,
+                       struct policy **ret, char *err, size_t errlen)
+{
+        return load(name_or_path, policy_dir, cache_dir, false, ret, err, errlen);
+}
+
+int policy_load_quiet(const char *name_or_path, const char *policy_dir, const char *cache_dir,
+                      struct policy **ret, char *err, size_t errlen)
+{
+        return load(name_or_path, policy_dir, cache_dir, true, ret, err, errlen);
 }
 
 int policy_load(const char *name_or_path, const char *policy_dir, struct policy **ret, char *err,
