@@ -4,7 +4,8 @@
 # command the binary does not have; each command's options (--flag) in
 # `corral NAME --help` and in its man section are the same set; the global
 # options likewise.  An option missing from either side fails.  The pages must
-# also build with scdoc (CMake builds them; this checks the sources too).
+# also build with scdoc (CMake builds them; this checks the sources too), and
+# the bash completion offers each command's options.
 set -u
 : "${CORRAL:?}" "${CORRAL_SRC:?}"
 MAN=$CORRAL_SRC/man/corral.1.scd
@@ -54,6 +55,21 @@ for c in $commands; do
         "$CORRAL" "$c" --help >"$TMP/$c.help" 2>&1
         compare "$c" "$TMP/$c.help" "$TMP/$c.man"
 done
+# The bash completion offers the same options as --help, for each command.
+COMPLETION=$CORRAL_SRC/contrib/bash-completion/corral
+complete_opts() { # CMD ('' for the global options)
+        bash -c '. "$1"; shift; COMP_WORDS=(corral "$@" --); COMP_CWORD=$#; COMP_CWORD=$((COMP_CWORD + 1)); _corral; printf "%s\n" "${COMPREPLY[@]}"' \
+                _ "$COMPLETION" $1
+}
+complete_opts "" | grep -v -- '--version' >"$TMP/g.comp"
+compare "completion: global options" "$TMP/g.help" "$TMP/g.comp"
+for c in $commands; do
+        # policy takes policy names, version none (its --help names `corral --version`).
+        case $c in policy | version) continue ;; esac
+        complete_opts "$c" >"$TMP/$c.comp"
+        compare "completion: $c" "$TMP/$c.help" "$TMP/$c.comp"
+done
+
 for c in $(sed -n 's/^## corral \([a-z-]*\).*/\1/p' "$MAN"); do
         grep -qx "$c" <<<"$commands" || not_ok "the man page documents '$c', which corral --help does not list"
 done
