@@ -17,6 +17,9 @@
 set -u
 : "${CORRAL_SRC:?CORRAL_SRC must name the source tree (ctest sets it)}"
 TMP=$(mktemp -d /tmp/corral-package.XXXXXX)
+# Jobs run as uids of their own and must reach their work directory in the
+# store below it: traversable, not listable (as the store's own directories).
+chmod 0711 "$TMP"
 FAILS=0
 CHECKS=0
 ok() { CHECKS=$((CHECKS + 1)); echo "ok - $*"; }
