@@ -17,6 +17,9 @@ for extra in "$@"; do
         case "$extra" in
         vm) pkgs="$pkgs qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils strace" ;;
         bench) pkgs="$pkgs bubblewrap firejail hyperfine" ;;
+        # prometheus: only for promtool (Debian ships no smaller package with
+        # it); where systemd runs, its server starts too: `systemctl disable
+        # --now prometheus` if it is not wanted.
         package) pkgs="$pkgs debhelper fakeroot lintian prometheus tmux" ;;
         *) echo "install-deps.sh: unknown group '$extra' (allowed: vm, bench, package)" >&2; exit 2 ;;
         esac
