@@ -5,10 +5,12 @@
 #   contrib/install-deps.sh vm         + the pure cgroup v2 lane (qemu, kernel)
 #   contrib/install-deps.sh bench      + the programs benchmarks compare against
 #   contrib/install-deps.sh slurm      + a single-node Slurm cluster (tests/slurm)
+#   contrib/install-deps.sh package    + building, checking and installing the .deb,
+#                                        promtool, and tmux for the terminal tests
 set -eu
 pkgs="build-essential cmake pkg-config libseccomp-dev libcjson-dev libcap-dev
       libcgroup-dev libsystemd-dev libcmocka-dev clang clang-format libclang-rt-14-dev python3
-      systemd dbus-daemon"
+      systemd dbus-daemon scdoc binutils dpkg-dev"
 # systemd and dbus-daemon: rootless/user_scope starts a user manager on a
 # private session bus.  The MCP client tests need Node.js and npm; the machine image ships both.
 command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
@@ -17,8 +19,15 @@ for extra in "$@"; do
         case "$extra" in
         vm) pkgs="$pkgs qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils strace" ;;
         bench) pkgs="$pkgs bubblewrap firejail hyperfine" ;;
-        slurm) pkgs="$pkgs slurm-wlm munge util-linux" ;;
-        *) echo "install-deps.sh: unknown group '$extra' (allowed: vm, bench, slurm)" >&2; exit 2 ;;
+#   contrib/install-deps.sh slurm      + a single-node Slurm cluster (tests/slurm)
+#   contrib/install-deps.sh package    + building, checking and installing the .deb,
+#                                        promtool, and tmux for the terminal tests
+set -eu
+pkgs="build-essential cmake pkg-config libseccomp-dev libcjson-dev libcap-dev
+      libcgroup-dev libsystemd-dev libcmocka-dev clang clang-format libclang-rt-14-dev python3
+      systemd dbus-daemon scdoc binutils dpkg-dev"
+# systemd and dbus-daemon: rootless/user_scope starts a user manager on a
+# private session bus.  The MCP client tests need Node.js and npm; the machine image ships both.
         esac
 done
 missing=""

@@ -10,14 +10,15 @@ set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 cd "$src"
 
-# vm: the pure cgroup v2 lane; slurm: the single-node cluster of tests/slurm.
-contrib/install-deps.sh vm slurm
+# vm: the pure cgroup v2 lane; slurm: the single-node cluster of tests/slurm;
+# package: the .deb, promtool and tmux.
+contrib/install-deps.sh vm slurm package
 
 jobs=$(nproc)
 build() { # dir, cmake args...
         local dir=$1
         shift
-        cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+        cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCORRAL_WERROR=ON "$@" >/dev/null
         cmake --build "$dir" -j "$jobs"
 }
 
@@ -29,9 +30,11 @@ echo "== plain build: every test"
 ctest --test-dir build --output-on-failure -LE bench "$@" || status=1
 # The Slurm tests (label slurm) run in both passes: each pass starts and stops
 # its own cluster (tests/slurm/CMakeLists.txt), so they can run twice.
-echo "== ASan/UBSan build: every test but the VM lane (its guest runs the plain build)"
+# Not the VM lane (its guest runs the plain build), nor the build matrix and the
+# package test: they build corral their own ways and never run this build.
+echo "== ASan/UBSan build: every test but the VM lane, the build matrix and the package"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-        ctest --test-dir build-asan --output-on-failure -LE 'vm|bench' "$@" || status=1
+        ctest --test-dir build-asan --output-on-failure -LE 'vm|bench|build|package' "$@" || status=1
 # libFuzzer targets (tests/fuzz): a separate clang build, each target for a bounded time.
 if [ $# -eq 0 ] || [[ " $* " == *fuzz* ]]; then
         echo "== fuzz build (clang, libFuzzer): each target for ${CORRAL_FUZZ_SECONDS:-60} s"

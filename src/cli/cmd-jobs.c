@@ -3,6 +3,7 @@
  * in the state directory, and each job has its own supervisor. */
 #include "caller.h"
 #include "commands.h"
+#include "config-file.h"
 #include "executor.h"
 #include "fileio.h"
 #include "gov-ledger.h"
@@ -11,6 +12,7 @@
 #include "job-limits.h"
 #include "log.h"
 #include "outcome.h"
+#include "progress-view.h"
 #include "units.h"
 
 #include <errno.h>
@@ -83,7 +85,9 @@ static void submit_usage(FILE *f)
                    "  --file-size SIZE     cap on any file the job writes\n"
                    "  --open-files N       open files (default 1024)\n"
                    "  --memory-threshold PCT --cpu-threshold PCT --psi-threshold PCT\n"
-                   "  --max-concurrent N --queue-limit N   governor policy, shared by the store\n");
+                   "  --max-concurrent N --queue-limit N\n"
+                   "  --tenant-max-concurrent N --tenant-max-memory SIZE\n"
+                   "                       governor policy, shared by the store\n");
         fprintf(f,
                 "  --executor local|slurm  where the store's jobs run (stored; docs/slurm.md)\n"
                 "  --slurm-partition P --slurm-account A --slurm-qos Q --slurm-corral PATH\n"
@@ -373,21 +377,33 @@ int cmd_logs(const struct corral_options *o, int argc, char **argv)
         }
         _cleanup_close_ int fd = openat(dfd, err_stream ? "stderr.log" : "stdout.log",
                                         O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        /* --follow on a terminal: the progress bar under the log's last line.
+         * Off a terminal stdout is the log alone. */
+        _cleanup_(progress_view_freep) struct progress_view *view = NULL;
+        if (follow && progress_view_new(stdout, isatty(STDOUT_FILENO), false, &view) < 0)
+                return 1;
+        bool at_line_start = true;
         char buf[65536];
         for (;;) {
                 ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf)) : 0;
                 if (n > 0) {
+                        progress_view_clear(view);
                         if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n)
                                 return 1;
+                        at_line_start = buf[n - 1] == '\n';
                         continue;
                 }
                 if (!follow)
                         break;
                 fflush(stdout);
                 _cleanup_(job_freep) struct job *j = NULL;
-                if (store_job_load(c->store, id, &j, NULL) < 0 ||
-                    job_status_is_terminal(j->status)) {
+                int lr = jobctl_load(c, id, &j);
+                /* The bar never lands in the middle of a log line. */
+                if (lr == 0 && at_line_start && !job_status_is_terminal(j->status))
+                        progress_view_update(view, j);
+                if (lr < 0 || job_status_is_terminal(j->status)) {
                         /* One more read: the last bytes may have landed after ours. */
+                        progress_view_clear(view);
                         while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0)
                                 fwrite(buf, 1, (size_t)n, stdout);
                         break;
@@ -431,17 +447,6 @@ int cmd_cancel(const struct corral_options *o, int argc, char **argv)
         return 1;
 }
 
-static void draw_bar(const struct job *j)
-{
-        int pct = j->progress.percent < 0 ? 0 : (int)j->progress.percent;
-        char bar[31];
-        for (int k = 0; k < 30; k++)
-                bar[k] = k < pct * 30 / 100 ? '#' : '.';
-        bar[30] = 0;
-        fprintf(stderr, "\r[%s] %3d%% %-10s %.40s", bar, pct, job_status_to_string(j->status),
-                j->progress.message ? j->progress.message : "");
-}
-
 int cmd_wait(const struct corral_options *o, int argc, char **argv)
 {
         if (wants_help(argc, argv, "corral wait ID [--timeout T]"))
@@ -464,7 +469,12 @@ int cmd_wait(const struct corral_options *o, int argc, char **argv)
         _cleanup_(jobctl_freep) struct jobctl *c = NULL;
         if (jobctl_open(o, &c) < 0)
                 return 1;
-        bool tty = isatty(STDERR_FILENO);
+        /* Live progress: a bar on a terminal; plain lines on stderr otherwise, so
+         * stdout keeps the one outcome line scripts read. */
+        bool tty = isatty(STDOUT_FILENO);
+        _cleanup_(progress_view_freep) struct progress_view *view = NULL;
+        if (progress_view_new(tty ? stdout : stderr, tty, !tty, &view) < 0)
+                return 1;
         uint64_t t0 = now_monotonic_usec();
         for (int misses = 0;;) {
                 jobctl_recover_one(c, id);
@@ -479,18 +489,15 @@ int cmd_wait(const struct corral_options *o, int argc, char **argv)
                         return EXIT_USAGE;
                 }
                 misses = 0;
-                if (tty)
-                        draw_bar(j);
+                progress_view_update(view, j);
                 if (job_status_is_terminal(j->status)) {
-                        if (tty)
-                                fprintf(stderr, "\n");
+                        progress_view_clear(view);
                         printf("%s %s%s%s\n", j->id, job_status_to_string(j->status),
                                j->reason ? ": " : "", j->reason ? j->reason : "");
                         return outcome_exit_status(j->status, j->exit_code, j->signal);
                 }
                 if (timeout && now_monotonic_usec() - t0 > timeout) {
-                        if (tty)
-                                fprintf(stderr, "\n");
+                        progress_view_clear(view);
                         log_error("Job '%s' is still %s after the --timeout", id,
                                   job_status_to_string(j->status));
                         return EXIT_TIMED_OUT;
@@ -525,6 +532,10 @@ int cmd_gc(const struct corral_options *o, int argc, char **argv)
         if (wants_help(argc, argv, "corral gc [--ttl DURATION] [--disk-budget SIZE]"))
                 return 0;
         uint64_t ttl = 7ull * 24 * 3600 * 1000000, budget = 0;
+        if (o->config && o->config->has_gc_ttl) /* corral.conf, below the flags */
+                ttl = o->config->gc_ttl_usec;
+        if (o->config && o->config->has_gc_disk_budget)
+                budget = o->config->gc_disk_budget;
         for (int i = 1; i < argc; i++) {
                 if (strcmp(argv[i], "--ttl") == 0 && i + 1 < argc) {
                         if (parse_duration(argv[++i], &ttl) < 0) {

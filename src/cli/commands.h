@@ -24,6 +24,9 @@ int cmd_job_status(const struct corral_options *o, const char *id, bool json);
 int cmd_version(const struct corral_options *o, int argc, char **argv);
 int cmd_status(const struct corral_options *o, int argc, char **argv);
 int cmd_policy(const struct corral_options *o, int argc, char **argv);
+/* cmd-result.c, cmd-metrics.c */
+int cmd_result(const struct corral_options *o, int argc, char **argv);
+int cmd_metrics(const struct corral_options *o, int argc, char **argv);
 int cmd_serve(const struct corral_options *o, int argc, char **argv);
 int cmd_daemon(const struct corral_options *o, int argc, char **argv);
 /* Runs a job command through `corral daemon` when one is to be used

@@ -1,6 +1,8 @@
 /* jobctl.c - see jobctl.h. */
 #include "jobctl.h"
 #include "storeexpose.h"
+#include "job-counters.h"
+#include "job-limits.h"
 #include "storelimits.h"
 #include "workdir.h"
 #include "cgroup.h"
@@ -101,6 +103,12 @@ static int spawn_supervisor(struct jobctl *c, const char *id, int lock_fd)
                 argv[n++] = "--policy-dir";
                 argv[n++] = o->policy_dir;
         }
+        /* The supervisor reads the same corral.conf (its default limits and
+         * governor defaults) as the command that submitted the job. */
+        if (o->config_path) {
+                argv[n++] = "--config";
+                argv[n++] = o->config_path;
+        }
         argv[n++] = "--lock-fd";
         argv[n++] = fdbuf;
         argv[n++] = "--";
@@ -155,6 +163,7 @@ static int admission_precheck(struct jobctl *c, const struct job *j, char *err, 
         gov_snapshot_done(&snap);
         if (d.verdict == GOV_REFUSE_NEVER_FITS || d.verdict == GOV_REFUSE_QUEUE_FULL) {
                 snprintf(err, errlen, "Job refused: %s", d.reason);
+                job_counters_refused(c->state_dir, store_tenant(c->store), d.verdict);
                 return d.verdict == GOV_REFUSE_QUEUE_FULL ? -EBUSY : -E2BIG;
         }
         return 0;
@@ -211,8 +220,10 @@ int jobctl_submit(struct jobctl *c, struct job *j, const char *requested_id, con
                 snprintf(err, errlen, "Invalid job id '%s': %s", requested_id, reason);
                 return -EINVAL;
         }
-        /* The store's defaults and ceilings (limits.conf): applied now, so the
-         * record says what the job gets. */
+        /* corral.conf's default-* keys (memory, CPUs, pids, timeout, grace),
+         * then the store's defaults and ceilings (limits.conf: logs, file size,
+         * open files): applied now, so the record says what the job gets. */
+        limits_apply_defaults(&j->limits);
         struct store_limits sl;
         int r = store_limits_load(c->state_dir, &sl, err, errlen);
         if (r >= 0)
@@ -407,7 +418,10 @@ static int recover_job(struct jobctl *c, const char *id)
         _cleanup_close_ int dfd = -EBADF;
         if (geteuid() == 0 && store_job_open_dir(c->store, id, &dfd) == 0)
                 workdir_reclaim(dfd);
-        return store_job_save(c->store, fresh) == 0 ? 1 : 0;
+        if (store_job_save(c->store, fresh) < 0)
+                return 0;
+        job_counters_finished(c->state_dir, fresh);
+        return 1;
 }
 
 /* The lost jobs' groups are named after their dead supervisors: stale. */

@@ -27,6 +27,7 @@
 #include "fileio.h"
 #include "gov-ledger.h"
 #include "gov-measure.h"
+#include "job-counters.h"
 #include "jobctl.h"
 #include "jobenv.h"
 #include "job-limits.h"
@@ -212,6 +213,7 @@ static int wait_for_admission(struct supervisor *s)
                 if (r < 0)
                         return log_error_errno(r, "Failed to ask the governor: %s", strerror(-r));
                 if (d.verdict == GOV_ADMIT) {
+                        job_counters_admitted(s->ctl->state_dir, s->job);
                         s->reserved = true;
                         s->job->queue_position = -1;
                         job_set_string(&s->job->reason, NULL);
@@ -220,6 +222,7 @@ static int wait_for_admission(struct supervisor *s)
                 if (d.verdict != GOV_WAIT) {
                         char reason[300];
                         snprintf(reason, sizeof(reason), "refused: %s", d.reason);
+                        job_counters_refused(s->ctl->state_dir, s->job->tenant, d.verdict);
                         finish_early(s, JOB_FAILED, reason);
                         return 0;
                 }
@@ -774,6 +777,8 @@ int cmd_supervise(const struct corral_options *o, int argc, char **argv)
                          strerror(-r));
                 finish_early(&s, JOB_FAILED, reason);
         }
+        if (job_status_is_terminal(s.job->status))
+                job_counters_finished(ctl->state_dir, s.job);
         if (s.ledger) {
                 gov_ledger_release(s.ledger, s.ledger_key);
                 gov_ledger_free(s.ledger);

@@ -73,3 +73,9 @@ cJSON *jobview_tool_result(const char *text, cJSON *structured, bool is_error);
 /* mcp-jobs-resources.c */
 void mcp_jobs_resources_register(struct mcp_jobs *J);
 void mcp_jobs_resource_changed(struct mcp_jobs *J, const char *id, const char *kind);
+
+/* mcp-metrics-resource.c: corral://metrics, the text of `corral metrics`
+ * (Prometheus format) from the server's sampling measurements. */
+#define MCP_METRICS_URI "corral://metrics"
+void mcp_metrics_resource_add(cJSON *list);
+int mcp_metrics_resource_read(struct mcp_jobs *J, struct mcp_request *req, cJSON **ret);

@@ -99,6 +99,13 @@ test('outcomes read differently: OOM kill, exit code, success with progress and 
   assert.equal(oom.structuredContent.memory_limit_bytes, 32 * 1024 * 1024);
   assert.equal(oom.structuredContent.signal, 'SIGKILL');
   assert.match(text(oom), /oom_killed: 32 MiB limit, peak \d+/);
+  // The metrics resource counts the OOM kill (Prometheus text, as `corral metrics`).
+  const { resources: listed } = await client.listResources();
+  assert.ok(listed.some((r) => r.uri === 'corral://metrics'));
+  const metrics = (await client.readResource({ uri: 'corral://metrics' })).contents[0].text;
+  assert.match(metrics, /^# TYPE corral_oom_kills_total counter$/m);
+  assert.match(metrics, /^corral_oom_kills_total\{tenant="default"\} [1-9]/m);
+  assert.match(metrics, /^corral_jobs\{tenant="default",status="oom_killed"\} 1$/m);
 
   const fail = await client.callTool({ name: 'run_job', arguments: {
     command: ['sh', '-c', 'echo something broke >&2; exit 3'] } });
