@@ -37,6 +37,7 @@
 #include "sandbox-setup.h"
 #include "uidpool.h"
 #include "units.h"
+#include "usage.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -503,6 +504,8 @@ static int run_job(struct supervisor *s)
         char label[80];
         snprintf(label, sizeof(label), "job-%s", j->id);
         label[64] = 0;
+        struct usage_recorder usage; /* usage over time: jobs/<id>/usage.json */
+        usage_recorder_init(&usage, s->job_dirfd);
         struct runner_spec spec = {
             .child = {.path = path,
                       .argv = j->command,
@@ -528,6 +531,8 @@ static int run_job(struct supervisor *s)
             .on_tick = on_tick,
             .tick_usec = PROGRESS_TICK_USEC,
             .userdata = s,
+            .on_sample = usage_recorder_sample,
+            .sample_data = &usage,
         };
         struct child_failure fail;
         r = runner_run(m, &spec, &o, &fail);
@@ -540,6 +545,7 @@ static int run_job(struct supervisor *s)
                          strerror(-r));
                 return finish_early(s, JOB_FAILED, reason);
         }
+        usage_recorder_finish(&usage, &o.stats, o.wall_usec);
         record_outcome(s, &o);
         r = save(s);
         if (r < 0)
