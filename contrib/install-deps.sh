@@ -4,6 +4,7 @@
 #   contrib/install-deps.sh            build + unit/integration tests
 #   contrib/install-deps.sh vm         + the pure cgroup v2 lane (qemu, kernel)
 #   contrib/install-deps.sh bench      + the programs benchmarks compare against
+#   contrib/install-deps.sh browser    + Chromium for the MCP App test (mcp/app)
 set -eu
 pkgs="build-essential cmake pkg-config libseccomp-dev libcjson-dev libcap-dev
       libcgroup-dev libcmocka-dev clang clang-format libclang-rt-14-dev python3"
@@ -14,7 +15,8 @@ for extra in "$@"; do
         case "$extra" in
         vm) pkgs="$pkgs qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils strace" ;;
         bench) pkgs="$pkgs bubblewrap firejail hyperfine" ;;
-        *) echo "install-deps.sh: unknown group '$extra' (allowed: vm, bench)" >&2; exit 2 ;;
+        browser) pkgs="$pkgs chromium tmux" ;;
+        *) echo "install-deps.sh: unknown group '$extra' (allowed: vm, bench, browser)" >&2; exit 2 ;;
         esac
 done
 missing=""

@@ -10,7 +10,7 @@ set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 cd "$src"
 
-contrib/install-deps.sh vm
+contrib/install-deps.sh vm browser
 
 jobs=$(nproc)
 build() { # dir, cmake args...

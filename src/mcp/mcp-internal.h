@@ -6,7 +6,7 @@
 
 struct mcp_tool_entry {
         struct mcp_tool tool; /* strings owned (strdup) */
-        cJSON *input_schema, *output_schema, *annotations;
+        cJSON *input_schema, *output_schema, *annotations, *meta;
         struct mcp_tool_entry *next;
 };
 

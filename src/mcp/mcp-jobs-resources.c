@@ -5,6 +5,7 @@
  *   corral://jobs/{job_id}/results  the result file (application/json), once ended
  * resources/list pages by jobs (the store's cursor); subscribers get
  * notifications/resources/updated when the timer in mcp-jobs.c sees a change. */
+#include "mcp-app.h"
 #include "mcp-jobs-internal.h"
 #include "fileio.h"
 #include "jobid.h"
@@ -55,6 +56,8 @@ static int res_list(struct mcp_request *req, const char *cursor, void *userdata,
                 return r;
         cJSON *res = cJSON_CreateObject();
         cJSON *list = cJSON_AddArrayToObject(res, "resources");
+        if (!cursor) /* the App's page leads the first page */
+                cJSON_AddItemToArray(list, mcp_app_resource());
         for (size_t i = 0; i < l.n; i++)
                 for (size_t k = 0; k < 4; k++)
                         if (k < 3 || job_status_is_terminal(l.jobs[i]->status))
@@ -110,6 +113,10 @@ static int read_tail(int dfd, const char *name, char **ret)
 static int res_read(struct mcp_request *req, const char *uri, void *userdata, cJSON **ret)
 {
         struct mcp_jobs *J = userdata;
+        if (mcp_app_is_uri(uri)) {
+                *ret = mcp_app_read();
+                return 0;
+        }
         if (strncmp(uri, URI_PREFIX, strlen(URI_PREFIX)) != 0)
                 return not_found(req, uri);
         const char *id_start = uri + strlen(URI_PREFIX);

@@ -8,6 +8,7 @@
  * job.json is written atomically by its supervisor, which also writes
  * progress into it) and answers, notifies or moves on.  Reading a few small
  * files per tick is the whole cost; job output never passes through here. */
+#include "mcp-app.h"
 #include "mcp-jobs-internal.h"
 #include "fileio.h"
 #include "gov-measure.h"
@@ -118,6 +119,10 @@
         "\"required\":[\"job_id\",\"status\",\"terminal\",\"summary\",\"exit_code\","              \
         "\"signal\",\"oom_kills\",\"progress\",\"reason\"]"
 #define STATUS_SCHEMA "{\"type\":\"object\",\"properties\":{" STATUS_PROPS "}," STATUS_REQUIRED "}"
+/* job_status adds the usage series (usage.json; null before the job ran). */
+#define JOB_STATUS_SCHEMA                                                                          \
+        "{\"type\":\"object\",\"properties\":{" STATUS_PROPS                                       \
+        ",\"usage\":" NULLABLE("object") "}," STATUS_REQUIRED "}"
 /* run_job and catalog tools answer {job_id, status} (no task: background) or
  * the job_result content: one schema covers both. */
 #define RESULT_SCHEMA                                                                              \
@@ -643,7 +648,9 @@ static int tool_status(struct mcp_request *req, const cJSON *args, void *userdat
                 return 0;
         track(J, j);
         _cleanup_free_ char *text = jobview_status_text(j);
-        *ret = jobview_tool_result(text ? text : j->id, jobview_status(j), false);
+        cJSON *sc = jobview_status(j);
+        jobview_add_usage(J->ctl, j, sc);
+        *ret = jobview_tool_result(text ? text : j->id, sc, false);
         return 0;
 }
 
@@ -947,6 +954,9 @@ static int tool_catalog(struct mcp_request *req, const cJSON *args, void *userda
 
 static int register_tools(struct mcp_jobs *J)
 {
+/* Each job tool but job_logs links the MCP App: a client that shows Apps
+ * shows the jobs (or the job) view where the tool's result appears. */
+#define APP MCP_APP_TOOL_META
         const struct mcp_tool tools[] = {
             {"submit_job", "Submit a background job",
              "Starts a command (argv, no shell) as a sandboxed background job with its own memory, "
@@ -954,23 +964,23 @@ static int register_tools(struct mcp_jobs *J)
              "job_status, wait_job, job_logs and job_result.",
              SUBMIT_SCHEMA, SUBMITTED_SCHEMA,
              ANNOT("Submit a background job", false, false, false, true), MCP_TASK_FORBIDDEN,
-             tool_submit, J},
+             tool_submit, J, APP},
             {"run_job", "Run a job and wait for its result",
              "Runs a command like submit_job and answers when the job ends, with job_result's "
              "content (results.json, the outcome, the end of stderr on failure). Progress is sent "
              "as notifications; as a task it returns at once and the task follows the job.",
              SUBMIT_SCHEMA, RESULT_SCHEMA, ANNOT("Run a job", false, false, false, true),
-             MCP_TASK_OPTIONAL, tool_run, J},
+             MCP_TASK_OPTIONAL, tool_run, J, APP},
             {"job_status", "Job status",
              "A job's status, progress and outcome with its figures (exit code, signal, OOM "
              "kills, memory limit and peak, CPU and wall time).",
-             ID_SCHEMA, STATUS_SCHEMA, ANNOT("Job status", true, false, true, false),
-             MCP_TASK_FORBIDDEN, tool_status, J},
+             ID_SCHEMA, JOB_STATUS_SCHEMA, ANNOT("Job status", true, false, true, false),
+             MCP_TASK_FORBIDDEN, tool_status, J, APP},
             {"job_result", "Job result",
              "A finished job's results (its results.json, parsed), its outcome, and the end of "
              "its stderr when it did not complete.",
              ID_SCHEMA, RESULT_SCHEMA, ANNOT("Job result", true, false, true, false),
-             MCP_TASK_FORBIDDEN, tool_result, J},
+             MCP_TASK_FORBIDDEN, tool_result, J, APP},
             {"job_logs", "Job output",
              "A bounded slice of a job's stdout or stderr (offset/length, or the last tail bytes), "
              "as valid UTF-8 text, readable while the job runs.",
@@ -984,7 +994,7 @@ static int register_tools(struct mcp_jobs *J)
              "\"integer\"},\"size\":{\"type\":\"integer\"},\"next_offset\":{\"type\":\"integer\"},"
              "\"eof\":{\"type\":\"boolean\"},\"text\":{\"type\":\"string\"}},\"required\":["
              "\"job_id\",\"stream\",\"offset\",\"length\",\"size\",\"text\"]}",
-             ANNOT("Job output", true, false, true, false), MCP_TASK_FORBIDDEN, tool_logs, J},
+             ANNOT("Job output", true, false, true, false), MCP_TASK_FORBIDDEN, tool_logs, J, NULL},
             {"wait_job", "Wait for a job",
              "Waits (at most timeout seconds, default 30, at most 300) until the job ends or its "
              "progress changes, then returns its status. With a progressToken it sends each change "
@@ -995,21 +1005,24 @@ static int register_tools(struct mcp_jobs *J)
              "\"additionalProperties\":false}",
              "{\"type\":\"object\",\"properties\":{" STATUS_PROPS ",\"changed\":{\"type\":"
              "\"boolean\"},\"waited_seconds\":{\"type\":\"number\"}}," STATUS_REQUIRED "}",
-             ANNOT("Wait for a job", true, false, true, false), MCP_TASK_FORBIDDEN, tool_wait, J},
+             ANNOT("Wait for a job", true, false, true, false), MCP_TASK_FORBIDDEN, tool_wait, J,
+             APP},
             {"cancel_job", "Cancel a job",
              "Stops a queued or running job (its whole process group) and answers once the end is "
              "recorded as cancelled (at most 10 s). A job that already ended is left as it is.",
              ID_SCHEMA,
              "{\"type\":\"object\",\"properties\":{" STATUS_PROPS ",\"changed\":{\"type\":"
              "\"boolean\"},\"waited_seconds\":{\"type\":\"number\"}}," STATUS_REQUIRED "}",
-             ANNOT("Cancel a job", false, true, true, false), MCP_TASK_FORBIDDEN, tool_cancel, J},
+             ANNOT("Cancel a job", false, true, true, false), MCP_TASK_FORBIDDEN, tool_cancel, J,
+             APP},
             {"retry_job", "Retry a job",
              "Submits a new job with the same request as an earlier one (retry_of names it).",
              ID_SCHEMA,
              "{\"type\":\"object\",\"properties\":{\"job_id\":{\"type\":\"string\"},\"retry_of\":{"
              "\"type\":\"string\"},\"status\":{\"type\":\"string\"}},\"required\":[\"job_id\","
              "\"retry_of\",\"status\"]}",
-             ANNOT("Retry a job", false, false, false, true), MCP_TASK_FORBIDDEN, tool_retry, J},
+             ANNOT("Retry a job", false, false, false, true), MCP_TASK_FORBIDDEN, tool_retry, J,
+             APP},
             {"list_jobs", "List jobs",
              "Jobs oldest first, optionally of some statuses, a page at a time (next_cursor).",
              "{\"type\":\"object\",\"properties\":{\"status\":{\"type\":[\"string\",\"array\"],"
@@ -1023,7 +1036,7 @@ static int register_tools(struct mcp_jobs *J)
              "\"job_id\",\"status\",\"summary\"]}},\"next_cursor\":" NULLABLE(
                  "string") "},"
                            "\"required\":[\"jobs\",\"next_cursor\"]}",
-             ANNOT("List jobs", true, false, true, false), MCP_TASK_FORBIDDEN, tool_list, J},
+             ANNOT("List jobs", true, false, true, false), MCP_TASK_FORBIDDEN, tool_list, J, APP},
             {"system_status", "System status",
              "The resource governor's view: host memory and CPU against the thresholds, "
              "pressure, running and queued jobs, and why the head of the queue waits (the JSON "
@@ -1033,9 +1046,11 @@ static int register_tools(struct mcp_jobs *J)
              "\"type\":\"object\"},\"pressure\":{\"type\":\"object\"},\"running\":{\"type\":"
              "\"integer\"},\"queued\":{\"type\":\"integer\"},\"max_concurrent_jobs\":{\"type\":"
              "\"integer\"}},\"required\":[\"memory\",\"cpu\",\"running\",\"queued\"]}",
-             ANNOT("System status", true, false, false, false), MCP_TASK_FORBIDDEN, tool_system, J},
+             ANNOT("System status", true, false, false, false), MCP_TASK_FORBIDDEN, tool_system, J,
+             APP},
         };
         for (size_t i = 0; i < sizeof(tools) / sizeof(tools[0]); i++) {
+#undef APP
                 int r = mcp_tool_register(J->server, &tools[i]);
                 if (r < 0)
                         return log_error_errno(r, "Failed to register the tool %s: %s",
