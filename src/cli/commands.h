@@ -23,3 +23,4 @@ int cmd_version(const struct corral_options *o, int argc, char **argv);
 int cmd_status(const struct corral_options *o, int argc, char **argv);
 int cmd_policy(const struct corral_options *o, int argc, char **argv);
 int cmd_serve(const struct corral_options *o, int argc, char **argv);
+int cmd_top(const struct corral_options *o, int argc, char **argv);
