@@ -58,10 +58,16 @@ for _ in $(seq 50); do tm has-session 2>/dev/null || break; sleep 0.1; done
 if tm has-session 2>/dev/null; then not_ok "top still running after q"; else ok "q quits"; fi
 
 out=$(corral top --once)
+assert_eq "--once exit status" 0 $?
 case "$out" in
 *"FINISHED"*"$oom"*oom_killed*) ok "--once prints a frame" ;;
 *) not_ok "--once: $out" ;;
 esac
+# Without a terminal it refreshes until interrupted, and ends cleanly.
+timeout --preserve-status -s INT 1.5 "$CORRAL" --state-dir "$STATE" top --interval 0.2 \
+        </dev/null >"$TEST_TMP/frames"
+assert_eq "top ends cleanly on SIGINT" 0 $?
+assert_cmp "frames written without a terminal" "$(grep -c '^corral top' "$TEST_TMP/frames")" -ge 2
 corral top --interval 0 >/dev/null 2>&1
 assert_eq "bad --interval refused" 2 $?
 finish
