@@ -83,7 +83,7 @@ test('the MCP App in Chromium: jobs view, job view, cancel', async (t) => {
   assert.equal(oom.structuredContent.status, 'oom_killed');
   const oomId = oom.structuredContent.job_id;
   const run = await client.callTool({ name: 'submit_job', arguments: {
-    command: ['/bin/sh', '-c', 'echo "Progress: 40%"; echo "indexing shard 4 of 10"; exec sleep 300'],
+    command: ['/bin/sh', '-c', 'echo "Progress: 40%"; echo "indexing shard 4 of 10 <b>not markup</b>"; exec sleep 300'],
     limits: { memory: '64M' } } });
   const runId = run.structuredContent.job_id;
   await until('the running job\'s progress', async () => {
@@ -117,7 +117,8 @@ test('the MCP App in Chromium: jobs view, job view, cancel', async (t) => {
   const app = page.frameLocator('iframe');
   const row = (id) => app.locator(`tr[data-job="${id}"]`);
   await shows(row(oomId), /oom_killed.*32 MiB limit/, 'the OOM-killed job with its limit');
-  await shows(row(runId), /40%.*indexing shard 4 of 10/, 'the running job\'s progress');
+  await shows(row(runId), /40%.*indexing shard 4 of 10 <b>not markup<\/b>/, 'the running job\'s progress');
+  assert.equal(await app.locator('tr.job b').count(), 0, 'job output is shown as text, never as markup');
   await shows(row(runId), /\/ 64 MiB/, 'the running job\'s memory against its limit');
   await shows(row(queuedId), new RegExp(`#${qs.queue_position}.*${qs.reason.slice(0, 20).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
     'the queued job\'s position and reason');
