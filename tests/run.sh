@@ -35,4 +35,6 @@ if [ $# -eq 0 ] || [[ " $* " == *fuzz* ]]; then
         CC=clang build build-fuzz -DCORRAL_FUZZ=ON -DCORRAL_FUZZ_SECONDS="${CORRAL_FUZZ_SECONDS:-60}"
         ctest --test-dir build-fuzz --output-on-failure -L fuzz || status=1
 fi
+# The MCP App test (mcp/app) leaves screenshots for people and CI to look at.
+ls build/artifacts/*.png 2>/dev/null | sed 's/^/screenshot: /' || true
 exit $status

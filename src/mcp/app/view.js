@@ -116,10 +116,21 @@ function usageCharts(s) {
 
 // ---- the jobs view ------------------------------------------------------------
 async function renderJobs(root) {
-  const [list, sys] = await Promise.all([call('list_jobs', { limit: 500 }),
+  // Live jobs in one page; finished ones oldest first, so the newest are on
+  // the last page (followed for at most 20 pages of 500).
+  const lastFinished = async () => {
+    let page = await call('list_jobs', { status: [...TERMINAL], limit: 500 });
+    let before = [];
+    for (let i = 0; page.next_cursor && i < 20; i++) {
+      before = page.jobs ?? [];
+      page = await call('list_jobs', { status: [...TERMINAL], limit: 500, cursor: page.next_cursor });
+    }
+    return [...before, ...(page.jobs ?? [])];
+  };
+  const [liveList, done, sys] = await Promise.all([
+    call('list_jobs', { status: ['running', 'queued'], limit: 500 }), lastFinished(),
     call('system_status', {}).catch(() => null)]);
-  const jobs = list.jobs ?? [];
-  const live = jobs.filter((j) => !TERMINAL.has(j.status));
+  const live = liveList.jobs ?? [];
   const details = new Map();
   await Promise.all(live.slice(0, 30).map(async (j) => {
     try { details.set(j.job_id, await call('job_status', { job_id: j.job_id })); } catch { /* gone */ }
@@ -127,7 +138,7 @@ async function renderJobs(root) {
   const running = live.filter((j) => j.status === 'running');
   const queued = live.filter((j) => j.status === 'queued')
     .sort((a, b) => (details.get(a.job_id)?.queue_position ?? 1e9) - (details.get(b.job_id)?.queue_position ?? 1e9));
-  const finished = jobs.filter((j) => TERMINAL.has(j.status)).slice(-15).reverse();
+  const finished = done.slice(-15).reverse();
 
   const out = el('div', { class: 'jobs' });
   if (sys) out.append(hostPanel(sys));
