@@ -53,4 +53,4 @@ const html = `<!doctype html>
 <script type="module">${js}</script></body></html>
 `;
 writeFileSync(out, html);
-console.log(`${out}: ${html.length} bytes`);
+console.log(`${out}: ${Buffer.byteLength(html)} bytes`);
