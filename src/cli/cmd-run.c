@@ -5,7 +5,7 @@
 #include "commands.h"
 #include "jobenv.h"
 #include "log.h"
-#include "mountns.h"
+#include "hostview.h"
 #include "policy.h"
 #include "privs.h"
 #include "procfs.h"
@@ -76,7 +76,7 @@ struct run_args {
         char **env; /* --env entries, NULL-terminated */
         size_t n_env;
         struct job_rlimits rlimits;
-        struct mountns_spec mounts;
+        struct hostview view;
         const char **writable;
         size_t n_writable;
         const char *policy; /* NULL: default */
@@ -255,12 +255,11 @@ static int parse_sandbox_option(int c, const char *arg, struct run_args *a)
         case OPT_MOUNTS:
                 if (strcmp(arg, "private") != 0 && strcmp(arg, "host") != 0)
                         return bad_value("--mounts", arg, "private or host");
-                a->mounts.enabled = strcmp(arg, "private") == 0;
+                a->view.private_mounts = strcmp(arg, "private") == 0;
                 return 0;
         case OPT_NETWORK:
-                if (strcmp(arg, "none") != 0 && strcmp(arg, "host") != 0)
+                if (hostview_parse_network(arg, &a->view.network) < 0)
                         return bad_value("--network", arg, "host or none");
-                a->mounts.network_off = strcmp(arg, "none") == 0;
                 return 0;
         case OPT_POLICY:
                 a->policy = arg;
@@ -283,7 +282,7 @@ static int parse_sandbox_option(int c, const char *arg, struct run_args *a)
 static int parse_args(int argc, char **argv, struct run_args *a)
 {
         a->grace_usec = 5000000;
-        a->mounts.enabled = true;
+        a->view.private_mounts = true;
         optind = 1;
         opterr = 0;
         int c;
@@ -428,8 +427,9 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
                 return EXIT_USAGE;
         }
 
-        a.mounts.workdir = cwd;
-        a.mounts.writable = writable;
+        a.view.workdir = cwd;
+        a.view.writable = writable;
+        hostview_decide(&a.view, geteuid() == 0);
 
         static unsigned counter;
         char label[32];
@@ -441,8 +441,7 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
                       .stdin_fd = -1,
                       .stdout_fd = -1,
                       .stderr_fd = -1,
-                      .cwd = cwd,
-                      .mounts = &a.mounts,
+                      .view = &a.view,
                       .privs = &privs,
                       .rlimits = &a.rlimits,
                       .policy = policy},

@@ -79,7 +79,8 @@ static void drain_notifications(struct cg_group *g, const struct policy *p, int 
         }
 }
 
-/* Waits for the main process, enforcing the timeout and handling cancellation. */
+/* Each tick: the caller's progress hook, and the group's statistics for its
+ * usage series. */
 static void tick(struct cg_group *g, const struct runner_spec *spec, uint64_t t0)
 {
         if (spec->on_tick)
@@ -89,8 +90,9 @@ static void tick(struct cg_group *g, const struct runner_spec *spec, uint64_t t0
                 spec->on_sample(spec->sample_data, &stats, now_monotonic_usec() - t0);
 }
 
+/* Waits for the main process, enforcing the timeout and handling cancellation. */
 static int wait_for_job(struct cg_group *g, const struct runner_spec *spec, pid_t pid, int pidfd,
-                        int sigfd, int listener, struct wait_state *st, uint64_t t0)
+                        int status_fd, int sigfd, int listener, struct wait_state *st, uint64_t t0)
 {
         _cleanup_close_ int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
         if (tfd < 0)
@@ -131,7 +133,8 @@ static int wait_for_job(struct cg_group *g, const struct runner_spec *spec, pid_
                         int status;
                         if (waitpid(pid, &status, 0) < 0)
                                 return NEG_ERRNO();
-                        st->wait_status = status;
+                        /* Under an init, the job's own status as the init relayed it. */
+                        st->wait_status = child_read_status(status_fd, status);
                         drain_notifications(g, spec->child.policy, listener, st);
                         return 0;
                 }
@@ -183,6 +186,7 @@ int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outc
         _cleanup_(cg_group_freep) struct cg_group *g = NULL;
         _cleanup_close_ int pidfd = -EBADF; /* before the first goto: cleanup runs at out */
         _cleanup_close_ int listener = -EBADF;
+        _cleanup_close_ int status_fd = -EBADF;
         r = cg_group_create(m, spec->label, &spec->limits, &g);
         if (r < 0)
                 goto out;
@@ -191,9 +195,10 @@ int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outc
         child.group = g;
         uint64_t t0 = now_monotonic_usec();
         pid_t pid;
-        int lfd = -1;
-        r = child_spawn(&child, &pid, &pidfd, &lfd, ret_failure);
+        int lfd = -1, sfd = -1;
+        r = child_spawn(&child, &pid, &pidfd, &lfd, &sfd, ret_failure);
         listener = lfd;
+        status_fd = sfd;
         if (r < 0) {
                 cg_group_destroy(g);
                 goto out;
@@ -207,7 +212,7 @@ int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outc
 
         struct outcome o = {0};
         struct wait_state st = {.phase = PHASE_RUNNING, .out = &o};
-        r = wait_for_job(g, spec, pid, pidfd, sigfd, listener, &st, t0);
+        r = wait_for_job(g, spec, pid, pidfd, status_fd, sigfd, listener, &st, t0);
         uint64_t t1 = now_monotonic_usec();
 
         o.timed_out = st.timed_out;
