@@ -56,6 +56,8 @@ static void usage(FILE *f)
                    "                     private (default): every mount read-only but the\n"
                    "                     working directory, fresh /tmp and /dev/shm\n"
                    "  --writable PATH    keep PATH writable too (repeatable)\n"
+                   "  --expose PATH      without root: keep PATH, below the hidden home, visible\n"
+                   "                     read-only (repeatable)\n"
                    "  --network host|none\n"
                    "                     none: an empty network namespace (default host)\n"
                    "  --policy NAME|FILE seccomp policy: default (the default), strict, none\n"
@@ -79,6 +81,8 @@ struct run_args {
         struct hostview view;
         const char **writable;
         size_t n_writable;
+        const char **expose;
+        size_t n_expose;
         const char *policy; /* NULL: default */
         char **argv;
 };
@@ -135,6 +139,7 @@ enum {
         OPT_RLIMIT,
         OPT_MOUNTS,
         OPT_WRITABLE,
+        OPT_EXPOSE,
         OPT_NETWORK,
         OPT_POLICY,
 };
@@ -152,6 +157,7 @@ static const struct option run_options[] = {
     {"rlimit", required_argument, NULL, OPT_RLIMIT},
     {"mounts", required_argument, NULL, OPT_MOUNTS},
     {"writable", required_argument, NULL, OPT_WRITABLE},
+    {"expose", required_argument, NULL, OPT_EXPOSE},
     {"network", required_argument, NULL, OPT_NETWORK},
     {"policy", required_argument, NULL, OPT_POLICY},
     {"help", no_argument, NULL, 'h'},
@@ -268,6 +274,10 @@ static int parse_sandbox_option(int c, const char *arg, struct run_args *a)
                 if (arg[0] != '/' || access(arg, F_OK) < 0)
                         return bad_value("--writable", arg, "an absolute path that exists");
                 return append_arg(&a->writable, &a->n_writable, arg);
+        case OPT_EXPOSE:
+                if (arg[0] != '/' || access(arg, F_OK) < 0)
+                        return bad_value("--expose", arg, "an absolute path that exists");
+                return append_arg(&a->expose, &a->n_expose, arg);
         case OPT_RLIMIT:
                 if (parse_rlimit(arg, &a->rlimits) < 0)
                         return bad_value("--rlimit", arg,
@@ -347,6 +357,7 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
 
         _cleanup_free_ char **extra_env = a.env;
         _cleanup_free_ const char **writable = a.writable;
+        _cleanup_free_ const char **expose = a.expose;
         char **envp = NULL;
         int bad = 0;
         char cwd[4096];
@@ -429,6 +440,7 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
 
         a.view.workdir = cwd;
         a.view.writable = writable;
+        a.view.expose = expose;
         hostview_decide(&a.view, geteuid() == 0);
 
         static unsigned counter;

@@ -19,6 +19,10 @@ struct mountns_spec {
         bool network_off;            /* a new, empty network namespace */
         const char *workdir;         /* absolute; stays writable */
         const char *const *writable; /* more absolute paths kept writable; NULL-terminated */
+        const char *const *expose;   /* absolute paths kept visible, read-only, below a
+                                      * hidden directory; NULL-terminated */
+        const char *const *hide;     /* directories the job does not see (an empty
+                                      * read-only tmpfs over each; mounthide.h) */
         const char *tmp_size;        /* tmpfs size option, e.g. "64m" */
 };
 
