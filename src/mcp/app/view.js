@@ -241,8 +241,9 @@ async function renderJob(root, id) {
 
 // ---- plumbing -------------------------------------------------------------------
 function status(msg) { const s = document.getElementById('status'); if (s) s.textContent = msg; }
+let again = false;
 async function refresh() {
-  if (busy) return;
+  if (busy) { again = true; return; } // a click during a refresh: redraw right after it
   busy = true;
   const root = document.getElementById('root');
   try {
@@ -252,7 +253,10 @@ async function refresh() {
     document.body.dataset.view = view.kind;
   } catch (e) {
     status(`Cannot reach corral: ${e.message ?? e}`);
-  } finally { busy = false; }
+  } finally {
+    busy = false;
+    if (again) { again = false; refresh(); }
+  }
 }
 function show(v) { view = v; refresh(); }
 
