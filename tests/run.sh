@@ -11,8 +11,8 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 cd "$src"
 
 # vm: the pure cgroup v2 lane; slurm: the single-node cluster of tests/slurm;
-# package: the .deb, promtool and tmux.
-contrib/install-deps.sh vm slurm package
+# package: the .deb, promtool and tmux; browser: Chromium for the MCP App.
+contrib/install-deps.sh vm slurm package browser
 
 jobs=$(nproc)
 build() { # dir, cmake args...
@@ -41,4 +41,6 @@ if [ $# -eq 0 ] || [[ " $* " == *fuzz* ]]; then
         CC=clang build build-fuzz -DCORRAL_FUZZ=ON -DCORRAL_FUZZ_SECONDS="${CORRAL_FUZZ_SECONDS:-60}"
         ctest --test-dir build-fuzz --output-on-failure -L fuzz || status=1
 fi
+# The MCP App test (mcp/app) leaves screenshots for people and CI to look at.
+ls build/artifacts/*.png 2>/dev/null | sed 's/^/screenshot: /' || true
 exit $status

@@ -14,7 +14,9 @@
 #include "outcome.h"
 #include "progress-view.h"
 #include "units.h"
+#include "usage-chart.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -263,13 +265,23 @@ static void print_job(const struct job *j)
                 printf("  stderr (end):\n%s\n", j->error);
 }
 
-static int print_job_json(const struct job *j)
+/* The record with "usage" (the series of usage.json, null before the job ran). */
+static int print_job_json(const struct job *j, const struct usage_series *usage)
 {
         _cleanup_free_ char *text = NULL;
         size_t len;
         if (job_to_json(j, &text, &len) < 0)
                 return 1;
-        fwrite(text, 1, len, stdout);
+        cJSON *o = cJSON_ParseWithLength(text, len);
+        if (!o)
+                return 1;
+        cJSON_AddItemToObject(o, "usage", usage ? usage_to_json(usage) : cJSON_CreateNull());
+        char *out = cJSON_PrintUnformatted(o);
+        cJSON_Delete(o);
+        if (!out)
+                return 1;
+        fputs(out, stdout);
+        free(out);
         return 0;
 }
 
@@ -284,9 +296,20 @@ int cmd_job_status(const struct corral_options *o, const char *id, bool json)
                 log_error("No such job: '%s'", id);
                 return EXIT_USAGE;
         }
+        _cleanup_free_ struct usage_series *usage = malloc(sizeof(*usage));
+        _cleanup_close_ int dfd = -EBADF;
+        if (usage &&
+            (store_job_open_dir(c->store, id, &dfd) < 0 || usage_load_at(dfd, usage) < 0)) {
+                free(usage);
+                usage = NULL;
+        }
         if (json)
-                return print_job_json(j);
+                return print_job_json(j, usage);
         print_job(j);
+        if (usage)
+                usage_chart_print(
+                    stdout, usage,
+                    j->memory_limit_bytes ? j->memory_limit_bytes : j->limits.memory_bytes, 60, 3);
         return 0;
 }
 

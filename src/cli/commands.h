@@ -28,6 +28,7 @@ int cmd_policy(const struct corral_options *o, int argc, char **argv);
 int cmd_result(const struct corral_options *o, int argc, char **argv);
 int cmd_metrics(const struct corral_options *o, int argc, char **argv);
 int cmd_serve(const struct corral_options *o, int argc, char **argv);
+int cmd_top(const struct corral_options *o, int argc, char **argv);
 int cmd_daemon(const struct corral_options *o, int argc, char **argv);
 /* Runs a job command through `corral daemon` when one is to be used
  * (daemon-client.h): *handled says whether it did; the exit status is returned. */

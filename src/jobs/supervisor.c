@@ -42,6 +42,7 @@
 #include "uidpool.h"
 #include "workdir.h"
 #include "units.h"
+#include "usage.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -638,6 +639,8 @@ static int run_in_sandbox(struct supervisor *s, const struct privs_spec *privs, 
         char label[80];
         snprintf(label, sizeof(label), "job-%s", j->id);
         label[64] = 0;
+        struct usage_recorder usage; /* usage over time: jobs/<id>/usage.json */
+        usage_recorder_init(&usage, s->job_dirfd);
         struct runner_spec spec = {
             .child = {.path = path,
                       .argv = j->command,
@@ -660,6 +663,8 @@ static int run_in_sandbox(struct supervisor *s, const struct privs_spec *privs, 
             .on_tick = on_tick,
             .tick_usec = PROGRESS_TICK_USEC,
             .userdata = s,
+            .on_sample = usage_recorder_sample,
+            .sample_data = &usage,
         };
         struct outcome o = {0};
         struct child_failure fail;
@@ -674,6 +679,7 @@ static int run_in_sandbox(struct supervisor *s, const struct privs_spec *privs, 
                          fail.step == CHILD_STEP_NAMESPACES ? userns_refusal_hint() : "");
                 return finish_early(s, JOB_FAILED, reason);
         }
+        usage_recorder_finish(&usage, &o.stats, o.wall_usec);
         record_outcome(s, &o);
         r = save(s);
         if (r < 0)

@@ -4,6 +4,7 @@
  * outcome_summary() ("oom_killed: 32 MiB limit, peak 32 MiB, ..."). */
 #include "mcp-jobs-internal.h"
 #include "outcome.h"
+#include "usage.h"
 #include "units.h"
 
 #include <stdio.h>
@@ -264,4 +265,14 @@ cJSON *jobview_result(struct jobctl *c, const struct job *j)
         cJSON *res = jobview_tool_result(full, o, terminal && j->status != JOB_COMPLETED);
         free(full);
         return res;
+}
+
+void jobview_add_usage(struct jobctl *c, const struct job *j, cJSON *o)
+{
+        _cleanup_free_ struct usage_series *u = malloc(sizeof(*u));
+        _cleanup_close_ int dfd = -EBADF;
+        if (u && store_job_open_dir(c->store, j->id, &dfd) == 0 && usage_load_at(dfd, u) == 0)
+                cJSON_AddItemToObject(o, "usage", usage_to_json(u));
+        else
+                cJSON_AddNullToObject(o, "usage");
 }

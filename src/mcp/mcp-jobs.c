@@ -8,6 +8,7 @@
  * job.json is written atomically by its supervisor, which also writes
  * progress into it) and answers, notifies or moves on.  Reading a few small
  * files per tick is the whole cost; job output never passes through here. */
+#include "mcp-app.h"
 #include "mcp-jobs-internal.h"
 #include "fileio.h"
 #include "gov-measure.h"
@@ -135,6 +136,9 @@
                  Q("exit_code") "," Q("signal") "," Q("oom_kills") "," Q("progress") ","         \
                  Q("reason"))
 #define STATUS_SCHEMA OBJECT_WITH(STATUS_PROPS, STATUS_REQUIRED)
+/* job_status adds the usage series (usage.json; null before the job ran). */
+#define JOB_STATUS_SCHEMA                                                                         \
+        OBJECT_WITH(STATUS_PROPS "," PROP("usage", NULLABLE("object")), STATUS_REQUIRED)
 /* wait_job and cancel_job: the status object and how the wait went. */
 #define WAITED_SCHEMA                                                                             \
         OBJECT_WITH(STATUS_PROPS ","                                                              \
@@ -775,7 +779,9 @@ static int tool_status(struct mcp_request *req, const cJSON *args, void *userdat
                 return 0;
         track(J, j);
         _cleanup_free_ char *text = jobview_status_text(j);
-        *ret = jobview_tool_result(text ? text : j->id, jobview_status(j), false);
+        cJSON *sc = jobview_status(j);
+        jobview_add_usage(J->ctl, j, sc);
+        *ret = jobview_tool_result(text ? text : j->id, sc, false);
         return 0;
 }
 
@@ -1099,6 +1105,7 @@ static const struct mcp_tool job_tools[] = {
         .annotations = ANNOT("Submit a background job", false, false, false, true),
         .task_support = MCP_TASK_FORBIDDEN,
         .call = tool_submit,
+        .meta = MCP_APP_TOOL_META,
     },
     {
         .name = "run_job",
@@ -1112,6 +1119,7 @@ static const struct mcp_tool job_tools[] = {
         .annotations = ANNOT("Run a job", false, false, false, true),
         .task_support = MCP_TASK_OPTIONAL,
         .call = tool_run,
+        .meta = MCP_APP_TOOL_META,
     },
     {
         .name = "job_status",
@@ -1119,10 +1127,11 @@ static const struct mcp_tool job_tools[] = {
         .description = "A job's status, progress and outcome with its figures (exit code, signal, "
                        "OOM kills, memory limit and peak, CPU and wall time).",
         .input_schema = ID_SCHEMA,
-        .output_schema = STATUS_SCHEMA,
+        .output_schema = JOB_STATUS_SCHEMA,
         .annotations = ANNOT("Job status", true, false, true, false),
         .task_support = MCP_TASK_FORBIDDEN,
         .call = tool_status,
+        .meta = MCP_APP_TOOL_META,
     },
     {
         .name = "job_result",
@@ -1134,6 +1143,7 @@ static const struct mcp_tool job_tools[] = {
         .annotations = ANNOT("Job result", true, false, true, false),
         .task_support = MCP_TASK_FORBIDDEN,
         .call = tool_result,
+        .meta = MCP_APP_TOOL_META,
     },
     {
         .name = "job_logs",
@@ -1158,6 +1168,7 @@ static const struct mcp_tool job_tools[] = {
         .annotations = ANNOT("Wait for a job", true, false, true, false),
         .task_support = MCP_TASK_FORBIDDEN,
         .call = tool_wait,
+        .meta = MCP_APP_TOOL_META,
     },
     {
         .name = "cancel_job",
@@ -1170,6 +1181,7 @@ static const struct mcp_tool job_tools[] = {
         .annotations = ANNOT("Cancel a job", false, true, true, false),
         .task_support = MCP_TASK_FORBIDDEN,
         .call = tool_cancel,
+        .meta = MCP_APP_TOOL_META,
     },
     {
         .name = "retry_job",
@@ -1181,6 +1193,7 @@ static const struct mcp_tool job_tools[] = {
         .annotations = ANNOT("Retry a job", false, false, false, true),
         .task_support = MCP_TASK_FORBIDDEN,
         .call = tool_retry,
+        .meta = MCP_APP_TOOL_META,
     },
     {
         .name = "list_jobs",
@@ -1192,6 +1205,7 @@ static const struct mcp_tool job_tools[] = {
         .annotations = ANNOT("List jobs", true, false, true, false),
         .task_support = MCP_TASK_FORBIDDEN,
         .call = tool_list,
+        .meta = MCP_APP_TOOL_META,
     },
     {
         .name = "system_status",
@@ -1204,6 +1218,7 @@ static const struct mcp_tool job_tools[] = {
         .annotations = ANNOT("System status", true, false, false, false),
         .task_support = MCP_TASK_FORBIDDEN,
         .call = tool_system,
+        .meta = MCP_APP_TOOL_META,
     },
 };
 

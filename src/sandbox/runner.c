@@ -79,9 +79,20 @@ static void drain_notifications(struct cg_group *g, const struct policy *p, int 
         }
 }
 
+/* Each tick: the caller's progress hook, and the group's statistics for its
+ * usage series. */
+static void tick(struct cg_group *g, const struct runner_spec *spec, uint64_t t0)
+{
+        if (spec->on_tick)
+                spec->on_tick(spec->userdata);
+        struct cg_stats stats;
+        if (spec->on_sample && cg_group_stats(g, &stats) == 0)
+                spec->on_sample(spec->sample_data, &stats, now_monotonic_usec() - t0);
+}
+
 /* Waits for the main process, enforcing the timeout and handling cancellation. */
 static int wait_for_job(struct cg_group *g, const struct runner_spec *spec, pid_t pid, int pidfd,
-                        int status_fd, int sigfd, int listener, struct wait_state *st)
+                        int status_fd, int sigfd, int listener, struct wait_state *st, uint64_t t0)
 {
         _cleanup_close_ int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
         if (tfd < 0)
@@ -99,11 +110,12 @@ static int wait_for_job(struct cg_group *g, const struct runner_spec *spec, pid_
                     {.fd = tfd, .events = POLLIN},
                     {.fd = listener, .events = POLLIN}, /* fd -1: ignored by poll */
                 };
-                int timeout_ms =
-                    spec->on_tick && spec->tick_usec ? (int)(spec->tick_usec / 1000) : -1;
+                int timeout_ms = (spec->on_tick || spec->on_sample) && spec->tick_usec
+                                     ? (int)(spec->tick_usec / 1000)
+                                     : -1;
                 int n = poll(fds, 4, timeout_ms);
                 if (n == 0) {
-                        spec->on_tick(spec->userdata);
+                        tick(g, spec, t0);
                         continue;
                 }
                 if (n < 0) {
@@ -200,7 +212,7 @@ int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outc
 
         struct outcome o = {0};
         struct wait_state st = {.phase = PHASE_RUNNING, .out = &o};
-        r = wait_for_job(g, spec, pid, pidfd, status_fd, sigfd, listener, &st);
+        r = wait_for_job(g, spec, pid, pidfd, status_fd, sigfd, listener, &st, t0);
         uint64_t t1 = now_monotonic_usec();
 
         o.timed_out = st.timed_out;

@@ -31,6 +31,10 @@ struct runner_spec {
         void (*on_tick)(void *userdata);
         uint64_t tick_usec;
         void *userdata;
+        /* Called on each tick with the group's statistics and the time since
+         * the job started (the supervisor's usage series). */
+        void (*on_sample)(void *sample_data, const struct cg_stats *st, uint64_t elapsed_usec);
+        void *sample_data;
 };
 
 /* Returns 0 when the job ran (whatever its outcome, in *ret), or -errno when
