@@ -215,6 +215,9 @@ static void print_job(const struct job *j)
                 printf(", oom kills: %llu, cpu: %.3f s, wall: %.3f s\n",
                        (unsigned long long)j->oom_kills, (double)j->cpu_usage_usec / 1e6,
                        (double)j->wall_ms / 1e3);
+                char hit[128];
+                if (outcome_limits_hit(j->limits.pids, j->pids_max_hits, hit, sizeof(hit)) > 0)
+                        printf("  processes: %s\n", hit);
         }
         if (j->lost_reason)
                 printf("  lost: %s\n", j->lost_reason);

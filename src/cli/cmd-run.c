@@ -3,6 +3,7 @@
  * statuses. */
 #include "cleanup.h"
 #include "commands.h"
+#include "fileio.h"
 #include "jobenv.h"
 #include "log.h"
 #include "mountns.h"
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
@@ -286,7 +288,26 @@ static int parse_args(int argc, char **argv, struct run_args *a)
         return 0;
 }
 
-static int write_result(const char *file, const struct outcome *o)
+/* Opened before the job starts: the job may write where FILE is (a relative
+ * --result lands in its working directory) and could replace it with a link
+ * to a file of root's or a FIFO; the fd we hold keeps pointing at the file
+ * that was checked here, whatever the job does to the name. */
+static int open_result(const char *file)
+{
+        int fd = open_regular_for_write_at(AT_FDCWD, file, NULL);
+        if (fd == -EBADFD)
+                log_error("Invalid value '%s' for --result: a symlink, FIFO, device or a file "
+                          "with other hard links; give a regular file (or a new name); "
+                          "nothing was run",
+                          file);
+        else if (fd < 0)
+                log_error("Cannot open the result file '%s' given to --result: %s; nothing was "
+                          "run",
+                          file, strerror(-fd));
+        return fd;
+}
+
+static int write_result(const char *file, int fd, const struct outcome *o)
 {
         cJSON *j = outcome_to_json(o);
         if (!j)
@@ -299,14 +320,23 @@ static int write_result(const char *file, const struct outcome *o)
                 fprintf(stderr, "%s\n", text);
                 return 0;
         }
-        _cleanup_fclose_ FILE *f = fopen(file, "we");
-        if (!f)
-                return log_error_errno(NEG_ERRNO(), "Failed to open result file '%s': %s", file,
-                                       strerror(errno));
-        fprintf(f, "%s\n", text);
-        if (fflush(f) != 0)
-                return log_error_errno(NEG_ERRNO(), "Failed to write result file '%s': %s", file,
-                                       strerror(errno));
+        size_t len = strlen(text);
+        text[len] = '\n'; /* cJSON's buffer holds len+1 bytes: the NUL becomes the newline */
+        int r = rewrite_fd(fd, text, len + 1);
+        text[len] = 0;
+        if (r < 0)
+                return log_error_errno(r, "Failed to write result file '%s': %s", file,
+                                       strerror(-r));
+        /* Nothing lost: when the job moved the name away from the file we hold,
+         * the outcome also goes to stderr, where the caller sees it. */
+        struct stat held, now;
+        if (fstat(fd, &held) == 0 && (fstatat(AT_FDCWD, file, &now, AT_SYMLINK_NOFOLLOW) < 0 ||
+                                      now.st_dev != held.st_dev || now.st_ino != held.st_ino)) {
+                log_error("The job replaced or removed the result file '%s'; nothing was "
+                          "written through what it put there; the outcome follows",
+                          file);
+                fprintf(stderr, "%s\n", text);
+        }
         return 0;
 }
 
@@ -318,6 +348,9 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
                 return r > 0 ? 0 : EXIT_USAGE;
 
         _cleanup_free_ char **extra_env = a.env;
+        _cleanup_close_ int result_fd = -EBADF;
+        if (a.result_file && (result_fd = open_result(a.result_file)) < 0)
+                return EXIT_USAGE;
         _cleanup_free_ const char **writable = a.writable;
         char **envp = NULL;
         int bad = 0;
@@ -442,7 +475,7 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
                         return r == -ENOENT ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE;
                 return EXIT_CORRAL_FAILED;
         }
-        if (write_result(a.result_file, &out) < 0)
+        if (write_result(a.result_file, result_fd, &out) < 0)
                 return EXIT_CORRAL_FAILED;
         return outcome_exit_status(out.status, out.exit_code, out.signal);
 }

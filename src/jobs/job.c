@@ -115,6 +115,7 @@ static const struct field job_fields[] = {
     FLD("cpu_system_usec", F_U64, cpu_system_usec),
     FLD("cpu_throttled_usec", F_U64, cpu_throttled_usec),
     FLD("cpu_nr_throttled", F_U64, cpu_nr_throttled),
+    FLD("pids_max_hits", F_U64, pids_max_hits),
     FLD("wall_ms", F_U64, wall_ms),
     FLD("denied_syscalls", F_SYSCALLS, denied_syscalls),
     FLD("seccomp_syscall", F_STR, seccomp_syscall),

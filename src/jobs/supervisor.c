@@ -327,6 +327,7 @@ static void record_outcome(struct supervisor *s, const struct outcome *o)
         j->cpu_system_usec = o->stats.cpu_system_usec;
         j->cpu_throttled_usec = o->stats.cpu_throttled_usec;
         j->cpu_nr_throttled = o->stats.cpu_nr_throttled;
+        j->pids_max_hits = o->stats.pids_max_hits;
         j->wall_ms = o->wall_usec / 1000;
         if (o->seccomp_syscall[0])
                 job_set_string(&j->seccomp_syscall, o->seccomp_syscall);

@@ -76,7 +76,8 @@
         "\"terminal\":{\"type\":\"boolean\"},\"summary\":{\"type\":\"string\"},"                                                                                                            \
         "\"exit_code\":" NULLABLE("integer") ",\"signal\":" NULLABLE(                                                                                                                       \
             "string") ","                                                                                                                                                                   \
-                      "\"oom_kills\":{\"type\":\"integer\"},\"oom_cause\":" NULLABLE(                                                                                                       \
+                      "\"oom_kills\":{\"type\":\"integer\"},\"pids_max_hits\":{\"type\":"                                                                                                   \
+                      "\"integer\"},\"oom_cause\":" NULLABLE(                                                                                                                               \
                           "string") ","                                                                                                                                                     \
                                     "\"progress\":{\"type\":\"object\",\"properties\":{"                                                                                                    \
                                     "\"percent\":{\"type\":\"number\"},"                                                                                                                    \
