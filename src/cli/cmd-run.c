@@ -54,9 +54,13 @@ static void usage(FILE *f)
                    "  --env KEY=VALUE    set a variable (repeatable); otherwise the job gets\n"
                    "                     only PATH, LANG, LC_*, TZ, TERM and HOME\n"
                    "  --rlimit NAME=VAL  nofile=N, fsize=SIZE, as=SIZE, stack=SIZE, cpu=T\n"
-                   "  --mounts private|host\n"
+                   "  --mounts private|minimal|host\n"
                    "                     private (default): every mount read-only but the\n"
-                   "                     working directory, fresh /tmp and /dev/shm\n"
+                   "                     working directory, fresh /tmp and /dev/shm;\n"
+                   "                     minimal: only /usr, /bin, /lib*, /sbin, a few /etc\n"
+                   "                     files, basic /dev, /proc (docs/hardening.md)\n"
+                   "  --tmp exec|noexec  whether programs may run from /tmp and /dev/shm\n"
+                   "                     (default exec)\n"
                    "  --writable PATH    keep PATH writable too (repeatable)\n"
                    "  --network host|none\n"
                    "                     none: an empty network namespace (default host)\n"
@@ -141,6 +145,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
                 OPT_WRITABLE,
                 OPT_NETWORK,
                 OPT_POLICY,
+                OPT_TMP,
         };
         static const struct option opts[] = {
             {"memory", required_argument, NULL, OPT_MEMORY},
@@ -157,6 +162,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
             {"writable", required_argument, NULL, OPT_WRITABLE},
             {"network", required_argument, NULL, OPT_NETWORK},
             {"policy", required_argument, NULL, OPT_POLICY},
+            {"tmp", required_argument, NULL, OPT_TMP},
             {"help", no_argument, NULL, 'h'},
             {},
         };
@@ -240,9 +246,16 @@ static int parse_args(int argc, char **argv, struct run_args *a)
                         break;
                 }
                 case OPT_MOUNTS:
-                        if (strcmp(optarg, "private") != 0 && strcmp(optarg, "host") != 0)
-                                return bad_value("--mounts", optarg, "private or host");
-                        a->mounts.enabled = strcmp(optarg, "private") == 0;
+                        if (strcmp(optarg, "private") != 0 && strcmp(optarg, "host") != 0 &&
+                            strcmp(optarg, "minimal") != 0)
+                                return bad_value("--mounts", optarg, "private, minimal or host");
+                        a->mounts.enabled = strcmp(optarg, "host") != 0;
+                        a->mounts.minimal = strcmp(optarg, "minimal") == 0;
+                        break;
+                case OPT_TMP:
+                        if (strcmp(optarg, "exec") != 0 && strcmp(optarg, "noexec") != 0)
+                                return bad_value("--tmp", optarg, "exec or noexec");
+                        a->mounts.tmp_noexec = strcmp(optarg, "noexec") == 0;
                         break;
                 case OPT_NETWORK:
                         if (strcmp(optarg, "none") != 0 && strcmp(optarg, "host") != 0)
