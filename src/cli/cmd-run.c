@@ -7,6 +7,7 @@
 #include "jobenv.h"
 #include "log.h"
 #include "mountns.h"
+#include "netproxy.h"
 #include "policy.h"
 #include "privs.h"
 #include "procfs.h"
@@ -62,8 +63,11 @@ static void usage(FILE *f)
                    "  --tmp exec|noexec  whether programs may run from /tmp and /dev/shm\n"
                    "                     (default exec)\n"
                    "  --writable PATH    keep PATH writable too (repeatable)\n"
-                   "  --network host|none\n"
-                   "                     none: an empty network namespace (default host)\n"
+                   "  --network host|none|allow:LIST\n"
+                   "                     none: an empty network namespace (default host);\n"
+                   "                     allow:LIST: only corral's proxy (http_proxy), which\n"
+                   "                     connects only to LIST, e.g. allow:pypi.org:443,\n"
+                   "                     *.pythonhosted.org:443 (docs/cli.md)\n"
                    "  --policy NAME|FILE seccomp policy: default (the default), strict, none\n"
                    "                     (unfiltered), or a policy file (docs/policy-language.md)\n"
                    "\n"
@@ -86,6 +90,7 @@ struct run_args {
         const char **writable;
         size_t n_writable;
         const char *policy; /* NULL: default */
+        struct net_policy network;
         char **argv;
 };
 
@@ -257,11 +262,13 @@ static int parse_args(int argc, char **argv, struct run_args *a)
                                 return bad_value("--tmp", optarg, "exec or noexec");
                         a->mounts.tmp_noexec = strcmp(optarg, "noexec") == 0;
                         break;
-                case OPT_NETWORK:
-                        if (strcmp(optarg, "none") != 0 && strcmp(optarg, "host") != 0)
-                                return bad_value("--network", optarg, "host or none");
-                        a->mounts.network_off = strcmp(optarg, "none") == 0;
+                case OPT_NETWORK: {
+                        char why[512];
+                        if (net_policy_parse(optarg, &a->network, why, sizeof(why)) < 0)
+                                return bad_value("--network", optarg, why);
+                        a->mounts.network_off = a->network.mode != NET_HOST;
                         break;
+                }
                 case OPT_POLICY:
                         a->policy = optarg;
                         break;
@@ -370,8 +377,23 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
         char cwd[4096];
         if (!getcwd(cwd, sizeof(cwd)))
                 snprintf(cwd, sizeof(cwd), "/");
-        r = jobenv_build(environ, a.env, cwd, &envp, &bad);
+        /* Allow-list networking: the proxy is announced the usual way; the
+         * job's own loopback stays direct.  --env entries come after and win. */
+        static const char *const proxy_env[] = {
+            "http_proxy=" NETPROXY_URL,         "https_proxy=" NETPROXY_URL,
+            "HTTP_PROXY=" NETPROXY_URL,         "HTTPS_PROXY=" NETPROXY_URL,
+            "no_proxy=localhost,127.0.0.1,::1", "NO_PROXY=localhost,127.0.0.1,::1"};
+        size_t n_proxy = a.network.mode == NET_ALLOW ? ELEMENTSOF(proxy_env) : 0;
+        _cleanup_free_ char **job_extra = calloc(n_proxy + a.n_env + 1, sizeof(char *));
+        if (!job_extra)
+                return EXIT_CORRAL_FAILED;
+        for (size_t i = 0; i < n_proxy; i++)
+                job_extra[i] = (char *)proxy_env[i];
+        for (size_t i = 0; i < a.n_env; i++)
+                job_extra[n_proxy + i] = a.env[i];
+        r = jobenv_build(environ, job_extra, cwd, &envp, &bad);
         if (r == -EINVAL) {
+                bad -= (int)n_proxy;
                 bad_value("--env", a.env[bad],
                           "KEY=VALUE with KEY made of letters, digits and _, not starting "
                           "with a digit");
@@ -469,6 +491,7 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
             .timeout_usec = a.timeout_usec,
             .cancel_grace_usec = a.grace_usec,
             .label = label,
+            .network = &a.network,
         };
         struct outcome out;
         struct child_failure fail;

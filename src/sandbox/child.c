@@ -30,6 +30,7 @@
 #include "cgroup.h"
 #include "cleanup.h"
 #include "mountns.h"
+#include "netproxy.h"
 #include "policy.h"
 #include "privs.h"
 
@@ -142,6 +143,12 @@ static _Noreturn void child_run(const struct child_spec *spec, int report_fd, bo
 
         if (spec->new_session && setsid() < 0)
                 fail(report_fd, CHILD_STEP_SESSION, errno);
+
+        /* Allow-list networking: the new network namespace and the proxy's
+         * listening socket in it, handed out before fds are closed below. */
+        if (spec->mounts && spec->mounts->network_proxy &&
+            (r = netproxy_job_listen(spec->mounts->netproxy_sock)) < 0)
+                fail(report_fd, CHILD_STEP_NAMESPACES, -r);
 
         /* The report pipe must survive until exec; lift it above 2 first so the
          * dup2s below cannot overwrite it. */

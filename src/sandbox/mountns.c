@@ -221,7 +221,7 @@ int mountns_apply(const struct mountns_spec *m)
             sethostname(MOUNTNS_HOSTNAME, strlen(MOUNTNS_HOSTNAME)) < 0 ||
             setdomainname("none", 4) < 0)
                 return -errno;
-        if (m->network_off && unshare(CLONE_NEWNET) < 0)
+        if (m->network_off && !m->network_proxy && unshare(CLONE_NEWNET) < 0)
                 return -errno;
         if (!m->enabled && !m->minimal)
                 return 0;

@@ -169,6 +169,19 @@ cJSON *outcome_to_json(const struct outcome *o)
                 cJSON_AddNumberToObject(j, "pids_limit", (double)o->pids_limit);
         else
                 cJSON_AddNullToObject(j, "pids_limit");
+        if (o->net_proxied)
+                cJSON_AddNumberToObject(j, "connections_allowed", (double)o->net.allowed);
+        else
+                cJSON_AddNullToObject(j, "connections_allowed");
+        cJSON *conns = cJSON_AddArrayToObject(j, "denied_connections");
+        for (uint32_t i = 0; conns && o->net_proxied && i < o->net.n_denied; i++) {
+                cJSON *d = cJSON_CreateObject();
+                if (!d)
+                        break;
+                cJSON_AddStringToObject(d, "destination", o->net.list[i].destination);
+                cJSON_AddNumberToObject(d, "count", (double)o->net.list[i].count);
+                cJSON_AddItemToArray(conns, d);
+        }
         cJSON_AddNumberToObject(j, "wall_ms", (double)(o->wall_usec / 1000));
         cJSON_AddStringToObject(j, "cgroup", o->cgroup);
         return j;
@@ -222,9 +235,19 @@ int outcome_limits_hit(uint64_t pids_limit, uint64_t pids_max_hits, char *buf, s
 int outcome_summary(const struct outcome *o, char *buf, size_t len)
 {
         int n = summary_main(o, buf, len);
-        char hit[128];
-        if (n < 0 ||
-            outcome_limits_hit(o->pids_limit, o->stats.pids_max_hits, hit, sizeof(hit)) <= 0)
+        char hit[160];
+        if (n < 0)
+                return n;
+        int k = outcome_limits_hit(o->pids_limit, o->stats.pids_max_hits, hit, sizeof(hit));
+        if (o->net_proxied && o->net.denied) {
+                size_t used = k > 0 ? (size_t)k : 0;
+                if (used < sizeof(hit))
+                        k = (int)used + snprintf(hit + used, sizeof(hit) - used,
+                                                 "%s%" PRIu64 " network connection%s denied",
+                                                 used ? "; " : "", o->net.denied,
+                                                 o->net.denied == 1 ? "" : "s");
+        }
+        if (k <= 0)
                 return n;
         size_t used = strlen(buf);
         /* "completed" alone has no detail yet: give the exit code the rest joins. */

@@ -15,6 +15,7 @@
 #pragma once
 
 #include "cgroup.h"
+#include "netproxy.h"
 #include "status.h"
 
 #include <stdbool.h>
@@ -54,6 +55,8 @@ struct outcome {
         uint64_t pids_limit; /* 0 = none */
         uint64_t wall_usec;
         struct cg_stats stats;
+        bool net_proxied; /* allow-list network: net holds the proxy's counts */
+        struct netproxy_stats net;
         char cgroup[256]; /* the job group, relative to the cgroup mount */
 };
 

@@ -1,6 +1,8 @@
 /* runner.c - see runner.h. */
 #include "runner.h"
 #include "cleanup.h"
+#include "mountns.h"
+#include "netproxy.h"
 #include "policy.h"
 #include "procfs.h"
 #include "units.h"
@@ -173,17 +175,34 @@ int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outc
         _cleanup_(cg_group_freep) struct cg_group *g = NULL;
         _cleanup_close_ int pidfd = -EBADF; /* before the first goto: cleanup runs at out */
         _cleanup_close_ int listener = -EBADF;
+        _cleanup_(netproxy_freep) struct netproxy *np = NULL;
         r = cg_group_create(m, spec->label, &spec->limits, &g);
         if (r < 0)
                 goto out;
 
         struct child_spec child = spec->child;
         child.group = g;
+        struct mountns_spec mounts = {0};
+        if (spec->network && spec->network->mode == NET_ALLOW) {
+                r = netproxy_start(spec->network, spec->child.privs, &np);
+                if (r < 0) {
+                        cg_group_destroy(g);
+                        goto out;
+                }
+                if (child.mounts)
+                        mounts = *child.mounts;
+                mounts.network_off = true;
+                mounts.network_proxy = true;
+                mounts.netproxy_sock = netproxy_job_sock(np);
+                child.mounts = &mounts;
+        }
         uint64_t t0 = now_monotonic_usec();
         pid_t pid;
         int lfd = -1;
         r = child_spawn(&child, &pid, &pidfd, &lfd, ret_failure);
         listener = lfd;
+        if (np)
+                netproxy_job_started(np);
         if (r < 0) {
                 cg_group_destroy(g);
                 goto out;
@@ -209,6 +228,13 @@ int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outc
         cg_group_stats(g, &o.stats);
         cg_group_relpath(g, o.cgroup, sizeof(o.cgroup));
         int d = cg_group_destroy(g);
+        if (np) {
+                /* The job is gone: the proxy's counts are final. */
+                o.net_proxied = true;
+                int e = netproxy_finish(TAKE_PTR(np), &o.net);
+                if (e < 0 && r >= 0 && d >= 0)
+                        d = e;
+        }
         if (r < 0)
                 goto out;
         if (d < 0) {
