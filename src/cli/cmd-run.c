@@ -133,172 +133,201 @@ static int bad_value(const char *opt, const char *val, const char *allowed)
         return -EINVAL;
 }
 
-static int parse_args(int argc, char **argv, struct run_args *a)
+enum {
+        OPT_MEMORY = 256,
+        OPT_MEMORY_HIGH,
+        OPT_CPUS,
+        OPT_PIDS,
+        OPT_TIMEOUT,
+        OPT_GRACE,
+        OPT_RESULT,
+        OPT_UID,
+        OPT_ENV,
+        OPT_RLIMIT,
+        OPT_MOUNTS,
+        OPT_WRITABLE,
+        OPT_NETWORK,
+        OPT_POLICY,
+        OPT_TMP,
+};
+
+static const struct option run_options[] = {
+    {"memory", required_argument, NULL, OPT_MEMORY},
+    {"memory-high", required_argument, NULL, OPT_MEMORY_HIGH},
+    {"cpus", required_argument, NULL, OPT_CPUS},
+    {"pids", required_argument, NULL, OPT_PIDS},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"kill-grace", required_argument, NULL, OPT_GRACE},
+    {"result", required_argument, NULL, OPT_RESULT},
+    {"uid", required_argument, NULL, OPT_UID},
+    {"env", required_argument, NULL, OPT_ENV},
+    {"rlimit", required_argument, NULL, OPT_RLIMIT},
+    {"mounts", required_argument, NULL, OPT_MOUNTS},
+    {"writable", required_argument, NULL, OPT_WRITABLE},
+    {"network", required_argument, NULL, OPT_NETWORK},
+    {"policy", required_argument, NULL, OPT_POLICY},
+    {"tmp", required_argument, NULL, OPT_TMP},
+    {"help", no_argument, NULL, 'h'},
+    {},
+};
+
+/* Appends one entry to a NULL-terminated array of n entries. */
+static int append_arg(const char ***list, size_t *n, const char *arg)
 {
-        enum {
-                OPT_MEMORY = 256,
-                OPT_MEMORY_HIGH,
-                OPT_CPUS,
-                OPT_PIDS,
-                OPT_TIMEOUT,
-                OPT_GRACE,
-                OPT_RESULT,
-                OPT_UID,
-                OPT_ENV,
-                OPT_RLIMIT,
-                OPT_MOUNTS,
-                OPT_WRITABLE,
-                OPT_NETWORK,
-                OPT_POLICY,
-                OPT_TMP,
-        };
-        static const struct option opts[] = {
-            {"memory", required_argument, NULL, OPT_MEMORY},
-            {"memory-high", required_argument, NULL, OPT_MEMORY_HIGH},
-            {"cpus", required_argument, NULL, OPT_CPUS},
-            {"pids", required_argument, NULL, OPT_PIDS},
-            {"timeout", required_argument, NULL, OPT_TIMEOUT},
-            {"kill-grace", required_argument, NULL, OPT_GRACE},
-            {"result", required_argument, NULL, OPT_RESULT},
-            {"uid", required_argument, NULL, OPT_UID},
-            {"env", required_argument, NULL, OPT_ENV},
-            {"rlimit", required_argument, NULL, OPT_RLIMIT},
-            {"mounts", required_argument, NULL, OPT_MOUNTS},
-            {"writable", required_argument, NULL, OPT_WRITABLE},
-            {"network", required_argument, NULL, OPT_NETWORK},
-            {"policy", required_argument, NULL, OPT_POLICY},
-            {"tmp", required_argument, NULL, OPT_TMP},
-            {"help", no_argument, NULL, 'h'},
-            {},
-        };
+        const char **nl = realloc(*list, (*n + 2) * sizeof(char *));
+        if (!nl)
+                return -ENOMEM;
+        *list = nl;
+        nl[(*n)++] = arg;
+        nl[*n] = NULL;
+        return 0;
+}
+
+/* --memory, --memory-high: bounded by the host's memory. */
+static int parse_memory_option(int c, const char *arg, struct run_args *a)
+{
         struct sysinfo si;
         sysinfo(&si);
         uint64_t host_mem = (uint64_t)si.totalram * si.mem_unit;
-        unsigned ncpus = proc_ncpus();
         char buf[64], allowed[128];
+        uint64_t v;
+        const char *name = c == OPT_MEMORY ? "--memory" : "--memory-high";
+        snprintf(allowed, sizeof(allowed),
+                 "a size above 0 such as 256M or 1.5G, at most the host's %s",
+                 format_bytes(buf, sizeof(buf), host_mem));
+        if (parse_size(arg, &v) < 0 || v > host_mem)
+                return bad_value(name, arg, allowed);
+        if (v < 1 << 20)
+                return bad_value(name, arg, "at least 1M (a process needs some memory)");
+        if (c == OPT_MEMORY)
+                a->limits.memory_max = v;
+        else
+                a->limits.memory_high = v;
+        return 0;
+}
 
+/* The limits: memory, CPUs, processes, time. */
+static int parse_limit_option(int c, const char *arg, struct run_args *a)
+{
+        char allowed[128];
+        switch (c) {
+        case OPT_MEMORY:
+        case OPT_MEMORY_HIGH:
+                return parse_memory_option(c, arg, a);
+        case OPT_CPUS: {
+                unsigned ncpus = proc_ncpus();
+                snprintf(allowed, sizeof(allowed),
+                         "a number of CPUs above 0 and at most %u (this host's cores), "
+                         "such as 0.5",
+                         ncpus);
+                if (parse_cpus(arg, &a->limits.cpu_millicpus) < 0 ||
+                    a->limits.cpu_millicpus > ncpus * 1000u)
+                        return bad_value("--cpus", arg, allowed);
+                return 0;
+        }
+        case OPT_PIDS:
+                if (parse_uint(arg, 4194304, &a->limits.pids_max) < 0 || a->limits.pids_max == 0)
+                        return bad_value("--pids", arg, "a whole number from 1 to 4194304");
+                return 0;
+        case OPT_TIMEOUT:
+        case OPT_GRACE:
+                if (parse_duration(arg, c == OPT_TIMEOUT ? &a->timeout_usec : &a->grace_usec) < 0)
+                        return bad_value(c == OPT_TIMEOUT ? "--timeout" : "--kill-grace", arg,
+                                         "a duration above 0 such as 30s, 500ms, 2m, 1h");
+                return 0;
+        }
+        return -ENOENT;
+}
+
+/* The sandbox: uid, environment, mounts, network, policy, rlimits. */
+static int parse_sandbox_option(int c, const char *arg, struct run_args *a)
+{
+        switch (c) {
+        case OPT_UID: {
+                uint64_t v;
+                if (strcmp(arg, "auto") == 0) {
+                        a->uid_set = false;
+                        return 0;
+                }
+                if (parse_uint(arg, 0xfffffffe, &v) < 0)
+                        return bad_value("--uid", arg,
+                                         "auto, or a numeric uid from 0 to 4294967294");
+                a->uid_set = true;
+                a->uid = (uid_t)v;
+                return 0;
+        }
+        case OPT_ENV: {
+                char **ne = realloc(a->env, (a->n_env + 2) * sizeof(char *));
+                if (!ne)
+                        return -ENOMEM;
+                a->env = ne;
+                a->env[a->n_env++] = (char *)arg; /* argv's own string */
+                a->env[a->n_env] = NULL;
+                return 0;
+        }
+        case OPT_MOUNTS:
+                if (strcmp(arg, "private") != 0 && strcmp(arg, "host") != 0 &&
+                    strcmp(arg, "minimal") != 0)
+                        return bad_value("--mounts", arg, "private, minimal or host");
+                a->mounts.enabled = strcmp(arg, "host") != 0;
+                a->mounts.minimal = strcmp(arg, "minimal") == 0;
+                return 0;
+        case OPT_TMP:
+                if (strcmp(arg, "exec") != 0 && strcmp(arg, "noexec") != 0)
+                        return bad_value("--tmp", arg, "exec or noexec");
+                a->mounts.tmp_noexec = strcmp(arg, "noexec") == 0;
+                return 0;
+        case OPT_NETWORK: {
+                char why[512];
+                if (net_policy_parse(arg, &a->network, why, sizeof(why)) < 0)
+                        return bad_value("--network", arg, why);
+                a->mounts.network_off = a->network.mode != NET_HOST;
+                return 0;
+        }
+        case OPT_POLICY:
+                a->policy = arg;
+                return 0;
+        case OPT_WRITABLE:
+                if (arg[0] != '/' || access(arg, F_OK) < 0)
+                        return bad_value("--writable", arg, "an absolute path that exists");
+                return append_arg(&a->writable, &a->n_writable, arg);
+        case OPT_RLIMIT:
+                if (parse_rlimit(arg, &a->rlimits) < 0)
+                        return bad_value("--rlimit", arg,
+                                         "nofile=N (16..1048576), fsize=SIZE, as=SIZE, "
+                                         "stack=SIZE or cpu=DURATION (>= 1s)");
+                return 0;
+        }
+        return -ENOENT;
+}
+
+/* 0: parsed; 1: --help printed; < 0: bad usage (logged). */
+static int parse_args(int argc, char **argv, struct run_args *a)
+{
         a->grace_usec = 5000000;
         a->mounts.enabled = true;
         optind = 1;
         opterr = 0;
         int c;
-        while ((c = getopt_long(argc, argv, "+h", opts, NULL)) >= 0) {
-                switch (c) {
-                case OPT_MEMORY:
-                case OPT_MEMORY_HIGH: {
-                        uint64_t v;
-                        const char *name = c == OPT_MEMORY ? "--memory" : "--memory-high";
-                        snprintf(allowed, sizeof(allowed),
-                                 "a size above 0 such as 256M or 1.5G, at most the host's %s",
-                                 format_bytes(buf, sizeof(buf), host_mem));
-                        if (parse_size(optarg, &v) < 0 || v > host_mem)
-                                return bad_value(name, optarg, allowed);
-                        if (v < 1 << 20)
-                                return bad_value(name, optarg,
-                                                 "at least 1M (a process needs some memory)");
-                        if (c == OPT_MEMORY)
-                                a->limits.memory_max = v;
-                        else
-                                a->limits.memory_high = v;
-                        break;
-                }
-                case OPT_CPUS:
-                        snprintf(allowed, sizeof(allowed),
-                                 "a number of CPUs above 0 and at most %u (this host's cores), "
-                                 "such as 0.5",
-                                 ncpus);
-                        if (parse_cpus(optarg, &a->limits.cpu_millicpus) < 0 ||
-                            a->limits.cpu_millicpus > ncpus * 1000u)
-                                return bad_value("--cpus", optarg, allowed);
-                        break;
-                case OPT_PIDS:
-                        if (parse_uint(optarg, 4194304, &a->limits.pids_max) < 0 ||
-                            a->limits.pids_max == 0)
-                                return bad_value("--pids", optarg,
-                                                 "a whole number from 1 to 4194304");
-                        break;
-                case OPT_TIMEOUT:
-                case OPT_GRACE:
-                        if (parse_duration(optarg, c == OPT_TIMEOUT ? &a->timeout_usec
-                                                                    : &a->grace_usec) < 0)
-                                return bad_value(c == OPT_TIMEOUT ? "--timeout" : "--kill-grace",
-                                                 optarg,
-                                                 "a duration above 0 such as 30s, 500ms, 2m, 1h");
-                        break;
-                case OPT_RESULT:
-                        a->result_file = optarg;
-                        break;
-                case OPT_UID: {
-                        uint64_t v;
-                        if (strcmp(optarg, "auto") == 0) {
-                                a->uid_set = false;
-                                break;
-                        }
-                        if (parse_uint(optarg, 0xfffffffe, &v) < 0)
-                                return bad_value("--uid", optarg,
-                                                 "auto, or a numeric uid from 0 to 4294967294");
-                        a->uid_set = true;
-                        a->uid = (uid_t)v;
-                        break;
-                }
-                case OPT_ENV: {
-                        char **ne = realloc(a->env, (a->n_env + 2) * sizeof(char *));
-                        if (!ne)
-                                return -ENOMEM;
-                        a->env = ne;
-                        a->env[a->n_env++] = optarg;
-                        a->env[a->n_env] = NULL;
-                        break;
-                }
-                case OPT_MOUNTS:
-                        if (strcmp(optarg, "private") != 0 && strcmp(optarg, "host") != 0 &&
-                            strcmp(optarg, "minimal") != 0)
-                                return bad_value("--mounts", optarg, "private, minimal or host");
-                        a->mounts.enabled = strcmp(optarg, "host") != 0;
-                        a->mounts.minimal = strcmp(optarg, "minimal") == 0;
-                        break;
-                case OPT_TMP:
-                        if (strcmp(optarg, "exec") != 0 && strcmp(optarg, "noexec") != 0)
-                                return bad_value("--tmp", optarg, "exec or noexec");
-                        a->mounts.tmp_noexec = strcmp(optarg, "noexec") == 0;
-                        break;
-                case OPT_NETWORK: {
-                        char why[512];
-                        if (net_policy_parse(optarg, &a->network, why, sizeof(why)) < 0)
-                                return bad_value("--network", optarg, why);
-                        a->mounts.network_off = a->network.mode != NET_HOST;
-                        break;
-                }
-                case OPT_POLICY:
-                        a->policy = optarg;
-                        break;
-                case OPT_WRITABLE: {
-                        if (optarg[0] != '/' || access(optarg, F_OK) < 0)
-                                return bad_value("--writable", optarg,
-                                                 "an absolute path that exists");
-                        const char **nw =
-                            realloc(a->writable, (a->n_writable + 2) * sizeof(char *));
-                        if (!nw)
-                                return -ENOMEM;
-                        a->writable = nw;
-                        a->writable[a->n_writable++] = optarg;
-                        a->writable[a->n_writable] = NULL;
-                        break;
-                }
-                case OPT_RLIMIT:
-                        if (parse_rlimit(optarg, &a->rlimits) < 0)
-                                return bad_value("--rlimit", optarg,
-                                                 "nofile=N (16..1048576), fsize=SIZE, as=SIZE, "
-                                                 "stack=SIZE or cpu=DURATION (>= 1s)");
-                        break;
-                case 'h':
+        while ((c = getopt_long(argc, argv, "+h", run_options, NULL)) >= 0) {
+                if (c == 'h') {
                         usage(stdout);
                         return 1;
-                default:
+                }
+                if (c == OPT_RESULT) {
+                        a->result_file = optarg;
+                        continue;
+                }
+                int r = parse_limit_option(c, optarg, a);
+                if (r == -ENOENT)
+                        r = parse_sandbox_option(c, optarg, a);
+                if (r == -ENOENT) {
                         log_error("Unknown option '%s' for corral run; see corral run --help",
                                   argv[optind - 1]);
                         return -EINVAL;
                 }
+                if (r < 0)
+                        return r;
         }
         if (optind >= argc) {
                 log_error("No command given: corral run [OPTIONS] -- COMMAND [ARG...]");
@@ -451,14 +480,12 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
                 if (a.uid_set)
                         privs.uid = a.uid;
                 else {
-                        r = uidpool_acquire(UIDPOOL_DEFAULT_DIR, UIDPOOL_DEFAULT_FIRST,
-                                            UIDPOOL_DEFAULT_COUNT, &privs.uid, &uid_lock);
+                        r = uidpool_acquire_default(&privs.uid, &uid_lock);
                         if (r < 0) {
-                                log_error_errno(r,
-                                                "Failed to take a free job uid from %u-%u (%s): %s",
-                                                UIDPOOL_DEFAULT_FIRST,
-                                                UIDPOOL_DEFAULT_FIRST + UIDPOOL_DEFAULT_COUNT - 1,
-                                                UIDPOOL_DEFAULT_DIR, strerror(-r));
+                                char range[32];
+                                uidpool_default_range(range, sizeof(range));
+                                log_error_errno(r, "Failed to take a free job uid from %s (%s): %s",
+                                                range, UIDPOOL_DEFAULT_DIR, strerror(-r));
                                 return EXIT_CORRAL_FAILED;
                         }
                 }

@@ -72,28 +72,10 @@ static void remove_at(struct entries *e, size_t i)
         e->n--;
 }
 
-/* mkdir -p: ~/.local/state may not exist yet on a fresh account. */
-static int mkdir_parents(const char *path, mode_t mode)
-{
-        _cleanup_free_ char *p = strdup(path);
-        if (!p)
-                return -ENOMEM;
-        for (char *s = p + 1; *s; s++) {
-                if (*s != '/')
-                        continue;
-                *s = 0;
-                if (mkdir(p, mode) < 0 && errno != EEXIST)
-                        return NEG_ERRNO();
-                *s = '/';
-        }
-        if (mkdir(p, mode) < 0 && errno != EEXIST)
-                return NEG_ERRNO();
-        return 0;
-}
-
 int gov_ledger_open(const char *state_dir, struct gov_ledger **ret)
 {
-        int r = mkdir_parents(state_dir, 0755);
+        /* mkdir -p: ~/.local/state may not exist yet on a fresh account. */
+        int r = mkdir_p(state_dir, 0755);
         if (r < 0)
                 return r;
         _cleanup_free_ char *dir = NULL;

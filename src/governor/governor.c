@@ -5,6 +5,7 @@
  * and what lets the unit tests reach every branch.
  */
 #include "governor.h"
+#include "names.h"
 #include "units.h"
 
 #include <errno.h>
@@ -276,16 +277,9 @@ const char *gov_verdict_to_string(enum gov_verdict v)
 
 bool gov_valid_id(const char *s)
 {
-        size_t n = s ? strlen(s) : 0;
-        if (n == 0 || n > GOV_ID_MAX || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
-                return false;
-        for (size_t i = 0; i < n; i++) {
-                char c = s[i];
-                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                      c == '_' || c == '.' || c == '-'))
-                        return false;
-        }
-        return true;
+        /* The ledger's own check: it also takes '.', never "." or "..". */
+        static const struct name_rules rules = {.extra = "_.-", .max = GOV_ID_MAX};
+        return name_ok(s, &rules);
 }
 
 const char *gov_format_percent(char *buf, size_t len, double pct)

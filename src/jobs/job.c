@@ -11,6 +11,7 @@
 #include "outcome.h"
 #include "jobid.h"
 #include "jsonptr.h"
+#include "names.h"
 #include "procfs.h"
 #include "units.h"
 
@@ -211,13 +212,12 @@ int job_result_file_validate(const char *name)
 {
         static const char *const reserved[] = {"job.json",   "lock",       "stdout.log",
                                                "stderr.log", "input.json", "progress.json"};
-        size_t len = name ? strlen(name) : 0;
-        if (len == 0 || len > 64 || name[0] == '.')
+        /* A file in the job's directory: [A-Za-z0-9_.-]{1,64}, not hidden (no
+         * leading '.', so neither "." nor ".." nor a temporary file), and not one
+         * of corral's own files. */
+        static const struct name_rules rules = {.extra = "_.-", .max = 64, .no_leading_dot = true};
+        if (!name_ok(name, &rules))
                 return -EINVAL;
-        for (const char *p = name; *p; p++)
-                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                      (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' || *p == '.'))
-                        return -EINVAL;
         for (size_t i = 0; i < ELEMENTSOF(reserved); i++)
                 if (strcmp(name, reserved[i]) == 0)
                         return -EINVAL;

@@ -1,38 +1,36 @@
 /* jobid.c - job ids and validation of names used as path components (jobid.h). */
 #include "jobid.h"
+#include "names.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/random.h>
 
-static bool name_char_ok(char c)
-{
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-               c == '_' || c == '-';
-}
+/* Job ids, tenants, state-patch fields and tool names: no dot at all, so
+ * neither "." nor ".." nor hidden temporary files can be named. */
+static const struct name_rules store_name_rules = {.extra = "_-", .max = JOBID_MAX};
+
+#define ALLOWED "(allowed: A-Z a-z 0-9 _ -, 1 to 64 characters)"
 
 int name_validate(const char *s, const char **ret_reason)
 {
-        const char *reason = NULL;
-        if (!s || !*s)
-                reason = "is empty (allowed: A-Z a-z 0-9 _ -, 1 to 64 characters)";
-        else if (strnlen(s, JOBID_MAX + 1) > JOBID_MAX)
-                reason = "is longer than 64 characters (allowed: A-Z a-z 0-9 _ -, 1 to 64 "
-                         "characters)";
-        else
-                for (const char *p = s; *p; p++)
-                        if (!name_char_ok(*p)) {
-                                reason = *p == '/'   ? "contains '/' (allowed: A-Z a-z 0-9 _ -, "
-                                                       "1 to 64 characters)"
-                                         : *p == '.' ? "contains '.' (allowed: A-Z a-z 0-9 _ -, 1 "
-                                                       "to 64 characters)"
-                                                     : "contains a character that is not allowed "
-                                                       "(allowed: A-Z a-z 0-9 _ -, 1 to 64 "
-                                                       "characters)";
-                                break;
-                        }
-        if (!reason)
+        char bad = 0;
+        const char *reason;
+        switch (name_check(s, &store_name_rules, &bad)) {
+        case NAME_OK:
                 return 0;
+        case NAME_EMPTY:
+                reason = "is empty " ALLOWED;
+                break;
+        case NAME_TOO_LONG:
+                reason = "is longer than 64 characters " ALLOWED;
+                break;
+        default:
+                reason = bad == '/'   ? "contains '/' " ALLOWED
+                         : bad == '.' ? "contains '.' " ALLOWED
+                                      : "contains a character that is not allowed " ALLOWED;
+                break;
+        }
         if (ret_reason)
                 *ret_reason = reason;
         return -EINVAL;

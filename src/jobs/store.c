@@ -58,25 +58,6 @@ int store_default_dir(char **ret)
         return state_dir_resolve(NULL, ret);
 }
 
-/* mkdir -p with mode 0700 for every missing component. */
-static int mkdir_parents(const char *path)
-{
-        _cleanup_free_ char *p = strdup(path);
-        if (!p)
-                return -ENOMEM;
-        for (char *s = p + 1;; s++) {
-                if (*s != '/' && *s != 0)
-                        continue;
-                char c = *s;
-                *s = 0;
-                if (mkdir(p, 0700) < 0 && errno != EEXIST)
-                        return NEG_ERRNO();
-                *s = c;
-                if (!c)
-                        return 0;
-        }
-}
-
 /* Creates (0700) and opens the directory name in dirfd, never through a symlink. */
 static int open_subdir(int dirfd, const char *name, bool create, int *ret)
 {
@@ -239,7 +220,7 @@ int store_open(const char *dir, const char *tenant, struct store **ret)
         int r = -ENOMEM;
         if (!(s->tenant = strdup(tenant)))
                 goto fail;
-        r = mkdir_parents(dir);
+        r = mkdir_p(dir, 0700);
         if (r < 0)
                 goto fail;
         /* The top directory is named by the user and may be reached through a

@@ -279,13 +279,13 @@ static void collect_result(struct supervisor *s)
         const char *name = job_result_file(s->job);
         struct stat st;
         _cleanup_close_ int fd = open_regular_at(s->work_dirfd, name, &st);
-        if (fd < 0 || st.st_size > (off_t)STORE_RESULT_MAX + 1)
+        if (fd < 0 || st.st_size > (off_t)STORE_RESULT_MAX)
                 return;
         _cleanup_free_ char *buf = NULL;
         size_t len = 0;
         char path[64];
         snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-        if (read_file(path, STORE_RESULT_MAX + 1, &buf, &len) < 0)
+        if (read_file(path, STORE_RESULT_MAX, &buf, &len) < 0)
                 return;
         write_file_atomic_at(s->job_dirfd, name, buf, len, 0600);
 }
@@ -368,39 +368,45 @@ static void open_path_to_work_dir(struct supervisor *s)
         }
 }
 
-/* Sets up and runs the job; returns 0 once an outcome is recorded. */
-static int run_job(struct supervisor *s)
+static inline void jobenv_freep(char ***p)
 {
-        struct job *j = s->job;
-        struct privs_spec privs = {.cap_last = privs_cap_last()};
-        _cleanup_close_ int uid_lock = -EBADF;
-        if (geteuid() == 0) {
-                int r;
-                /* Every uid of the pool busy: wait for one, as for any other
-                 * resource, rather than fail the job. */
-                while ((r = uidpool_acquire(UIDPOOL_DEFAULT_DIR, UIDPOOL_DEFAULT_FIRST,
-                                            UIDPOOL_DEFAULT_COUNT, &privs.uid, &uid_lock)) ==
-                       -EAGAIN) {
-                        if (!s->job->reason || strncmp(s->job->reason, "waiting for a free", 18)) {
-                                char why[128];
-                                snprintf(why, sizeof(why),
-                                         "waiting for a free job uid (%u-%u all in use)",
-                                         UIDPOOL_DEFAULT_FIRST,
-                                         UIDPOOL_DEFAULT_FIRST + UIDPOOL_DEFAULT_COUNT - 1);
-                                job_set_string(&s->job->reason, why);
-                                save(s);
-                        }
-                        if (cancel_requested(s, WAIT_POLL_MS))
-                                return finish_early(s, JOB_CANCELLED,
-                                                    "cancelled while waiting for a job uid");
-                }
-                if (r < 0)
-                        return log_error_errno(r, "Failed to take a job uid: %s", strerror(-r));
-                privs.switch_user = true;
-                privs.gid = (gid_t)privs.uid;
-        }
+        jobenv_free(*p);
+}
 
-        /* The job's own directory: the only place it may write. */
+/* As root, a uid of the job's own from the pool.  Every uid busy: wait for
+ * one, as for any other resource, rather than fail the job.  1: proceed; 0:
+ * the job ended here (cancelled, recorded); < 0: error. */
+static int take_job_uid(struct supervisor *s, struct privs_spec *privs, int *ret_lock)
+{
+        if (geteuid() != 0)
+                return 1;
+        int r;
+        while ((r = uidpool_acquire_default(&privs->uid, ret_lock)) == -EAGAIN) {
+                if (!s->job->reason || strncmp(s->job->reason, "waiting for a free", 18)) {
+                        char why[128], range[32];
+                        uidpool_default_range(range, sizeof(range));
+                        snprintf(why, sizeof(why), "waiting for a free job uid (%s all in use)",
+                                 range);
+                        job_set_string(&s->job->reason, why);
+                        save(s);
+                }
+                if (cancel_requested(s, WAIT_POLL_MS)) {
+                        finish_early(s, JOB_CANCELLED, "cancelled while waiting for a job uid");
+                        return 0;
+                }
+        }
+        if (r < 0)
+                return log_error_errno(r, "Failed to take a job uid: %s", strerror(-r));
+        privs->switch_user = true;
+        privs->gid = (gid_t)privs->uid;
+        return 1;
+}
+
+/* The job's own directory, the only place it may write: created, opened
+ * (s->work_dirfd), handed to the job's uid; its absolute path in workdir. */
+static int prepare_work_dir(struct supervisor *s, const struct privs_spec *privs, char *workdir,
+                            size_t len)
+{
         if (mkdirat(s->job_dirfd, "work", 0700) < 0 && errno != EEXIST)
                 return log_error_errno(NEG_ERRNO(), "Failed to create the work directory: %s",
                                        strerror(errno));
@@ -408,20 +414,25 @@ static int run_job(struct supervisor *s)
             openat(s->job_dirfd, "work", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (s->work_dirfd < 0)
                 return log_error_errno(NEG_ERRNO(), "Failed to open the work directory");
-        if (privs.switch_user && fchown(s->work_dirfd, privs.uid, privs.gid) < 0)
+        if (privs->switch_user && fchown(s->work_dirfd, privs->uid, privs->gid) < 0)
                 return log_error_errno(NEG_ERRNO(), "Failed to hand the work directory over");
-        if (privs.switch_user)
+        if (privs->switch_user)
                 open_path_to_work_dir(s);
-        char workdir[4096];
         char self[64];
         snprintf(self, sizeof(self), "/proc/self/fd/%d", s->work_dirfd);
-        ssize_t n = readlink(self, workdir, sizeof(workdir) - 1);
+        ssize_t n = readlink(self, workdir, len - 1);
         if (n < 0)
                 return NEG_ERRNO();
         workdir[n] = 0;
+        return 0;
+}
 
+/* stdin: input.json (also copied into the work directory), else /dev/null;
+ * stdout/stderr: the log files. */
+static int open_job_stdio(struct supervisor *s, int *ret_in, int *ret_out, int *ret_err)
+{
         _cleanup_close_ int in = -EBADF;
-        if (j->has_input) {
+        if (s->job->has_input) {
                 _cleanup_free_ char *input = NULL;
                 size_t len = 0;
                 if (read_file_at(s->job_dirfd, "input.json", 64u << 20, &input, &len) == 0)
@@ -438,8 +449,16 @@ static int run_job(struct supervisor *s)
         r = store_job_open_log(s->job_dirfd, 2, &err_fd);
         if (r < 0)
                 return log_error_errno(r, "Failed to open stderr.log: %s", strerror(-r));
-        _cleanup_close_ int errf = err_fd;
+        *ret_in = TAKE_FD(in);
+        *ret_out = TAKE_FD(out);
+        *ret_err = err_fd;
+        return 0;
+}
 
+/* The job's environment: its own variables and CORRAL_JOB_ID over the
+ * allowed part of ours (jobenv.c). */
+static int build_job_env(const struct job *j, const char *workdir, char ***ret)
+{
         char idvar[128];
         snprintf(idvar, sizeof(idvar), "CORRAL_JOB_ID=%s", j->id);
         size_t n_env = 0;
@@ -462,12 +481,69 @@ static int run_job(struct supervisor *s)
         for (size_t i = 0, k = 0; i < n_parent; i++)
                 if (strncmp(environ[i], "PATH=", 5) != 0)
                         parent[k++] = environ[i];
-        char **envp = NULL;
-        r = jobenv_build(parent, extra, workdir, &envp, NULL);
+        return jobenv_build(parent, extra, workdir, ret, NULL);
+}
+
+/* The job's seccomp policy: parsed here, before clone; its compiled program
+ * comes from the store's cache after the first job using it.  1: loaded; 0:
+ * the job ended here (failed, recorded). */
+static int load_job_policy(struct supervisor *s, struct policy **ret)
+{
+        const char *name = s->job->policy ? s->job->policy : "default";
+        char perr[512], cache[4096];
+        snprintf(cache, sizeof(cache), "%s/policy-cache", s->ctl->state_dir);
+        int r =
+            policy_load_cached(name, s->ctl->options->policy_dir, cache, ret, perr, sizeof(perr));
+        if (r < 0) {
+                char reason[600];
+                snprintf(reason, sizeof(reason), "policy '%s': %s", name, perr);
+                finish_early(s, JOB_FAILED, reason);
+                return 0;
+        }
+        return 1;
+}
+
+/* A completed job's state patch goes into the tenant's state. */
+static void apply_state_patch(struct supervisor *s)
+{
+        struct job *j = s->job;
+        if (j->status != JOB_COMPLETED || !j->state_patch_field)
+                return;
+        _cleanup_free_ char *why = NULL;
+        int k = store_state_apply(s->ctl->store, j, &why);
+        if (k < 0)
+                log_warning("State patch '%s' not applied: %s", j->state_patch_field,
+                            why ? why : strerror(-k));
+}
+
+/* Sets up and runs the job; returns 0 once an outcome is recorded. */
+static int run_job(struct supervisor *s)
+{
+        struct job *j = s->job;
+        struct privs_spec privs = {.cap_last = privs_cap_last()};
+        _cleanup_close_ int uid_lock = -EBADF;
+        int r = take_job_uid(s, &privs, &uid_lock);
+        if (r <= 0)
+                return r;
+
+        char workdir[4096];
+        r = prepare_work_dir(s, &privs, workdir, sizeof(workdir));
         if (r < 0)
                 return r;
 
-        struct outcome o = {0};
+        int in_fd = -EBADF, out_fd = -EBADF, err_fd = -EBADF;
+        r = open_job_stdio(s, &in_fd, &out_fd, &err_fd);
+        if (r < 0)
+                return r;
+        _cleanup_close_ int in = in_fd;
+        _cleanup_close_ int out = out_fd;
+        _cleanup_close_ int errf = err_fd;
+
+        _cleanup_(jobenv_freep) char **envp = NULL;
+        r = build_job_env(j, workdir, &envp);
+        if (r < 0)
+                return r;
+
         _cleanup_free_ char *path = NULL;
         r = child_resolve(j->command[0], envp, &path);
         if (r < 0) {
@@ -475,31 +551,19 @@ static int run_job(struct supervisor *s)
                 char reason[512];
                 snprintf(reason, sizeof(reason), "cannot run '%s': %s", j->command[0],
                          r == -ENOENT ? "command not found" : strerror(-r));
-                jobenv_free(envp);
                 j->exit_code = r == -ENOENT ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE;
                 return finish_early(s, JOB_FAILED, reason);
         }
 
         _cleanup_(cg_manager_freep) struct cg_manager *m = NULL;
         r = sandbox_open_cgroups(s->ctl->options, &m);
-        if (r < 0) {
-                jobenv_free(envp);
+        if (r < 0)
                 return finish_early(s, JOB_FAILED, "corral could not set up the job's cgroup");
-        }
-        /* The job's seccomp policy: parsed here, before clone; its compiled
-         * program comes from the store's cache after the first job using it. */
         _cleanup_(policy_freep) struct policy *policy = NULL;
-        char perr[512], cache[4096];
-        snprintf(cache, sizeof(cache), "%s/policy-cache", s->ctl->state_dir);
-        r = policy_load_cached(j->policy ? j->policy : "default", s->ctl->options->policy_dir,
-                               cache, &policy, perr, sizeof(perr));
-        if (r < 0) {
-                char reason[600];
-                snprintf(reason, sizeof(reason), "policy '%s': %s",
-                         j->policy ? j->policy : "default", perr);
-                jobenv_free(envp);
-                return finish_early(s, JOB_FAILED, reason);
-        }
+        r = load_job_policy(s, &policy);
+        if (r <= 0)
+                return r;
+
         struct mountns_spec mounts = {.enabled = true, .workdir = workdir};
         char label[80];
         snprintf(label, sizeof(label), "job-%s", j->id);
@@ -530,9 +594,9 @@ static int run_job(struct supervisor *s)
             .tick_usec = PROGRESS_TICK_USEC,
             .userdata = s,
         };
+        struct outcome o = {0};
         struct child_failure fail;
         r = runner_run(m, &spec, &o, &fail);
-        jobenv_free(envp);
         if (r < 0) {
                 char reason[512];
                 snprintf(reason, sizeof(reason), "could not start: failed to %s: %s",
@@ -545,13 +609,7 @@ static int run_job(struct supervisor *s)
         r = save(s);
         if (r < 0)
                 return r;
-        if (j->status == JOB_COMPLETED && j->state_patch_field) {
-                _cleanup_free_ char *why = NULL;
-                int k = store_state_apply(s->ctl->store, j, &why);
-                if (k < 0)
-                        log_warning("State patch '%s' not applied: %s", j->state_patch_field,
-                                    why ? why : strerror(-k));
-        }
+        apply_state_patch(s);
         return 0;
 }
 

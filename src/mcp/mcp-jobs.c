@@ -44,95 +44,159 @@
 
 /* ---- schemas --------------------------------------------------------------- */
 
-#define JOB_ID_PROP "\"job_id\":{\"type\":\"string\",\"description\":\"the job's id\"}"
-#define SUBMIT_PROPS                                                                               \
-        "\"command\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"minItems\":1,"          \
-        "\"description\":\"argv: the program and its arguments; no shell unless you name "         \
-        "one (e.g. [\\\"sh\\\", \\\"-c\\\", \\\"...\\\"])\"},"                                     \
-        "\"cwd\":{\"type\":\"string\",\"description\":\"recorded; jobs run in their own "          \
-        "working directory\"},"                                                                    \
-        "\"env\":{\"type\":\"object\",\"additionalProperties\":{\"type\":\"string\"}},"            \
-        "\"input\":{\"type\":\"object\",\"description\":\"saved as input.json in the job's "       \
-        "working directory and given as its stdin\"},"                                             \
-        "\"limits\":{\"type\":\"object\",\"properties\":{"                                         \
-        "\"memory\":{\"type\":[\"string\",\"number\"],\"description\":\"\\\"256M\\\" or "          \
-        "bytes\"},"                                                                                \
-        "\"cpus\":{\"type\":[\"number\",\"string\"]},"                                             \
-        "\"pids\":{\"type\":[\"integer\",\"string\"]},"                                            \
-        "\"timeout\":{\"type\":[\"string\",\"number\"],\"description\":\"\\\"30s\\\" or "          \
-        "seconds\"}},\"additionalProperties\":false},"                                             \
-        "\"policy\":{\"type\":\"string\",\"description\":\"seccomp policy: default, strict, "      \
-        "none or a policy file's name\"},"                                                         \
-        "\"depends_on\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}," JOB_ID_PROP
-#define SUBMIT_SCHEMA                                                                              \
-        "{\"type\":\"object\",\"properties\":{" SUBMIT_PROPS "},\"required\":[\"command\"],"       \
-        "\"additionalProperties\":false}"
-#define ID_SCHEMA                                                                                  \
-        "{\"type\":\"object\",\"properties\":{" JOB_ID_PROP "},\"required\":[\"job_id\"],"         \
-        "\"additionalProperties\":false}"
-#define NULLABLE(t) "{\"type\":[\"" t "\",\"null\"]}"
-#define STATUS_PROPS                                                                                                                                                                        \
-        "\"job_id\":{\"type\":\"string\"},\"status\":{\"type\":\"string\"},"                                                                                                                \
-        "\"terminal\":{\"type\":\"boolean\"},\"summary\":{\"type\":\"string\"},"                                                                                                            \
-        "\"exit_code\":" NULLABLE("integer") ",\"signal\":" NULLABLE(                                                                                                                       \
-            "string") ","                                                                                                                                                                   \
-                      "\"oom_kills\":{\"type\":\"integer\"},\"pids_max_hits\":{\"type\":"                                                                                                   \
-                      "\"integer\"},\"oom_cause\":" NULLABLE(                                                                                                                               \
-                          "string") ","                                                                                                                                                     \
-                                    "\"progress\":{\"type\":\"object\",\"properties\":{"                                                                                                    \
-                                    "\"percent\":{\"type\":\"number\"},"                                                                                                                    \
-                                    "\"message\":{\"type\":\"string\"}}},"                                                                                                                  \
-                                    "\"reason\":" NULLABLE(                                                                                                                                 \
-                                        "string") ",\"memory_limit_"                                                                                                                        \
-                                                  "bytes\":" NULLABLE(                                                                                                                      \
-                                                      "number") ","                                                                                                                         \
-                                                                "\"memory_"                                                                                                                 \
-                                                                "peak_bytes\":"                                                                                                             \
-                                                                "{\"type\":"                                                                                                                \
-                                                                "\"number\"},"                                                                                                              \
-                                                                "\"timeout_"                                                                                                                \
-                                                                "seconds\""                                                                                                                 \
-                                                                ":" NULLABLE(                                                                                                               \
-                                                                    "number") ",\"cpu_seconds\":{"                                                                                          \
-                                                                              "\"type\":"                                                                                                   \
-                                                                              "\"number\"},"                                                                                                \
-                                                                              "\"wall_seconds\":{"                                                                                          \
-                                                                              "\"type\":"                                                                                                   \
-                                                                              "\"number\"},"                                                                                                \
-                                                                              "\"seccomp_"                                                                                                  \
-                                                                              "syscall\""                                                                                                   \
-                                                                              ":" NULLABLE(                                                                                                 \
-                                                                                  "string") ","                                                                                             \
-                                                                                            "\"qu"                                                                                          \
-                                                                                            "eue_"                                                                                          \
-                                                                                            "posi"                                                                                          \
-                                                                                            "tion"                                                                                          \
-                                                                                            "\""                                                                                            \
-                                                                                            ":" NULLABLE("integer") ",\"created_at\":" NULLABLE(                                            \
-                                                                                                "string") ","                                                                               \
-                                                                                                          "\"started_at\":" NULLABLE("string") ",\"finished_at\":" NULLABLE(                \
-                                                                                                              "string") ","                                                                 \
-                                                                                                                        "\"command\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}," \
-                                                                                                                        "\"retry_of\":" NULLABLE(                                           \
-                                                                                                                            "string")
-#define STATUS_REQUIRED                                                                            \
-        "\"required\":[\"job_id\",\"status\",\"terminal\",\"summary\",\"exit_code\","              \
-        "\"signal\",\"oom_kills\",\"progress\",\"reason\"]"
-#define STATUS_SCHEMA "{\"type\":\"object\",\"properties\":{" STATUS_PROPS "}," STATUS_REQUIRED "}"
+/* JSON Schema text, put together at compile time one property a line (the
+ * server parses it once, at registration).  The helpers only quote:
+ * PROP("name", schema) is "name":schema, OBJECT(props) an object schema. */
+/* clang-format off */
+#define Q(s)                 "\"" s "\""
+#define PROP(name, schema)   Q(name) ":" schema
+#define TYPE(t)              "{\"type\":" Q(t) "}"
+#define NULLABLE(t)          "{\"type\":[" Q(t) ",\"null\"]}"
+#define EITHER(a, b)         "{\"type\":[" Q(a) "," Q(b) "]}"
+#define DESCRIBED(t, d)      "{\"type\":" Q(t) ",\"description\":" Q(d) "}"
+#define EITHER_DESCRIBED(a, b, d) "{\"type\":[" Q(a) "," Q(b) "],\"description\":" Q(d) "}"
+#define STRINGS              "{\"type\":\"array\",\"items\":{\"type\":\"string\"}}"
+#define INTEGER_IN(lo, hi)   "{\"type\":\"integer\",\"minimum\":" #lo ",\"maximum\":" #hi "}"
+#define OBJECT(props)        "{\"type\":\"object\",\"properties\":{" props "}}"
+#define NO_PROPERTIES        "{\"type\":\"object\",\"properties\":{}," CLOSED "}"
+#define REQUIRED(list)       "\"required\":[" list "]"
+#define CLOSED               "\"additionalProperties\":false"
+/* An object schema with more members than properties (required, closed). */
+#define OBJECT_WITH(props, more) "{\"type\":\"object\",\"properties\":{" props "}," more "}"
+
+#define JOB_ID_PROP PROP("job_id", DESCRIBED("string", "the job's id"))
+
+/* The arguments of submit_job and run_job. */
+#define SUBMIT_PROPS                                                                              \
+        PROP("command", "{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"minItems\":1,"    \
+                        "\"description\":\"argv: the program and its arguments; no shell unless " \
+                        "you name one (e.g. [\\\"sh\\\", \\\"-c\\\", \\\"...\\\"])\"}") ","       \
+        PROP("cwd",     DESCRIBED("string", "recorded; jobs run in their own working "         \
+                                            "directory")) ","                                     \
+        PROP("env",     "{\"type\":\"object\",\"additionalProperties\":" TYPE("string") "}") ","  \
+        PROP("input",   DESCRIBED("object", "saved as input.json in the job's working "          \
+                                            "directory and given as its stdin")) ","              \
+        PROP("limits",  OBJECT_WITH(                                                              \
+                PROP("memory",  EITHER_DESCRIBED("string", "number", "\\\"256M\\\" or bytes")) "," \
+                PROP("cpus",    EITHER("number", "string")) ","                                   \
+                PROP("pids",    EITHER("integer", "string")) ","                                  \
+                PROP("timeout", EITHER_DESCRIBED("string", "number", "\\\"30s\\\" or seconds")),  \
+                CLOSED)) ","                                                                      \
+        PROP("policy",  DESCRIBED("string", "seccomp policy: default, strict, none or a "     \
+                                            "policy file's name")) ","                            \
+        PROP("depends_on", STRINGS) ","                                                           \
+        JOB_ID_PROP
+#define SUBMIT_SCHEMA OBJECT_WITH(SUBMIT_PROPS, REQUIRED(Q("command")) "," CLOSED)
+/* The arguments of the tools that name one job. */
+#define ID_SCHEMA     OBJECT_WITH(JOB_ID_PROP, REQUIRED(Q("job_id")) "," CLOSED)
+
+/* The status object (docs/mcp.md, "The status object"). */
+#define STATUS_PROPS                                                                              \
+        PROP("job_id",             TYPE("string")) ","                                            \
+        PROP("status",             TYPE("string")) ","                                            \
+        PROP("terminal",           TYPE("boolean")) ","                                           \
+        PROP("summary",            TYPE("string")) ","                                            \
+        PROP("exit_code",          NULLABLE("integer")) ","                                       \
+        PROP("signal",             NULLABLE("string")) ","                                        \
+        PROP("oom_kills",          TYPE("integer")) ","                                           \
+        PROP("pids_max_hits",      TYPE("integer")) ","                                           \
+        PROP("oom_cause",          NULLABLE("string")) ","                                        \
+        PROP("progress",           OBJECT(PROP("percent", TYPE("number")) ","                     \
+                                          PROP("message", TYPE("string")))) ","                   \
+        PROP("reason",             NULLABLE("string")) ","                                        \
+        PROP("memory_limit_bytes", NULLABLE("number")) ","                                        \
+        PROP("memory_peak_bytes",  TYPE("number")) ","                                            \
+        PROP("timeout_seconds",    NULLABLE("number")) ","                                        \
+        PROP("cpu_seconds",        TYPE("number")) ","                                            \
+        PROP("wall_seconds",       TYPE("number")) ","                                            \
+        PROP("seccomp_syscall",    NULLABLE("string")) ","                                        \
+        PROP("queue_position",     NULLABLE("integer")) ","                                       \
+        PROP("created_at",         NULLABLE("string")) ","                                        \
+        PROP("started_at",         NULLABLE("string")) ","                                        \
+        PROP("finished_at",        NULLABLE("string")) ","                                        \
+        PROP("command",            STRINGS) ","                                                   \
+        PROP("retry_of",           NULLABLE("string"))
+#define STATUS_REQUIRED                                                                           \
+        REQUIRED(Q("job_id") "," Q("status") "," Q("terminal") "," Q("summary") ","              \
+                 Q("exit_code") "," Q("signal") "," Q("oom_kills") "," Q("progress") ","         \
+                 Q("reason"))
+#define STATUS_SCHEMA OBJECT_WITH(STATUS_PROPS, STATUS_REQUIRED)
+/* wait_job and cancel_job: the status object and how the wait went. */
+#define WAITED_SCHEMA                                                                             \
+        OBJECT_WITH(STATUS_PROPS ","                                                              \
+                    PROP("changed",        TYPE("boolean")) ","                                   \
+                    PROP("waited_seconds", TYPE("number")),                                       \
+                    STATUS_REQUIRED)
 /* run_job and catalog tools answer {job_id, status} (no task: background) or
  * the job_result content: one schema covers both. */
-#define RESULT_SCHEMA                                                                              \
-        "{\"type\":\"object\",\"properties\":{" STATUS_PROPS ",\"results\":{},"                    \
-        "\"result_error\":" NULLABLE("string") ",\"stderr_tail\":" NULLABLE(                       \
-            "string") "},"                                                                         \
-                      "\"required\":[\"job_id\",\"status\"]}"
-#define SUBMITTED_SCHEMA                                                                           \
-        "{\"type\":\"object\",\"properties\":{\"job_id\":{\"type\":\"string\"},"                   \
-        "\"status\":{\"type\":\"string\"}},\"required\":[\"job_id\",\"status\"]}"
+#define RESULT_SCHEMA                                                                             \
+        OBJECT_WITH(STATUS_PROPS ","                                                              \
+                    PROP("results",      "{}") ","                                                \
+                    PROP("result_error", NULLABLE("string")) ","                                  \
+                    PROP("stderr_tail",  NULLABLE("string")),                                     \
+                    REQUIRED(Q("job_id") "," Q("status")))
+#define SUBMITTED_SCHEMA                                                                          \
+        OBJECT_WITH(PROP("job_id", TYPE("string")) ","                                            \
+                    PROP("status", TYPE("string")),                                               \
+                    REQUIRED(Q("job_id") "," Q("status")))
 
-#define ANNOT(title, ro, destr, idem, open)                                                        \
-        "{\"title\":\"" title "\",\"readOnlyHint\":" #ro ",\"destructiveHint\":" #destr            \
+#define LOGS_INPUT_SCHEMA                                                                         \
+        OBJECT_WITH(JOB_ID_PROP ","                                                               \
+                    PROP("stream", "{\"type\":\"string\",\"enum\":[\"stdout\",\"stderr\"]}") ","  \
+                    PROP("offset", "{\"type\":\"integer\",\"minimum\":0}") ","                    \
+                    PROP("length", INTEGER_IN(0, 1048576)) ","                                    \
+                    PROP("tail",   INTEGER_IN(0, 1048576)),                                       \
+                    REQUIRED(Q("job_id")) "," CLOSED)
+#define LOGS_OUTPUT_SCHEMA                                                                        \
+        OBJECT_WITH(PROP("job_id",      TYPE("string")) ","                                       \
+                    PROP("stream",      TYPE("string")) ","                                       \
+                    PROP("offset",      TYPE("integer")) ","                                      \
+                    PROP("length",      TYPE("integer")) ","                                      \
+                    PROP("size",        TYPE("integer")) ","                                      \
+                    PROP("next_offset", TYPE("integer")) ","                                      \
+                    PROP("eof",         TYPE("boolean")) ","                                      \
+                    PROP("text",        TYPE("string")),                                          \
+                    REQUIRED(Q("job_id") "," Q("stream") "," Q("offset") "," Q("length") ","     \
+                             Q("size") "," Q("text")))
+#define WAIT_INPUT_SCHEMA                                                                         \
+        OBJECT_WITH(JOB_ID_PROP ","                                                               \
+                    PROP("timeout", "{\"type\":\"number\",\"minimum\":0,\"maximum\":300}"),       \
+                    REQUIRED(Q("job_id")) "," CLOSED)
+#define RETRIED_SCHEMA                                                                            \
+        OBJECT_WITH(PROP("job_id",   TYPE("string")) ","                                          \
+                    PROP("retry_of", TYPE("string")) ","                                          \
+                    PROP("status",   TYPE("string")),                                             \
+                    REQUIRED(Q("job_id") "," Q("retry_of") "," Q("status")))
+#define LIST_INPUT_SCHEMA                                                                         \
+        OBJECT_WITH(PROP("status", "{\"type\":[\"string\",\"array\"],"                           \
+                                   "\"items\":{\"type\":\"string\"}}") ","                        \
+                    PROP("limit",  INTEGER_IN(1, 500)) ","                                        \
+                    PROP("cursor", TYPE("string")),                                               \
+                    CLOSED)
+#define LIST_OUTPUT_SCHEMA                                                                        \
+        OBJECT_WITH(PROP("jobs", "{\"type\":\"array\",\"items\":"                                 \
+                         OBJECT_WITH(PROP("job_id",     TYPE("string")) ","                       \
+                                     PROP("status",     TYPE("string")) ","                       \
+                                     PROP("summary",    TYPE("string")) ","                       \
+                                     PROP("created_at", TYPE("string")) ","                       \
+                                     PROP("command",    STRINGS),                                 \
+                                     REQUIRED(Q("job_id") "," Q("status") "," Q("summary")))     \
+                         "}") ","                                                                 \
+                    PROP("next_cursor", NULLABLE("string")),                                      \
+                    REQUIRED(Q("jobs") "," Q("next_cursor")))
+#define SYSTEM_OUTPUT_SCHEMA                                                                      \
+        OBJECT_WITH(PROP("memory",              TYPE("object")) ","                               \
+                    PROP("cpu",                 TYPE("object")) ","                               \
+                    PROP("pressure",            TYPE("object")) ","                               \
+                    PROP("running",             TYPE("integer")) ","                              \
+                    PROP("queued",              TYPE("integer")) ","                              \
+                    PROP("max_concurrent_jobs", TYPE("integer")),                                 \
+                    REQUIRED(Q("memory") "," Q("cpu") "," Q("running") "," Q("queued")))
+
+#define ANNOT(title, ro, destr, idem, open)                                                       \
+        "{\"title\":\"" title "\",\"readOnlyHint\":" #ro ",\"destructiveHint\":" #destr          \
         ",\"idempotentHint\":" #idem ",\"openWorldHint\":" #open "}"
+/* clang-format on */
 
 /* ---- helpers --------------------------------------------------------------- */
 
@@ -946,124 +1010,168 @@ static int tool_catalog(struct mcp_request *req, const cJSON *args, void *userda
 
 /* ---- registration, restore, lifecycle -------------------------------------- */
 
-static int register_tools(struct mcp_jobs *J)
+/* The job tools, in the order tools/list shows them; userdata is the server's
+ * struct mcp_jobs. */
+static const struct mcp_tool job_tools[] = {
+    {
+        .name = "submit_job",
+        .title = "Submit a background job",
+        .description = "Starts a command (argv, no shell) as a sandboxed background job with its "
+                       "own memory, CPU, process and time limits, and returns its job_id at once. "
+                       "Follow it with job_status, wait_job, job_logs and job_result.",
+        .input_schema = SUBMIT_SCHEMA,
+        .output_schema = SUBMITTED_SCHEMA,
+        .annotations = ANNOT("Submit a background job", false, false, false, true),
+        .task_support = MCP_TASK_FORBIDDEN,
+        .call = tool_submit,
+    },
+    {
+        .name = "run_job",
+        .title = "Run a job and wait for its result",
+        .description = "Runs a command like submit_job and answers when the job ends, with "
+                       "job_result's content (results.json, the outcome, the end of stderr on "
+                       "failure). Progress is sent as notifications; as a task it returns at once "
+                       "and the task follows the job.",
+        .input_schema = SUBMIT_SCHEMA,
+        .output_schema = RESULT_SCHEMA,
+        .annotations = ANNOT("Run a job", false, false, false, true),
+        .task_support = MCP_TASK_OPTIONAL,
+        .call = tool_run,
+    },
+    {
+        .name = "job_status",
+        .title = "Job status",
+        .description = "A job's status, progress and outcome with its figures (exit code, signal, "
+                       "OOM kills, memory limit and peak, CPU and wall time).",
+        .input_schema = ID_SCHEMA,
+        .output_schema = STATUS_SCHEMA,
+        .annotations = ANNOT("Job status", true, false, true, false),
+        .task_support = MCP_TASK_FORBIDDEN,
+        .call = tool_status,
+    },
+    {
+        .name = "job_result",
+        .title = "Job result",
+        .description = "A finished job's results (its results.json, parsed), its outcome, and the "
+                       "end of its stderr when it did not complete.",
+        .input_schema = ID_SCHEMA,
+        .output_schema = RESULT_SCHEMA,
+        .annotations = ANNOT("Job result", true, false, true, false),
+        .task_support = MCP_TASK_FORBIDDEN,
+        .call = tool_result,
+    },
+    {
+        .name = "job_logs",
+        .title = "Job output",
+        .description = "A bounded slice of a job's stdout or stderr (offset/length, or the last "
+                       "tail bytes), as valid UTF-8 text, readable while the job runs.",
+        .input_schema = LOGS_INPUT_SCHEMA,
+        .output_schema = LOGS_OUTPUT_SCHEMA,
+        .annotations = ANNOT("Job output", true, false, true, false),
+        .task_support = MCP_TASK_FORBIDDEN,
+        .call = tool_logs,
+    },
+    {
+        .name = "wait_job",
+        .title = "Wait for a job",
+        .description = "Waits (at most timeout seconds, default 30, at most 300) until the job "
+                       "ends or its progress changes, then returns its status. With a "
+                       "progressToken it sends each change as a progress notification and keeps "
+                       "waiting for the end.",
+        .input_schema = WAIT_INPUT_SCHEMA,
+        .output_schema = WAITED_SCHEMA,
+        .annotations = ANNOT("Wait for a job", true, false, true, false),
+        .task_support = MCP_TASK_FORBIDDEN,
+        .call = tool_wait,
+    },
+    {
+        .name = "cancel_job",
+        .title = "Cancel a job",
+        .description = "Stops a queued or running job (its whole process group) and answers once "
+                       "the end is recorded as cancelled (at most 10 s). A job that already ended "
+                       "is left as it is.",
+        .input_schema = ID_SCHEMA,
+        .output_schema = WAITED_SCHEMA,
+        .annotations = ANNOT("Cancel a job", false, true, true, false),
+        .task_support = MCP_TASK_FORBIDDEN,
+        .call = tool_cancel,
+    },
+    {
+        .name = "retry_job",
+        .title = "Retry a job",
+        .description = "Submits a new job with the same request as an earlier one (retry_of "
+                       "names it).",
+        .input_schema = ID_SCHEMA,
+        .output_schema = RETRIED_SCHEMA,
+        .annotations = ANNOT("Retry a job", false, false, false, true),
+        .task_support = MCP_TASK_FORBIDDEN,
+        .call = tool_retry,
+    },
+    {
+        .name = "list_jobs",
+        .title = "List jobs",
+        .description = "Jobs oldest first, optionally of some statuses, a page at a time "
+                       "(next_cursor).",
+        .input_schema = LIST_INPUT_SCHEMA,
+        .output_schema = LIST_OUTPUT_SCHEMA,
+        .annotations = ANNOT("List jobs", true, false, true, false),
+        .task_support = MCP_TASK_FORBIDDEN,
+        .call = tool_list,
+    },
+    {
+        .name = "system_status",
+        .title = "System status",
+        .description = "The resource governor's view: host memory and CPU against the "
+                       "thresholds, pressure, running and queued jobs, and why the head of the "
+                       "queue waits (the JSON of `corral status --system --json`).",
+        .input_schema = NO_PROPERTIES,
+        .output_schema = SYSTEM_OUTPUT_SCHEMA,
+        .annotations = ANNOT("System status", true, false, false, false),
+        .task_support = MCP_TASK_FORBIDDEN,
+        .call = tool_system,
+    },
+};
+
+static int register_job_tools(struct mcp_jobs *J)
 {
-        const struct mcp_tool tools[] = {
-            {"submit_job", "Submit a background job",
-             "Starts a command (argv, no shell) as a sandboxed background job with its own memory, "
-             "CPU, process and time limits, and returns its job_id at once. Follow it with "
-             "job_status, wait_job, job_logs and job_result.",
-             SUBMIT_SCHEMA, SUBMITTED_SCHEMA,
-             ANNOT("Submit a background job", false, false, false, true), MCP_TASK_FORBIDDEN,
-             tool_submit, J},
-            {"run_job", "Run a job and wait for its result",
-             "Runs a command like submit_job and answers when the job ends, with job_result's "
-             "content (results.json, the outcome, the end of stderr on failure). Progress is sent "
-             "as notifications; as a task it returns at once and the task follows the job.",
-             SUBMIT_SCHEMA, RESULT_SCHEMA, ANNOT("Run a job", false, false, false, true),
-             MCP_TASK_OPTIONAL, tool_run, J},
-            {"job_status", "Job status",
-             "A job's status, progress and outcome with its figures (exit code, signal, OOM "
-             "kills, memory limit and peak, CPU and wall time).",
-             ID_SCHEMA, STATUS_SCHEMA, ANNOT("Job status", true, false, true, false),
-             MCP_TASK_FORBIDDEN, tool_status, J},
-            {"job_result", "Job result",
-             "A finished job's results (its results.json, parsed), its outcome, and the end of "
-             "its stderr when it did not complete.",
-             ID_SCHEMA, RESULT_SCHEMA, ANNOT("Job result", true, false, true, false),
-             MCP_TASK_FORBIDDEN, tool_result, J},
-            {"job_logs", "Job output",
-             "A bounded slice of a job's stdout or stderr (offset/length, or the last tail bytes), "
-             "as valid UTF-8 text, readable while the job runs.",
-             "{\"type\":\"object\",\"properties\":{" JOB_ID_PROP ",\"stream\":{\"type\":\"string\","
-             "\"enum\":[\"stdout\",\"stderr\"]},\"offset\":{\"type\":\"integer\",\"minimum\":0},"
-             "\"length\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":1048576},"
-             "\"tail\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":1048576}},"
-             "\"required\":[\"job_id\"],\"additionalProperties\":false}",
-             "{\"type\":\"object\",\"properties\":{\"job_id\":{\"type\":\"string\"},\"stream\":{"
-             "\"type\":\"string\"},\"offset\":{\"type\":\"integer\"},\"length\":{\"type\":"
-             "\"integer\"},\"size\":{\"type\":\"integer\"},\"next_offset\":{\"type\":\"integer\"},"
-             "\"eof\":{\"type\":\"boolean\"},\"text\":{\"type\":\"string\"}},\"required\":["
-             "\"job_id\",\"stream\",\"offset\",\"length\",\"size\",\"text\"]}",
-             ANNOT("Job output", true, false, true, false), MCP_TASK_FORBIDDEN, tool_logs, J},
-            {"wait_job", "Wait for a job",
-             "Waits (at most timeout seconds, default 30, at most 300) until the job ends or its "
-             "progress changes, then returns its status. With a progressToken it sends each change "
-             "as a progress notification and keeps waiting for the end.",
-             "{\"type\":\"object\",\"properties\":{" JOB_ID_PROP
-             ",\"timeout\":{\"type\":\"number\","
-             "\"minimum\":0,\"maximum\":300}},\"required\":[\"job_id\"],"
-             "\"additionalProperties\":false}",
-             "{\"type\":\"object\",\"properties\":{" STATUS_PROPS ",\"changed\":{\"type\":"
-             "\"boolean\"},\"waited_seconds\":{\"type\":\"number\"}}," STATUS_REQUIRED "}",
-             ANNOT("Wait for a job", true, false, true, false), MCP_TASK_FORBIDDEN, tool_wait, J},
-            {"cancel_job", "Cancel a job",
-             "Stops a queued or running job (its whole process group) and answers once the end is "
-             "recorded as cancelled (at most 10 s). A job that already ended is left as it is.",
-             ID_SCHEMA,
-             "{\"type\":\"object\",\"properties\":{" STATUS_PROPS ",\"changed\":{\"type\":"
-             "\"boolean\"},\"waited_seconds\":{\"type\":\"number\"}}," STATUS_REQUIRED "}",
-             ANNOT("Cancel a job", false, true, true, false), MCP_TASK_FORBIDDEN, tool_cancel, J},
-            {"retry_job", "Retry a job",
-             "Submits a new job with the same request as an earlier one (retry_of names it).",
-             ID_SCHEMA,
-             "{\"type\":\"object\",\"properties\":{\"job_id\":{\"type\":\"string\"},\"retry_of\":{"
-             "\"type\":\"string\"},\"status\":{\"type\":\"string\"}},\"required\":[\"job_id\","
-             "\"retry_of\",\"status\"]}",
-             ANNOT("Retry a job", false, false, false, true), MCP_TASK_FORBIDDEN, tool_retry, J},
-            {"list_jobs", "List jobs",
-             "Jobs oldest first, optionally of some statuses, a page at a time (next_cursor).",
-             "{\"type\":\"object\",\"properties\":{\"status\":{\"type\":[\"string\",\"array\"],"
-             "\"items\":{\"type\":\"string\"}},\"limit\":{\"type\":\"integer\",\"minimum\":1,"
-             "\"maximum\":500},\"cursor\":{\"type\":\"string\"}},\"additionalProperties\":false}",
-             "{\"type\":\"object\",\"properties\":{\"jobs\":{\"type\":\"array\",\"items\":{"
-             "\"type\":"
-             "\"object\",\"properties\":{\"job_id\":{\"type\":\"string\"},\"status\":{\"type\":"
-             "\"string\"},\"summary\":{\"type\":\"string\"},\"created_at\":{\"type\":\"string\"},"
-             "\"command\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}},\"required\":["
-             "\"job_id\",\"status\",\"summary\"]}},\"next_cursor\":" NULLABLE(
-                 "string") "},"
-                           "\"required\":[\"jobs\",\"next_cursor\"]}",
-             ANNOT("List jobs", true, false, true, false), MCP_TASK_FORBIDDEN, tool_list, J},
-            {"system_status", "System status",
-             "The resource governor's view: host memory and CPU against the thresholds, "
-             "pressure, running and queued jobs, and why the head of the queue waits (the JSON "
-             "of `corral status --system --json`).",
-             "{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false}",
-             "{\"type\":\"object\",\"properties\":{\"memory\":{\"type\":\"object\"},\"cpu\":{"
-             "\"type\":\"object\"},\"pressure\":{\"type\":\"object\"},\"running\":{\"type\":"
-             "\"integer\"},\"queued\":{\"type\":\"integer\"},\"max_concurrent_jobs\":{\"type\":"
-             "\"integer\"}},\"required\":[\"memory\",\"cpu\",\"running\",\"queued\"]}",
-             ANNOT("System status", true, false, false, false), MCP_TASK_FORBIDDEN, tool_system, J},
-        };
-        for (size_t i = 0; i < sizeof(tools) / sizeof(tools[0]); i++) {
-                int r = mcp_tool_register(J->server, &tools[i]);
+        for (size_t i = 0; i < ELEMENTSOF(job_tools); i++) {
+                struct mcp_tool tool = job_tools[i];
+                tool.userdata = J;
+                int r = mcp_tool_register(J->server, &tool);
                 if (r < 0)
-                        return log_error_errno(r, "Failed to register the tool %s: %s",
-                                               tools[i].name, strerror(-r));
+                        return log_error_errno(r, "Failed to register the tool %s: %s", tool.name,
+                                               strerror(-r));
         }
+        return 0;
+}
+
+/* A catalog tool runs its command as a job (tool_catalog) and answers like
+ * run_job; its input schema is the catalog's, validated before anything runs. */
+static int register_catalog_tool(struct mcp_jobs *J, struct catalog_tool *t)
+{
+        t->owner = J;
+        _cleanup_free_ char *schema = cJSON_PrintUnformatted(t->input_schema);
+        if (!schema)
+                return -ENOMEM;
+        const struct mcp_tool tool = {
+            .name = t->name,
+            .title = t->title,
+            .description = t->description,
+            .input_schema = schema,
+            .output_schema = RESULT_SCHEMA,
+            .annotations = ANNOT("catalog tool", false, false, false, true),
+            .task_support = MCP_TASK_OPTIONAL,
+            .call = tool_catalog,
+            .userdata = t,
+        };
+        return mcp_tool_register(J->server, &tool);
+}
+
+static int register_catalog_tools(struct mcp_jobs *J)
+{
         for (size_t i = 0; J->catalog && i < J->catalog->n; i++) {
                 struct catalog_tool *t = &J->catalog->tools[i];
-                t->owner = J;
-                char *schema = cJSON_PrintUnformatted(t->input_schema);
-                char annot[512];
-                snprintf(annot, sizeof(annot),
-                         "{\"title\":\"%s\",\"readOnlyHint\":false,\"destructiveHint\":false,"
-                         "\"idempotentHint\":false,\"openWorldHint\":true}",
-                         "catalog tool");
-                struct mcp_tool mt = {
-                    .name = t->name,
-                    .title = t->title,
-                    .description = t->description,
-                    .input_schema = schema,
-                    .output_schema = RESULT_SCHEMA,
-                    .annotations = annot,
-                    .task_support = MCP_TASK_OPTIONAL,
-                    .call = tool_catalog,
-                    .userdata = t,
-                };
-                int r = schema ? mcp_tool_register(J->server, &mt) : -ENOMEM;
-                free(schema);
+                int r = register_catalog_tool(J, t);
                 if (r < 0)
                         return log_error_errno(
                             r, "Failed to register the catalog tool '%s': %s", t->name,
@@ -1144,7 +1252,9 @@ int mcp_jobs_new(struct loop *l, struct mcp_server *s, const struct corral_optio
                 J->meas = NULL; /* system_status then says so */
         else
                 gov_measure_sample(J->meas, 0);
-        r = register_tools(J);
+        r = register_job_tools(J);
+        if (r >= 0)
+                r = register_catalog_tools(J);
         if (r < 0)
                 goto fail;
         mcp_jobs_resources_register(J);

@@ -1,41 +1,13 @@
 /* mcp-json.c - input checks cJSON lacks (UTF-8, depth, duplicate keys) and the
  * raw request id scanner that keeps ids of any size exact.  See mcp-json.h. */
 #include "mcp-json.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Length of the UTF-8 sequence at s (1..4), or 0 if it is invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-        unsigned char c = s[0];
-        if (c < 0x80)
-                return 1;
-        size_t len;
-        uint32_t cp;
-        if (c >= 0xc2 && c <= 0xdf)
-                len = 2, cp = c & 0x1f;
-        else if (c >= 0xe0 && c <= 0xef)
-                len = 3, cp = c & 0x0f;
-        else if (c >= 0xf0 && c <= 0xf4)
-                len = 4, cp = c & 0x07;
-        else
-                return 0;
-        if (n < len)
-                return 0;
-        for (size_t i = 1; i < len; i++) {
-                if ((s[i] & 0xc0) != 0x80)
-                        return 0;
-                cp = (cp << 6) | (s[i] & 0x3f);
-        }
-        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-                return 0;
-        return len;
-}
 
 int mcp_json_precheck(const char *text, size_t len, int max_depth)
 {
@@ -45,7 +17,7 @@ int mcp_json_precheck(const char *text, size_t len, int max_depth)
         for (size_t i = 0; i < len;) {
                 unsigned char c = s[i];
                 if (c >= 0x80) {
-                        size_t k = utf8_seq(s + i, len - i);
+                        size_t k = utf8_seq_len(s + i, len - i);
                         if (k == 0)
                                 return -EILSEQ;
                         i += k;

@@ -1,7 +1,7 @@
 /* mcp-rpc.c - JSON-RPC 2.0 envelopes and the tables of names (protocol
  * versions, log levels) and error codes.  Ids are emitted as the exact token
  * the client sent (cJSON_CreateRaw), so an id of any size survives. */
-#include "mcp-internal.h"
+#include "mcp-rpc.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -68,12 +68,12 @@ const char *mcp_get_string(const cJSON *obj, const char *key)
         return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-void mcp_send_json(struct mcp_server *s, cJSON *msg)
+void mcp_send_json(const struct mcp_server_config *cfg, cJSON *msg)
 {
         /* Unformatted: one message, one line, never a newline inside. */
         char *text = msg ? cJSON_PrintUnformatted(msg) : NULL;
         if (text)
-                s->cfg.send(s->cfg.userdata, text, strlen(text));
+                cfg->send(cfg->userdata, text, strlen(text));
         free(text);
         cJSON_Delete(msg);
 }
@@ -88,7 +88,7 @@ static cJSON *envelope(const char *id_raw)
         return m;
 }
 
-void mcp_send_result(struct mcp_server *s, const char *id_raw, cJSON *result)
+void mcp_send_result(const struct mcp_server_config *cfg, const char *id_raw, cJSON *result)
 {
         cJSON *m = envelope(id_raw);
         if (!m) {
@@ -96,11 +96,11 @@ void mcp_send_result(struct mcp_server *s, const char *id_raw, cJSON *result)
                 return;
         }
         cJSON_AddItemToObject(m, "result", result ? result : cJSON_CreateObject());
-        mcp_send_json(s, m);
+        mcp_send_json(cfg, m);
 }
 
-void mcp_send_error(struct mcp_server *s, const char *id_raw, int code, const char *message,
-                    cJSON *data)
+void mcp_send_error(const struct mcp_server_config *cfg, const char *id_raw, int code,
+                    const char *message, cJSON *data)
 {
         cJSON *m = envelope(id_raw);
         cJSON *e = cJSON_CreateObject();
@@ -115,5 +115,5 @@ void mcp_send_error(struct mcp_server *s, const char *id_raw, int code, const ch
         if (data)
                 cJSON_AddItemToObject(e, "data", data);
         cJSON_AddItemToObject(m, "error", e);
-        mcp_send_json(s, m);
+        mcp_send_json(cfg, m);
 }

@@ -1,10 +1,17 @@
 /* mcp-server.c - the MCP session: message validation, version negotiation
  * (initialize for 2024-11-05..2025-11-25, per-request _meta for 2026-07-28),
- * the method table, tools, deferred requests, progress and logging. */
-#include "mcp-internal.h"
+ * the method table (mcp-method.h) and its dispatcher, requests (deferred ones,
+ * the work of tasks: mcp-work.h), progress and logging.  Tools, tasks and
+ * resources are modules that register their methods into the table. */
 #include "cleanup.h"
 #include "log.h"
 #include "mcp-json.h"
+#include "mcp-method.h"
+#include "mcp-resources.h"
+#include "mcp-rpc.h"
+#include "mcp-tasks.h"
+#include "mcp-tools.h"
+#include "mcp-work.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -21,7 +28,47 @@ static void cjson_deletep(cJSON **p)
         cJSON_Delete(*p);
 }
 
-typedef int (*method_fn)(struct mcp_request *req, const cJSON *params, cJSON **ret);
+struct mcp_request {
+        struct mcp_server *server;
+        char *id_raw; /* exact id token from the client; NULL for a task's work */
+        char *method;
+        unsigned flags; /* of the method (MCP_METHOD_*) */
+        enum mcp_version version;
+        cJSON *progress_token;
+        bool tasks_extension; /* 2026-07-28 client declared io.modelcontextprotocol/tasks */
+        bool cancelled;
+        bool pending; /* deferred: on server->pending */
+        char *error_message;
+        cJSON *error_data; /* error.data of the answer, if any */
+        mcp_cancel_fn cancel_fn;
+        void *cancel_data;
+        struct mcp_task *task;   /* the task this work runs under */
+        mcp_work_done_fn done;   /* receives the work's answer */
+        const void *waiting_for; /* mcp_request_wait_for() */
+        struct mcp_request *prev, *next;
+};
+
+struct method_entry {
+        const struct mcp_method *m;
+        void *userdata;
+};
+
+struct mcp_server {
+        struct mcp_server_config cfg;
+        char *name, *title, *version_string, *instructions;
+        enum mcp_version version; /* negotiated by initialize */
+        bool initialized;
+        enum mcp_log_level log_level;
+        struct method_entry *methods;
+        size_t n_methods;
+        struct mcp_request *pending;
+        struct mcp_tools *tools;
+        struct mcp_tasks *tasks;
+        struct mcp_resources *resources;
+};
+
+static int register_core_methods(struct mcp_server *s);
+static void request_free(struct mcp_request *req);
 
 static char *strdup_or_null(const char *s)
 {
@@ -40,10 +87,21 @@ int mcp_server_new(const struct mcp_server_config *cfg, struct mcp_server **ret)
         s->instructions = strdup_or_null(cfg->instructions);
         s->version = MCP_VERSION_INVALID;
         s->log_level = MCP_LOG_WARNING; /* until the client's logging/setLevel */
+        int r = 0;
         if (!s->name || !s->version_string || (cfg->title && !s->title) ||
-            (cfg->instructions && !s->instructions)) {
+            (cfg->instructions && !s->instructions))
+                r = -ENOMEM;
+        if (r >= 0)
+                r = register_core_methods(s);
+        if (r >= 0)
+                r = mcp_tools_new(s, &s->tools);
+        if (r >= 0)
+                r = mcp_tasks_new(s, &s->tasks);
+        if (r >= 0)
+                r = mcp_resources_new(s, &s->resources);
+        if (r < 0) {
                 mcp_server_free(s);
-                return -ENOMEM;
+                return r;
         }
         *ret = s;
         return 0;
@@ -53,15 +111,17 @@ void mcp_server_free(struct mcp_server *s)
 {
         if (!s)
                 return;
-        mcp_tasks_free_all(s);
+        mcp_tasks_free(s->tasks);
+        s->tasks = NULL;
         while (s->pending) {
                 struct mcp_request *req = s->pending;
                 if (req->cancel_fn)
                         req->cancel_fn(req, true, req->cancel_data);
-                mcp_request_free(req);
+                request_free(req);
         }
-        mcp_tools_free(s);
-        mcp_resources_free(s);
+        mcp_tools_free(s->tools);
+        mcp_resources_free(s->resources);
+        free(s->methods);
         free(s->name);
         free(s->title);
         free(s->version_string);
@@ -74,10 +134,50 @@ enum mcp_version mcp_server_version(const struct mcp_server *s)
         return s->version;
 }
 
+struct mcp_tools *mcp_server_tools(const struct mcp_server *s)
+{
+        return s->tools;
+}
+
+struct mcp_tasks *mcp_server_tasks(const struct mcp_server *s)
+{
+        return s->tasks;
+}
+
+struct mcp_resources *mcp_server_resources(const struct mcp_server *s)
+{
+        return s->resources;
+}
+
+/* --- the method table --- */
+
+static const struct method_entry *method_find(const struct mcp_server *s, const char *name)
+{
+        for (size_t i = 0; i < s->n_methods; i++)
+                if (strcmp(s->methods[i].m->name, name) == 0)
+                        return &s->methods[i];
+        return NULL;
+}
+
+int mcp_method_register(struct mcp_server *s, const struct mcp_method *table, size_t n,
+                        void *userdata)
+{
+        for (size_t i = 0; i < n; i++)
+                if (method_find(s, table[i].name))
+                        return -EEXIST;
+        struct method_entry *e = realloc(s->methods, (s->n_methods + n) * sizeof(*e));
+        if (!e)
+                return -ENOMEM;
+        s->methods = e;
+        for (size_t i = 0; i < n; i++)
+                s->methods[s->n_methods++] = (struct method_entry){&table[i], userdata};
+        return 0;
+}
+
 /* --- requests --- */
 
-struct mcp_request *mcp_request_new(struct mcp_server *s, const char *id_raw, const char *method,
-                                    enum mcp_version v)
+static struct mcp_request *request_new(struct mcp_server *s, const char *id_raw, const char *method,
+                                       enum mcp_version v)
 {
         struct mcp_request *req = calloc(1, sizeof(*req));
         if (!req)
@@ -87,13 +187,32 @@ struct mcp_request *mcp_request_new(struct mcp_server *s, const char *id_raw, co
         req->id_raw = strdup_or_null(id_raw);
         req->method = strdup(method);
         if ((id_raw && !req->id_raw) || !req->method) {
-                mcp_request_free(req);
+                request_free(req);
                 return NULL;
         }
         return req;
 }
 
-void mcp_request_free(struct mcp_request *req)
+struct mcp_request *mcp_work_new(struct mcp_server *s, enum mcp_version v, struct mcp_task *t,
+                                 mcp_work_done_fn done, const struct mcp_request *progress_from)
+{
+        struct mcp_request *work = request_new(s, NULL, "tools/call", v);
+        if (!work)
+                return NULL;
+        work->task = t;
+        work->done = done;
+        if (progress_from)
+                work->progress_token = cJSON_Duplicate(progress_from->progress_token, true);
+        return work;
+}
+
+void mcp_work_orphan(struct mcp_request *work)
+{
+        work->task = NULL;
+        work->cancelled = true;
+}
+
+static void request_free(struct mcp_request *req)
 {
         if (!req)
                 return;
@@ -112,6 +231,11 @@ void mcp_request_free(struct mcp_request *req)
         cJSON_Delete(req->error_data);
         cJSON_Delete(req->progress_token);
         free(req);
+}
+
+bool mcp_request_tasks_extension(const struct mcp_request *req)
+{
+        return req->tasks_extension;
 }
 
 int mcp_request_needs_tasks_extension(struct mcp_request *req, const char *what)
@@ -138,6 +262,30 @@ void mcp_request_defer(struct mcp_request *req)
         if (s->pending)
                 s->pending->prev = req;
         s->pending = req;
+}
+
+void mcp_request_cancel(struct mcp_request *req)
+{
+        if (req->cancelled)
+                return;
+        req->cancelled = true;
+        if (req->cancel_fn)
+                req->cancel_fn(req, false, req->cancel_data);
+}
+
+void mcp_request_wait_for(struct mcp_request *req, const void *key)
+{
+        req->waiting_for = key;
+}
+
+struct mcp_request *mcp_server_take_waiter(struct mcp_server *s, const void *key)
+{
+        for (struct mcp_request *req = s->pending; req; req = req->next)
+                if (key && req->waiting_for == key) {
+                        req->waiting_for = NULL;
+                        return req;
+                }
+        return NULL;
 }
 
 struct mcp_server *mcp_request_server(const struct mcp_request *req)
@@ -203,9 +351,10 @@ void mcp_add_cache_fields(const struct mcp_request *req, cJSON *result)
         cJSON_AddNumberToObject(result, "ttlMs", 0);
 }
 
-void mcp_shape_call_result(enum mcp_version v, cJSON *result)
+/* structuredContent came with 2025-06-18. */
+static void shape_call_result(const struct mcp_request *req, cJSON *result)
 {
-        if (v < MCP_2025_06_18)
+        if ((req->flags & MCP_METHOD_CALL_RESULT) && req->version < MCP_2025_06_18)
                 cJSON_DeleteItemFromObjectCaseSensitive(result, "structuredContent");
 }
 
@@ -215,9 +364,8 @@ static void answer(struct mcp_request *req, cJSON *result, int r)
         if (req->task) { /* the work of a task: its outcome goes to the task */
                 struct mcp_task *t = req->task;
                 req->task = NULL;
-                t->work = NULL;
-                mcp_task_work_done(t, result, r < 0 ? mcp_error_code(r) : 0,
-                                   req->error_message ? req->error_message : strerror(-r));
+                req->done(t, result, r < 0 ? mcp_error_code(r) : 0,
+                          req->error_message ? req->error_message : strerror(-r));
                 return;
         }
         if (req->cancelled) { /* the protocol forbids answering a cancelled request */
@@ -229,20 +377,19 @@ static void answer(struct mcp_request *req, cJSON *result, int r)
                 const char *msg = req->error_message;
                 if (!msg)
                         msg = code == MCP_ERR_INTERNAL && r > -4096 ? strerror(-r) : "Error";
-                mcp_send_error(s, req->id_raw, code, msg, req->error_data);
+                mcp_send_error(&s->cfg, req->id_raw, code, msg, req->error_data);
                 req->error_data = NULL; /* sent (and freed) with the message */
                 return;
         }
-        if (strcmp(req->method, "tools/call") == 0)
-                mcp_shape_call_result(req->version, result);
+        shape_call_result(req, result);
         add_result_type(req, result);
-        mcp_send_result(s, req->id_raw, result);
+        mcp_send_result(&s->cfg, req->id_raw, result);
 }
 
 void mcp_request_complete(struct mcp_request *req, cJSON *result)
 {
         answer(req, result ? result : cJSON_CreateObject(), 0);
-        mcp_request_free(req);
+        request_free(req);
 }
 
 void mcp_request_fail(struct mcp_request *req, int r, const char *fmt, ...)
@@ -256,7 +403,7 @@ void mcp_request_fail(struct mcp_request *req, int r, const char *fmt, ...)
                 va_end(ap);
         }
         answer(req, NULL, r < 0 ? r : -EIO);
-        mcp_request_free(req);
+        request_free(req);
 }
 
 void mcp_request_progress(struct mcp_request *req, double progress, double total,
@@ -287,7 +434,7 @@ void mcp_server_notify(struct mcp_server *s, const char *method, cJSON *params)
         cJSON_AddStringToObject(m, "method", method);
         if (params)
                 cJSON_AddItemToObject(m, "params", params);
-        mcp_send_json(s, m);
+        mcp_send_json(&s->cfg, m);
 }
 
 void mcp_server_log(struct mcp_server *s, enum mcp_log_level level, const char *logger,
@@ -334,7 +481,8 @@ static cJSON *server_capabilities(const struct mcp_server *s, enum mcp_version v
         return c;
 }
 
-static int method_initialize(struct mcp_request *req, const cJSON *params, cJSON **ret)
+static int method_initialize(struct mcp_request *req, const cJSON *params, void *userdata,
+                             cJSON **ret)
 {
         struct mcp_server *s = req->server;
         const char *requested = mcp_get_string(params, "protocolVersion");
@@ -367,7 +515,8 @@ static int method_initialize(struct mcp_request *req, const cJSON *params, cJSON
         return 0;
 }
 
-static int method_discover(struct mcp_request *req, const cJSON *params, cJSON **ret)
+static int method_discover(struct mcp_request *req, const cJSON *params, void *userdata,
+                           cJSON **ret)
 {
         cJSON *r = cJSON_CreateObject();
         cJSON *versions = cJSON_AddArrayToObject(r, "supportedVersions");
@@ -384,13 +533,14 @@ static int method_discover(struct mcp_request *req, const cJSON *params, cJSON *
         return 0;
 }
 
-static int method_ping(struct mcp_request *req, const cJSON *params, cJSON **ret)
+static int method_ping(struct mcp_request *req, const cJSON *params, void *userdata, cJSON **ret)
 {
         *ret = cJSON_CreateObject();
         return 0;
 }
 
-static int method_set_level(struct mcp_request *req, const cJSON *params, cJSON **ret)
+static int method_set_level(struct mcp_request *req, const cJSON *params, void *userdata,
+                            cJSON **ret)
 {
         int l = mcp_log_level_from_string(mcp_get_string(params, "level"));
         if (l < 0)
@@ -403,31 +553,18 @@ static int method_set_level(struct mcp_request *req, const cJSON *params, cJSON 
         return 0;
 }
 
-static const struct {
-        const char *name;
-        method_fn fn;
-        enum mcp_version min, max; /* versions that have the method */
-        bool before_init;          /* allowed before initialize */
-} methods[] = {
-    {"initialize", method_initialize, MCP_2024_11_05, MCP_2025_11_25, true},
-    {"ping", method_ping, MCP_2024_11_05, MCP_2026_07_28, true},
-    {"server/discover", method_discover, MCP_2024_11_05, MCP_2026_07_28, true},
-    {"tools/list", mcp_method_tools_list, MCP_2024_11_05, MCP_2026_07_28, false},
-    {"tools/call", mcp_method_tools_call, MCP_2024_11_05, MCP_2026_07_28, false},
-    {"logging/setLevel", method_set_level, MCP_2024_11_05, MCP_2026_07_28, false},
-    {"resources/list", mcp_method_resources_list, MCP_2024_11_05, MCP_2026_07_28, false},
-    {"resources/templates/list", mcp_method_resources_templates, MCP_2024_11_05, MCP_2026_07_28,
-     false},
-    {"resources/read", mcp_method_resources_read, MCP_2024_11_05, MCP_2026_07_28, false},
-    {"resources/subscribe", mcp_method_resources_subscribe, MCP_2024_11_05, MCP_2025_11_25, false},
-    {"resources/unsubscribe", mcp_method_resources_unsubscribe, MCP_2024_11_05, MCP_2025_11_25,
-     false},
-    {"tasks/get", mcp_method_tasks_get, MCP_2025_11_25, MCP_2026_07_28, false},
-    {"tasks/result", mcp_method_tasks_result, MCP_2025_11_25, MCP_2025_11_25, false},
-    {"tasks/list", mcp_method_tasks_list, MCP_2025_11_25, MCP_2025_11_25, false},
-    {"tasks/cancel", mcp_method_tasks_cancel, MCP_2025_11_25, MCP_2026_07_28, false},
-    {"tasks/update", mcp_method_tasks_update, MCP_2026_07_28, MCP_2026_07_28, false},
+/* The lifecycle; the modules register the rest (mcp_server_new). */
+static const struct mcp_method core_methods[] = {
+    {"initialize", method_initialize, MCP_2024_11_05, MCP_2025_11_25, MCP_METHOD_BEFORE_INIT},
+    {"ping", method_ping, MCP_2024_11_05, MCP_2026_07_28, MCP_METHOD_BEFORE_INIT},
+    {"server/discover", method_discover, MCP_2024_11_05, MCP_2026_07_28, MCP_METHOD_BEFORE_INIT},
+    {"logging/setLevel", method_set_level, MCP_2024_11_05, MCP_2026_07_28, 0},
 };
+
+static int register_core_methods(struct mcp_server *s)
+{
+        return mcp_method_register(s, core_methods, ELEMENTSOF(core_methods), NULL);
+}
 
 /* --- incoming messages --- */
 
@@ -445,9 +582,7 @@ static void handle_cancelled(struct mcp_server *s, const cJSON *params)
                 /* tasks/cancel, not this, cancels a task (2025-11-25 spec). */
                 if (strcmp(req->method, "initialize") == 0)
                         return;
-                req->cancelled = true;
-                if (req->cancel_fn)
-                        req->cancel_fn(req, false, req->cancel_data);
+                mcp_request_cancel(req);
                 return;
         }
 }
@@ -481,7 +616,7 @@ static int request_version(struct mcp_server *s, const char *id_raw, const cJSON
                 cJSON *sup = cJSON_AddArrayToObject(data, "supported");
                 for (int i = _MCP_VERSION_MAX - 1; i >= 0; i--)
                         cJSON_AddItemToArray(sup, cJSON_CreateString(mcp_version_to_string(i)));
-                mcp_send_error(s, id_raw, MCP_ERR_UNSUPPORTED_VERSION,
+                mcp_send_error(&s->cfg, id_raw, MCP_ERR_UNSUPPORTED_VERSION,
                                "Unsupported protocol version", data);
                 return -EPROTO;
         }
@@ -503,28 +638,27 @@ static void handle_request(struct mcp_server *s, const char *id_raw, const char 
         bool tasks_ext;
         if (request_version(s, id_raw, params, &v, &tasks_ext) < 0)
                 return;
-        size_t i = 0;
-        while (i < ELEMENTSOF(methods) && strcmp(methods[i].name, method) != 0)
-                i++;
-        if (i == ELEMENTSOF(methods)) {
-                mcp_send_error(s, id_raw, MCP_ERR_METHOD_NOT_FOUND, "Method not found", NULL);
+        const struct method_entry *e = method_find(s, method);
+        if (!e) {
+                mcp_send_error(&s->cfg, id_raw, MCP_ERR_METHOD_NOT_FOUND, "Method not found", NULL);
                 return;
         }
-        if (v == MCP_VERSION_INVALID && !methods[i].before_init) {
-                mcp_send_error(s, id_raw, MCP_ERR_INVALID_REQUEST,
+        if (v == MCP_VERSION_INVALID && !(e->m->flags & MCP_METHOD_BEFORE_INIT)) {
+                mcp_send_error(&s->cfg, id_raw, MCP_ERR_INVALID_REQUEST,
                                "Server not initialized: send initialize first", NULL);
                 return;
         }
-        if (v != MCP_VERSION_INVALID && (v < methods[i].min || v > methods[i].max)) {
-                mcp_send_error(s, id_raw, MCP_ERR_METHOD_NOT_FOUND,
+        if (v != MCP_VERSION_INVALID && (v < e->m->min || v > e->m->max)) {
+                mcp_send_error(&s->cfg, id_raw, MCP_ERR_METHOD_NOT_FOUND,
                                "Method not available in this protocol version", NULL);
                 return;
         }
-        struct mcp_request *req = mcp_request_new(s, id_raw, method, v);
+        struct mcp_request *req = request_new(s, id_raw, method, v);
         if (!req) {
-                mcp_send_error(s, id_raw, MCP_ERR_INTERNAL, "Out of memory", NULL);
+                mcp_send_error(&s->cfg, id_raw, MCP_ERR_INTERNAL, "Out of memory", NULL);
                 return;
         }
+        req->flags = e->m->flags;
         req->tasks_extension = tasks_ext;
         const cJSON *meta = cJSON_GetObjectItemCaseSensitive(params, "_meta");
         const cJSON *token = cJSON_GetObjectItemCaseSensitive(meta, "progressToken");
@@ -532,13 +666,13 @@ static void handle_request(struct mcp_server *s, const char *id_raw, const char 
                 req->progress_token = cJSON_Duplicate(token, true);
 
         cJSON *result = NULL;
-        int r = methods[i].fn(req, params, &result);
+        int r = e->m->call(req, params, e->userdata, &result);
         if (r == MCP_DEFERRED) {
                 mcp_request_defer(req);
                 return;
         }
         answer(req, result, r);
-        mcp_request_free(req);
+        request_free(req);
 }
 
 static const char *precheck_message(int r)
@@ -556,21 +690,21 @@ void mcp_server_handle_line(struct mcp_server *s, const char *line, size_t len)
                 return; /* blank lines are not messages */
         int r = mcp_json_precheck(line, len, MCP_JSON_MAX_DEPTH);
         if (r < 0) {
-                mcp_send_error(s, NULL, MCP_ERR_PARSE, precheck_message(r), NULL);
+                mcp_send_error(&s->cfg, NULL, MCP_ERR_PARSE, precheck_message(r), NULL);
                 return;
         }
         _cleanup_(cjson_deletep) cJSON *msg = cJSON_ParseWithLength(line, len);
         if (!msg) {
-                mcp_send_error(s, NULL, MCP_ERR_PARSE, "Parse error: not a JSON text", NULL);
+                mcp_send_error(&s->cfg, NULL, MCP_ERR_PARSE, "Parse error: not a JSON text", NULL);
                 return;
         }
         if (cJSON_IsArray(msg)) {
-                mcp_send_error(s, NULL, MCP_ERR_INVALID_REQUEST,
+                mcp_send_error(&s->cfg, NULL, MCP_ERR_INVALID_REQUEST,
                                "Invalid request: JSON-RPC batches are not supported", NULL);
                 return;
         }
         if (!cJSON_IsObject(msg)) {
-                mcp_send_error(s, NULL, MCP_ERR_INVALID_REQUEST,
+                mcp_send_error(&s->cfg, NULL, MCP_ERR_INVALID_REQUEST,
                                "Invalid request: a message is a JSON object", NULL);
                 return;
         }
@@ -581,7 +715,7 @@ void mcp_server_handle_line(struct mcp_server *s, const char *line, size_t len)
                         id_raw = cJSON_PrintUnformatted(id);
         }
         if (mcp_json_check_duplicates(msg) < 0) {
-                mcp_send_error(s, id_raw, MCP_ERR_INVALID_REQUEST,
+                mcp_send_error(&s->cfg, id_raw, MCP_ERR_INVALID_REQUEST,
                                "Invalid request: duplicate member names in an object", NULL);
                 return;
         }
@@ -596,7 +730,7 @@ void mcp_server_handle_line(struct mcp_server *s, const char *line, size_t len)
         if (!jsonrpc || strcmp(jsonrpc, "2.0") != 0 || !method ||
             (id && !cJSON_IsString(id) && !cJSON_IsNumber(id))) {
                 if (id) /* a notification is never answered, even when malformed */
-                        mcp_send_error(s, id_raw, MCP_ERR_INVALID_REQUEST,
+                        mcp_send_error(&s->cfg, id_raw, MCP_ERR_INVALID_REQUEST,
                                        "Invalid request: needs jsonrpc \"2.0\", a string method "
                                        "and an id that is a string or an integer",
                                        NULL);
@@ -604,7 +738,7 @@ void mcp_server_handle_line(struct mcp_server *s, const char *line, size_t len)
         }
         if (params && !cJSON_IsObject(params)) {
                 if (id)
-                        mcp_send_error(s, id_raw, MCP_ERR_INVALID_PARAMS,
+                        mcp_send_error(&s->cfg, id_raw, MCP_ERR_INVALID_PARAMS,
                                        "Invalid params: params must be an object", NULL);
                 return;
         }
@@ -620,5 +754,5 @@ void mcp_server_handle_oversize(struct mcp_server *s, const char *prefix, size_t
         (void)mcp_json_find_raw_id(prefix, len, &id_raw);
         char msg[128];
         snprintf(msg, sizeof(msg), "Message too long: the limit is %zu bytes per line", max);
-        mcp_send_error(s, id_raw, MCP_ERR_INVALID_REQUEST, msg, NULL);
+        mcp_send_error(&s->cfg, id_raw, MCP_ERR_INVALID_REQUEST, msg, NULL);
 }

@@ -5,8 +5,10 @@
  * io.modelcontextprotocol/tasks extension: resultType "task", tasks/get with the
  * result inline, tasks/update, tasks/cancel).  Tasks live in memory; the job
  * layer makes long-lived ones out of job records. */
-#include "mcp-internal.h"
+#include "mcp-tasks.h"
 #include "cleanup.h"
+#include "mcp-rpc.h"
+#include "mcp-work.h"
 #include "units.h"
 
 #include <errno.h>
@@ -21,8 +23,30 @@
 #define DEFAULT_TTL_MS    (3600 * 1000LL)
 #define MAX_TTL_MS        (7 * 24 * 3600 * 1000LL)
 #define POLL_INTERVAL_MS  1000
-#define TASKS_EXTENSION   "io.modelcontextprotocol/tasks"
 #define RELATED_TASK_META "io.modelcontextprotocol/related-task"
+
+struct mcp_task {
+        struct mcp_tasks *tasks;
+        char id[72]; /* a UUID, or a job id (mcp_task_set_id) */
+        uint64_t seq;
+        enum mcp_task_status status;
+        char *status_message;
+        uint64_t created_usec, updated_usec; /* realtime */
+        int64_t ttl_ms;                      /* -1: unlimited (null) */
+        enum mcp_version version;
+        cJSON *result; /* the CallToolResult once terminal (completed or isError) */
+        int error_code;
+        char *error_message;
+        struct mcp_request *work; /* the tool's request while it runs */
+        struct mcp_task *prev, *next;
+};
+
+struct mcp_tasks {
+        struct mcp_server *server;
+        struct mcp_task *head, *tail; /* oldest first */
+        size_t n;
+        uint64_t seq;
+};
 
 static const char *const status_names[] = {
     [MCP_TASK_WORKING] = "working",     [MCP_TASK_INPUT_REQUIRED] = "input_required",
@@ -57,51 +81,52 @@ static bool is_terminal(enum mcp_task_status st)
 
 static void task_free(struct mcp_task *t)
 {
-        struct mcp_server *s = t->server;
-        if (t->work) { /* still running: its eventual answer is dropped */
-                t->work->task = NULL;
-                t->work->cancelled = true;
-        }
+        struct mcp_tasks *T = t->tasks;
+        if (t->work) /* still running: its eventual answer is dropped */
+                mcp_work_orphan(t->work);
         if (t->prev)
                 t->prev->next = t->next;
         else
-                s->tasks = t->next;
+                T->head = t->next;
         if (t->next)
                 t->next->prev = t->prev;
         else
-                s->tasks_tail = t->prev;
-        s->n_tasks--;
+                T->tail = t->prev;
+        T->n--;
         free(t->status_message);
         free(t->error_message);
         cJSON_Delete(t->result);
         free(t);
 }
 
-void mcp_tasks_free_all(struct mcp_server *s)
+void mcp_tasks_free(struct mcp_tasks *T)
 {
-        while (s->tasks)
-                task_free(s->tasks);
+        if (!T)
+                return;
+        while (T->head)
+                task_free(T->head);
+        free(T);
 }
 
 /* Keeps memory bounded: expired terminal tasks go first, then the oldest ones. */
-static void tasks_gc(struct mcp_server *s, uint64_t now)
+static void tasks_gc(struct mcp_tasks *T, uint64_t now)
 {
-        for (struct mcp_task *t = s->tasks, *next; t; t = next) {
+        for (struct mcp_task *t = T->head, *next; t; t = next) {
                 next = t->next;
                 if (is_terminal(t->status) && t->ttl_ms >= 0 &&
                     t->created_usec + (uint64_t)t->ttl_ms * 1000 < now)
                         task_free(t);
         }
-        for (struct mcp_task *t = s->tasks, *next; t && s->n_tasks >= MAX_TASKS; t = next) {
+        for (struct mcp_task *t = T->head, *next; t && T->n >= MAX_TASKS; t = next) {
                 next = t->next;
                 if (is_terminal(t->status))
                         task_free(t);
         }
 }
 
-static struct mcp_task *task_find(struct mcp_server *s, const char *id)
+static struct mcp_task *task_find(struct mcp_tasks *T, const char *id)
 {
-        for (struct mcp_task *t = s->tasks; id && t; t = t->next)
+        for (struct mcp_task *t = T->head; id && t; t = t->next)
                 if (strcmp(t->id, id) == 0)
                         return t;
         return NULL;
@@ -134,9 +159,9 @@ static void task_notify(struct mcp_task *t)
 {
         /* 2026-07-28 pushes task status only after subscriptions/listen (not
          * implemented): clients poll tasks/get. */
-        if (t->version == MCP_2025_11_25 && t->server->version == MCP_2025_11_25)
-                mcp_server_notify(t->server, "notifications/tasks/status",
-                                  task_to_json(t, t->version));
+        struct mcp_server *s = t->tasks->server;
+        if (t->version == MCP_2025_11_25 && mcp_server_version(s) == MCP_2025_11_25)
+                mcp_server_notify(s, "notifications/tasks/status", task_to_json(t, t->version));
 }
 
 void mcp_task_set_message(struct mcp_task *t, const char *message)
@@ -152,7 +177,8 @@ void mcp_task_set_message(struct mcp_task *t, const char *message)
         task_notify(t);
 }
 
-/* The answer to tasks/result: the original CallToolResult, tagged with its task. */
+/* The answer to tasks/result: the original CallToolResult, tagged with its task
+ * (the dispatcher shapes it for the request's version: MCP_METHOD_CALL_RESULT). */
 static int task_payload(struct mcp_request *req, struct mcp_task *t, cJSON **ret)
 {
         if (t->status == MCP_TASK_CANCELLED)
@@ -162,7 +188,6 @@ static int task_payload(struct mcp_request *req, struct mcp_task *t, cJSON **ret
                 return mcp_request_errorf(req, t->error_code ? t->error_code : MCP_ERR_INTERNAL,
                                           "%s", t->error_message ? t->error_message : "failed");
         cJSON *r = cJSON_Duplicate(t->result, true);
-        mcp_shape_call_result(req->version, r);
         cJSON *meta = cJSON_GetObjectItemCaseSensitive(r, "_meta");
         if (!meta)
                 meta = cJSON_AddObjectToObject(r, "_meta");
@@ -171,22 +196,17 @@ static int task_payload(struct mcp_request *req, struct mcp_task *t, cJSON **ret
         return 0;
 }
 
-/* Answers every tasks/result waiting for t. */
+/* Answers every tasks/result waiting for t, newest first. */
 static void wake_waiters(struct mcp_task *t)
 {
-        for (struct mcp_request *req = t->server->pending, *next; req; req = next) {
-                next = req->next;
-                if (req->waiting_task != t)
-                        continue;
-                /* next may be freed by completing req only if it waits too: restart. */
-                req->waiting_task = NULL;
+        struct mcp_request *req;
+        while ((req = mcp_server_take_waiter(t->tasks->server, t))) {
                 cJSON *result = NULL;
                 int r = task_payload(req, t, &result);
                 if (r < 0)
                         mcp_request_fail(req, r, NULL);
                 else
                         mcp_request_complete(req, result);
-                next = t->server->pending;
         }
 }
 
@@ -211,8 +231,10 @@ static void task_finish(struct mcp_task *t, enum mcp_task_status st)
         wake_waiters(t);
 }
 
-void mcp_task_work_done(struct mcp_task *t, cJSON *result, int code, const char *message)
+/* The answer of the task's work (mcp_work_new). */
+static void work_done(struct mcp_task *t, cJSON *result, int code, const char *message)
 {
+        t->work = NULL;
         if (is_terminal(t->status)) { /* cancelled meanwhile */
                 cJSON_Delete(result);
                 return;
@@ -249,11 +271,11 @@ static int64_t requested_ttl(const cJSON *task_params)
         return ttl->valuedouble > (double)MAX_TTL_MS ? MAX_TTL_MS : (int64_t)ttl->valuedouble;
 }
 
-static int task_new(struct mcp_server *s, enum mcp_version v, int64_t ttl_ms, struct mcp_task **ret)
+static int task_new(struct mcp_tasks *T, enum mcp_version v, int64_t ttl_ms, struct mcp_task **ret)
 {
         uint64_t now = now_realtime_usec();
-        tasks_gc(s, now);
-        if (s->n_tasks >= MAX_TASKS)
+        tasks_gc(T, now);
+        if (T->n >= MAX_TASKS)
                 return -EBUSY;
         struct mcp_task *t = calloc(1, sizeof(*t));
         if (!t)
@@ -261,26 +283,26 @@ static int task_new(struct mcp_server *s, enum mcp_version v, int64_t ttl_ms, st
         uint8_t rnd[16];
         if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
                 for (size_t i = 0; i < sizeof(rnd); i++)
-                        rnd[i] = (uint8_t)((now >> (i % 8)) ^ (s->task_seq * 131 + i));
+                        rnd[i] = (uint8_t)((now >> (i % 8)) ^ (T->seq * 131 + i));
         rnd[6] = (rnd[6] & 0x0f) | 0x40; /* a version-4 UUID */
         rnd[8] = (rnd[8] & 0x3f) | 0x80;
         snprintf(t->id, sizeof(t->id),
                  "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", rnd[0],
                  rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7], rnd[8], rnd[9], rnd[10],
                  rnd[11], rnd[12], rnd[13], rnd[14], rnd[15]);
-        t->server = s;
-        t->seq = ++s->task_seq;
+        t->tasks = T;
+        t->seq = ++T->seq;
         t->status = MCP_TASK_WORKING;
         t->created_usec = t->updated_usec = now;
         t->ttl_ms = ttl_ms;
         t->version = v;
-        t->prev = s->tasks_tail;
-        if (s->tasks_tail)
-                s->tasks_tail->next = t;
+        t->prev = T->tail;
+        if (T->tail)
+                T->tail->next = t;
         else
-                s->tasks = t;
-        s->tasks_tail = t;
-        s->n_tasks++;
+                T->head = t;
+        T->tail = t;
+        T->n++;
         *ret = t;
         return 0;
 }
@@ -298,7 +320,7 @@ int mcp_task_set_id(struct mcp_task *t, const char *id)
 {
         if (!id || !*id || strlen(id) >= sizeof(t->id))
                 return -EINVAL;
-        struct mcp_task *other = task_find(t->server, id);
+        struct mcp_task *other = task_find(t->tasks, id);
         if (other && other != t)
                 return -EEXIST;
         snprintf(t->id, sizeof(t->id), "%s", id);
@@ -308,43 +330,41 @@ int mcp_task_set_id(struct mcp_task *t, const char *id)
 int mcp_task_adopt(struct mcp_server *s, const char *id, uint64_t created_usec, int64_t ttl_ms,
                    struct mcp_request **ret_work)
 {
-        if (task_find(s, id))
+        struct mcp_tasks *T = mcp_server_tasks(s);
+        if (task_find(T, id))
                 return -EEXIST;
         struct mcp_task *t;
-        int r = task_new(s, MCP_2025_11_25, ttl_ms, &t);
+        int r = task_new(T, MCP_2025_11_25, ttl_ms, &t);
         if (r < 0)
                 return r;
         r = mcp_task_set_id(t, id);
-        struct mcp_request *work =
-            r < 0 ? NULL : mcp_request_new(s, NULL, "tools/call", t->version);
+        struct mcp_request *work = r < 0 ? NULL : mcp_work_new(s, t->version, t, work_done, NULL);
         if (!work) {
                 task_free(t);
                 return r < 0 ? r : -ENOMEM;
         }
         t->created_usec = t->updated_usec = created_usec;
-        work->task = t;
         t->work = work;
         mcp_request_defer(work);
         *ret_work = work;
         return 0;
 }
 
-int mcp_tasks_call_tool(struct mcp_request *req, struct mcp_tool_entry *tool, const cJSON *args,
-                        const cJSON *task_params, cJSON **ret_result)
+int mcp_tasks_call_tool(struct mcp_request *req, const cJSON *task_params, mcp_task_run_fn run,
+                        void *userdata, cJSON **ret_result)
 {
-        struct mcp_server *s = req->server;
+        struct mcp_server *s = mcp_request_server(req);
         struct mcp_task *t;
-        int r = task_new(s, req->version, requested_ttl(task_params), &t);
+        int r =
+            task_new(mcp_server_tasks(s), mcp_request_version(req), requested_ttl(task_params), &t);
         if (r < 0)
                 return mcp_request_errorf(req, MCP_ERR_INTERNAL, "Cannot create a task: %s",
                                           strerror(-r));
-        struct mcp_request *work = mcp_request_new(s, NULL, "tools/call", req->version);
+        struct mcp_request *work = mcp_work_new(s, mcp_request_version(req), t, work_done, req);
         if (!work) {
                 task_free(t);
                 return -ENOMEM;
         }
-        work->task = t;
-        work->progress_token = cJSON_Duplicate(req->progress_token, true);
         t->work = work;
         /* The work's outcome may arrive before the CreateTaskResult is sent: that
          * one is answered first, so the status notification of a task finished
@@ -352,7 +372,7 @@ int mcp_tasks_call_tool(struct mcp_request *req, struct mcp_tool_entry *tool, co
         enum mcp_version v = t->version;
         t->version = MCP_VERSION_INVALID;
         cJSON *result = NULL;
-        r = mcp_call_tool_now(work, tool, args, &result);
+        r = run(work, userdata, &result);
         if (r == MCP_DEFERRED) {
                 mcp_request_defer(work);
         } else if (r < 0) {
@@ -375,12 +395,13 @@ int mcp_tasks_call_tool(struct mcp_request *req, struct mcp_tool_entry *tool, co
 }
 
 /* 2026-07-28: the tasks methods need the extension declared on the request. */
-static int lookup(struct mcp_request *req, const cJSON *params, struct mcp_task **ret)
+static int lookup(struct mcp_request *req, struct mcp_tasks *T, const cJSON *params,
+                  struct mcp_task **ret)
 {
-        if (req->version >= MCP_2026_07_28 && !req->tasks_extension)
-                return mcp_request_needs_tasks_extension(req, req->method);
+        if (mcp_request_version(req) >= MCP_2026_07_28 && !mcp_request_tasks_extension(req))
+                return mcp_request_needs_tasks_extension(req, mcp_request_method(req));
         const char *id = mcp_get_string(params, "taskId");
-        struct mcp_task *t = task_find(req->server, id);
+        struct mcp_task *t = task_find(T, id);
         if (!t)
                 return mcp_request_errorf(req, MCP_ERR_INVALID_PARAMS,
                                           "Failed to retrieve task: Task not found");
@@ -388,14 +409,14 @@ static int lookup(struct mcp_request *req, const cJSON *params, struct mcp_task 
         return 0;
 }
 
-int mcp_method_tasks_get(struct mcp_request *req, const cJSON *params, cJSON **ret)
+static int tasks_get(struct mcp_request *req, const cJSON *params, void *userdata, cJSON **ret)
 {
         struct mcp_task *t;
-        int r = lookup(req, params, &t);
+        int r = lookup(req, userdata, params, &t);
         if (r < 0)
                 return r;
-        cJSON *j = task_to_json(t, req->version);
-        if (req->version >= MCP_2026_07_28) { /* DetailedTask: outcome inline */
+        cJSON *j = task_to_json(t, mcp_request_version(req));
+        if (mcp_request_version(req) >= MCP_2026_07_28) { /* DetailedTask: outcome inline */
                 if (t->result) {
                         cJSON *res = cJSON_Duplicate(t->result, true);
                         cJSON_AddStringToObject(res, "resultType", "complete");
@@ -410,20 +431,21 @@ int mcp_method_tasks_get(struct mcp_request *req, const cJSON *params, cJSON **r
         return 0;
 }
 
-int mcp_method_tasks_result(struct mcp_request *req, const cJSON *params, cJSON **ret)
+static int tasks_result(struct mcp_request *req, const cJSON *params, void *userdata, cJSON **ret)
 {
         struct mcp_task *t;
-        int r = lookup(req, params, &t);
+        int r = lookup(req, userdata, params, &t);
         if (r < 0)
                 return r;
         if (is_terminal(t->status))
                 return task_payload(req, t, ret);
-        req->waiting_task = t; /* answered by wake_waiters() */
+        mcp_request_wait_for(req, t); /* answered by wake_waiters() */
         return MCP_DEFERRED;
 }
 
-int mcp_method_tasks_list(struct mcp_request *req, const cJSON *params, cJSON **ret)
+static int tasks_list(struct mcp_request *req, const cJSON *params, void *userdata, cJSON **ret)
 {
+        struct mcp_tasks *T = userdata;
         uint64_t after = 0;
         const cJSON *cursor = cJSON_GetObjectItemCaseSensitive(params, "cursor");
         if (cursor) {
@@ -435,7 +457,7 @@ int mcp_method_tasks_list(struct mcp_request *req, const cJSON *params, cJSON **
         cJSON *r = cJSON_CreateObject();
         cJSON *list = cJSON_AddArrayToObject(r, "tasks");
         int n = 0;
-        for (struct mcp_task *t = req->server->tasks; t; t = t->next) {
+        for (struct mcp_task *t = T->head; t; t = t->next) {
                 if (t->seq <= after)
                         continue;
                 if (n == TASKS_PAGE) {
@@ -444,17 +466,17 @@ int mcp_method_tasks_list(struct mcp_request *req, const cJSON *params, cJSON **
                         cJSON_AddStringToObject(r, "nextCursor", next);
                         break;
                 }
-                cJSON_AddItemToArray(list, task_to_json(t, req->version));
+                cJSON_AddItemToArray(list, task_to_json(t, mcp_request_version(req)));
                 n++;
         }
         *ret = r;
         return 0;
 }
 
-int mcp_method_tasks_cancel(struct mcp_request *req, const cJSON *params, cJSON **ret)
+static int tasks_cancel(struct mcp_request *req, const cJSON *params, void *userdata, cJSON **ret)
 {
         struct mcp_task *t;
-        int r = lookup(req, params, &t);
+        int r = lookup(req, userdata, params, &t);
         if (r < 0)
                 return r;
         if (is_terminal(t->status))
@@ -465,26 +487,48 @@ int mcp_method_tasks_cancel(struct mcp_request *req, const cJSON *params, cJSON 
         t->status_message = strdup("cancelled by the client");
         /* Terminal first: work that the hook ends at once is then dropped. */
         t->status = MCP_TASK_CANCELLED;
-        struct mcp_request *work = t->work;
-        if (work && !work->cancelled) {
-                work->cancelled = true;
-                if (work->cancel_fn)
-                        work->cancel_fn(work, false, work->cancel_data);
-        }
+        if (t->work)
+                mcp_request_cancel(t->work);
         task_finish(t, MCP_TASK_CANCELLED);
-        *ret =
-            req->version >= MCP_2026_07_28 ? cJSON_CreateObject() : task_to_json(t, req->version);
+        *ret = mcp_request_version(req) >= MCP_2026_07_28
+                   ? cJSON_CreateObject()
+                   : task_to_json(t, mcp_request_version(req));
         return 0;
 }
 
-int mcp_method_tasks_update(struct mcp_request *req, const cJSON *params, cJSON **ret)
+static int tasks_update(struct mcp_request *req, const cJSON *params, void *userdata, cJSON **ret)
 {
         struct mcp_task *t;
-        int r = lookup(req, params, &t);
+        int r = lookup(req, userdata, params, &t);
         if (r < 0)
                 return r;
         /* No corral tool asks for input: every response is for a key not
          * outstanding, which the extension says to ignore. */
         *ret = cJSON_CreateObject();
+        return 0;
+}
+
+/* tasks/get and tasks/cancel are also the 2026-07-28 extension's (with
+ * tasks/update); tasks/result and tasks/list are 2025-11-25 only. */
+static const struct mcp_method methods[] = {
+    {"tasks/get", tasks_get, MCP_2025_11_25, MCP_2026_07_28, 0},
+    {"tasks/result", tasks_result, MCP_2025_11_25, MCP_2025_11_25, MCP_METHOD_CALL_RESULT},
+    {"tasks/list", tasks_list, MCP_2025_11_25, MCP_2025_11_25, 0},
+    {"tasks/cancel", tasks_cancel, MCP_2025_11_25, MCP_2026_07_28, 0},
+    {"tasks/update", tasks_update, MCP_2026_07_28, MCP_2026_07_28, 0},
+};
+
+int mcp_tasks_new(struct mcp_server *s, struct mcp_tasks **ret)
+{
+        struct mcp_tasks *T = calloc(1, sizeof(*T));
+        if (!T)
+                return -ENOMEM;
+        T->server = s;
+        int r = mcp_method_register(s, methods, ELEMENTSOF(methods), T);
+        if (r < 0) {
+                free(T);
+                return r;
+        }
+        *ret = T;
         return 0;
 }

@@ -1,10 +1,23 @@
 /* mcp-tools.c - the tool registry: registration, tools/list shaped for each
  * protocol version, and tools/call (direct, deferred, or as a task). */
-#include "mcp-internal.h"
+#include "mcp-tools.h"
+#include "cleanup.h"
+#include "mcp-rpc.h"
+#include "mcp-tasks.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+struct mcp_tool_entry {
+        struct mcp_tool tool; /* strings owned (strdup) */
+        cJSON *input_schema, *output_schema, *annotations;
+        struct mcp_tool_entry *next;
+};
+
+struct mcp_tools {
+        struct mcp_tool_entry *list; /* in registration order */
+};
 
 static char *strdup_or_null(const char *s)
 {
@@ -22,18 +35,21 @@ static void entry_free(struct mcp_tool_entry *t)
         free(t);
 }
 
-void mcp_tools_free(struct mcp_server *s)
+void mcp_tools_free(struct mcp_tools *tools)
 {
-        while (s->tools) {
-                struct mcp_tool_entry *t = s->tools;
-                s->tools = t->next;
+        if (!tools)
+                return;
+        while (tools->list) {
+                struct mcp_tool_entry *t = tools->list;
+                tools->list = t->next;
                 entry_free(t);
         }
+        free(tools);
 }
 
-struct mcp_tool_entry *mcp_tool_find(struct mcp_server *s, const char *name)
+static struct mcp_tool_entry *tool_find(struct mcp_tools *tools, const char *name)
 {
-        for (struct mcp_tool_entry *t = s->tools; t; t = t->next)
+        for (struct mcp_tool_entry *t = tools->list; t; t = t->next)
                 if (strcmp(t->tool.name, name) == 0)
                         return t;
         return NULL;
@@ -55,9 +71,10 @@ static int parse_object(const char *text, bool required, cJSON **ret)
 
 int mcp_tool_register(struct mcp_server *s, const struct mcp_tool *tool)
 {
+        struct mcp_tools *tools = mcp_server_tools(s);
         if (!tool->name || !tool->call)
                 return -EINVAL;
-        if (mcp_tool_find(s, tool->name))
+        if (tool_find(tools, tool->name))
                 return -EEXIST;
         struct mcp_tool_entry *t = calloc(1, sizeof(*t));
         if (!t)
@@ -79,7 +96,7 @@ int mcp_tool_register(struct mcp_server *s, const struct mcp_tool *tool)
                 return r;
         }
         /* Appended, so tools/list shows them in registration order. */
-        struct mcp_tool_entry **p = &s->tools;
+        struct mcp_tool_entry **p = &tools->list;
         while (*p)
                 p = &(*p)->next;
         *p = t;
@@ -127,13 +144,14 @@ static cJSON *tool_to_json(const struct mcp_tool_entry *t, enum mcp_version v)
         return j;
 }
 
-int mcp_method_tools_list(struct mcp_request *req, const cJSON *params, cJSON **ret)
+static int tools_list(struct mcp_request *req, const cJSON *params, void *userdata, cJSON **ret)
 {
+        const struct mcp_tools *registry = userdata;
         /* One page holds every tool: the list is short and fixed at start-up. */
         cJSON *r = cJSON_CreateObject();
         cJSON *tools = cJSON_AddArrayToObject(r, "tools");
-        for (struct mcp_tool_entry *t = req->server->tools; t; t = t->next)
-                cJSON_AddItemToArray(tools, tool_to_json(t, req->version));
+        for (struct mcp_tool_entry *t = registry->list; t; t = t->next)
+                cJSON_AddItemToArray(tools, tool_to_json(t, mcp_request_version(req)));
         mcp_add_cache_fields(req, r);
         *ret = r;
         return 0;
@@ -156,9 +174,17 @@ static int check_arguments(struct mcp_request *req, const struct mcp_tool_entry 
         return 0;
 }
 
-int mcp_call_tool_now(struct mcp_request *req, struct mcp_tool_entry *t, const cJSON *args,
-                      cJSON **ret_result)
+struct tool_call {
+        struct mcp_tool_entry *tool;
+        const cJSON *args;
+};
+
+/* Calls the tool's handler for req (the client's request, or a task's work). */
+static int call_now(struct mcp_request *req, void *userdata, cJSON **ret_result)
 {
+        const struct tool_call *c = userdata;
+        struct mcp_tool_entry *t = c->tool;
+        const cJSON *args = c->args;
         cJSON *result = NULL;
         int r = t->tool.call(req, args, t->tool.userdata, &result);
         if (r == 0)
@@ -168,13 +194,14 @@ int mcp_call_tool_now(struct mcp_request *req, struct mcp_tool_entry *t, const c
         return r;
 }
 
-int mcp_method_tools_call(struct mcp_request *req, const cJSON *params, cJSON **ret)
+static int tools_call(struct mcp_request *req, const cJSON *params, void *userdata, cJSON **ret)
 {
+        struct mcp_tools *tools = userdata;
         const char *name = mcp_get_string(params, "name");
         if (!name)
                 return mcp_request_errorf(req, MCP_ERR_INVALID_PARAMS,
                                           "tools/call needs params.name (a string)");
-        struct mcp_tool_entry *t = mcp_tool_find(req->server, name);
+        struct mcp_tool_entry *t = tool_find(tools, name);
         if (!t)
                 return mcp_request_errorf(req, MCP_ERR_INVALID_PARAMS, "Unknown tool '%s'", name);
         const cJSON *args = cJSON_GetObjectItemCaseSensitive(params, "arguments");
@@ -184,29 +211,50 @@ int mcp_method_tools_call(struct mcp_request *req, const cJSON *params, cJSON **
         cJSON *empty = NULL;
         if (!cJSON_IsObject(args))
                 args = empty = cJSON_CreateObject();
+        enum mcp_version v = mcp_request_version(req);
         int r = check_arguments(req, t, args);
         if (r >= 0) {
                 const cJSON *task = cJSON_GetObjectItemCaseSensitive(params, "task");
                 bool as_task = false;
-                if (req->version == MCP_2025_11_25 && task)
+                if (v == MCP_2025_11_25 && task)
                         as_task = true;
-                else if (req->version >= MCP_2026_07_28 && req->tasks_extension &&
+                else if (v >= MCP_2026_07_28 && mcp_request_tasks_extension(req) &&
                          t->tool.task_support != MCP_TASK_FORBIDDEN)
                         as_task = true; /* the server decides; the client allowed it */
                 if (as_task && t->tool.task_support == MCP_TASK_FORBIDDEN)
                         r = mcp_request_errorf(req, MCP_ERR_METHOD_NOT_FOUND,
                                                "Tool '%s' does not support tasks", name);
                 else if (!as_task && t->tool.task_support == MCP_TASK_REQUIRED &&
-                         req->version >= MCP_2026_07_28)
+                         v >= MCP_2026_07_28)
                         r = mcp_request_needs_tasks_extension(req, name);
                 else if (!as_task && t->tool.task_support == MCP_TASK_REQUIRED)
                         r = mcp_request_errorf(req, MCP_ERR_METHOD_NOT_FOUND,
                                                "Tool '%s' must be called as a task", name);
                 else if (as_task)
-                        r = mcp_tasks_call_tool(req, t, args, task, ret);
+                        r = mcp_tasks_call_tool(req, task, call_now, &(struct tool_call){t, args},
+                                                ret);
                 else
-                        r = mcp_call_tool_now(req, t, args, ret);
+                        r = call_now(req, &(struct tool_call){t, args}, ret);
         }
         cJSON_Delete(empty);
         return r;
+}
+
+static const struct mcp_method methods[] = {
+    {"tools/list", tools_list, MCP_2024_11_05, MCP_2026_07_28, 0},
+    {"tools/call", tools_call, MCP_2024_11_05, MCP_2026_07_28, MCP_METHOD_CALL_RESULT},
+};
+
+int mcp_tools_new(struct mcp_server *s, struct mcp_tools **ret)
+{
+        struct mcp_tools *tools = calloc(1, sizeof(*tools));
+        if (!tools)
+                return -ENOMEM;
+        int r = mcp_method_register(s, methods, ELEMENTSOF(methods), tools);
+        if (r < 0) {
+                free(tools);
+                return r;
+        }
+        *ret = tools;
+        return 0;
 }

@@ -9,9 +9,9 @@
 #include "cgroup-internal.h"
 #include "cleanup.h"
 #include "fileio.h"
+#include "names.h"
 #include "procfs.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -190,16 +190,10 @@ int cg_layout_detect(const char *root, struct cg_layout **ret)
         return 0;
 }
 
-static bool name_is_valid(const char *s, const char *extra)
-{
-        size_t n = strlen(s);
-        if (n == 0 || n > 64 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
-                return false;
-        for (const char *p = s; *p; p++)
-                if (!isalnum((unsigned char)*p) && !strchr(extra, *p))
-                        return false;
-        return true;
-}
+/* corral's parent group ("corral" unless configured): [A-Za-z0-9_.-]{1,64}, not "." or "..". */
+static const struct name_rules parent_name_rules = {.extra = "_.-", .max = 64};
+/* A job's group label: [A-Za-z0-9_-]{1,64}. */
+static const struct name_rules label_rules = {.extra = "_-", .max = 64};
 
 void cg_manager_free(struct cg_manager *m)
 {
@@ -216,7 +210,7 @@ int cg_manager_open(struct cg_layout *layout, const char *parent_name, struct cg
 {
         if (!parent_name)
                 parent_name = "corral";
-        if (!name_is_valid(parent_name, "_.-"))
+        if (!name_ok(parent_name, &parent_name_rules))
                 return -EINVAL;
         _cleanup_(cg_manager_freep) struct cg_manager *m = calloc(1, sizeof(*m));
         if (!m)
@@ -429,7 +423,7 @@ void cg_group_free(struct cg_group *g)
 int cg_group_create(struct cg_manager *m, const char *label, const struct cg_limits *limits,
                     struct cg_group **ret)
 {
-        if (!name_is_valid(label, "_-"))
+        if (!name_ok(label, &label_rules))
                 return -EINVAL;
         uint64_t start;
         int r = proc_starttime(getpid(), &start);

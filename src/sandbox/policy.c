@@ -46,6 +46,7 @@
 #include "cleanup.h"
 #include "policy.h"
 #include "fileio.h"
+#include "names.h"
 
 #define POLICY_MAX_INCLUDE_DEPTH 8
 #define POLICY_MAX_LINE          4096
@@ -757,16 +758,9 @@ static int parse_file(struct parser *ps, const struct source *from, unsigned fro
         return r;
 }
 
-static bool valid_name(const char *s)
-{
-        if (!*s)
-                return false;
-        for (; *s; s++)
-                if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '_' ||
-                      *s == '-'))
-                        return false;
-        return true;
-}
+/* A policy name, as in "include NAME" and policy_load(NAME): [a-z0-9_-]+, so
+ * that policy_dir/NAME.policy stays in policy_dir. */
+static const struct name_rules policy_name_rules = {.extra = "_-", .lowercase_only = true};
 
 static int parse_include(struct parser *ps, const struct source *src, unsigned line, struct lex *lx)
 {
@@ -780,7 +774,7 @@ static int parse_include(struct parser *ps, const struct source *src, unsigned l
         lx->p += n;
         if (!at_end(lx))
                 return fail(ps, src, line, -EINVAL, "unexpected '%.20s'", lx->p);
-        if (!valid_name(name))
+        if (!name_ok(name, &policy_name_rules))
                 return fail(ps, src, line, -EINVAL,
                             "include takes a policy name [a-z0-9_-]+, not '%s'", name);
         if (!src->include_dir)
@@ -1066,7 +1060,7 @@ int policy_load_cached(const char *name_or_path, const char *policy_dir, const c
         if (strchr(name_or_path, '/'))
                 return parse_any(name_or_path, name_or_path, NULL, 0, NULL, cache_dir, ret, err,
                                  errlen);
-        if (!valid_name(name_or_path)) {
+        if (!name_ok(name_or_path, &policy_name_rules)) {
                 if (err && errlen)
                         snprintf(err, errlen,
                                  "%s: not a policy name ([a-z0-9_-]+) nor a path (with a '/')",

@@ -1,6 +1,7 @@
 /* uidpool.c - see uidpool.h. */
 #include "uidpool.h"
 #include "cleanup.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,24 +10,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static int mkdir_p(const char *path, mode_t mode)
-{
-        char buf[4096];
-        if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-                return -ENAMETOOLONG;
-        for (char *p = buf + 1; *p; p++) {
-                if (*p != '/')
-                        continue;
-                *p = 0;
-                if (mkdir(buf, mode) < 0 && errno != EEXIST)
-                        return -errno;
-                *p = '/';
-        }
-        if (mkdir(buf, mode) < 0 && errno != EEXIST)
-                return -errno;
-        return 0;
-}
 
 int uidpool_acquire(const char *lockdir, uid_t first, unsigned count, uid_t *ret_uid,
                     int *ret_lockfd)
@@ -54,4 +37,16 @@ int uidpool_acquire(const char *lockdir, uid_t first, unsigned count, uid_t *ret
                         return -e;
         }
         return -EAGAIN;
+}
+
+int uidpool_acquire_default(uid_t *ret_uid, int *ret_lockfd)
+{
+        return uidpool_acquire(UIDPOOL_DEFAULT_DIR, UIDPOOL_DEFAULT_FIRST, UIDPOOL_DEFAULT_COUNT,
+                               ret_uid, ret_lockfd);
+}
+
+void uidpool_default_range(char *buf, size_t len)
+{
+        snprintf(buf, len, "%u-%u", UIDPOOL_DEFAULT_FIRST,
+                 UIDPOOL_DEFAULT_FIRST + UIDPOOL_DEFAULT_COUNT - 1);
 }

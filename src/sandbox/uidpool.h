@@ -21,3 +21,10 @@
  * taken. */
 int uidpool_acquire(const char *lockdir, uid_t first, unsigned count, uid_t *ret_uid,
                     int *ret_lockfd);
+
+/* The default pool (UIDPOOL_DEFAULT_*), as `corral run` and every supervisor
+ * take it: uidpool_acquire() on the default directory and range. */
+int uidpool_acquire_default(uid_t *ret_uid, int *ret_lockfd);
+
+/* Names the default pool for messages: "60000-60999". */
+void uidpool_default_range(char *buf, size_t len);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,15 +19,18 @@ int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *re
         if (fd < 0)
                 return NEG_ERRNO();
 
-        size_t cap = 4096, len = 0;
+        /* Room for max + 1 bytes at the most: reading the byte past max is how
+         * a file longer than max is told from one of exactly max bytes. */
+        size_t limit = max < SIZE_MAX / 2 ? max + 1 : SIZE_MAX / 2;
+        size_t cap = limit < 4096 ? limit : 4096, len = 0;
         _cleanup_free_ char *buf = malloc(cap + 1);
         if (!buf)
                 return -ENOMEM;
         for (;;) {
                 if (len == cap) {
-                        if (cap >= max)
+                        if (cap >= limit)
                                 return -EFBIG;
-                        cap = cap * 2 > max ? max : cap * 2;
+                        cap = cap > limit / 2 ? limit : cap * 2;
                         char *nb = realloc(buf, cap + 1);
                         if (!nb)
                                 return -ENOMEM;
@@ -151,6 +155,26 @@ int read_keyed_u64_at(int dirfd, const char *path, const char *key, uint64_t *re
                 line = next;
         }
         return -ENOENT;
+}
+
+int mkdir_p(const char *path, mode_t mode)
+{
+        if (strlen(path) >= PATH_MAX)
+                return -ENAMETOOLONG;
+        _cleanup_free_ char *p = strdup(path);
+        if (!p)
+                return -ENOMEM;
+        for (char *s = p + 1; *s; s++) {
+                if (*s != '/')
+                        continue;
+                *s = 0;
+                if (mkdir(p, mode) < 0 && errno != EEXIST)
+                        return NEG_ERRNO();
+                *s = '/';
+        }
+        if (mkdir(p, mode) < 0 && errno != EEXIST)
+                return NEG_ERRNO();
+        return 0;
 }
 
 int write_string_at(int dirfd, const char *path, const char *s)

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Reads a whole file (at most max bytes; -EFBIG past that) into a NUL-terminated
  * buffer the caller frees.  dirfd may be AT_FDCWD. */
@@ -39,6 +40,11 @@ int read_u64_at(int dirfd, const char *path, uint64_t *ret);
 /* Finds "key value" in a flat keyed file (memory.stat, cpu.stat, memory.events,
  * memory.oom_control) and parses the value.  -ENOENT when the key is absent. */
 int read_keyed_u64_at(int dirfd, const char *path, const char *key, uint64_t *ret);
+
+/* mkdir -p: creates path and every missing parent with mode (an existing
+ * directory is left as it is).  -ENAMETOOLONG for a path of PATH_MAX or more,
+ * before anything is created. */
+int mkdir_p(const char *path, mode_t mode);
 
 /* Writes a string to an existing file in one write(2), as cgroupfs wants. */
 int write_string_at(int dirfd, const char *path, const char *s);
