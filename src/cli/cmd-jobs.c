@@ -72,6 +72,8 @@ static void submit_usage(FILE *f)
                    "  --state-patch FIELD[:POINTER]  on success copy the result (or the part\n"
                    "                       the RFC 6901 POINTER selects) to state/FIELD.json\n"
                    "  --policy NAME        seccomp policy (default, strict, none)\n"
+                   "  --mounts private|minimal  what of the host's files the job sees\n"
+                   "  --tmp exec|noexec    whether programs may run from /tmp, /dev/shm\n"
                    "  --memory-threshold PCT --cpu-threshold PCT --psi-threshold PCT\n"
                    "  --max-concurrent N --queue-limit N   governor policy, shared by the store\n");
 }
@@ -137,7 +139,18 @@ int cmd_submit(const struct corral_options *o, int argc, char **argv)
                         r = job_set_string(&j->result_file, v);
                 else if (strcmp(a, "--policy") == 0)
                         r = job_set_string(&j->policy, v);
-                else if (strcmp(a, "--state-patch") == 0) {
+                else if (strcmp(a, "--mounts") == 0 || strcmp(a, "--tmp") == 0) {
+                        bool m = a[2] == 'm';
+                        if (m ? strcmp(v, "private") != 0 && strcmp(v, "minimal") != 0
+                              : strcmp(v, "exec") != 0 && strcmp(v, "noexec") != 0) {
+                                log_error("Invalid value '%s' for %s: %s", v, a,
+                                          m ? "private or minimal" : "exec or noexec");
+                                return EXIT_USAGE;
+                        }
+                        /* The defaults are not recorded: NULL means them. */
+                        if (strcmp(v, m ? "minimal" : "noexec") == 0)
+                                r = job_set_string(m ? &j->mounts : &j->tmp, v);
+                } else if (strcmp(a, "--state-patch") == 0) {
                         const char *colon = strchr(v, ':');
                         j->state_patch_field = colon ? strndup(v, (size_t)(colon - v)) : strdup(v);
                         if (colon)

@@ -99,6 +99,8 @@ static const struct field job_fields[] = {
     FLD("env", F_STRV, env),
     OBJ("limits", limits_fields, -1),
     FLD("policy", F_STR, policy),
+    FLD("mounts", F_STR, mounts),
+    FLD("tmp", F_STR, tmp),
     FLD("created_at", F_TIME, created_at),
     FLD("started_at", F_TIME, started_at),
     FLD("finished_at", F_TIME, finished_at),
@@ -873,6 +875,7 @@ struct job *job_new_retry(const struct job *old)
         if (!j || strv_copy(old->command, &j->command) < 0 || strv_copy(old->env, &j->env) < 0 ||
             strv_copy(old->depends_on, &j->depends_on) < 0 ||
             job_set_string(&j->cwd, old->cwd) < 0 || job_set_string(&j->policy, old->policy) < 0 ||
+            job_set_string(&j->mounts, old->mounts) < 0 || job_set_string(&j->tmp, old->tmp) < 0 ||
             job_set_string(&j->result_file, old->result_file) < 0 ||
             job_set_string(&j->state_patch_field, old->state_patch_field) < 0 ||
             job_set_string(&j->state_patch_pointer, old->state_patch_pointer) < 0 ||

@@ -60,6 +60,8 @@ struct job {
         char **env;     /* requested "NAME=value" strings, NULL-terminated; may be NULL */
         struct job_limits limits;
         char *policy; /* policy name; NULL = default */
+        char *mounts; /* "minimal" (docs/hardening.md); NULL = "private" */
+        char *tmp;    /* "noexec": nothing runs from /tmp, /dev/shm; NULL = "exec" */
         enum job_status status;
 
         /* Realtime microseconds; 0 = not yet.  Written with millisecond

@@ -285,6 +285,8 @@ int jobctl_retry(struct jobctl *c, const char *id, char **ret_id, char *err, siz
         j->cwd = TAKE_PTR(old->cwd);
         j->limits = old->limits;
         j->policy = TAKE_PTR(old->policy);
+        j->mounts = TAKE_PTR(old->mounts);
+        j->tmp = TAKE_PTR(old->tmp);
         j->result_file = TAKE_PTR(old->result_file);
         j->state_patch_field = TAKE_PTR(old->state_patch_field);
         j->state_patch_pointer = TAKE_PTR(old->state_patch_pointer);

@@ -564,7 +564,10 @@ static int run_job(struct supervisor *s)
         if (r <= 0)
                 return r;
 
-        struct mountns_spec mounts = {.enabled = true, .workdir = workdir};
+        struct mountns_spec mounts = {.enabled = true,
+                                      .minimal = j->mounts && strcmp(j->mounts, "minimal") == 0,
+                                      .tmp_noexec = j->tmp && strcmp(j->tmp, "noexec") == 0,
+                                      .workdir = workdir};
         char label[80];
         snprintf(label, sizeof(label), "job-%s", j->id);
         label[64] = 0;

@@ -84,6 +84,12 @@
                 CLOSED)) ","                                                                      \
         PROP("policy",  DESCRIBED("string", "seccomp policy: default, strict, none or a "     \
                                             "policy file's name")) ","                            \
+        PROP("mounts",  "{\"type\":\"string\",\"enum\":[\"private\",\"minimal\"],"          \
+                        "\"description\":\"the host's files the job sees: private (read-only, "\
+                        "default) or minimal (system programs and libraries only)\"}") ","       \
+        PROP("tmp",     "{\"type\":\"string\",\"enum\":[\"exec\",\"noexec\"],"              \
+                        "\"description\":\"whether programs may run from /tmp and /dev/shm "  \
+                        "(default exec)\"}") ","                                                 \
         PROP("depends_on", STRINGS) ","                                                           \
         JOB_ID_PROP
 #define SUBMIT_SCHEMA OBJECT_WITH(SUBMIT_PROPS, REQUIRED(Q("command")) "," CLOSED)
@@ -328,6 +334,16 @@ static int job_from_args(const cJSON *args, struct job *j, char **ret_input, cJS
         const char *policy = arg_string(args, "policy");
         if (policy)
                 job_set_string(&j->policy, policy);
+        const char *mounts = arg_string(args, "mounts");
+        if (mounts && strcmp(mounts, "private") != 0 && strcmp(mounts, "minimal") != 0)
+                return tool_error(ret_result, "mounts must be private or minimal"), 1;
+        if (mounts && strcmp(mounts, "minimal") == 0)
+                job_set_string(&j->mounts, mounts);
+        const char *tmp = arg_string(args, "tmp");
+        if (tmp && strcmp(tmp, "exec") != 0 && strcmp(tmp, "noexec") != 0)
+                return tool_error(ret_result, "tmp must be exec or noexec"), 1;
+        if (tmp && strcmp(tmp, "noexec") == 0)
+                job_set_string(&j->tmp, tmp);
         const cJSON *deps = cJSON_GetObjectItemCaseSensitive(args, "depends_on");
         if (deps && !cJSON_IsNull(deps)) {
                 ok = cJSON_IsArray(deps);

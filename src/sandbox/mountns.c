@@ -200,6 +200,13 @@ static int build_minimal_root(const struct mountns_spec *m)
             mkdir("/newroot/proc", 0555) < 0 ||
             mount("proc", "/newroot/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
                 return -errno;
+        /* Fresh /tmp and /dev/shm before the working directory is bound: when
+         * it lies below /tmp it is bound inside the fresh one, so the job gets
+         * a private /tmp even then (mountns_apply makes them writable). */
+        uint64_t size = m->tmp_bytes ? m->tmp_bytes : MOUNTNS_TMP_BYTES_DEFAULT;
+        if ((r = fresh_tmpfs("/newroot/tmp", size, m->tmp_noexec)) < 0 ||
+            (r = fresh_tmpfs("/newroot/dev/shm", size, m->tmp_noexec)) < 0)
+                return r;
         if (m->workdir && (r = bind_in(m->workdir + 1)) < 0)
                 return r;
         for (const char *const *p = m->writable; p && *p; p++)
@@ -240,6 +247,15 @@ int mountns_apply(const struct mountns_spec *m)
         uint64_t size = m->tmp_bytes ? m->tmp_bytes : MOUNTNS_TMP_BYTES_DEFAULT;
         static const char *const private_dirs[] = {"/tmp", "/dev/shm"};
         for (size_t i = 0; i < sizeof(private_dirs) / sizeof(private_dirs[0]); i++) {
+                if (m->minimal) {
+                        /* Mounted by build_minimal_root; only that mount (not
+                         * what is bound below it) becomes writable again. */
+                        struct mount_attr rw = {.attr_clr = MOUNT_ATTR_RDONLY};
+                        if (syscall(SYS_mount_setattr, AT_FDCWD, private_dirs[i], 0, &rw,
+                                    sizeof(rw)) < 0)
+                                return -errno;
+                        continue;
+                }
                 if (m->workdir && below(m->workdir, private_dirs[i]))
                         continue;
                 if (access(private_dirs[i], F_OK) < 0)

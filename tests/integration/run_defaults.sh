@@ -67,6 +67,18 @@ for what in "workdir writable" "python ok" "ca bundle" "proc" "dev null" "usr re
 done
 assert_eq "minimal: the job's file reached the working directory" data "$(cat "$W/out.txt" 2>&1)"
 
+# The same for background jobs: corral submit --mounts minimal --tmp noexec
+# (recorded in job.json; MCP's mounts/tmp arguments: tests/mcp/jobs.test.mjs).
+id=$(corral submit --mounts minimal --tmp noexec -- sh -c \
+        '[ -e /etc/passwd ] && exit 3; [ "$(hostname)" = corral ] || exit 4; cp /bin/true /tmp/t || exit 5; /tmp/t && exit 6; echo ok >out')
+corral wait --timeout 60s "$id" >/dev/null
+assert_eq "submit --mounts minimal --tmp noexec: status" completed \
+        "$(corral status "$id" --json | python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["status"], j.get("reason"))' | cut -d' ' -f1)"
+assert_eq "recorded in job.json" "minimal noexec" \
+        "$(json "$STATE/tenants/default/jobs/$id/job.json" 'j["mounts"] + " " + j["tmp"]')"
+corral submit --mounts host -- true 2>/dev/null
+assert_eq "submit --mounts host: refused (jobs never share the host's mounts)" 2 $?
+
 cd "$TEST_TMP" || exit 1
 assert_no_groups
 finish
