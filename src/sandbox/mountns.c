@@ -224,9 +224,14 @@ int mountns_apply(const struct mountns_spec *m)
 {
         /* The host's name tells a job where it runs (and names the machine in
          * whatever it sends out): every job gets the same neutral one. */
-        if (unshare(CLONE_NEWUTS) < 0 ||
-            sethostname(MOUNTNS_HOSTNAME, strlen(MOUNTNS_HOSTNAME)) < 0 ||
-            setdomainname("none", 4) < 0)
+        if (unshare(CLONE_NEWUTS) < 0) {
+                /* A corral without privileges (a delegated user's, --mounts
+                 * host) cannot make namespaces at all: the job keeps the
+                 * host's view, name included, as that option says. */
+                if (errno != EPERM || m->enabled || m->minimal)
+                        return -errno;
+        } else if (sethostname(MOUNTNS_HOSTNAME, strlen(MOUNTNS_HOSTNAME)) < 0 ||
+                   setdomainname("none", 4) < 0)
                 return -errno;
         if (m->network_off && !m->network_proxy && unshare(CLONE_NEWNET) < 0)
                 return -errno;
