@@ -230,10 +230,10 @@ int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outc
         int d = cg_group_destroy(g);
         if (np) {
                 /* The job is gone: the proxy's counts are final. */
-                o.net_proxied = true;
-                int e = netproxy_finish(TAKE_PTR(np), &o.net);
-                if (e < 0 && r >= 0 && d >= 0)
-                        d = e;
+                /* A proxy that cannot answer (stuck in a name lookup for 5 s)
+                 * costs its counts (null in the outcome: unknown, not 0),
+                 * never the job's outcome. */
+                o.net_proxied = netproxy_finish(TAKE_PTR(np), &o.net) >= 0;
         }
         if (r < 0)
                 goto out;
