@@ -9,7 +9,9 @@
  *               connect is under way (timer: CONNECT_TIMEOUT)
  *   RELAY       bytes copied both ways; each side's EOF is passed on with
  *               shutdown(SHUT_WR), the connection ends when both are done
- *   REFUSING    an error or denial response is flushed, then closed
+ *   REFUSING    an error or denial response is flushed, the client's side
+ *               half-closed, and what it still sends read and dropped until
+ *               it closes (or the timer ends it)
  * The destination is checked against the list BEFORE any name is resolved,
  * so a name the list does not allow never reaches a DNS server.
  */
@@ -392,9 +394,14 @@ static bool drain(int fd, struct buf *b)
 static void update(struct conn *c)
 {
         if (c->st == C_REFUSING) {
-                if (c->u2c.len == 0)
-                        return conn_free(c);
-                loop_source_set_events(c->cs, EPOLLOUT);
+                /* Answer sent: half-close and read what the client still
+                 * sends until it closes (or the timer), so that closing with
+                 * unread data does not reset the answer away. */
+                if (c->u2c.len == 0 && !c->c_shut) {
+                        shutdown(c->cfd, SHUT_WR);
+                        c->c_shut = true;
+                }
+                loop_source_set_events(c->cs, c->u2c.len ? EPOLLOUT : EPOLLIN);
                 if (c->us)
                         loop_source_set_events(c->us, 0);
                 return;
@@ -433,6 +440,13 @@ static int conn_client_io(struct loop_source *s, int fd, uint32_t revents, void 
         struct conn *c = userdata;
         if (revents & EPOLLERR) {
                 conn_free(c);
+                return 0;
+        }
+        if (c->st == C_REFUSING && c->c_shut) {
+                char sink[4096];
+                ssize_t n = recv(fd, sink, sizeof(sink), 0);
+                if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+                        conn_free(c);
                 return 0;
         }
         if (c->st == C_HEAD && (revents & (EPOLLIN | EPOLLHUP))) {
