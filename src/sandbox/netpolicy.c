@@ -49,6 +49,18 @@ static void canonical(const char *host, size_t n, char *out, size_t outlen)
         out[k] = 0;
 }
 
+/* An IP literal in its one written form (inet_ntop's), so that ::1 and
+ * 0:0::1 are the same entry and the same destination; names are left alone. */
+static void normalise_literal(char *host, size_t len)
+{
+        unsigned char a[16];
+        char out[INET6_ADDRSTRLEN];
+        if (inet_pton(AF_INET, host, a) == 1 && inet_ntop(AF_INET, a, out, sizeof(out)))
+                snprintf(host, len, "%s", out);
+        else if (inet_pton(AF_INET6, host, a) == 1 && inet_ntop(AF_INET6, a, out, sizeof(out)))
+                snprintf(host, len, "%s", out);
+}
+
 static int bad(char *err, size_t errlen, const char *entry, size_t n, const char *why)
 {
         if (err)
@@ -110,6 +122,7 @@ static int parse_entry(const char *s, size_t n, struct net_allow *a, char *err, 
         if (s[0] == '[' ? !net_host_is_literal(a->host)
                         : !net_host_is_literal(a->host) && !valid_name(a->host))
                 return bad(err, errlen, s, n, "not a host name or an IP address");
+        normalise_literal(a->host, sizeof(a->host));
         return 0;
 }
 
@@ -186,6 +199,7 @@ bool net_policy_allows(const struct net_policy *p, const char *host, uint16_t po
         /* A name must be a name (no '*' or odd bytes sneaking through). */
         if (!net_host_is_literal(h) && !valid_name(h))
                 return false;
+        normalise_literal(h, sizeof(h));
         for (size_t i = 0; i < p->n; i++) {
                 const struct net_allow *a = &p->allow[i];
                 if (a->port ? a->port != port : port != 80 && port != 443)

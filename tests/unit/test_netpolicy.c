@@ -89,6 +89,11 @@ static void matching(void **state)
         assert_true(net_policy_allows(&p, "example.com", 443, NULL));
         assert_false(net_policy_allows(&p, "example.com", 22, NULL));
         assert_true(net_policy_allows(&p, "127.0.0.2", 8080, NULL));
+        /* IP literals compare in one written form */
+        struct net_policy v6 = parse_ok("allow:[0:0::1]:80,[2001:DB8::1]:443");
+        assert_true(net_policy_allows(&v6, "::1", 80, NULL));
+        assert_true(net_policy_allows(&v6, "2001:db8:0::1", 443, NULL));
+        assert_false(net_policy_allows(&v6, "::2", 80, NULL));
         assert_false(net_policy_allows(&p, "127.0.0.1", 8080, NULL));
         /* odd bytes never match */
         assert_false(net_policy_allows(&p, "*.pythonhosted.org", 443, NULL));
