@@ -186,6 +186,47 @@ int net_policy_format(const struct net_policy *p, char *buf, size_t len)
         return (int)used;
 }
 
+/* Ports entry a allows are all allowed by c. */
+static bool ports_within(const struct net_allow *a, const struct net_allow *c)
+{
+        if (c->port)
+                return a->port == c->port;
+        return a->port == 80 || a->port == 443 || a->port == 0;
+}
+
+/* Every host entry a names is named by c. */
+static bool hosts_within(const struct net_allow *a, const struct net_allow *c)
+{
+        if (!c->wildcard)
+                return !a->wildcard && strcmp(a->host, c->host) == 0;
+        const char *dom = c->host + 1; /* ".example.org" */
+        size_t dl = strlen(dom);
+        /* a's names (a->host itself, or every name below its pattern's domain)
+         * must all lie below c's domain. */
+        const char *h = a->wildcard ? a->host + 1 : a->host;
+        size_t hl = strlen(h);
+        if (a->wildcard && hl == dl)
+                return strcmp(h, dom) == 0;
+        return hl > dl && strcmp(h + hl - dl, dom) == 0 && !net_host_is_literal(a->host);
+}
+
+bool net_policy_within(const struct net_policy *p, const struct net_policy *ceiling)
+{
+        if (p->mode == NET_NONE || ceiling->mode == NET_HOST)
+                return true;
+        if (p->mode == NET_HOST || ceiling->mode == NET_NONE)
+                return false;
+        for (size_t i = 0; i < p->n; i++) {
+                bool covered = false;
+                for (size_t k = 0; k < ceiling->n && !covered; k++)
+                        covered = hosts_within(&p->allow[i], &ceiling->allow[k]) &&
+                                  ports_within(&p->allow[i], &ceiling->allow[k]);
+                if (!covered)
+                        return false;
+        }
+        return true;
+}
+
 bool net_policy_allows(const struct net_policy *p, const char *host, uint16_t port,
                        bool *ret_wildcard)
 {

@@ -51,5 +51,12 @@ int net_policy_format(const struct net_policy *p, char *buf, size_t len);
 bool net_policy_allows(const struct net_policy *p, const char *host, uint16_t port,
                        bool *ret_wildcard);
 
+/* True when p gives no more than ceiling: none is within everything; host
+ * only within host; allow:LIST within host, or within an allow-list that
+ * covers every entry of LIST (an exact name or address covered by an equal
+ * entry or a pattern above it, a pattern by an equal or wider pattern, each
+ * on the same ports).  Used for the operator's per-store ceiling. */
+bool net_policy_within(const struct net_policy *p, const struct net_policy *ceiling);
+
 /* True when host is an IPv4 or IPv6 literal. */
 bool net_host_is_literal(const char *host);

@@ -103,6 +103,39 @@ static void matching(void **state)
         assert_false(net_policy_allows(&none, "pypi.org", 443, NULL));
 }
 
+static bool within(const char *p, const char *ceiling)
+{
+        struct net_policy a = parse_ok(p), c = parse_ok(ceiling);
+        return net_policy_within(&a, &c);
+}
+
+static void ceilings(void **state)
+{
+        (void)state;
+        assert_true(within("none", "none"));
+        assert_true(within("none", "allow:a.org:443"));
+        assert_true(within("host", "host"));
+        assert_true(within("allow:a.org:443", "host"));
+        assert_false(within("host", "allow:a.org:443"));
+        assert_false(within("allow:a.org:443", "none"));
+        const char *c = "allow:pypi.org:443,*.pythonhosted.org:443,example.com,10.0.0.1:8080";
+        assert_true(within("allow:pypi.org:443", c));
+        assert_true(within("allow:files.pythonhosted.org:443,pypi.org:443", c));
+        assert_true(within("allow:*.a.pythonhosted.org:443", c));
+        assert_true(within("allow:*.pythonhosted.org:443", c));
+        assert_true(within("allow:example.com:80", c));
+        assert_true(within("allow:example.com", c));
+        assert_true(within("allow:10.0.0.1:8080", c));
+        assert_false(within("allow:pypi.org:80", c));
+        assert_false(within("allow:pythonhosted.org:443", c));
+        assert_false(within("allow:evil.org:443", c));
+        assert_false(within("allow:*.y.org:8443", "allow:*.x.y.org:8443"));
+        assert_false(within("allow:*.x.org:443", "allow:x.org:443"));
+        assert_false(within("allow:example.com:22", c));
+        assert_false(within("allow:10.0.0.2:8080", c));
+        assert_false(within("allow:pypi.org:443,evil.org:443", c));
+}
+
 static int head(const char *h, bool *connect, char *host, uint16_t *port, char *out, size_t *n)
 {
         return netproxy_parse_head(h, strlen(h), connect, host, 300, port, out, 4096, n);
@@ -162,10 +195,8 @@ static void request_heads(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(modes),
-            cmocka_unit_test(bad_policies),
-            cmocka_unit_test(matching),
-            cmocka_unit_test(request_heads),
+            cmocka_unit_test(modes),    cmocka_unit_test(bad_policies),  cmocka_unit_test(matching),
+            cmocka_unit_test(ceilings), cmocka_unit_test(request_heads),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
