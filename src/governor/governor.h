@@ -3,7 +3,7 @@
  * Nothing here does I/O.  gov-measure.h supplies the measurements, gov-ledger.h
  * the running and queued jobs (and does the locking); gov_decide() turns them
  * into ADMIT, WAIT with a reason a person can read, or a refusal.  Because it
- * is pure, every branch is tested directly (tests/unit/test_governor.c).
+ * is pure, every branch is tested directly (tests/unit/governor/test_governor.c).
  */
 #pragma once
 

@@ -91,36 +91,10 @@ static int open_subdir(int dirfd, const char *name, bool create, int *ret)
  * -EFBIG past max, -EBADFD for a non-regular file. */
 static int read_regular_at(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len)
 {
-        struct stat st;
-        _cleanup_close_ int fd = open_regular_at(dirfd, name, &st);
+        _cleanup_close_ int fd = open_regular_at(dirfd, name, NULL);
         if (fd < 0)
                 return fd;
-        if ((uint64_t)st.st_size > max)
-                return -EFBIG;
-        size_t want = (size_t)st.st_size, got = 0;
-        _cleanup_free_ char *buf = malloc(want + 1);
-        if (!buf)
-                return -ENOMEM;
-        while (got < want) {
-                ssize_t n = read(fd, buf + got, want - got);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return NEG_ERRNO();
-                }
-                if (n == 0)
-                        break;
-                got += (size_t)n;
-        }
-        /* Grown meanwhile beyond max? Then it is too large. */
-        char extra;
-        if (got == want && want == max && read(fd, &extra, 1) > 0)
-                return -EFBIG;
-        buf[got] = 0;
-        *ret = TAKE_PTR(buf);
-        if (ret_len)
-                *ret_len = got;
-        return 0;
+        return read_full_fd(fd, max, ret, ret_len);
 }
 
 /* A DIR stream over a directory fd we keep open (a duplicate is consumed),
@@ -141,55 +115,67 @@ static int opendir_fd(int dirfd, DIR **ret)
         return 0;
 }
 
-/* Removes everything inside dirfd, not following symlinks; keep (may be
- * NULL) names one entry to leave in place. */
-static int rm_contents_at(int dirfd, const char *keep)
+/* The one walk over a directory tree: visit() is called for every entry
+ * below dirfd, depth first, a directory after its contents; symlinks are
+ * never followed and an entry that cannot be stat'ed is skipped.  For a
+ * directory, below is 0 or the first error met opening or walking it.  skip
+ * (may be NULL) names one entry of dirfd itself to leave out.  Returns the
+ * first error visit() returned, or the error opening dirfd. */
+typedef int (*walk_fn)(int dirfd, const char *name, const struct stat *st, int below,
+                       void *userdata);
+
+static int walk_at(int dirfd, const char *skip, walk_fn visit, void *userdata)
 {
         _cleanup_closedir_ DIR *d = NULL;
-        int dr = opendir_fd(dirfd, &d);
-        if (dr < 0)
-                return dr;
-        int r = 0;
+        int r = opendir_fd(dirfd, &d);
+        if (r < 0)
+                return r;
         for (struct dirent *de; (errno = 0, de = readdir(d));) {
                 if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
-                    (keep && strcmp(de->d_name, keep) == 0))
+                    (skip && strcmp(de->d_name, skip) == 0))
                         continue;
                 struct stat st;
                 if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
                         continue;
+                int below = 0;
                 if (S_ISDIR(st.st_mode)) {
                         _cleanup_close_ int sub = openat(
                             dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                        if (sub < 0 || rm_contents_at(sub, NULL) < 0 ||
-                            unlinkat(dirfd, de->d_name, AT_REMOVEDIR) < 0)
-                                r = r ?: NEG_ERRNO();
-                } else if (unlinkat(dirfd, de->d_name, 0) < 0 && errno != ENOENT)
-                        r = r ?: NEG_ERRNO();
+                        below = sub < 0 ? NEG_ERRNO() : walk_at(sub, NULL, visit, userdata);
+                }
+                int k = visit(dirfd, de->d_name, &st, below, userdata);
+                r = r ?: k;
         }
         return r;
 }
 
+static int rm_entry(int dirfd, const char *name, const struct stat *st, int below, void *userdata)
+{
+        if (!S_ISDIR(st->st_mode))
+                return unlinkat(dirfd, name, 0) < 0 && errno != ENOENT ? NEG_ERRNO() : 0;
+        if (below < 0)
+                return below;
+        return unlinkat(dirfd, name, AT_REMOVEDIR) < 0 ? NEG_ERRNO() : 0;
+}
+
+/* Removes everything inside dirfd, not following symlinks; keep (may be
+ * NULL) names one entry to leave in place. */
+static int rm_contents_at(int dirfd, const char *keep)
+{
+        return walk_at(dirfd, keep, rm_entry, NULL);
+}
+
+static int du_entry(int dirfd, const char *name, const struct stat *st, int below, void *userdata)
+{
+        uint64_t *total = userdata;
+        *total += (uint64_t)st->st_blocks * 512u;
+        return 0; /* what cannot be read is not counted */
+}
+
+/* Adds the disk usage of everything inside dirfd to *total. */
 static int du_at(int dirfd, uint64_t *total)
 {
-        _cleanup_closedir_ DIR *d = NULL;
-        int dr = opendir_fd(dirfd, &d);
-        if (dr < 0)
-                return dr;
-        for (struct dirent *de; (de = readdir(d));) {
-                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                        continue;
-                struct stat st;
-                if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                        continue;
-                *total += (uint64_t)st.st_blocks * 512u;
-                if (S_ISDIR(st.st_mode)) {
-                        _cleanup_close_ int sub = openat(
-                            dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                        if (sub >= 0)
-                                du_at(sub, total);
-                }
-        }
-        return 0;
+        return walk_at(dirfd, NULL, du_entry, total);
 }
 
 static int flock_fd(int fd, bool wait)

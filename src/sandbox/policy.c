@@ -11,7 +11,7 @@
  *   - other ABIs: an x86_64 filter is bypassed by i386 (int 0x80) and x32 (nr | 0x40000000)
  *     syscalls unless they are refused.  The filter's only architecture is x86_64, whose
  *     libseccomp prologue sends numbers with the x32 bit to the bad-arch action, and that
- *     action is KILL_PROCESS, so both die (tests/unit/test_policy.c checks both).
+ *     action is KILL_PROCESS, so both die (tests/unit/sandbox/test_policy.c checks both).
  *   - clone3: its flags live in memory seccomp cannot read, so a namespace check on clone's
  *     arg0 would be bypassed through clone3.  clone3 always returns ENOSYS, which makes glibc
  *     fall back to clone (EPERM would not).
@@ -688,27 +688,7 @@ static int read_policy_file(const char *path, char **ret, size_t *ret_len)
                 return NEG_ERRNO();
         if (!S_ISREG(st.st_mode))
                 return -EISDIR;
-        if (st.st_size > POLICY_MAX_FILE)
-                return -EFBIG;
-        _cleanup_free_ char *buf = malloc((size_t)st.st_size + 1);
-        if (!buf)
-                return -ENOMEM;
-        size_t len = 0;
-        for (;;) {
-                ssize_t n = read(fd, buf + len, (size_t)st.st_size + 1 - len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return NEG_ERRNO();
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-                if (len > (size_t)st.st_size)
-                        return -EFBIG; /* grew while we read it */
-        }
-        *ret = TAKE_PTR(buf);
-        *ret_len = len;
-        return 0;
+        return read_full_fd(fd, POLICY_MAX_FILE, ret, ret_len);
 }
 
 /* Parses the file at path as one level deeper than the current one. */

@@ -13,16 +13,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len)
+int read_full_fd(int fd, size_t max, char **ret, size_t *ret_len)
 {
-        _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return NEG_ERRNO();
-
         /* Room for max + 1 bytes at the most: reading the byte past max is how
          * a file longer than max is told from one of exactly max bytes. */
         size_t limit = max < SIZE_MAX / 2 ? max + 1 : SIZE_MAX / 2;
         size_t cap = limit < 4096 ? limit : 4096, len = 0;
+        /* A regular file says its size: one too large is refused unread, and
+         * the buffer is sized once (/proc and cgroupfs files say 0). */
+        struct stat st;
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+                if ((uint64_t)st.st_size > max)
+                        return -EFBIG;
+                cap = (size_t)st.st_size + 1; /* + 1: the read that sees the end */
+        }
         _cleanup_free_ char *buf = malloc(cap + 1);
         if (!buf)
                 return -ENOMEM;
@@ -51,6 +55,14 @@ int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *re
                 *ret_len = len;
         *ret = TAKE_PTR(buf);
         return 0;
+}
+
+int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len)
+{
+        _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return NEG_ERRNO();
+        return read_full_fd(fd, max, ret, ret_len);
 }
 
 int open_regular_at(int dirfd, const char *name, struct stat *ret_st)

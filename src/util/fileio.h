@@ -8,8 +8,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* Reads a whole file (at most max bytes; -EFBIG past that) into a NUL-terminated
- * buffer the caller frees.  dirfd may be AT_FDCWD. */
+/* Reads fd from its offset to the end (at most max bytes; -EFBIG past that,
+ * and at once for a regular file whose size says so) into a NUL-terminated
+ * buffer the caller frees.  The one read loop: every whole-file read uses it. */
+int read_full_fd(int fd, size_t max, char **ret, size_t *ret_len);
+
+/* Opens path (in dirfd, which may be AT_FDCWD) and reads it with read_full_fd. */
 int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len);
 static inline int read_file(const char *path, size_t max, char **ret, size_t *ret_len)
 {

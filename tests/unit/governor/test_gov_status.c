@@ -14,20 +14,7 @@
 #include <unistd.h>
 
 #include "gov-status.h"
-
-#define GIB (1024ull * 1024 * 1024)
-
-static struct gov_measurements fixture(const char *scenario)
-{
-        char root[512];
-        snprintf(root, sizeof(root), "%s/gov/%s", TEST_FIXTURE_DIR, scenario);
-        struct gov_measure *m = NULL;
-        assert_int_equal(gov_measure_new(root, &m), 0);
-        struct gov_measurements r;
-        assert_int_equal(gov_measure_read(m, &r), 0);
-        gov_measure_free(m);
-        return r;
-}
+#include "gov-test-util.h"
 
 static double num(cJSON *o, const char *a, const char *b)
 {
@@ -44,7 +31,7 @@ static void without_a_store(void **state)
         assert_non_null(mkdtemp(dir));
         char state_dir[128];
         snprintf(state_dir, sizeof(state_dir), "%s/state", dir);
-        struct gov_measurements m = fixture("psi-high");
+        struct gov_measurements m = gov_test_measure("psi-high");
         struct gov_status s;
         assert_int_equal(gov_status_collect(&m, state_dir, &s), 0);
         struct stat st;
@@ -80,7 +67,7 @@ static void with_running_and_queued_jobs(void **state)
 {
         char dir[] = "/tmp/corral-gov-status.XXXXXX";
         assert_non_null(mkdtemp(dir));
-        struct gov_measurements m = fixture("host-normal");
+        struct gov_measurements m = gov_test_measure("host-normal");
         struct gov_ledger *l = NULL;
         assert_int_equal(gov_ledger_open(dir, &l), 0);
         struct gov_policy p;

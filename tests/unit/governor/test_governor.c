@@ -12,26 +12,12 @@
 #include <string.h>
 
 #include "governor.h"
-
-#define GIB (1024ull * 1024 * 1024)
-#define MIB (1024ull * 1024)
-
-static struct gov_measurements fixture(const char *scenario)
-{
-        char root[512];
-        snprintf(root, sizeof(root), "%s/gov/%s", TEST_FIXTURE_DIR, scenario);
-        struct gov_measure *m = NULL;
-        assert_int_equal(gov_measure_new(root, &m), 0);
-        struct gov_measurements r;
-        assert_int_equal(gov_measure_read(m, &r), 0);
-        gov_measure_free(m);
-        return r;
-}
+#include "gov-test-util.h"
 
 /* host-normal: 16 GiB, 25% used, 4 cores, CPU known at 10%. */
 static struct gov_measurements calm(void)
 {
-        struct gov_measurements m = fixture("host-normal");
+        struct gov_measurements m = gov_test_measure("host-normal");
         m.cpu.known = true;
         m.cpu.used_percent = 10.0;
         return m;
@@ -76,7 +62,7 @@ static void admits_on_a_calm_host(void **state)
 
 static void waits_for_host_memory(void **state)
 {
-        struct gov_measurements m = fixture("host-memory-91");
+        struct gov_measurements m = gov_test_measure("host-memory-91");
         struct gov_policy p = policy();
         struct gov_decision d = decide(&m, &p, NULL, 0, NULL, 0, "j1", NULL, 0);
         assert_int_equal(d.verdict, GOV_WAIT);
@@ -86,7 +72,7 @@ static void waits_for_host_memory(void **state)
 
 static void waits_for_cgroup_memory(void **state)
 {
-        struct gov_measurements m = fixture("cgroup-v1-limited"); /* 75% of its 4 GiB */
+        struct gov_measurements m = gov_test_measure("cgroup-v1-limited"); /* 75% of its 4 GiB */
         struct gov_policy p = policy();
         assert_int_equal(decide(&m, &p, NULL, 0, NULL, 0, "j1", NULL, 0).verdict, GOV_ADMIT);
         char err[128];
@@ -115,7 +101,7 @@ static void waits_for_cpu(void **state)
 
 static void waits_for_pressure_only_when_a_threshold_is_set(void **state)
 {
-        struct gov_measurements m = fixture("psi-high"); /* memory some avg10 23.5 */
+        struct gov_measurements m = gov_test_measure("psi-high"); /* memory some avg10 23.5 */
         struct gov_policy p = policy();
         assert_int_equal(decide(&m, &p, NULL, 0, NULL, 0, "j1", NULL, 0).verdict, GOV_ADMIT);
         char err[128];
@@ -124,7 +110,7 @@ static void waits_for_pressure_only_when_a_threshold_is_set(void **state)
         assert_int_equal(d.verdict, GOV_WAIT);
         assert_string_equal(d.reason, "memory pressure 23.5% >= 20%");
         /* A kernel without PSI: not available, not a reason to wait. */
-        struct gov_measurements none = fixture("no-psi");
+        struct gov_measurements none = gov_test_measure("no-psi");
         assert_int_equal(decide(&none, &p, NULL, 0, NULL, 0, "j1", NULL, 0).verdict, GOV_ADMIT);
 }
 
@@ -189,7 +175,7 @@ static void refuses_what_never_fits_the_host(void **state)
 
 static void refuses_what_never_fits_the_cgroup(void **state)
 {
-        struct gov_measurements m = fixture("cgroup-v2-limited"); /* 1 GiB capacity */
+        struct gov_measurements m = gov_test_measure("cgroup-v2-limited"); /* 1 GiB capacity */
         struct gov_policy p = policy();
         struct gov_decision d = decide(&m, &p, NULL, 0, NULL, 0, "j1", NULL, 1 * GIB);
         assert_int_equal(d.verdict, GOV_REFUSE_NEVER_FITS);
@@ -291,7 +277,7 @@ static void queue_limit(void **state)
 static void check_order(void **state)
 {
         /* Concurrency is named before the load those jobs cause. */
-        struct gov_measurements m = fixture("host-memory-91");
+        struct gov_measurements m = gov_test_measure("host-memory-91");
         struct gov_policy p = policy();
         p.max_concurrent = 1;
         struct gov_entry run[] = {entry("r", "t", 0)};

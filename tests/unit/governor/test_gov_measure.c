@@ -15,25 +15,11 @@
 #include <unistd.h>
 
 #include "gov-measure.h"
-
-#define GIB (1024ull * 1024 * 1024)
-#define MIB (1024ull * 1024)
-
-static struct gov_measurements measure(const char *scenario)
-{
-        char root[512];
-        snprintf(root, sizeof(root), "%s/gov/%s", TEST_FIXTURE_DIR, scenario);
-        struct gov_measure *m = NULL;
-        assert_int_equal(gov_measure_new(root, &m), 0);
-        struct gov_measurements r;
-        assert_int_equal(gov_measure_read(m, &r), 0);
-        gov_measure_free(m);
-        return r;
-}
+#include "gov-test-util.h"
 
 static void host_at_rest(void **state)
 {
-        struct gov_measurements r = measure("host-normal");
+        struct gov_measurements r = gov_test_measure("host-normal");
         assert_true(r.memory.known);
         assert_int_equal(r.memory.source, GOV_SOURCE_HOST);
         assert_string_equal(r.memory.source_path, "/proc/meminfo");
@@ -53,14 +39,14 @@ static void host_at_rest(void **state)
 
 static void host_memory_91(void **state)
 {
-        struct gov_measurements r = measure("host-memory-91");
+        struct gov_measurements r = gov_test_measure("host-memory-91");
         assert_int_equal(r.memory.source, GOV_SOURCE_HOST);
         assert_true(r.memory.used_percent > 90.99 && r.memory.used_percent < 91.01);
 }
 
 static void no_psi_is_not_an_error(void **state)
 {
-        struct gov_measurements r = measure("no-psi");
+        struct gov_measurements r = gov_test_measure("no-psi");
         for (int i = 0; i < _GOV_PSI_MAX; i++)
                 assert_false(r.pressure[i].known);
         assert_true(r.memory.known);
@@ -68,7 +54,7 @@ static void no_psi_is_not_an_error(void **state)
 
 static void psi_high(void **state)
 {
-        struct gov_measurements r = measure("psi-high");
+        struct gov_measurements r = gov_test_measure("psi-high");
         assert_true(r.pressure[GOV_PSI_MEMORY].known);
         assert_float_equal(r.pressure[GOV_PSI_MEMORY].some_avg10, 23.5, 1e-9);
         assert_true(r.pressure[GOV_PSI_MEMORY].full_known);
@@ -80,7 +66,7 @@ static void psi_high(void **state)
 
 static void cgroup_v1_limited(void **state)
 {
-        struct gov_measurements r = measure("cgroup-v1-limited");
+        struct gov_measurements r = gov_test_measure("cgroup-v1-limited");
         /* The group's 4 GiB (not its parent's 8 GiB, not the host's 16 GiB). */
         assert_int_equal(r.memory.source, GOV_SOURCE_CGROUP_V1);
         assert_string_equal(r.memory.source_path, "/sys/fs/cgroup/memory/process_api/abc123");
@@ -98,7 +84,7 @@ static void cgroup_v1_limited(void **state)
 
 static void cgroup_v1_unlimited_is_the_host(void **state)
 {
-        struct gov_measurements r = measure("cgroup-v1-unlimited");
+        struct gov_measurements r = gov_test_measure("cgroup-v1-unlimited");
         assert_int_equal(r.memory.source, GOV_SOURCE_HOST);
         assert_int_equal(r.memory.total_bytes, 24684084ull * 1024);
         assert_int_equal(r.cpu.source, GOV_SOURCE_HOST);
@@ -107,7 +93,7 @@ static void cgroup_v1_unlimited_is_the_host(void **state)
 
 static void cgroup_v2_tighter_ancestor(void **state)
 {
-        struct gov_measurements r = measure("cgroup-v2-limited");
+        struct gov_measurements r = gov_test_measure("cgroup-v2-limited");
         /* box.scope allows 2 GiB but machine.slice above it only 1 GiB. */
         assert_int_equal(r.memory.source, GOV_SOURCE_CGROUP_V2);
         assert_string_equal(r.memory.source_path, "/sys/fs/cgroup/machine.slice");
@@ -120,7 +106,7 @@ static void cgroup_v2_tighter_ancestor(void **state)
 
 static void cgroup_v2_subtree_mount(void **state)
 {
-        struct gov_measurements r = measure("cgroup-v2-subtree");
+        struct gov_measurements r = gov_test_measure("cgroup-v2-subtree");
         assert_int_equal(r.memory.source, GOV_SOURCE_CGROUP_V2);
         assert_string_equal(r.memory.source_path, "/sys/fs/cgroup");
         assert_int_equal(r.memory.total_bytes, 512 * MIB);
@@ -149,7 +135,9 @@ static char *copy_fixture(const char *scenario)
         char *tmp = strdup("/tmp/corral-gov-root.XXXXXX");
         assert_non_null(mkdtemp(tmp));
         char cmd[1024];
-        snprintf(cmd, sizeof(cmd), "cp -a '%s/gov/%s/.' '%s/'", TEST_FIXTURE_DIR, scenario, tmp);
+        char src[512];
+        snprintf(cmd, sizeof(cmd), "cp -a '%s/.' '%s/'",
+                 gov_test_fixture_root(src, sizeof(src), scenario), tmp);
         assert_int_equal(system(cmd), 0);
         return tmp;
 }

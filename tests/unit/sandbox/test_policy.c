@@ -25,7 +25,6 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "commands.h"
 #include "policy.h"
 
 static char try_syscall[PATH_MAX];
@@ -357,17 +356,6 @@ static void buffer_parse(void **state)
         assert_string_equal(err, "buf:0: contains a NUL byte");
 }
 
-static void policy_check_command(void **state)
-{
-        struct corral_options o = {0};
-        char *good[] = {"policy", "check", "default", "strict", "none", NULL};
-        char *bad[] = {"policy", "check", "default", "no-such-policy", NULL};
-        char *usage[] = {"policy", "frobnicate", NULL};
-        assert_int_equal(cmd_policy(&o, 5, good), 0);
-        assert_int_equal(cmd_policy(&o, 4, bad), 1);
-        assert_int_equal(cmd_policy(&o, 2, usage), EXIT_USAGE);
-}
-
 static void syscall_names(void **state)
 {
         assert_string_equal(policy_syscall_name(101), "ptrace");
@@ -403,7 +391,6 @@ int main(int argc, char **argv)
             cmocka_unit_test(strict_runs_shell_and_python),
             cmocka_unit_test(parser_reports_file_and_line),
             cmocka_unit_test(buffer_parse),
-            cmocka_unit_test(policy_check_command),
             cmocka_unit_test(syscall_names),
         };
         int r = cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <linux/limits.h> /* <limits.h> would find src/jobs/limits.h first */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
