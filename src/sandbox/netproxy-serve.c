@@ -186,6 +186,12 @@ int netproxy_parse_head(const char *head, size_t len, bool *ret_connect, char *h
             (r = out_put(out, outlen, &k, version, vlen)) < 0 ||
             (r = out_put(out, outlen, &k, "\r\n", 2)) < 0)
                 return r;
+        /* Host is the checked destination, whatever the client wrote: a
+         * server hosting many sites must not be asked for another one. */
+        if ((r = out_put(out, outlen, &k, "Host: ", 6)) < 0 ||
+            (r = out_put(out, outlen, &k, auth, alen)) < 0 ||
+            (r = out_put(out, outlen, &k, "\r\n", 2)) < 0)
+                return r;
         const char *line = eol + 2, *end = head + len;
         while (line < end) {
                 const char *le = memmem(line, (size_t)(end - line), "\r\n", 2);
@@ -199,6 +205,7 @@ int netproxy_parse_head(const char *head, size_t len, bool *ret_connect, char *h
                  * destination than the one checked. */
                 if (!starts_with_ci(line, ll, "proxy-") &&
                     !starts_with_ci(line, ll, "connection:") &&
+                    !starts_with_ci(line, ll, "host:") &&
                     !starts_with_ci(line, ll, "keep-alive:") &&
                     (r = out_put(out, outlen, &k, line, ll + 2)) < 0)
                         return r;

@@ -168,13 +168,20 @@ static void request_heads(void **state)
         assert_string_equal(host, "Example.com");
         assert_int_equal(port, 80);
         out[n] = 0;
-        assert_string_equal(out, "GET /a/b?c=1 HTTP/1.1\r\nHost: example.com\r\nAccept: */*\r\n"
+        assert_string_equal(out, "GET /a/b?c=1 HTTP/1.1\r\nHost: Example.com\r\nAccept: */*\r\n"
                                  "Connection: close\r\n\r\n");
         assert_int_equal(head("GET http://h:8080 HTTP/1.0\r\n\r\n", &connect, host, &port, out, &n),
                          0);
         out[n] = 0;
         assert_int_equal(port, 8080);
-        assert_string_equal(out, "GET / HTTP/1.0\r\nConnection: close\r\n\r\n");
+        assert_string_equal(out, "GET / HTTP/1.0\r\nHost: h:8080\r\nConnection: close\r\n\r\n");
+        /* the Host the client wrote never reaches the origin */
+        assert_int_equal(head("GET http://allowed.example/ HTTP/1.1\r\nHOST: other.example\r\n\r\n",
+                              &connect, host, &port, out, &n),
+                         0);
+        out[n] = 0;
+        assert_string_equal(out,
+                            "GET / HTTP/1.1\r\nHost: allowed.example\r\nConnection: close\r\n\r\n");
 
         const char *bad[] = {
             "GET /relative HTTP/1.1\r\nHost: a\r\n\r\n", /* origin form: no destination */
