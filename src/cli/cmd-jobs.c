@@ -5,7 +5,7 @@
 #include "fileio.h"
 #include "gov-ledger.h"
 #include "jobctl.h"
-#include "limits.h"
+#include "job-limits.h"
 #include "log.h"
 #include "outcome.h"
 #include "units.h"

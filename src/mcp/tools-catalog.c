@@ -3,7 +3,7 @@
 #include "cleanup.h"
 #include "fileio.h"
 #include "jobid.h"
-#include "limits.h"
+#include "job-limits.h"
 #include "tools-schema.h"
 
 #include <cjson/cJSON.h>

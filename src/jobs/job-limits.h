@@ -1,4 +1,4 @@
-/* limits.h - a job's limits as users write them, validated once for every interface.
+/* job-limits.h - a job's limits as users write them, validated once for every interface.
  *
  * `corral run`, `corral submit` and the MCP tools all accept the same limits
  * with the same rules and the same error sentences: the sentence names the

@@ -1,5 +1,5 @@
 /* limits.c - see limits.h. */
-#include "limits.h"
+#include "job-limits.h"
 #include "job.h"
 #include "procfs.h"
 #include "units.h"
