@@ -84,6 +84,21 @@ assert_dead() {
         esac
 }
 
+# host_pid NSPID DIR: the host pid of this test's job process that is NSPID in
+# its job's own PID namespace (as root every job has one: `echo $$` in a job
+# prints its namespace pid) and runs in DIR.  Empty when there is none.
+host_pid() {
+        local f p cwd
+        for f in /proc/[0-9]*/status; do
+                p=${f#/proc/}
+                p=${p%/status}
+                grep -q "/$CORRAL_CGROUP_PARENT/" "/proc/$p/cgroup" 2>/dev/null || continue
+                cwd=$(readlink "/proc/$p/cwd" 2>/dev/null) || continue
+                [ "$cwd" = "$2" ] || continue
+                awk -v ns="$1" '/^NSpid:/ { if (NF > 2 && $NF == ns) print $2 }' "$f" 2>/dev/null
+        done | head -1
+}
+
 # Groups corral created under our private parent, in any hierarchy.
 leftover_groups() {
         find /sys/fs/cgroup -mindepth 2 -maxdepth 3 -type d -path "*/$CORRAL_CGROUP_PARENT/*" 2>/dev/null

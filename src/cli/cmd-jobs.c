@@ -4,6 +4,7 @@
 #include "commands.h"
 #include "fileio.h"
 #include "gov-ledger.h"
+#include "hostview.h"
 #include "jobctl.h"
 #include "job-limits.h"
 #include "log.h"
@@ -74,6 +75,11 @@ static void submit_usage(FILE *f)
                    "  --policy NAME        seccomp policy (default, strict, none)\n"
                    "  --mounts private|minimal  what of the host's files the job sees\n"
                    "  --tmp exec|noexec    whether programs may run from /tmp, /dev/shm\n"
+                   "  --network host|none  none: an empty network namespace (default host)\n"
+                   "  --log SIZE           cap on each log file (default 1G); the job is\n"
+                   "                       killed when it is reached\n"
+                   "  --file-size SIZE     cap on any file the job writes\n"
+                   "  --open-files N       open files (default 1024)\n"
                    "  --memory-threshold PCT --cpu-threshold PCT --psi-threshold PCT\n"
                    "  --max-concurrent N --queue-limit N   governor policy, shared by the store\n");
 }
@@ -150,6 +156,13 @@ int cmd_submit(const struct corral_options *o, int argc, char **argv)
                         /* The defaults are not recorded: NULL means them. */
                         if (strcmp(v, m ? "minimal" : "noexec") == 0)
                                 r = job_set_string(m ? &j->mounts : &j->tmp, v);
+                } else if (strcmp(a, "--network") == 0) {
+                        enum hostview_network n;
+                        if (hostview_parse_network(v, &n) < 0) {
+                                log_error("Invalid value '%s' for --network: host or none", v);
+                                return EXIT_USAGE;
+                        }
+                        r = job_set_string(&j->network, v);
                 } else if (strcmp(a, "--state-patch") == 0) {
                         const char *colon = strchr(v, ':');
                         j->state_patch_field = colon ? strndup(v, (size_t)(colon - v)) : strdup(v);

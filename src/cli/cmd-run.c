@@ -6,7 +6,7 @@
 #include "fileio.h"
 #include "jobenv.h"
 #include "log.h"
-#include "mountns.h"
+#include "hostview.h"
 #include "netproxy.h"
 #include "policy.h"
 #include "privs.h"
@@ -86,7 +86,7 @@ struct run_args {
         char **env; /* --env entries, NULL-terminated */
         size_t n_env;
         struct job_rlimits rlimits;
-        struct mountns_spec mounts;
+        struct hostview view;
         const char **writable;
         size_t n_writable;
         const char *policy; /* NULL: default */
@@ -269,19 +269,20 @@ static int parse_sandbox_option(int c, const char *arg, struct run_args *a)
                 if (strcmp(arg, "private") != 0 && strcmp(arg, "host") != 0 &&
                     strcmp(arg, "minimal") != 0)
                         return bad_value("--mounts", arg, "private, minimal or host");
-                a->mounts.enabled = strcmp(arg, "host") != 0;
-                a->mounts.minimal = strcmp(arg, "minimal") == 0;
+                a->view.private_mounts = strcmp(arg, "host") != 0;
+                a->view.minimal_mounts = strcmp(arg, "minimal") == 0;
                 return 0;
         case OPT_TMP:
                 if (strcmp(arg, "exec") != 0 && strcmp(arg, "noexec") != 0)
                         return bad_value("--tmp", arg, "exec or noexec");
-                a->mounts.tmp_noexec = strcmp(arg, "noexec") == 0;
+                a->view.tmp_noexec = strcmp(arg, "noexec") == 0;
                 return 0;
         case OPT_NETWORK: {
                 char why[512];
                 if (net_policy_parse(arg, &a->network, why, sizeof(why)) < 0)
                         return bad_value("--network", arg, why);
-                a->mounts.network_off = a->network.mode != NET_HOST;
+                a->view.network =
+                    a->network.mode == NET_HOST ? HOSTVIEW_NETWORK_HOST : HOSTVIEW_NETWORK_NONE;
                 return 0;
         }
         case OPT_POLICY:
@@ -305,7 +306,7 @@ static int parse_sandbox_option(int c, const char *arg, struct run_args *a)
 static int parse_args(int argc, char **argv, struct run_args *a)
 {
         a->grace_usec = 5000000;
-        a->mounts.enabled = true;
+        a->view.private_mounts = true;
         optind = 1;
         opterr = 0;
         int c;
@@ -496,8 +497,9 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
                 return EXIT_USAGE;
         }
 
-        a.mounts.workdir = cwd;
-        a.mounts.writable = writable;
+        a.view.workdir = cwd;
+        a.view.writable = writable;
+        hostview_decide(&a.view, geteuid() == 0);
 
         static unsigned counter;
         char label[32];
@@ -509,8 +511,7 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
                       .stdin_fd = -1,
                       .stdout_fd = -1,
                       .stderr_fd = -1,
-                      .cwd = cwd,
-                      .mounts = &a.mounts,
+                      .view = &a.view,
                       .privs = &privs,
                       .rlimits = &a.rlimits,
                       .policy = policy},

@@ -25,14 +25,18 @@ enum on_exit { ON_EXIT_KEEP, ON_EXIT_CANCEL };
 static void usage(FILE *f)
 {
         fprintf(f, "usage: corral serve [--max-line SIZE] [--max-output-buffer SIZE]\n"
-                   "                    [--on-exit keep|cancel] [--tools FILE]\n\n"
+                   "                    [--on-exit keep|cancel] [--tools FILE]\n"
+                   "                    [--client-policies NAME[,NAME...]]\n\n"
                    "Speaks MCP (JSON-RPC, one message per line) on stdin/stdout.\n"
                    "  --max-line SIZE           longest accepted message (default 4M)\n"
                    "  --max-output-buffer SIZE  output queued for a slow client before it\n"
                    "                            is disconnected (default 64M)\n"
                    "  --on-exit keep|cancel     on stdin EOF or SIGTERM, leave jobs running\n"
                    "                            (default) or cancel this server's jobs\n"
-                   "  --tools FILE              a tool catalog: named tools run as jobs\n");
+                   "  --tools FILE              a tool catalog: named tools run as jobs\n"
+                   "  --client-policies LIST    the seccomp policies clients may choose, e.g.\n"
+                   "                            default,strict (forbids none); default: any\n"
+                   "                            policy in the policy directory\n");
 }
 
 /* Runs once when serve stops (stdin EOF, SIGTERM, a client disconnected for
@@ -54,13 +58,14 @@ static int on_signal(struct loop_source *s, int signo, void *userdata)
 }
 
 static int parse_options(int argc, char **argv, uint64_t *max_line, uint64_t *max_out,
-                         enum on_exit *on_exit, const char **tools)
+                         enum on_exit *on_exit, const char **tools, const char **client_policies)
 {
         static const struct option opts[] = {
             {"max-line", required_argument, NULL, 'l'},
             {"max-output-buffer", required_argument, NULL, 'o'},
             {"on-exit", required_argument, NULL, 'e'},
             {"tools", required_argument, NULL, 't'},
+            {"client-policies", required_argument, NULL, 'p'},
             {"help", no_argument, NULL, 'h'},
             {},
         };
@@ -88,6 +93,9 @@ static int parse_options(int argc, char **argv, uint64_t *max_line, uint64_t *ma
                         break;
                 case 't':
                         *tools = optarg;
+                        break;
+                case 'p':
+                        *client_policies = optarg;
                         break;
                 case 'h':
                         usage(stdout);
@@ -172,7 +180,8 @@ int cmd_serve(const struct corral_options *o, int argc, char **argv)
         uint64_t max_line = MCP_LINE_DEFAULT_MAX, max_out = MCP_STDIO_DEFAULT_MAX_OUTPUT;
         enum on_exit on_exit = ON_EXIT_KEEP;
         const char *tools = NULL;
-        int r = parse_options(argc, argv, &max_line, &max_out, &on_exit, &tools);
+        const char *client_policies = NULL;
+        int r = parse_options(argc, argv, &max_line, &max_out, &on_exit, &tools, &client_policies);
         if (r != 0)
                 return r > 0 ? 0 : -r;
         uint64_t start = now_monotonic_usec();
@@ -213,6 +222,12 @@ int cmd_serve(const struct corral_options *o, int argc, char **argv)
                 r = mcp_info_register(server, start);
         if (r >= 0)
                 r = mcp_jobs_new(l, server, o, tools, &jobs);
+        if (r >= 0 && client_policies && mcp_jobs_set_client_policies(jobs, client_policies) < 0) {
+                log_error("Invalid value '%s' for --client-policies: policy names [a-z0-9_-] "
+                          "separated by commas, such as default,strict",
+                          client_policies);
+                r = -EINVAL;
+        }
         _cleanup_(jobctl_freep) struct jobctl *gc_ctl = NULL;
         struct loop_source *retention = NULL;
         if (r >= 0 && jobctl_open(o, &gc_ctl) >= 0)

@@ -135,12 +135,13 @@ static int lock(struct gov_ledger *l, int how)
  * are skipped: a torn or hand-edited line must not stop every admission. */
 static int parse_line(char *line, struct state *s, bool *changed)
 {
+        _Static_assert(GOV_ID_MAX == 129, "the sscanf widths below are GOV_ID_MAX");
         char kind[8], job[GOV_ID_MAX + 1], tenant[GOV_ID_MAX + 1];
         unsigned long long mem, st;
         int pid;
         if (line[0] == '#' || line[0] == 0)
                 return 0;
-        if (sscanf(line, "%7s %64s %64s %llu %d %llu", kind, job, tenant, &mem, &pid, &st) != 6 ||
+        if (sscanf(line, "%7s %129s %129s %llu %d %llu", kind, job, tenant, &mem, &pid, &st) != 6 ||
             !gov_valid_id(job) || !gov_valid_id(tenant) ||
             (strcmp(kind, "run") != 0 && strcmp(kind, "queue") != 0)) {
                 *changed = true;

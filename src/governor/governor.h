@@ -16,8 +16,10 @@
 #define GOV_DEFAULT_MEMORY_THRESHOLD 85.0 /* percent, from the seed's health check */
 #define GOV_DEFAULT_CPU_THRESHOLD    90.0
 #define GOV_DEFAULT_QUEUE_LIMIT      1000
-#define GOV_ID_MAX                   64 /* job ids and tenant names: [A-Za-z0-9_.-]{1,64} */
-#define GOV_DEFAULT_TENANT           "default"
+/* Ledger job keys are "<tenant>.<id>" (jobctl_ledger_key): a 64-character
+ * tenant, a dot, a 64-character id.  Names: [A-Za-z0-9_.-]{1,GOV_ID_MAX}. */
+#define GOV_ID_MAX         129
+#define GOV_DEFAULT_TENANT "default"
 
 /* Which policy fields were given explicitly (flags or governor.conf). */
 enum {

@@ -50,9 +50,22 @@ int limit_parse(struct job_limits *l, const char *name, const char *value, char 
                         l->timeout_ms = v / 1000;
                 else
                         l->grace_ms = v / 1000;
+        } else if (strcmp(name, "log") == 0 || strcmp(name, "file-size") == 0) {
+                if (parse_size(value, &v) < 0 || v < 4096)
+                        return bad(err, errlen, name, value,
+                                   "a size of at least 4K, such as 64M or 1G");
+                if (name[0] == 'l')
+                        l->log_bytes = v;
+                else
+                        l->file_size_bytes = v;
+        } else if (strcmp(name, "open-files") == 0) {
+                if (parse_uint(value, LIMIT_OPEN_FILES_MAX, &v) < 0 || v < 16)
+                        return bad(err, errlen, name, value, "a whole number from 16 to 1048576");
+                l->open_files = v;
         } else {
                 snprintf(err, errlen,
-                         "Unknown limit '%s': allowed are memory, cpus, pids, timeout, kill-grace",
+                         "Unknown limit '%s': allowed are memory, cpus, pids, timeout, kill-grace, "
+                         "log, file-size, open-files",
                          name);
                 return -ENOENT;
         }

@@ -10,7 +10,15 @@
 
 struct job_limits;
 
-/* name: "memory", "cpus", "pids", "timeout" or "kill-grace".  value: the text
+/* What a background job gets when it asks for nothing (docs/job-json.md):
+ * each log file stops at LIMIT_LOG_DEFAULT (the job is then killed, and its
+ * reason names the cap), and it may hold LIMIT_OPEN_FILES_DEFAULT files. */
+#define LIMIT_LOG_DEFAULT        (1ull << 30)
+#define LIMIT_OPEN_FILES_DEFAULT 1024u
+#define LIMIT_OPEN_FILES_MAX     1048576u
+
+/* name: "memory", "cpus", "pids", "timeout", "kill-grace", "log",
+ * "file-size" or "open-files".  value: the text
  * as given ("256M", "0.5", "64", "30s"; plain numbers are bytes / CPUs /
  * processes / seconds).  Returns 0, or -EINVAL with a one-line message in err,
  * or -ENOENT when name is not a limit. */

@@ -67,6 +67,9 @@ static const struct field limits_fields[] = {
     FLD("pids", F_U64_NZ, limits.pids),
     FLD("timeout_ms", F_U64_NZ, limits.timeout_ms),
     FLD("grace_ms", F_U64_NZ, limits.grace_ms),
+    FLD("log_bytes", F_U64_NZ, limits.log_bytes),
+    FLD("file_size_bytes", F_U64_NZ, limits.file_size_bytes),
+    FLD("open_files", F_U64_NZ, limits.open_files),
 };
 
 static const struct field supervisor_fields[] = {
@@ -101,6 +104,7 @@ static const struct field job_fields[] = {
     FLD("policy", F_STR, policy),
     FLD("mounts", F_STR, mounts),
     FLD("tmp", F_STR, tmp),
+    FLD("network", F_STR, network),
     FLD("created_at", F_TIME, created_at),
     FLD("started_at", F_TIME, started_at),
     FLD("finished_at", F_TIME, finished_at),
@@ -876,6 +880,7 @@ struct job *job_new_retry(const struct job *old)
             strv_copy(old->depends_on, &j->depends_on) < 0 ||
             job_set_string(&j->cwd, old->cwd) < 0 || job_set_string(&j->policy, old->policy) < 0 ||
             job_set_string(&j->mounts, old->mounts) < 0 || job_set_string(&j->tmp, old->tmp) < 0 ||
+            job_set_string(&j->network, old->network) < 0 ||
             job_set_string(&j->result_file, old->result_file) < 0 ||
             job_set_string(&j->state_patch_field, old->state_patch_field) < 0 ||
             job_set_string(&j->state_patch_pointer, old->state_patch_pointer) < 0 ||

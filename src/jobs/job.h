@@ -39,11 +39,14 @@
 struct cJSON;
 
 struct job_limits {
-        uint64_t memory_bytes; /* 0 = no limit */
-        uint64_t cpus_milli;   /* 500 = half a CPU; JSON "cpus": 0.5; 0 = no limit */
-        uint64_t pids;         /* 0 = no limit */
-        uint64_t timeout_ms;   /* wall clock; 0 = none */
-        uint64_t grace_ms;     /* SIGTERM -> SIGKILL on cancel/timeout; 0 = default */
+        uint64_t memory_bytes;    /* 0 = no limit */
+        uint64_t cpus_milli;      /* 500 = half a CPU; JSON "cpus": 0.5; 0 = no limit */
+        uint64_t pids;            /* 0 = no limit */
+        uint64_t timeout_ms;      /* wall clock; 0 = none */
+        uint64_t grace_ms;        /* SIGTERM -> SIGKILL on cancel/timeout; 0 = default */
+        uint64_t log_bytes;       /* cap on stdout.log and stderr.log each; 0 = default */
+        uint64_t file_size_bytes; /* cap on any file the job writes; 0 = the log cap */
+        uint64_t open_files;      /* RLIMIT_NOFILE; 0 = default */
 };
 
 struct job_syscall_count {
@@ -59,9 +62,10 @@ struct job {
         char *cwd;      /* NULL: the job's directory */
         char **env;     /* requested "NAME=value" strings, NULL-terminated; may be NULL */
         struct job_limits limits;
-        char *policy; /* policy name; NULL = default */
-        char *mounts; /* "minimal" (docs/hardening.md); NULL = "private" */
-        char *tmp;    /* "noexec": nothing runs from /tmp, /dev/shm; NULL = "exec" */
+        char *policy;  /* policy name; NULL = default */
+        char *network; /* "none", "host" or "allow:LIST"; NULL = host */
+        char *mounts;  /* "minimal" (docs/hardening.md); NULL = "private" */
+        char *tmp;     /* "noexec": nothing runs from /tmp, /dev/shm; NULL = "exec" */
         enum job_status status;
 
         /* Realtime microseconds; 0 = not yet.  Written with millisecond

@@ -1,5 +1,7 @@
 /* jobctl.c - see jobctl.h. */
 #include "jobctl.h"
+#include "storelimits.h"
+#include "workdir.h"
 #include "cgroup.h"
 #include "fileio.h"
 #include "gov-ledger.h"
@@ -179,9 +181,17 @@ int jobctl_submit(struct jobctl *c, struct job *j, const char *requested_id, con
                 snprintf(err, errlen, "Invalid job id '%s': %s", requested_id, reason);
                 return -EINVAL;
         }
+        /* The store's defaults and ceilings (limits.conf): applied now, so the
+         * record says what the job gets. */
+        struct store_limits sl;
+        int r = store_limits_load(c->state_dir, &sl, err, errlen);
+        if (r >= 0)
+                r = store_limits_apply(&sl, &j->limits, err, errlen);
+        if (r < 0)
+                return r;
         /* A job that can never run (its limit exceeds the host's or its tenant's
          * room) or that finds the queue full is refused now, not queued. */
-        int r = admission_precheck(c, j, err, errlen);
+        r = admission_precheck(c, j, err, errlen);
         if (r < 0)
                 return r;
         int lock_fd = -EBADF;
@@ -328,6 +338,11 @@ static int recover_job(struct jobctl *c, const char *id)
         fresh->status = JOB_LOST;
         job_set_string(&fresh->lost_reason, reason);
         fresh->finished_at = now_realtime_usec() / 1000 * 1000;
+        /* Its uid went back to the pool with the dead supervisor: hand its files
+         * back before another job on that uid could read them. */
+        _cleanup_close_ int dfd = -EBADF;
+        if (geteuid() == 0 && store_job_open_dir(c->store, id, &dfd) == 0)
+                workdir_reclaim(dfd);
         return store_job_save(c->store, fresh) == 0 ? 1 : 0;
 }
 

@@ -28,14 +28,16 @@
 #include "gov-measure.h"
 #include "jobctl.h"
 #include "jobenv.h"
+#include "job-limits.h"
 #include "log.h"
-#include "mountns.h"
+#include "hostview.h"
 #include "policy.h"
 #include "privs.h"
 #include "procfs.h"
 #include "runner.h"
 #include "sandbox-setup.h"
 #include "uidpool.h"
+#include "workdir.h"
 #include "units.h"
 
 #include <errno.h>
@@ -63,6 +65,7 @@ struct supervisor {
         struct gov_ledger *ledger;
         char ledger_key[160];
         bool reserved;
+        bool running; /* between on_started and the runner's return: job->pid is live */
 };
 
 static int save(struct supervisor *s)
@@ -231,6 +234,7 @@ static void on_started(void *userdata, pid_t pid, uint64_t starttime)
         s->job->pid = pid;
         s->job->pid_starttime = starttime;
         s->job->started_at = now_realtime_usec() / 1000 * 1000;
+        s->running = true;
         save(s);
 }
 
@@ -254,9 +258,16 @@ static void read_progress(struct supervisor *s, struct progress *ret)
         *ret = p;
 }
 
+static bool log_cap_reached(struct supervisor *s, char *reason, size_t len);
+
 static void on_tick(void *userdata)
 {
         struct supervisor *s = userdata;
+        char cap[160];
+        /* A job that ignores SIGXFSZ writes on with EFBIG: stop it.  job->pid is
+         * its init (or itself without a PID namespace), alive while running. */
+        if (s->running && log_cap_reached(s, cap, sizeof(cap)))
+                kill(s->job->pid, SIGKILL);
         struct progress now;
         read_progress(s, &now);
         double before = s->job->progress.percent;
@@ -338,6 +349,9 @@ static void record_outcome(struct supervisor *s, const struct outcome *o)
         outcome_summary(o, summary, sizeof(summary));
         const char *detail = strchr(summary, ':');
         job_set_string(&j->reason, detail ? detail + 2 : NULL);
+        char cap[160];
+        if (o->status != JOB_COMPLETED && log_cap_reached(s, cap, sizeof(cap)))
+                job_set_string(&j->reason, cap);
         j->finished_at = now_realtime_usec() / 1000 * 1000;
         if (o->status != JOB_COMPLETED)
                 job_set_error_from_log(j, s->job_dirfd, "stderr.log");
@@ -493,7 +507,7 @@ static int load_job_policy(struct supervisor *s, struct policy **ret)
         char perr[512], cache[4096];
         snprintf(cache, sizeof(cache), "%s/policy-cache", s->ctl->state_dir);
         int r =
-            policy_load_cached(name, s->ctl->options->policy_dir, cache, ret, perr, sizeof(perr));
+            policy_load_quiet(name, s->ctl->options->policy_dir, cache, ret, perr, sizeof(perr));
         if (r < 0) {
                 char reason[600];
                 snprintf(reason, sizeof(reason), "policy '%s': %s", name, perr);
@@ -516,23 +530,49 @@ static void apply_state_patch(struct supervisor *s)
                             why ? why : strerror(-k));
 }
 
-/* Sets up and runs the job; returns 0 once an outcome is recorded. */
-static int run_job(struct supervisor *s)
+/* The rlimits of a background job: open files, and one cap on the size of
+ * any file it writes, which is what stops its logs (RLIMIT_FSIZE applies to
+ * writes through stdout and stderr too): the smaller of the log cap and the
+ * file-size limit. */
+static struct job_rlimits job_rlimits_of(const struct job_limits *l)
+{
+        uint64_t log = l->log_bytes ? l->log_bytes : LIMIT_LOG_DEFAULT;
+        uint64_t fsize = l->file_size_bytes && l->file_size_bytes < log ? l->file_size_bytes : log;
+        return (struct job_rlimits){
+            .nofile = l->open_files ? l->open_files : LIMIT_OPEN_FILES_DEFAULT,
+            .fsize = fsize,
+        };
+}
+
+/* A log that reached its cap stopped the job (SIGXFSZ, or killed by the
+ * supervisor when it ignored that): the reason names the cap. */
+static bool log_cap_reached(struct supervisor *s, char *reason, size_t len)
+{
+        const struct job_limits *l = &s->job->limits;
+        struct job_rlimits rl = job_rlimits_of(l);
+        static const char *const logs[] = {"stdout.log", "stderr.log"};
+        for (size_t i = 0; i < ELEMENTSOF(logs); i++) {
+                struct stat st;
+                if (fstatat(s->job_dirfd, logs[i], &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+                    (uint64_t)st.st_size < rl.fsize)
+                        continue;
+                char b[32];
+                uint64_t log = l->log_bytes ? l->log_bytes : LIMIT_LOG_DEFAULT;
+                snprintf(reason, len, "log cap reached: %s is at its limit of %s (limits.%s)",
+                         logs[i], format_bytes(b, sizeof(b), rl.fsize),
+                         rl.fsize < log ? "file_size" : "log");
+                return true;
+        }
+        return false;
+}
+
+/* Runs the job in its sandbox as privs say, in workdir; returns 0 once an
+ * outcome is recorded. */
+static int run_in_sandbox(struct supervisor *s, const struct privs_spec *privs, const char *workdir)
 {
         struct job *j = s->job;
-        struct privs_spec privs = {.cap_last = privs_cap_last()};
-        _cleanup_close_ int uid_lock = -EBADF;
-        int r = take_job_uid(s, &privs, &uid_lock);
-        if (r <= 0)
-                return r;
-
-        char workdir[4096];
-        r = prepare_work_dir(s, &privs, workdir, sizeof(workdir));
-        if (r < 0)
-                return r;
-
         int in_fd = -EBADF, out_fd = -EBADF, err_fd = -EBADF;
-        r = open_job_stdio(s, &in_fd, &out_fd, &err_fd);
+        int r = open_job_stdio(s, &in_fd, &out_fd, &err_fd);
         if (r < 0)
                 return r;
         _cleanup_close_ int in = in_fd;
@@ -564,10 +604,17 @@ static int run_job(struct supervisor *s)
         if (r <= 0)
                 return r;
 
-        struct mountns_spec mounts = {.enabled = true,
-                                      .minimal = j->mounts && strcmp(j->mounts, "minimal") == 0,
-                                      .tmp_noexec = j->tmp && strcmp(j->tmp, "noexec") == 0,
-                                      .workdir = workdir};
+        /* Where the command starts (cwd asked for, else its work directory);
+         * the work directory ($HOME) stays the one place it may write. */
+        struct hostview view = {.private_mounts = true,
+                                .minimal_mounts = j->mounts && strcmp(j->mounts, "minimal") == 0,
+                                .tmp_noexec = j->tmp && strcmp(j->tmp, "noexec") == 0,
+                                .workdir = workdir,
+                                .cwd = j->cwd};
+        if (j->network)
+                hostview_parse_network(j->network, &view.network);
+        hostview_decide(&view, geteuid() == 0);
+        struct job_rlimits rl = job_rlimits_of(&j->limits);
         char label[80];
         snprintf(label, sizeof(label), "job-%s", j->id);
         label[64] = 0;
@@ -575,16 +622,13 @@ static int run_job(struct supervisor *s)
             .child = {.path = path,
                       .argv = j->command,
                       .envp = envp,
-                      /* Where the command starts (cwd asked for, else its work
-                       * directory); the work directory ($HOME) stays the one
-                       * place it may write. */
-                      .cwd = j->cwd ? j->cwd : workdir,
                       .stdin_fd = in,
                       .stdout_fd = out,
                       .stderr_fd = errf,
                       .new_session = true,
-                      .mounts = &mounts,
-                      .privs = &privs,
+                      .view = &view,
+                      .privs = privs,
+                      .rlimits = &rl,
                       .policy = policy},
             .limits = {.memory_max = j->limits.memory_bytes,
                        .cpu_millicpus = j->limits.cpus_milli,
@@ -600,6 +644,7 @@ static int run_job(struct supervisor *s)
         struct outcome o = {0};
         struct child_failure fail;
         r = runner_run(m, &spec, &o, &fail);
+        s->running = false;
         if (r < 0) {
                 char reason[512];
                 snprintf(reason, sizeof(reason), "could not start: failed to %s: %s",
@@ -614,6 +659,28 @@ static int run_job(struct supervisor *s)
                 return r;
         apply_state_patch(s);
         return 0;
+}
+
+/* Sets up and runs the job; returns 0 once an outcome is recorded. */
+static int run_job(struct supervisor *s)
+{
+        struct privs_spec privs = {.cap_last = privs_cap_last()};
+        _cleanup_close_ int uid_lock = -EBADF;
+        int r = take_job_uid(s, &privs, &uid_lock);
+        if (r <= 0)
+                return r;
+        char workdir[4096];
+        r = prepare_work_dir(s, &privs, workdir, sizeof(workdir));
+        if (r >= 0)
+                r = run_in_sandbox(s, &privs, workdir);
+        /* Before the uid goes back to the pool (uid_lock): the next job on it,
+         * of whatever tenant, must find nothing of this one's. */
+        if (privs.switch_user) {
+                int k = workdir_reclaim(s->job_dirfd);
+                if (k < 0)
+                        log_warning("Failed to hand the work directory back: %s", strerror(-k));
+        }
+        return r;
 }
 
 int cmd_supervise(const struct corral_options *o, int argc, char **argv)

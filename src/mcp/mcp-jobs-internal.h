@@ -57,6 +57,7 @@ struct mcp_jobs {
         char **own; /* ids of the jobs this server submitted */
         size_t n_own;
         struct catalog *catalog;
+        const char *client_policies; /* "default,strict": what clients may choose; NULL: any */
 };
 
 /* mcp-jobs-view.c: how a job reads, as structuredContent and as text. */

@@ -14,6 +14,7 @@
 #include "jobid.h"
 #include "log.h"
 #include "gov-status.h"
+#include "hostview.h"
 #include "tools-schema.h"
 #include "units.h"
 
@@ -80,10 +81,19 @@
                 PROP("memory",  EITHER_DESCRIBED("string", "number", "\\\"256M\\\" or bytes")) "," \
                 PROP("cpus",    EITHER("number", "string")) ","                                   \
                 PROP("pids",    EITHER("integer", "string")) ","                                  \
-                PROP("timeout", EITHER_DESCRIBED("string", "number", "\\\"30s\\\" or seconds")),  \
+                PROP("timeout", EITHER_DESCRIBED("string", "number", "\\\"30s\\\" or seconds")) "," \
+                PROP("log",     EITHER_DESCRIBED("string", "number", "cap on each log file, "     \
+                                  "\\\"64M\\\" or bytes (default 1G): the job is killed "            \
+                                  "when it is reached")) ","                                      \
+                PROP("file_size", EITHER_DESCRIBED("string", "number", "cap on any file the "     \
+                                  "job writes")) ","                                              \
+                PROP("open_files", EITHER_DESCRIBED("integer", "string", "open files "            \
+                                  "(default 1024)")),                                             \
                 CLOSED)) ","                                                                      \
-        PROP("policy",  DESCRIBED("string", "seccomp policy: default, strict, none or a "     \
-                                            "policy file's name")) ","                            \
+        PROP("network", "{\"type\":\"string\",\"enum\":[\"host\",\"none\"],\"description\":"     \
+                        "\"none: an empty network namespace (default host)\"}") ","              \
+        PROP("policy",  DESCRIBED("string", "seccomp policy: a name from the operator's "      \
+                                            "policy directory (default, strict, ...)")) ","       \
         PROP("mounts",  "{\"type\":\"string\",\"enum\":[\"private\",\"minimal\"],"          \
                         "\"description\":\"the host's files the job sees: private (read-only, "\
                         "default) or minimal (system programs and libraries only)\"}") ","       \
@@ -296,7 +306,23 @@ static char **strv_dup_json(const cJSON *a)
 
 /* The request part of submit_job / run_job arguments.  Returns 0, or 1 with
  * a tool error in *ret_result. */
-static int job_from_args(const cJSON *args, struct job *j, char **ret_input, cJSON **ret_result)
+/* True when clients may choose this policy (serve --client-policies). */
+static bool policy_allowed(const struct mcp_jobs *J, const char *name)
+{
+        if (!J->client_policies)
+                return true;
+        size_t n = strlen(name);
+        for (const char *p = J->client_policies; *p;) {
+                const char *comma = strchrnul(p, ',');
+                if ((size_t)(comma - p) == n && strncmp(p, name, n) == 0)
+                        return true;
+                p = *comma ? comma + 1 : comma;
+        }
+        return false;
+}
+
+static int job_from_args(const struct mcp_jobs *J, const cJSON *args, struct job *j,
+                         char **ret_input, cJSON **ret_result)
 {
         const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(args, "command");
         bool ok = cJSON_IsArray(cmd) && cJSON_GetArraySize(cmd) > 0;
@@ -332,8 +358,30 @@ static int job_from_args(const cJSON *args, struct job *j, char **ret_input, cJS
         if (cwd)
                 job_set_string(&j->cwd, cwd);
         const char *policy = arg_string(args, "policy");
-        if (policy)
+        if (policy) {
+                /* Policy files are the operator's: a client names one from the
+                 * policy directory, never a path (threat: root reading any file
+                 * as a "policy"), and only one the operator allows. */
+                if (strchr(policy, '/') || !*policy)
+                        return tool_error(ret_result,
+                                          "policy must be the name of a policy in the operator's "
+                                          "policy directory (such as default or strict), not a "
+                                          "path"),
+                               1;
+                if (!policy_allowed(J, policy))
+                        return tool_error(ret_result,
+                                          "policy '%s' is not allowed here; allowed: %s", policy,
+                                          J->client_policies),
+                               1;
                 job_set_string(&j->policy, policy);
+        }
+        const char *network = arg_string(args, "network");
+        if (network) {
+                enum hostview_network n;
+                if (hostview_parse_network(network, &n) < 0)
+                        return tool_error(ret_result, "network must be \"host\" or \"none\""), 1;
+                job_set_string(&j->network, network);
+        }
         const char *mounts = arg_string(args, "mounts");
         if (mounts && strcmp(mounts, "private") != 0 && strcmp(mounts, "minimal") != 0)
                 return tool_error(ret_result, "mounts must be private or minimal"), 1;
@@ -696,7 +744,7 @@ static int tool_submit(struct mcp_request *req, const cJSON *args, void *userdat
         _cleanup_free_ char *input = NULL;
         if (!j)
                 return -ENOMEM;
-        if (job_from_args(args, j, &input, ret) ||
+        if (job_from_args(J, args, j, &input, ret) ||
             submit(J, j, arg_string(args, "job_id"), input, ret))
                 return 0;
         *ret = submitted_result(j);
@@ -710,7 +758,7 @@ static int tool_run(struct mcp_request *req, const cJSON *args, void *userdata, 
         _cleanup_free_ char *input = NULL;
         if (!j)
                 return -ENOMEM;
-        if (job_from_args(args, j, &input, ret) ||
+        if (job_from_args(J, args, j, &input, ret) ||
             submit(J, j, arg_string(args, "job_id"), input, ret))
                 return 0;
         return follow(J, req, j, ret);
@@ -1330,4 +1378,17 @@ void mcp_jobs_free(struct mcp_jobs *J)
         catalog_free(J->catalog);
         jobctl_free(J->ctl);
         free(J);
+}
+
+int mcp_jobs_set_client_policies(struct mcp_jobs *J, const char *list)
+{
+        /* Names only, comma-separated: what a client may put in `policy`. */
+        for (const char *p = list; *p; p++)
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' ||
+                      *p == '-' || (*p == ',' && p > list && p[1] && p[1] != ',')))
+                        return -EINVAL;
+        if (!*list)
+                return -EINVAL;
+        J->client_policies = list;
+        return 0;
 }

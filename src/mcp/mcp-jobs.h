@@ -26,5 +26,9 @@ struct mcp_jobs;
 
 int mcp_jobs_new(struct loop *l, struct mcp_server *s, const struct corral_options *o,
                  const char *tools_file, struct mcp_jobs **ret);
+/* The policies clients may choose (serve --client-policies "default,strict");
+ * unset: any name in the policy directory.  list must outlive J.  0, or
+ * -EINVAL when list is not comma-separated policy names. */
+int mcp_jobs_set_client_policies(struct mcp_jobs *J, const char *list);
 void mcp_jobs_shutdown(struct mcp_jobs *j, bool cancel);
 void mcp_jobs_free(struct mcp_jobs *j);

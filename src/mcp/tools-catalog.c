@@ -45,10 +45,17 @@ int catalog_parse_limits(const cJSON *limits, struct job_limits *l, char *err, s
                                 return -EINVAL;
                         continue;
                 }
-                int r = limit_parse(l, v->string, text, err, errlen);
+                /* JSON keys may spell the CLI's dashes as underscores. */
+                char name[32];
+                snprintf(name, sizeof(name), "%s", v->string);
+                for (char *c = name; *c; c++)
+                        if (*c == '_')
+                                *c = '-';
+                int r = limit_parse(l, name, text, err, errlen);
                 if (r == -ENOENT) {
                         snprintf(err, errlen,
-                                 "Unknown limit '%s' (limits are memory, cpus, pids, timeout)",
+                                 "Unknown limit '%s' (limits are memory, cpus, pids, timeout, "
+                                 "kill-grace, log, file-size, open-files)",
                                  v->string);
                         return -EINVAL;
                 }

@@ -42,6 +42,11 @@ struct cg_group {
 
 /* Helpers shared by the backends (cgroup.c). */
 int cg_mkdir(const char *path);
+/* cg_mkdir for corral's parent group: execute-only for others (0711), so a
+ * job can reach its own group's files but not list its neighbours' groups,
+ * whose names carry their job ids.  The mode is set only by root (a
+ * delegated parent keeps whatever its owner gave it). */
+int cg_mkdir_parent(const char *path);
 /* Removes a group directory and every group below it, deepest first. */
 int cg_rmdir_tree(const char *path);
 /* Reads the pids in a cgroup.procs file; *ret is malloc'ed. */

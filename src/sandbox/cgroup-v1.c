@@ -38,7 +38,7 @@ static int v1_manager_open(struct cg_manager *m)
                 m->path[c] = path_join(l->v1_mount[c], m->parent_name);
                 if (!m->path[c])
                         return -ENOMEM;
-                int r = cg_mkdir(m->path[c]);
+                int r = cg_mkdir_parent(m->path[c]);
                 if (r < 0)
                         return r;
         }

@@ -110,7 +110,7 @@ static int v2_manager_open(struct cg_manager *m)
         _cleanup_free_ char *parent = path_join(home_dir, m->parent_name);
         if (!parent)
                 return -ENOMEM;
-        r = cg_mkdir(parent);
+        r = cg_mkdir_parent(parent);
         if (r < 0)
                 return r;
         r = enable_controllers(parent, l);

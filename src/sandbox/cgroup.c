@@ -246,6 +246,16 @@ int cg_mkdir(const char *path)
         return 0;
 }
 
+int cg_mkdir_parent(const char *path)
+{
+        int r = cg_mkdir(path);
+        if (r < 0)
+                return r;
+        if (geteuid() == 0 && chmod(path, 0711) < 0)
+                return NEG_ERRNO();
+        return 0;
+}
+
 int cg_rmdir_tree(const char *path)
 {
         _cleanup_closedir_ DIR *d = opendir(path);

@@ -8,10 +8,15 @@
  * joins its groups as its very first step.  The child then runs a short fixed
  * pipeline, each step only async-signal-safe calls:
  *
- *   cgroup -> session -> stdio -> fds -> namespaces -> cwd -> rlimits
- *          -> capabilities (bounding, ambient) -> credentials (groups, gid, uid)
- *          -> capabilities (E/P/I) -> no_new_privs -> seccomp -> exec
+ *   cgroup -> session -> namespaces (hostview_apply_root)
+ *          [as root: the process is PID 1 of the job's new PID and IPC
+ *           namespaces; it forks the job and stays as its init, init_run()]
+ *   job:   stdio -> fds -> rlimits -> capabilities (bounding, ambient)
+ *          -> credentials (groups, gid, uid) -> capabilities (E/P/I)
+ *          -> no_new_privs -> cwd (hostview_apply_user) -> seccomp -> exec
  *
+ * The working directory is entered after the privilege drop: what the job may
+ * reach depends on who it is, never on where corral happened to start it.
  * The privilege order is the brief's (privs.h says why); seccomp comes last
  * because the filter may deny the very calls the earlier steps make, and the
  * pre-built program only needs to be installed, not compiled, here.
@@ -29,8 +34,7 @@
 #include "child.h"
 #include "cgroup.h"
 #include "cleanup.h"
-#include "mountns.h"
-#include "netproxy.h"
+#include "hostview.h"
 #include "policy.h"
 #include "privs.h"
 
@@ -68,6 +72,7 @@ static const char *const step_names[_CHILD_STEP_MAX] = {
     [CHILD_STEP_EXEC] = "execute the command",
     [CHILD_STEP_LISTENER] = "hand the seccomp listener to corral",
     [CHILD_STEP_NAMESPACES] = "set up the job's namespaces",
+    [CHILD_STEP_INIT] = "start the job under its init",
 };
 
 const char *child_step_to_string(enum child_step s)
@@ -122,8 +127,125 @@ static void install_notify(const struct sock_fprog *prog, int report_fd)
         /* The listener is O_CLOEXEC (the kernel's choice): the job never holds it. */
 }
 
-/* Runs in the child; never returns. */
-static _Noreturn void child_run(const struct child_spec *spec, int report_fd, bool in_cgroup)
+/* The job's process: from its stdio to execve.  Never returns.  Every step
+ * that depends on who the job is (its working directory) comes after the
+ * privilege drop: a directory its uid cannot pass stays closed, whatever path
+ * leads there (bubblewrap and isolate do the same). */
+static _Noreturn void job_run(const struct child_spec *spec, int report_fd)
+{
+        int r;
+        if ((r = move_fd(spec->stdin_fd, 0)) < 0 || (r = move_fd(spec->stdout_fd, 1)) < 0 ||
+            (r = move_fd(spec->stderr_fd, 2)) < 0)
+                fail(report_fd, CHILD_STEP_STDIO, -r);
+
+        /* Nothing of corral's leaks into the job: every fd above 2 but the
+         * report pipe (close-on-exec) is closed, the init's status pipe too. */
+        if (report_fd > 3 && syscall(SYS_close_range, 3, report_fd - 1, 0) < 0)
+                fail(report_fd, CHILD_STEP_FDS, errno);
+        if (syscall(SYS_close_range, report_fd + 1, ~0U, 0) < 0)
+                fail(report_fd, CHILD_STEP_FDS, errno);
+
+        static const struct job_rlimits no_limits;
+        r = rlimits_apply(spec->rlimits ? spec->rlimits : &no_limits);
+        if (r < 0)
+                fail(report_fd, CHILD_STEP_RLIMITS, -r);
+
+        if (spec->privs) {
+                int step;
+                r = privs_drop(spec->privs, &step);
+                if (r < 0)
+                        fail(report_fd, (enum child_step)step, -r);
+        }
+
+        if (spec->view && (r = hostview_apply_user(spec->view)) < 0)
+                fail(report_fd, CHILD_STEP_CWD, -r);
+
+        const struct sock_fprog *notify = spec->policy ? policy_bpf_notify(spec->policy) : NULL;
+        const struct sock_fprog *plain = spec->policy ? NULL : spec->seccomp;
+        if (notify || plain) {
+                /* seccomp(2) needs no_new_privs or CAP_SYS_ADMIN; set it here too
+                 * for the privs == NULL case. */
+                if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                        fail(report_fd, CHILD_STEP_NO_NEW_PRIVS, errno);
+        }
+        if (notify)
+                install_notify(notify, report_fd);
+        else if (plain && syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, plain) < 0)
+                fail(report_fd, CHILD_STEP_SECCOMP, errno);
+
+        execve(spec->path, spec->argv, spec->envp);
+        fail(report_fd, CHILD_STEP_EXEC, errno);
+}
+
+/* The init's command line would be its parent's (a supervisor's names the
+ * store, the tenant and the job): the job sees "corral-init" instead.  The
+ * argument area is this process's own copy (fork), overwritten in place, as
+ * setproctitle does; PR_SET_MM would need CAP_SYS_RESOURCE, which some hosts'
+ * root lacks (this build machine's, for one). */
+static void hide_cmdline(void)
+{
+        static const char name[] = "corral-init";
+        prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0);
+        char buf[1024];
+        int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return;
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        if (n <= 0)
+                return;
+        buf[n] = 0;
+        /* Fields 48 and 49 (arg_start, arg_end) count from the one after the
+         * command name, which may itself hold spaces: start after its ')'. */
+        char *p = strrchr(buf, ')');
+        unsigned long start = 0, end = 0;
+        for (int field = 2; p && *p; p++) {
+                if (*p != ' ')
+                        continue;
+                field++;
+                if (field == 48)
+                        start = strtoul(p + 1, NULL, 10);
+                else if (field == 49) {
+                        end = strtoul(p + 1, NULL, 10);
+                        break;
+                }
+        }
+        if (!start || end <= start + sizeof(name))
+                return;
+        memset((void *)start, 0, end - start);
+        memcpy((void *)start, name, sizeof(name));
+}
+
+/* PID 1 of the job's PID namespace: never runs job code, keeps nothing open
+ * but its status pipe, reaps every orphan, and when the job's main process
+ * ends relays its wait status and exits, which makes the kernel kill what is
+ * left of the namespace.  It stays root in a uid the job does not have, so
+ * the job can neither signal nor ptrace it (and as a namespace's init it
+ * ignores every signal it has no handler for), and nobody but it holds the
+ * pipe's write end: the relayed status cannot be forged by the job. */
+static _Noreturn void init_run(pid_t job, int status_fd)
+{
+        if (status_fd > 0)
+                syscall(SYS_close_range, 0, status_fd - 1, 0);
+        syscall(SYS_close_range, status_fd + 1, ~0U, 0);
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        hide_cmdline();
+        for (;;) {
+                int status;
+                pid_t p = waitpid(-1, &status, __WALL);
+                if (p == job) {
+                        ssize_t n = write(status_fd, &status, sizeof(status));
+                        _exit(n == (ssize_t)sizeof(status) ? 0 : 1);
+                }
+                if (p < 0 && errno != EINTR)
+                        _exit(1);
+        }
+}
+
+/* Runs in the child (the job's init when it has a PID namespace); never
+ * returns.  status_fd < 0: no init, this process becomes the job. */
+static _Noreturn void child_run(const struct child_spec *spec, int report_fd, int status_fd,
+                                bool in_cgroup)
 {
         int r;
 
@@ -144,64 +266,33 @@ static _Noreturn void child_run(const struct child_spec *spec, int report_fd, bo
         if (spec->new_session && setsid() < 0)
                 fail(report_fd, CHILD_STEP_SESSION, errno);
 
-        /* Allow-list networking: the new network namespace and the proxy's
-         * listening socket in it, handed out before fds are closed below. */
-        if (spec->mounts && spec->mounts->network_proxy &&
-            (r = netproxy_job_listen(spec->mounts->netproxy_sock)) < 0)
-                fail(report_fd, CHILD_STEP_NAMESPACES, -r);
-
-        /* The report pipe must survive until exec; lift it above 2 first so the
-         * dup2s below cannot overwrite it. */
+        /* The pipes must survive until exec; lift them above 2 first so the
+         * stdio dup2s cannot overwrite them. */
         if (report_fd < 3) {
                 int moved = fcntl(report_fd, F_DUPFD_CLOEXEC, 3);
                 if (moved < 0)
                         _exit(127);
                 report_fd = moved;
         }
-        if ((r = move_fd(spec->stdin_fd, 0)) < 0 || (r = move_fd(spec->stdout_fd, 1)) < 0 ||
-            (r = move_fd(spec->stderr_fd, 2)) < 0)
-                fail(report_fd, CHILD_STEP_STDIO, -r);
+        if (status_fd >= 0 && status_fd < 3) {
+                int moved = fcntl(status_fd, F_DUPFD_CLOEXEC, 3);
+                if (moved < 0)
+                        fail(report_fd, CHILD_STEP_FDS, errno);
+                status_fd = moved;
+        }
 
-        /* Nothing of corral's leaks into the job: every fd above 2 but the
-         * report pipe (close-on-exec) is closed. */
-        if (report_fd > 3 && syscall(SYS_close_range, 3, report_fd - 1, 0) < 0)
-                fail(report_fd, CHILD_STEP_FDS, errno);
-        if (syscall(SYS_close_range, report_fd + 1, ~0U, 0) < 0)
-                fail(report_fd, CHILD_STEP_FDS, errno);
-
-        if (spec->mounts && (r = mountns_apply(spec->mounts)) < 0)
+        if (spec->view && (r = hostview_apply_root(spec->view)) < 0)
                 fail(report_fd, CHILD_STEP_NAMESPACES, -r);
 
-        if (spec->cwd && chdir(spec->cwd) < 0)
-                fail(report_fd, CHILD_STEP_CWD, errno);
-
-        static const struct job_rlimits no_limits;
-        r = rlimits_apply(spec->rlimits ? spec->rlimits : &no_limits);
-        if (r < 0)
-                fail(report_fd, CHILD_STEP_RLIMITS, -r);
-
-        if (spec->privs) {
-                int step;
-                r = privs_drop(spec->privs, &step);
-                if (r < 0)
-                        fail(report_fd, (enum child_step)step, -r);
-        }
-
-        const struct sock_fprog *notify = spec->policy ? policy_bpf_notify(spec->policy) : NULL;
-        const struct sock_fprog *plain = spec->policy ? NULL : spec->seccomp;
-        if (notify || plain) {
-                /* seccomp(2) needs no_new_privs or CAP_SYS_ADMIN; set it here too
-                 * for the privs == NULL case. */
-                if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-                        fail(report_fd, CHILD_STEP_NO_NEW_PRIVS, errno);
-        }
-        if (notify)
-                install_notify(notify, report_fd);
-        else if (plain && syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, plain) < 0)
-                fail(report_fd, CHILD_STEP_SECCOMP, errno);
-
-        execve(spec->path, spec->argv, spec->envp);
-        fail(report_fd, CHILD_STEP_EXEC, errno);
+        if (status_fd < 0)
+                job_run(spec, report_fd);
+        /* A bare clone, not fork(): no atfork handlers or locks in a child. */
+        pid_t job = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+        if (job < 0)
+                fail(report_fd, CHILD_STEP_INIT, errno);
+        if (job == 0)
+                job_run(spec, report_fd);
+        init_run(job, status_fd);
 }
 
 /* True when fd is a seccomp listener (and not whatever else the child might
@@ -268,10 +359,10 @@ static int take_listener(const struct policy *p, int pidfd, int rd, int nr, int 
         return 0;
 }
 
-static pid_t clone3_into(int cgroup_fd, int *ret_pidfd)
+static pid_t clone3_into(int cgroup_fd, unsigned long long ns_flags, int *ret_pidfd)
 {
         struct clone_args args = {
-            .flags = CLONE_PIDFD | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0),
+            .flags = CLONE_PIDFD | ns_flags | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0),
             .pidfd = (uint64_t)(uintptr_t)ret_pidfd,
             .exit_signal = SIGCHLD,
             .cgroup = cgroup_fd >= 0 ? (uint64_t)cgroup_fd : 0,
@@ -279,43 +370,94 @@ static pid_t clone3_into(int cgroup_fd, int *ret_pidfd)
         return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 }
 
+/* A pidfd for the process that reported: the child itself, or, under an init,
+ * the init's one child (the job: the init has forked nothing else).  The
+ * child is alive and unreaped (it waits for us), so its pid cannot be reused
+ * before pidfd_open. */
+static int reporter_pidfd(pid_t pid, int pidfd, bool has_init, int *ret)
+{
+        if (!has_init) {
+                *ret = fcntl(pidfd, F_DUPFD_CLOEXEC, 3);
+                return *ret < 0 ? NEG_ERRNO() : 0;
+        }
+        char path[64], buf[64];
+        snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return NEG_ERRNO();
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        if (n <= 0)
+                return n < 0 ? NEG_ERRNO() : -ESRCH;
+        buf[n] = 0;
+        int job = atoi(buf);
+        if (job <= 0)
+                return -ESRCH;
+        *ret = (int)syscall(SYS_pidfd_open, job, 0);
+        return *ret < 0 ? NEG_ERRNO() : 0;
+}
+
+static void reap(pid_t pid)
+{
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+}
+
 int child_spawn(const struct child_spec *spec, pid_t *ret_pid, int *ret_pidfd, int *ret_listener,
-                struct child_failure *ret_failure)
+                int *ret_status_fd, struct child_failure *ret_failure)
 {
         int pipefd[2];
         if (pipe2(pipefd, O_CLOEXEC) < 0)
                 return NEG_ERRNO();
         _cleanup_close_ int rd = pipefd[0];
         _cleanup_close_ int wr = pipefd[1];
+        /* With a PID namespace, the job runs under an init that relays its
+         * wait status on a pipe of its own. */
+        bool has_init = spec->view && spec->view->own_pids;
+        _cleanup_close_ int status_rd = -EBADF, status_wr = -EBADF;
+        if (has_init) {
+                if (pipe2(pipefd, O_CLOEXEC) < 0)
+                        return NEG_ERRNO();
+                status_rd = pipefd[0];
+                status_wr = pipefd[1];
+        }
+        unsigned long long ns = spec->view ? hostview_clone_flags(spec->view) : 0;
 
         int cgfd = spec->group ? cg_group_clone_fd(spec->group) : -EBADF;
         int pidfd = -EBADF;
         bool in_cgroup = cgfd >= 0;
-        pid_t pid = clone3_into(in_cgroup ? cgfd : -1, &pidfd);
+        pid_t pid = clone3_into(in_cgroup ? cgfd : -1, ns, &pidfd);
         if (pid < 0 && (errno == ENOSYS || errno == EPERM || errno == EINVAL)) {
-                /* No clone3 (old kernel, or a seccomp filter around us): fork and
-                 * let the child join its group itself. */
+                /* No clone3 (old kernel, or a seccomp filter around us): a bare
+                 * clone, and the child joins its group itself. */
                 in_cgroup = false;
-                pid = fork();
+                pid = (pid_t)syscall(SYS_clone, (unsigned long)ns | SIGCHLD, 0, 0, 0, 0);
                 if (pid > 0) {
                         pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
                         if (pidfd < 0) {
                                 int e = NEG_ERRNO();
-                                kill(pid, SIGKILL);
-                                waitpid(pid, NULL, 0);
+                                reap(pid);
                                 return e;
                         }
                 }
         }
-        if (pid < 0)
-                return NEG_ERRNO();
+        if (pid < 0) {
+                int e = NEG_ERRNO();
+                /* With namespaces asked for, EPERM/EINVAL/ENOSPC is about them
+                 * (no CAP_SYS_ADMIN, user namespaces refused, too many). */
+                if (ns && ret_failure)
+                        *ret_failure = (struct child_failure){CHILD_STEP_NAMESPACES, -e};
+                return e;
+        }
         if (pid == 0) {
                 rd = -EBADF; /* not ours to close in the child */
-                child_run(spec, wr, in_cgroup);
+                status_rd = -EBADF;
+                child_run(spec, wr, has_init ? status_wr : -1, in_cgroup);
         }
         _cleanup_close_ int owned_pidfd = pidfd;
         closep(&wr);
         wr = -EBADF;
+        closep(&status_wr);
+        status_wr = -EBADF;
 
         _cleanup_close_ int listener = -EBADF;
         struct step_report rep;
@@ -326,14 +468,17 @@ int child_spawn(const struct child_spec *spec, pid_t *ret_pid, int *ret_pidfd, i
                 while (n < 0 && errno == EINTR);
                 if (n != (ssize_t)sizeof(rep) || rep.step != CHILD_STEP_LISTENER || listener >= 0)
                         break;
-                int r = take_listener(spec->policy, owned_pidfd, rd, rep.err, &listener);
+                _cleanup_close_ int job_pidfd = -EBADF;
+                int r = reporter_pidfd(pid, owned_pidfd, has_init, &job_pidfd);
+                if (r == 0)
+                        r = take_listener(spec->policy, job_pidfd, rd, rep.err, &listener);
                 if (r == -EPIPE)
                         continue; /* the child reported a failure: read it */
                 if (r < 0) {
                         /* The child waits in its marker, or failed: it must not run on
-                         * unheard.  Reaping it ends the filter and the listener. */
-                        kill(pid, SIGKILL);
-                        waitpid(pid, NULL, 0);
+                         * unheard.  Reaping it ends the filter and the listener (the
+                         * init's death takes its whole namespace). */
+                        reap(pid);
                         if (ret_failure)
                                 *ret_failure = (struct child_failure){CHILD_STEP_LISTENER, -r};
                         return r;
@@ -342,8 +487,7 @@ int child_spawn(const struct child_spec *spec, pid_t *ret_pid, int *ret_pidfd, i
         if (n == (ssize_t)sizeof(rep)) {
                 if (rep.step == CHILD_STEP_LISTENER && rep.err >= 0)
                         rep.err = EPROTO; /* a second hand-over: never sent */
-                kill(pid, SIGKILL);       /* it has _exited already, unless confused */
-                waitpid(pid, NULL, 0);
+                reap(pid);                /* it has _exited already, unless confused */
                 if (ret_failure) {
                         ret_failure->step = (enum child_step)rep.step;
                         ret_failure->err = rep.err;
@@ -353,8 +497,7 @@ int child_spawn(const struct child_spec *spec, pid_t *ret_pid, int *ret_pidfd, i
         if (spec->policy && policy_bpf_notify(spec->policy) && listener < 0) {
                 /* exec succeeded without a filter: impossible unless the child was
                  * tampered with; never let a job run unfiltered by mistake. */
-                kill(pid, SIGKILL);
-                waitpid(pid, NULL, 0);
+                reap(pid);
                 if (ret_failure)
                         *ret_failure = (struct child_failure){CHILD_STEP_LISTENER, EPROTO};
                 return -EPROTO;
@@ -363,7 +506,21 @@ int child_spawn(const struct child_spec *spec, pid_t *ret_pid, int *ret_pidfd, i
         *ret_pidfd = TAKE_FD(owned_pidfd);
         if (ret_listener)
                 *ret_listener = listener >= 0 ? TAKE_FD(listener) : -1;
+        if (ret_status_fd)
+                *ret_status_fd = status_rd >= 0 ? TAKE_FD(status_rd) : -1;
         return 0;
+}
+
+int child_read_status(int status_fd, int init_status)
+{
+        if (status_fd < 0)
+                return init_status;
+        int status;
+        ssize_t n;
+        do
+                n = read(status_fd, &status, sizeof(status));
+        while (n < 0 && errno == EINTR);
+        return n == (ssize_t)sizeof(status) ? status : init_status;
 }
 
 static const char *env_lookup(char *const *envp, const char *key)

@@ -15,7 +15,7 @@ struct cg_group;
 struct sock_fprog;
 struct privs_spec;
 struct job_rlimits;
-struct mountns_spec;
+struct hostview;
 struct policy;
 
 enum child_step {
@@ -33,6 +33,7 @@ enum child_step {
         CHILD_STEP_SECCOMP,
         CHILD_STEP_EXEC,
         CHILD_STEP_LISTENER, /* handing the seccomp listener to the parent (notify mode) */
+        CHILD_STEP_INIT,     /* the job's init starting the job in its PID namespace */
         _CHILD_STEP_MAX,
 };
 
@@ -42,13 +43,14 @@ struct child_spec {
         const char *path; /* resolved executable (child_resolve) */
         char *const *argv;
         char *const *envp;
-        const char *cwd; /* NULL: inherit */
-        int stdin_fd;    /* -1: inherit */
+        int stdin_fd; /* -1: inherit */
         int stdout_fd;
         int stderr_fd;
         bool new_session; /* setsid(): detached from corral's terminal and signals */
         const struct cg_group *group;
-        const struct mountns_spec *mounts; /* NULL: the host's mounts and network */
+        /* Files, processes, IPC, network, cwd (hostview.h); NULL: corral's own,
+         * cwd inherited. */
+        const struct hostview *view;
         const struct job_rlimits *rlimits; /* NULL: only core 0 */
         const struct privs_spec *privs;    /* NULL: keep corral's credentials */
         const struct sock_fprog *seccomp;  /* NULL: no filter (policy "none") */
@@ -64,6 +66,10 @@ struct child_failure {
 };
 
 /* Starts the child.  On success returns 0 with its pid and a pidfd (O_CLOEXEC),
+ * and in *ret_status_fd (O_CLOEXEC, -1 when the view has no PID namespace) the
+ * read end on which the job's init relays the main process's wait status: the
+ * pid is then the init's, whose own exit status says nothing about the job
+ * (child_read_status()).
  * and in notify mode the seccomp listener in *ret_listener (O_CLOEXEC; -1 when
  * no filter has one; ret_listener may be NULL only when spec->policy is NULL).
  * The caller must read the listener (policy_notify_receive) while the job runs:
@@ -71,7 +77,13 @@ struct child_failure {
  * When the child fails before exec, it has been reaped, *ret_failure says
  * where, and the return value is -err. */
 int child_spawn(const struct child_spec *spec, pid_t *ret_pid, int *ret_pidfd, int *ret_listener,
-                struct child_failure *ret_failure);
+                int *ret_status_fd, struct child_failure *ret_failure);
+
+/* After the init (pid from child_spawn) was reaped with init_status: the job's
+ * own wait status, as its init relayed it, or init_status when the init was
+ * killed before it could (SIGKILL for the whole group: timeout, cancel).
+ * status_fd < 0: init_status. */
+int child_read_status(int status_fd, int init_status);
 
 /* Resolves a command name through PATH (from envp, else a safe default) as
  * execvp would, so that "not found" (-ENOENT) and "not executable" (-EACCES)

@@ -14,6 +14,7 @@
  *     remount that bind read-write.
  */
 #include "mountns.h"
+#include "netproxy.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -233,7 +234,13 @@ int mountns_apply(const struct mountns_spec *m)
         } else if (sethostname(MOUNTNS_HOSTNAME, strlen(MOUNTNS_HOSTNAME)) < 0 ||
                    setdomainname("none", 4) < 0)
                 return -errno;
-        if (m->network_off && !m->network_proxy && unshare(CLONE_NEWNET) < 0)
+        /* Allow-list networking: the new network namespace and the proxy's
+         * listening socket in it (netproxy.h); otherwise an empty one. */
+        if (m->network_proxy) {
+                int e = netproxy_job_listen(m->netproxy_sock);
+                if (e < 0)
+                        return e;
+        } else if (m->network_off && unshare(CLONE_NEWNET) < 0)
                 return -errno;
         if (!m->enabled && !m->minimal)
                 return 0;

@@ -32,8 +32,8 @@ struct mountns_spec {
         bool minimal;                /* only /usr, /bin, /lib*, /sbin, a few /etc files,
                                       * /dev's basic devices, /proc (mountns.c) */
         bool network_off;            /* a new, empty network namespace */
-        bool network_proxy;          /* that namespace was made by netproxy_job_listen() */
-        int netproxy_sock;           /* network_proxy: the socket it sends the listener on */
+        bool network_proxy;          /* that namespace is made by netproxy_job_listen(), */
+        int netproxy_sock;           /* which sends the proxy's listener on this socket */
         bool tmp_noexec;             /* /tmp and /dev/shm mounted noexec */
         const char *workdir;         /* absolute; stays writable */
         const char *const *writable; /* more absolute paths kept writable; NULL-terminated */

@@ -136,6 +136,7 @@ struct source {
 };
 
 struct parser {
+        bool quiet;           /* errors never quote the text (policy_load_quiet) */
         uint64_t text_hash;   /* FNV-1a of every policy text read, for the program cache */
         scmp_filter_ctx ctx;  /* created by `default` */
         scmp_filter_ctx nctx; /* the same rules in notify mode, see notify_action() */
@@ -168,6 +169,14 @@ static int fail(struct parser *ps, const struct source *src, unsigned line, int 
                         va_start(ap, fmt);
                         vsnprintf(ps->err + n, ps->errlen - (size_t)n, fmt, ap);
                         va_end(ap);
+                        /* Quoted words come from the file: cut the message there. */
+                        char *q = ps->quiet ? strchr(ps->err + n, '\'') : NULL;
+                        if (q) {
+                                while (q > ps->err + n && q[-1] == ' ')
+                                        q--;
+                                snprintf(q, ps->errlen - (size_t)(q - ps->err),
+                                         " (the text is not shown)");
+                        }
                 }
         }
         return r;
@@ -968,10 +977,11 @@ static void cache_write(int dirfd, const char *name, const struct policy *p)
 }
 
 static int parse_any(const char *name, const char *path, const char *buf, size_t len,
-                     const char *include_dir, const char *cache_dir, struct policy **ret, char *err,
-                     size_t errlen)
+                     const char *include_dir, const char *cache_dir, bool quiet,
+                     struct policy **ret, char *err, size_t errlen)
 {
-        struct parser ps = {.err = err, .errlen = errlen, .text_hash = 0xcbf29ce484222325ull};
+        struct parser ps = {
+            .quiet = quiet, .err = err, .errlen = errlen, .text_hash = 0xcbf29ce484222325ull};
         _cleanup_(policy_freep) struct policy *p = calloc(1, sizeof(*p));
         struct source top = {.display = path ? path : name, .include_dir = include_dir};
         int r;
@@ -1022,7 +1032,7 @@ static int parse_any(const char *name, const char *path, const char *buf, size_t
 int policy_parse_buffer(const char *name, const char *buf, size_t len, const char *include_dir,
                         struct policy **ret, char *err, size_t errlen)
 {
-        return parse_any(name, NULL, buf, len, include_dir, NULL, ret, err, errlen);
+        return parse_any(name, NULL, buf, len, include_dir, NULL, false, ret, err, errlen);
 }
 
 static const char *default_policy_dir(void)
@@ -1033,13 +1043,13 @@ static const char *default_policy_dir(void)
         return CORRAL_SOURCE_POLICY_DIR;
 }
 
-int policy_load_cached(const char *name_or_path, const char *policy_dir, const char *cache_dir,
-                       struct policy **ret, char *err, size_t errlen)
+static int load(const char *name_or_path, const char *policy_dir, const char *cache_dir, bool quiet,
+                struct policy **ret, char *err, size_t errlen)
 {
         char path[PATH_MAX];
         if (strchr(name_or_path, '/'))
-                return parse_any(name_or_path, name_or_path, NULL, 0, NULL, cache_dir, ret, err,
-                                 errlen);
+                return parse_any(name_or_path, name_or_path, NULL, 0, NULL, cache_dir, quiet, ret,
+                                 err, errlen);
         if (!name_ok(name_or_path, &policy_name_rules)) {
                 if (err && errlen)
                         snprintf(err, errlen,
@@ -1051,7 +1061,19 @@ int policy_load_cached(const char *name_or_path, const char *policy_dir, const c
                      policy_dir ? policy_dir : default_policy_dir(),
                      name_or_path) >= (int)sizeof(path))
                 return -ENAMETOOLONG;
-        return parse_any(name_or_path, path, NULL, 0, NULL, cache_dir, ret, err, errlen);
+        return parse_any(name_or_path, path, NULL, 0, NULL, cache_dir, quiet, ret, err, errlen);
+}
+
+int policy_load_cached(const char *name_or_path, const char *policy_dir, const char *cache_dir,
+                       struct policy **ret, char *err, size_t errlen)
+{
+        return load(name_or_path, policy_dir, cache_dir, false, ret, err, errlen);
+}
+
+int policy_load_quiet(const char *name_or_path, const char *policy_dir, const char *cache_dir,
+                      struct policy **ret, char *err, size_t errlen)
+{
+        return load(name_or_path, policy_dir, cache_dir, true, ret, err, errlen);
 }
 
 int policy_load(const char *name_or_path, const char *policy_dir, struct policy **ret, char *err,

@@ -42,6 +42,13 @@ int policy_load(const char *name_or_path, const char *policy_dir, struct policy 
 int policy_load_cached(const char *name_or_path, const char *policy_dir, const char *cache_dir,
                        struct policy **ret, char *err, size_t errlen);
 
+/* policy_load_cached for a job someone else asked for (a supervisor, whose
+ * reasons MCP clients read): an error names the file, the line and the kind
+ * of error, never the text found there.  Threat: a policy path turned into a
+ * file-reading oracle ("/etc/shadow:1: unknown action 'root'"). */
+int policy_load_quiet(const char *name_or_path, const char *policy_dir, const char *cache_dir,
+                      struct policy **ret, char *err, size_t errlen);
+
 /* Same as policy_load() for a policy held in memory (used by the fuzzer and tests).  name is
  * used in messages and as the policy's name.  include_dir is where `include NAME` looks; NULL
  * makes every include an error. */

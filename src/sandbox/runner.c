@@ -1,7 +1,7 @@
 /* runner.c - see runner.h. */
 #include "runner.h"
 #include "cleanup.h"
-#include "mountns.h"
+#include "hostview.h"
 #include "netproxy.h"
 #include "policy.h"
 #include "procfs.h"
@@ -83,7 +83,7 @@ static void drain_notifications(struct cg_group *g, const struct policy *p, int 
 
 /* Waits for the main process, enforcing the timeout and handling cancellation. */
 static int wait_for_job(struct cg_group *g, const struct runner_spec *spec, pid_t pid, int pidfd,
-                        int sigfd, int listener, struct wait_state *st)
+                        int status_fd, int sigfd, int listener, struct wait_state *st)
 {
         _cleanup_close_ int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
         if (tfd < 0)
@@ -123,7 +123,8 @@ static int wait_for_job(struct cg_group *g, const struct runner_spec *spec, pid_
                         int status;
                         if (waitpid(pid, &status, 0) < 0)
                                 return NEG_ERRNO();
-                        st->wait_status = status;
+                        /* Under an init, the job's own status as the init relayed it. */
+                        st->wait_status = child_read_status(status_fd, status);
                         drain_notifications(g, spec->child.policy, listener, st);
                         return 0;
                 }
@@ -176,33 +177,35 @@ int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outc
         _cleanup_close_ int pidfd = -EBADF; /* before the first goto: cleanup runs at out */
         _cleanup_close_ int listener = -EBADF;
         _cleanup_(netproxy_freep) struct netproxy *np = NULL;
+        _cleanup_close_ int status_fd = -EBADF;
         r = cg_group_create(m, spec->label, &spec->limits, &g);
         if (r < 0)
                 goto out;
 
         struct child_spec child = spec->child;
         child.group = g;
-        struct mountns_spec mounts = {0};
+        struct hostview view = {0};
         if (spec->network && spec->network->mode == NET_ALLOW) {
                 r = netproxy_start(spec->network, spec->child.privs, &np);
                 if (r < 0) {
                         cg_group_destroy(g);
                         goto out;
                 }
-                if (child.mounts)
-                        mounts = *child.mounts;
-                mounts.network_off = true;
-                mounts.network_proxy = true;
-                mounts.netproxy_sock = netproxy_job_sock(np);
-                child.mounts = &mounts;
+                if (child.view)
+                        view = *child.view;
+                view.mounts.network_off = true;
+                view.mounts.network_proxy = true;
+                view.mounts.netproxy_sock = netproxy_job_sock(np);
+                child.view = &view;
         }
         uint64_t t0 = now_monotonic_usec();
         pid_t pid;
-        int lfd = -1;
-        r = child_spawn(&child, &pid, &pidfd, &lfd, ret_failure);
+        int lfd = -1, sfd = -1;
+        r = child_spawn(&child, &pid, &pidfd, &lfd, &sfd, ret_failure);
         listener = lfd;
         if (np)
                 netproxy_job_started(np);
+        status_fd = sfd;
         if (r < 0) {
                 cg_group_destroy(g);
                 goto out;
@@ -216,7 +219,7 @@ int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outc
 
         struct outcome o = {0};
         struct wait_state st = {.phase = PHASE_RUNNING, .out = &o};
-        r = wait_for_job(g, spec, pid, pidfd, sigfd, listener, &st);
+        r = wait_for_job(g, spec, pid, pidfd, status_fd, sigfd, listener, &st);
         uint64_t t1 = now_monotonic_usec();
 
         o.timed_out = st.timed_out;

@@ -22,7 +22,7 @@
  */
 #include "child.h"
 #include "options.h"
-#include "mountns.h"
+#include "hostview.h"
 #include "policy.h"
 #include "privs.h"
 #include "runner.h"
@@ -77,7 +77,7 @@ struct bench {
         struct cg_manager *m;
         struct policy *def, *strict;
         struct privs_spec privs;
-        struct mountns_spec mounts, mounts_net;
+        struct hostview view, view_net;
         char cwd[4096];
 };
 
@@ -97,14 +97,13 @@ static int run_once(struct bench *b, enum cfg c)
         struct child_spec child = {.path = "/bin/true",
                                    .argv = true_argv,
                                    .envp = true_envp,
-                                   .cwd = b->cwd,
                                    .stdin_fd = -1,
                                    .stdout_fd = -1,
                                    .stderr_fd = -1};
         if (c == CFG_CLONE) {
                 pid_t pid;
                 int pidfd, st;
-                if (child_spawn(&child, &pid, &pidfd, NULL, NULL) < 0)
+                if (child_spawn(&child, &pid, &pidfd, NULL, NULL, NULL) < 0)
                         return -1;
                 close(pidfd);
                 return waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0
@@ -113,7 +112,7 @@ static int run_once(struct bench *b, enum cfg c)
         if (c >= CFG_PRIVS)
                 child.privs = &b->privs;
         if (c >= CFG_MOUNTNS)
-                child.mounts = c >= CFG_NETNS ? &b->mounts_net : &b->mounts;
+                child.view = c >= CFG_NETNS ? &b->view_net : &b->view;
         if (c == CFG_SECCOMP)
                 child.policy = b->def;
         else if (c == CFG_SECCOMP_PLAIN)
@@ -146,9 +145,11 @@ int main(int argc, char **argv)
         b.privs.cap_last = privs_cap_last();
         if (!getcwd(b.cwd, sizeof(b.cwd)))
                 return 1;
-        b.mounts = (struct mountns_spec){.enabled = true, .workdir = b.cwd};
-        b.mounts_net = b.mounts;
-        b.mounts_net.network_off = true;
+        b.view = (struct hostview){.private_mounts = true, .workdir = b.cwd};
+        b.view_net = b.view;
+        b.view_net.network = HOSTVIEW_NETWORK_NONE;
+        hostview_decide(&b.view, true);
+        hostview_decide(&b.view_net, true);
 
         const char *parent = getenv("CORRAL_CGROUP_PARENT");
         struct corral_options o = {.cgroup_parent = parent ? parent : "corral-bench"};

@@ -20,7 +20,7 @@
 
 #include "cgroup.h"
 #include "options.h"
-#include "mountns.h"
+#include "hostview.h"
 #include "privs.h"
 #include "runner.h"
 #include "sandbox-setup.h"
@@ -81,7 +81,8 @@ int main(int argc, char **argv)
                 return 1;
         }
         privs.gid = (gid_t)privs.uid;
-        struct mountns_spec mounts = {.enabled = !host_mounts, .workdir = cwd};
+        struct hostview view = {.private_mounts = !host_mounts, .workdir = cwd};
+        hostview_decide(&view, true);
         char *targv[] = {"/bin/true", NULL};
         char *envp[] = {"PATH=/usr/bin:/bin", NULL};
         long long *ts = calloc((size_t)runs, sizeof(*ts)), *tr = calloc((size_t)runs, sizeof(*tr));
@@ -98,8 +99,7 @@ int main(int argc, char **argv)
                               .stdin_fd = -1,
                               .stdout_fd = -1,
                               .stderr_fd = -1,
-                              .cwd = cwd,
-                              .mounts = &mounts,
+                              .view = &view,
                               .privs = &privs},
                     .cancel_grace_usec = 5000000,
                     .label = label,

@@ -38,7 +38,8 @@ start_witnesses() {
         NB=$(corral submit -- sh -c 'echo "neighbour secret" > secret.txt; chmod 600 secret.txt; echo $$ > pid; exec sleep 3600')
         NB_WORK=$STATE/tenants/default/jobs/$NB/work
         for _ in $(seq 200); do [ -s "$NB_WORK/pid" ] && break; sleep 0.05; done
-        NB_PID=$(cat "$NB_WORK/pid" 2>/dev/null)
+        # The pid file holds its pid in its own PID namespace: find its host pid.
+        NB_PID=$(host_pid "$(cat "$NB_WORK/pid" 2>/dev/null)" "$NB_WORK")
         NB_START=$(sed 's/^.*) //' "/proc/$NB_PID/stat" 2>/dev/null | awk '{print $20}')
         NB_SUP=$(json "$STATE/tenants/default/jobs/$NB/job.json" 'j["supervisor"]["pid"]')
         if [ -n "$NB_PID" ] && [ "$(corral status "$NB" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')" = running ]; then

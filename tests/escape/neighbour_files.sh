@@ -10,6 +10,7 @@ assert_eq "neighbour's files refused" \
 out=$(attempt -- ls "$STATE/tenants/default/jobs" 2>&1)
 case "$out" in *"Permission denied"*) ok "jobs directory not listable" ;; *) not_ok "ls: $out" ;; esac
 out=$(attempt -- cat "/proc/$NB_PID/environ" 2>&1)
-case "$out" in *"Permission denied"*) ok "neighbour's /proc environ refused" ;; *) not_ok "environ: $out" ;; esac
+# Not in the job's PID namespace: its /proc has no such entry.
+case "$out" in *"No such file"*) ok "neighbour's /proc environ not there" ;; *) not_ok "environ: $out" ;; esac
 check_untouched
 finish

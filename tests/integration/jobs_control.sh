@@ -6,7 +6,8 @@ st() { corral status "$1" --json | python3 -c 'import json,sys; print(json.load(
 # Cancel a running job: its daemon dies too; cancelling again is harmless.
 run=$(corral submit --kill-grace 200ms -- "$CORRAL_PROGS/daemonize" pidfile)
 for _ in $(seq 100); do [ -s "$STATE/tenants/default/jobs/$run/work/pidfile" ] && break; sleep 0.1; done
-daemon=$(cat "$STATE/tenants/default/jobs/$run/work/pidfile")
+daemon=$(host_pid "$(cat "$STATE/tenants/default/jobs/$run/work/pidfile")" "$STATE/tenants/default/jobs/$run/work")
+[ -n "$daemon" ] && ok "daemon found ($daemon)" || not_ok "daemon not found"
 out=$(corral cancel "$run")
 assert_eq "cancel reports the end" "$run cancelled" "$out"
 assert_eq "cancelled status" cancelled "$(st "$run")"

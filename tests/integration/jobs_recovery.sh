@@ -34,7 +34,8 @@ for _ in $(seq 100); do
         sleep 0.1
 done
 sup=$(json "$STATE/tenants/default/jobs/$lost/job.json" 'j["supervisor"]["pid"]')
-daemon=$(cat "$STATE/tenants/default/jobs/$lost/work/pidfile")
+daemon=$(host_pid "$(cat "$STATE/tenants/default/jobs/$lost/work/pidfile")" "$STATE/tenants/default/jobs/$lost/work")
+[ -n "$daemon" ] && ok "daemon found ($daemon)" || not_ok "daemon not found"
 kill -9 "$sup"
 sleep 0.2
 # Two corral processes recover at once: the record is written exactly once.

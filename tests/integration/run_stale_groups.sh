@@ -6,9 +6,10 @@
 "$CORRAL" run -- "$CORRAL_PROGS/daemonize" "$TEST_TMP/d.pid" 2>/dev/null &
 runner=$!
 for _ in $(seq 100); do [ -s "$TEST_TMP/d.pid" ] && break; sleep 0.05; done
+dpid=$(host_pid "$(cat "$TEST_TMP/d.pid")" "$TEST_TMP")
+[ -n "$dpid" ] && ok "daemon found ($dpid)" || not_ok "daemon not found"
 kill -9 $runner
 wait $runner 2>/dev/null
-dpid=$(cat "$TEST_TMP/d.pid")
 left=$(leftover_groups | wc -l)
 assert_cmp "a group is left after kill -9" "$left" -ge 1
 

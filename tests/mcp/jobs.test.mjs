@@ -498,3 +498,30 @@ test('a catalog using a keyword outside the subset is refused at start-up', () =
     store.cleanup();
   }
 });
+
+// Issue 11, item 3 and 4: a client names policies from the operator's policy
+// directory only (never a path: root would read any file as a "policy"), the
+// operator can forbid `none` (serve --client-policies), and a client can ask
+// for no network and for limits on its logs and open files.
+// Before: policy '/etc/shadow' was accepted and the job failed with a reason
+// quoting the file's text; network and the log/open_files limits were refused
+// by the schema.
+test('clients: policies by name only, --client-policies, network none, log and open_files limits', async (t) => {
+  const { client } = await session(t, ['--client-policies', 'default,strict']);
+  let r = await client.callTool({ name: 'submit_job', arguments: {
+    command: ['true'], policy: '/etc/shadow' } });
+  assert.equal(r.isError, true);
+  assert.match(text(r), /policy must be the name of a policy in the operator's policy directory/);
+  assert.doesNotMatch(text(r), /root/);
+  r = await client.callTool({ name: 'submit_job', arguments: { command: ['true'], policy: 'none' } });
+  assert.equal(r.isError, true);
+  assert.match(text(r), /policy 'none' is not allowed here; allowed: default,strict/);
+  r = await client.callTool({ name: 'run_job', arguments: {
+    command: ['sh', '-c', 'cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d " "; ulimit -n'],
+    network: 'none', policy: 'strict', limits: { open_files: 64, log: '1M' } } });
+  assert.equal(r.structuredContent.status, 'completed', text(r));
+  const log = await client.callTool({ name: 'job_logs', arguments: { job_id: r.structuredContent.job_id } });
+  assert.match(text(log), /^lo\n64$/m);
+  r = await client.callTool({ name: 'submit_job', arguments: { command: ['true'], network: 'wifi' } });
+  assert.equal(r.isError, true);
+});

@@ -20,10 +20,15 @@
  * Real attempts for the escape suite (tests/escape), NAME:ARG: ptrace-attach:PID,
  * kill:PID (SIGKILL), open:PATH (read-only), write:PATH (writes "0\n" as a cgroup file
  * wants), setns-self:NS (joins its own /proc/self/ns/NS), and kill-all (kill(-1, SIGKILL);
- * "ok" means it signalled someone).
+ * "ok" means it signalled someone).  For the hostile-tenant suite (tests/hostile):
+ * create:PATH (a new file, removed again), signal0:PID (kill with signal 0: is PID there and ours
+ * to signal), shm-make:KEY (a SysV segment of key KEY, mode 0666) and shm-get:KEY (is that segment
+ * visible).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/ipc.h>
+#include <sys/shm.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
@@ -131,6 +136,21 @@ static long try_with_arg(const char *name, const char *arg, int *known)
                 return syscall(SYS_ptrace, 16L /* PTRACE_ATTACH */, atol(arg), 0, 0);
         if (!strcmp(name, "kill"))
                 return syscall(SYS_kill, atol(arg), SIGKILL);
+        if (!strcmp(name, "create")) { /* a new file at PATH (removed again) */
+                long fd = syscall(SYS_openat, AT_FDCWD, arg,
+                                  O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+                if (fd >= 0) {
+                        close((int)fd);
+                        unlink(arg);
+                }
+                return fd;
+        }
+        if (!strcmp(name, "signal0")) /* is PID there and ours to signal? */
+                return syscall(SYS_kill, atol(arg), 0);
+        if (!strcmp(name, "shm-make")) /* a SysV segment anyone may use, key ARG */
+                return shmget((key_t)atol(arg), 4096, IPC_CREAT | 0666);
+        if (!strcmp(name, "shm-get")) /* is the segment of key ARG visible? */
+                return shmget((key_t)atol(arg), 0, 0);
         if (!strcmp(name, "open")) {
                 long fd = syscall(SYS_openat, AT_FDCWD, arg, O_RDONLY | O_CLOEXEC);
                 if (fd >= 0)

@@ -123,6 +123,18 @@ job() {
         return 0
 }
 
+# pids_with_cmdline TEXT: host pids whose command line (arguments joined by
+# spaces) contains TEXT.  A pid a job writes is its pid in the job's own PID
+# namespace (as root every job has one), meaningless here: tests find a job's
+# processes from outside by a unique argument instead.
+pids_with_cmdline() {
+        for _p in /proc/[0-9]*; do
+                case "$(tr '\0' ' ' <"$_p/cmdline" 2>/dev/null)" in
+                *"$1"*) echo "${_p#/proc/}" ;;
+                esac
+        done
+}
+
 # cgkey [FILE]: the outcome's `cgroup` key (default: the last job's) without a
 # leading slash: the job group's path below the cgroup mount.
 cgkey() {

@@ -385,12 +385,14 @@ static void small_helpers(void **state)
         assert_false(gov_valid_id("a b"));
         assert_false(gov_valid_id("a/b"));
         assert_false(gov_valid_id(NULL));
-        char long_id[80];
+        /* Ledger keys are "<tenant>.<id>": 64 + 1 + 64 characters fit. */
+        char long_id[160];
         memset(long_id, 'a', sizeof(long_id));
-        long_id[65] = 0;
+        long_id[GOV_ID_MAX + 1] = 0;
         assert_false(gov_valid_id(long_id));
-        long_id[64] = 0;
+        long_id[GOV_ID_MAX] = 0;
         assert_true(gov_valid_id(long_id));
+        assert_int_equal(GOV_ID_MAX, 64 + 1 + 64);
         assert_string_equal(gov_verdict_to_string(GOV_REFUSE_QUEUE_FULL), "queue-full");
 }
 

@@ -12,9 +12,11 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "hostview.h"
 #include "policy.h"
 
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 
 static void resolve_through_path(void **state)
@@ -35,6 +37,9 @@ static void resolve_through_path(void **state)
         assert_int_equal(child_resolve("", envp, &p), -ENOENT);
 }
 
+/* A view whose working directory does not exist. */
+static const struct hostview nowhere = {.cwd = "/nonexistent-dir"};
+
 static void failing_step_is_reported(void **state)
 {
         char *argv[] = {"true", NULL};
@@ -42,14 +47,14 @@ static void failing_step_is_reported(void **state)
         struct child_spec spec = {.path = "/bin/true",
                                   .argv = argv,
                                   .envp = envp,
-                                  .cwd = "/nonexistent-dir",
+                                  .view = &nowhere,
                                   .stdin_fd = -1,
                                   .stdout_fd = -1,
                                   .stderr_fd = -1};
         pid_t pid = 0;
         int pidfd = -1;
         struct child_failure f = {0};
-        assert_int_equal(child_spawn(&spec, &pid, &pidfd, NULL, &f), -ENOENT);
+        assert_int_equal(child_spawn(&spec, &pid, &pidfd, NULL, NULL, &f), -ENOENT);
         assert_int_equal(f.step, CHILD_STEP_CWD);
         assert_int_equal(f.err, ENOENT);
         assert_string_equal(child_step_to_string(f.step), "change to the working directory");
@@ -68,7 +73,7 @@ static void exec_success_gives_a_pidfd(void **state)
                                   .new_session = true};
         pid_t pid = 0;
         int pidfd = -1;
-        assert_int_equal(child_spawn(&spec, &pid, &pidfd, NULL, NULL), 0);
+        assert_int_equal(child_spawn(&spec, &pid, &pidfd, NULL, NULL, NULL), 0);
         assert_true(pidfd >= 0);
         int status;
         assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -98,7 +103,7 @@ static void notify_mode_hands_over_the_listener(void **state)
                                   .policy = p};
         pid_t pid = 0;
         int pidfd = -1, listener = -1;
-        assert_int_equal(child_spawn(&spec, &pid, &pidfd, &listener, NULL), 0);
+        assert_int_equal(child_spawn(&spec, &pid, &pidfd, &listener, NULL, NULL), 0);
         assert_true(listener >= 0);
         char path[64], target[64];
         snprintf(path, sizeof(path), "/proc/self/fd/%d", listener);
@@ -145,7 +150,7 @@ static void notify_mode_failure_before_install(void **state)
         struct child_spec spec = {.path = "/bin/true",
                                   .argv = argv,
                                   .envp = envp,
-                                  .cwd = "/nonexistent-dir",
+                                  .view = &nowhere,
                                   .stdin_fd = -1,
                                   .stdout_fd = -1,
                                   .stderr_fd = -1,
@@ -153,10 +158,83 @@ static void notify_mode_failure_before_install(void **state)
         pid_t pid = 0;
         int pidfd = -1, listener = -1;
         struct child_failure f = {0};
-        assert_int_equal(child_spawn(&spec, &pid, &pidfd, &listener, &f), -ENOENT);
+        assert_int_equal(child_spawn(&spec, &pid, &pidfd, &listener, NULL, &f), -ENOENT);
         assert_int_equal(f.step, CHILD_STEP_CWD);
         assert_int_equal(listener, -1);
         policy_free(p);
+}
+
+/* A PID namespace: the job runs under an init (PID 1 there) that relays its
+ * exit code or signal; the job sees itself as PID 2, and its /proc shows only
+ * its namespace. */
+static void init_relays_the_status(void **state)
+{
+        struct hostview view = {.private_mounts = false};
+        hostview_decide(&view, true);
+        const char *scripts[] = {"test $$ = 2 && test ! -e /proc/3 && exit 7", "kill -SEGV $$"};
+        for (size_t i = 0; i < 2; i++) {
+                char *argv[] = {"sh", "-c", (char *)scripts[i], NULL};
+                char *envp[] = {NULL};
+                struct child_spec spec = {.path = "/bin/sh",
+                                          .argv = argv,
+                                          .envp = envp,
+                                          .stdin_fd = -1,
+                                          .stdout_fd = -1,
+                                          .stderr_fd = -1,
+                                          .view = &view};
+                pid_t pid = 0;
+                int pidfd = -1, status_fd = -1;
+                assert_int_equal(child_spawn(&spec, &pid, &pidfd, NULL, &status_fd, NULL), 0);
+                assert_true(status_fd >= 0);
+                int init_status;
+                assert_int_equal(waitpid(pid, &init_status, 0), pid);
+                int status = child_read_status(status_fd, init_status);
+                if (i == 0) {
+                        assert_true(WIFEXITED(status));
+                        assert_int_equal(WEXITSTATUS(status), 7);
+                } else {
+                        assert_true(WIFSIGNALED(status));
+                        assert_int_equal(WTERMSIG(status), SIGSEGV);
+                }
+                close(status_fd);
+                close(pidfd);
+        }
+}
+
+/* Without privileges (delegated mode) the private view is built in a user
+ * namespace mapping only our own uid: tested here as root, whose uid 0 maps
+ * to itself; the job's cgroupfs is read-only (the touch fails) and it has
+ * its own PID namespace. */
+static void user_namespace_view(void **state)
+{
+        struct hostview view = {.private_mounts = true};
+        hostview_decide(&view, false);
+        assert_true(view.own_user && view.own_pids && view.own_ipc);
+        char *argv[] = {
+            "sh", "-c",
+            "read a b c </proc/self/uid_map; test \"$a $b $c\" = \"0 0 1\" || exit 3; "
+            "test $$ = 2 || exit 4; touch /sys/fs/cgroup/corral-x 2>/dev/null && exit 5; "
+            "exit 7",
+            NULL};
+        char *envp[] = {"PATH=/usr/bin:/bin", NULL};
+        struct child_spec spec = {.path = "/bin/sh",
+                                  .argv = argv,
+                                  .envp = envp,
+                                  .stdin_fd = -1,
+                                  .stdout_fd = -1,
+                                  .stderr_fd = -1,
+                                  .view = &view};
+        pid_t pid = 0;
+        int pidfd = -1, status_fd = -1;
+        struct child_failure f = {0};
+        assert_int_equal(child_spawn(&spec, &pid, &pidfd, NULL, &status_fd, &f), 0);
+        int init_status;
+        assert_int_equal(waitpid(pid, &init_status, 0), pid);
+        int status = child_read_status(status_fd, init_status);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 7);
+        close(status_fd);
+        close(pidfd);
 }
 
 int main(void)
@@ -167,6 +245,8 @@ int main(void)
             cmocka_unit_test(exec_success_gives_a_pidfd),
             cmocka_unit_test(notify_mode_hands_over_the_listener),
             cmocka_unit_test(notify_mode_failure_before_install),
+            cmocka_unit_test(init_relays_the_status),
+            cmocka_unit_test(user_namespace_view),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,7 +12,9 @@ assert_eq "status" timed_out "$(jget "$R" status)"
 assert_eq "oom_kills" 0 "$(jget "$R" oom_kills)"
 d=$(cat "$TMP/daemon.pid" 2>/dev/null)
 if [ -n "$d" ]; then ok "the daemon ran (pid $d)"; else not_ok "the daemon never wrote its pid"; fi
-if [ -n "$d" ] && [ ! -d "/proc/$d" ]; then ok "the setsid daemon is dead"; else not_ok "daemon pid '$d': missing or still alive"; fi
+# $d is its pid in the job's PID namespace: look for its command line.
+left=$(pids_with_cmdline "$TMP/daemon.pid")
+if [ -n "$d" ] && [ -z "$left" ]; then ok "the setsid daemon is dead"; else not_ok "daemon '$d': missing or still alive ($left)"; fi
 # How: corral wrote 1 to the job group's cgroup.kill (strace -y names the
 # file behind each fd).
 g=$(cgkey)

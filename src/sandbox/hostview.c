@@ -1,0 +1,145 @@
+/* hostview.c - see hostview.h. */
+#include "hostview.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+void hostview_decide(struct hostview *v, bool privileged)
+{
+        /* Namespaces need CAP_SYS_ADMIN: as root every job gets its own PID and
+         * IPC namespace, whatever its mounts.  Without root, a private view is
+         * built in a user namespace of the job's own (where the kernel allows
+         * one); with the host's mounts it shares corral's namespaces. */
+        v->own_user = !privileged && v->private_mounts;
+        v->own_pids = privileged || v->own_user;
+        v->own_ipc = privileged || v->own_user;
+        v->outer_uid = geteuid();
+        v->outer_gid = getegid();
+        v->mounts = (struct mountns_spec){
+            .enabled = v->private_mounts,
+            .minimal = v->private_mounts && v->minimal_mounts,
+            .tmp_noexec = v->tmp_noexec,
+            .network_off = v->network == HOSTVIEW_NETWORK_NONE,
+            .workdir = v->workdir,
+            .writable = v->writable,
+        };
+}
+
+int hostview_parse_network(const char *s, enum hostview_network *ret)
+{
+        if (strcmp(s, "host") == 0)
+                *ret = HOSTVIEW_NETWORK_HOST;
+        else if (strcmp(s, "none") == 0)
+                *ret = HOSTVIEW_NETWORK_NONE;
+        else
+                return -EINVAL;
+        return 0;
+}
+
+const char *hostview_network_to_string(enum hostview_network n)
+{
+        return n == HOSTVIEW_NETWORK_NONE ? "none" : "host";
+}
+
+unsigned long long hostview_clone_flags(const struct hostview *v)
+{
+        /* CLONE_NEWUSER first in effect: the other namespaces are then owned
+         * by the new user namespace, where the child holds every capability. */
+        return (v->own_user ? CLONE_NEWUSER : 0) | (v->own_pids ? CLONE_NEWPID : 0) |
+               (v->own_ipc ? CLONE_NEWIPC : 0);
+}
+
+/* The job's /proc shows its own PID namespace only: other jobs, their
+ * supervisors (whose command lines name tenants and ids) and corral are not
+ * there.  The host's /proc is detached first, submounts and all. */
+static int fresh_proc(void)
+{
+        if (umount2("/proc", MNT_DETACH) < 0 && errno != EINVAL)
+                return -errno;
+        if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+                return -errno;
+        return 0;
+}
+
+/* Writes text to a /proc/self file; async-signal-safe. */
+static int write_proc(const char *path, const char *text)
+{
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        size_t n = strlen(text);
+        ssize_t w = write(fd, text, n);
+        int e = errno;
+        close(fd);
+        return w == (ssize_t)n ? 0 : -(w < 0 ? e : EIO);
+}
+
+/* "ID ID 1\n" without snprintf (async-signal-safe). */
+static void id_map_line(unsigned id, char buf[40])
+{
+        char digits[12];
+        int n = 0;
+        do
+                digits[n++] = (char)('0' + id % 10);
+        while ((id /= 10) && n < (int)sizeof(digits));
+        size_t k = 0;
+        for (int rep = 0; rep < 2; rep++) {
+                for (int i = n - 1; i >= 0; i--)
+                        buf[k++] = digits[i];
+                buf[k++] = ' ';
+        }
+        buf[k++] = '1';
+        buf[k++] = '\n';
+        buf[k] = 0;
+}
+
+/* Delegated mode: the new user namespace maps corral's own uid and gid to
+ * themselves and nothing else (setgroups denied first, as an unprivileged
+ * gid_map requires): files keep their owners, and nobody else's uid exists
+ * there. */
+static int map_own_ids(const struct hostview *v)
+{
+        char line[40];
+        int r = write_proc("/proc/self/setgroups", "deny");
+        if (r < 0 && r != -ENOENT)
+                return r;
+        id_map_line((unsigned)v->outer_gid, line);
+        if ((r = write_proc("/proc/self/gid_map", line)) < 0)
+                return r;
+        id_map_line((unsigned)v->outer_uid, line);
+        return write_proc("/proc/self/uid_map", line);
+}
+
+int hostview_apply_root(const struct hostview *v)
+{
+        int r;
+        if (v->own_user && (r = map_own_ids(v)) < 0)
+                return r;
+        r = mountns_apply(&v->mounts);
+        if (r < 0)
+                return r;
+        if (!v->own_pids)
+                return 0;
+        if (!v->mounts.enabled) {
+                /* --mounts host: the host's mounts as they are, but /proc must be
+                 * the job's, and replacing it must not reach the host. */
+                if (unshare(CLONE_NEWNS) < 0)
+                        return -errno;
+                if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                        return -errno;
+        }
+        return fresh_proc();
+}
+
+int hostview_apply_user(const struct hostview *v)
+{
+        const char *cwd = v->cwd ? v->cwd : v->workdir;
+        if (cwd && chdir(cwd) < 0)
+                return -errno;
+        return 0;
+}
