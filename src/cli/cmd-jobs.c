@@ -8,6 +8,7 @@
 #include "jobctl.h"
 #include "job-limits.h"
 #include "log.h"
+#include "netpolicy.h"
 #include "outcome.h"
 #include "units.h"
 
@@ -157,12 +158,16 @@ int cmd_submit(const struct corral_options *o, int argc, char **argv)
                         if (strcmp(v, m ? "minimal" : "noexec") == 0)
                                 r = job_set_string(m ? &j->mounts : &j->tmp, v);
                 } else if (strcmp(a, "--network") == 0) {
-                        enum hostview_network n;
-                        if (hostview_parse_network(v, &n) < 0) {
-                                log_error("Invalid value '%s' for --network: host or none", v);
+                        char why[512], canon[4096];
+                        _cleanup_free_ struct net_policy *np = calloc(1, sizeof(*np));
+                        if (!np)
+                                return 1;
+                        if (net_policy_parse(v, np, why, sizeof(why)) < 0) {
+                                log_error("Invalid value '%s' for --network: %s", v, why);
                                 return EXIT_USAGE;
                         }
-                        r = job_set_string(&j->network, v);
+                        net_policy_format(np, canon, sizeof(canon));
+                        r = job_set_string(&j->network, canon);
                 } else if (strcmp(a, "--state-patch") == 0) {
                         const char *colon = strchr(v, ':');
                         j->state_patch_field = colon ? strndup(v, (size_t)(colon - v)) : strdup(v);

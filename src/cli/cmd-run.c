@@ -409,16 +409,14 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
                 snprintf(cwd, sizeof(cwd), "/");
         /* Allow-list networking: the proxy is announced the usual way; the
          * job's own loopback stays direct.  --env entries come after and win. */
-        static const char *const proxy_env[] = {
-            "http_proxy=" NETPROXY_URL,         "https_proxy=" NETPROXY_URL,
-            "HTTP_PROXY=" NETPROXY_URL,         "HTTPS_PROXY=" NETPROXY_URL,
-            "no_proxy=localhost,127.0.0.1,::1", "NO_PROXY=localhost,127.0.0.1,::1"};
-        size_t n_proxy = a.network.mode == NET_ALLOW ? ELEMENTSOF(proxy_env) : 0;
+        size_t n_proxy = 0;
+        while (a.network.mode == NET_ALLOW && netproxy_env[n_proxy])
+                n_proxy++;
         _cleanup_free_ char **job_extra = calloc(n_proxy + a.n_env + 1, sizeof(char *));
         if (!job_extra)
                 return EXIT_CORRAL_FAILED;
         for (size_t i = 0; i < n_proxy; i++)
-                job_extra[i] = (char *)proxy_env[i];
+                job_extra[i] = (char *)netproxy_env[i];
         for (size_t i = 0; i < a.n_env; i++)
                 job_extra[n_proxy + i] = a.env[i];
         r = jobenv_build(environ, job_extra, cwd, &envp, &bad);

@@ -123,6 +123,8 @@ static const struct field job_fields[] = {
     FLD("cpu_throttled_usec", F_U64, cpu_throttled_usec),
     FLD("cpu_nr_throttled", F_U64, cpu_nr_throttled),
     FLD("pids_max_hits", F_U64, pids_max_hits),
+    FLD("connections_allowed", F_I64_OPT, connections_allowed),
+    FLD("connections_denied", F_U64, connections_denied),
     FLD("wall_ms", F_U64, wall_ms),
     FLD("denied_syscalls", F_SYSCALLS, denied_syscalls),
     FLD("seccomp_syscall", F_STR, seccomp_syscall),
@@ -161,6 +163,7 @@ struct job *job_new(void)
         j->status = JOB_QUEUED;
         j->exit_code = -1;
         j->queue_position = -1;
+        j->connections_allowed = -1;
         j->progress = PROGRESS_INIT;
         return j;
 }

@@ -91,7 +91,9 @@ struct job {
         uint64_t cpu_system_usec;
         uint64_t cpu_throttled_usec;
         uint64_t cpu_nr_throttled;
-        uint64_t pids_max_hits; /* forks refused at the pids limit (pids.events max) */
+        uint64_t pids_max_hits;      /* forks refused at the pids limit (pids.events max) */
+        int64_t connections_allowed; /* network allow:LIST: made by the proxy; -1 = none */
+        uint64_t connections_denied; /* refused by the proxy */
         uint64_t wall_ms;
         struct job_syscall_count *denied_syscalls;
         size_t n_denied_syscalls;

@@ -187,6 +187,8 @@ int jobctl_submit(struct jobctl *c, struct job *j, const char *requested_id, con
         int r = store_limits_load(c->state_dir, &sl, err, errlen);
         if (r >= 0)
                 r = store_limits_apply(&sl, &j->limits, err, errlen);
+        if (r >= 0)
+                r = store_limits_apply_network(&sl, &j->network, c->client_jobs, err, errlen);
         if (r < 0)
                 return r;
         /* A job that can never run (its limit exceeds the host's or its tenant's
@@ -295,6 +297,7 @@ int jobctl_retry(struct jobctl *c, const char *id, char **ret_id, char *err, siz
         j->cwd = TAKE_PTR(old->cwd);
         j->limits = old->limits;
         j->policy = TAKE_PTR(old->policy);
+        j->network = TAKE_PTR(old->network);
         j->mounts = TAKE_PTR(old->mounts);
         j->tmp = TAKE_PTR(old->tmp);
         j->result_file = TAKE_PTR(old->result_file);

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "gov-status.h"
 #include "hostview.h"
+#include "netpolicy.h"
 #include "tools-schema.h"
 #include "units.h"
 
@@ -90,8 +91,10 @@
                 PROP("open_files", EITHER_DESCRIBED("integer", "string", "open files "            \
                                   "(default 1024)")),                                             \
                 CLOSED)) ","                                                                      \
-        PROP("network", "{\"type\":\"string\",\"enum\":[\"host\",\"none\"],\"description\":"     \
-                        "\"none: an empty network namespace (default host)\"}") ","              \
+        PROP("network", DESCRIBED("string", "none (no network), host, or allow:LIST: only "    \
+                                            "these destinations, through corral's proxy, e.g. "   \
+                                            "allow:pypi.org:443,*.pythonhosted.org:443; "         \
+                                            "default and ceiling: the operator's")) ","          \
         PROP("policy",  DESCRIBED("string", "seccomp policy: a name from the operator's "      \
                                             "policy directory (default, strict, ...)")) ","       \
         PROP("mounts",  "{\"type\":\"string\",\"enum\":[\"private\",\"minimal\"],"          \
@@ -377,10 +380,14 @@ static int job_from_args(const struct mcp_jobs *J, const cJSON *args, struct job
         }
         const char *network = arg_string(args, "network");
         if (network) {
-                enum hostview_network n;
-                if (hostview_parse_network(network, &n) < 0)
-                        return tool_error(ret_result, "network must be \"host\" or \"none\""), 1;
-                job_set_string(&j->network, network);
+                char why[512], canon[4096];
+                _cleanup_free_ struct net_policy *np = calloc(1, sizeof(*np));
+                if (!np)
+                        return -ENOMEM;
+                if (net_policy_parse(network, np, why, sizeof(why)) < 0)
+                        return tool_error(ret_result, "network %s", why), 1;
+                net_policy_format(np, canon, sizeof(canon));
+                job_set_string(&j->network, canon);
         }
         const char *mounts = arg_string(args, "mounts");
         if (mounts && strcmp(mounts, "private") != 0 && strcmp(mounts, "minimal") != 0)
@@ -1309,6 +1316,7 @@ int mcp_jobs_new(struct loop *l, struct mcp_server *s, const struct corral_optio
         r = jobctl_open(o, &J->ctl);
         if (r < 0)
                 goto fail;
+        J->ctl->client_jobs = true;
         r = jobctl_recover(J->ctl);
         if (r > 0)
                 log_warning("%d job(s) had lost their supervisor and are recorded as lost", r);

@@ -23,6 +23,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+const char *const netproxy_env[] = {"http_proxy=" NETPROXY_URL,
+                                    "https_proxy=" NETPROXY_URL,
+                                    "HTTP_PROXY=" NETPROXY_URL,
+                                    "HTTPS_PROXY=" NETPROXY_URL,
+                                    "no_proxy=localhost,127.0.0.1,::1",
+                                    "NO_PROXY=localhost,127.0.0.1,::1",
+                                    NULL};
+
 struct netproxy {
         pid_t pid;
         int job_sock; /* the job's child sends its listening socket here */

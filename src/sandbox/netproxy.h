@@ -55,6 +55,10 @@ struct netproxy_stats {
         struct netproxy_denial list[NETPROXY_MAX_DENIED];
 };
 
+/* The variables that announce the proxy to the job (NULL-terminated): the
+ * usual four, and no_proxy for the job's own loopback, which stays direct. */
+extern const char *const netproxy_env[];
+
 struct netproxy;
 struct privs_spec;
 

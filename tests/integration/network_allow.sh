@@ -110,6 +110,36 @@ done
 grep -q "Invalid value 'everything' for --network" "$TEST_TMP/bad.err" && ok "clear error" ||
         not_ok "error: $(cat "$TEST_TMP/bad.err")"
 
+# 7. Background jobs: corral submit --network allow:LIST, the counts in
+# job.json and the reason; the operator's default and ceiling (limits.conf).
+st() { json "$STATE/tenants/default/jobs/$1/job.json" "$2"; }
+id=$(corral submit --network "allow:127.0.0.2:$PA" -- sh -c \
+        "curl -sS -o /dev/null $ALLOWED && curl -s -o /dev/null http://127.0.0.3:$PD/; exit 0")
+corral wait --timeout 60s "$id" >/dev/null
+assert_eq "submitted job: status" completed "$(st "$id" 'j["status"]')"
+assert_eq "job.json network" "allow:127.0.0.2:$PA" "$(st "$id" 'j["network"]')"
+assert_eq "job.json connections_allowed, connections_denied" "1 1" \
+        "$(st "$id" '"%d %d" % (j["connections_allowed"], j["connections_denied"])')"
+assert_eq "job reason names the denial" "exit code 0; 1 network connection denied" "$(st "$id" 'j["reason"]')"
+corral submit --network "allow:" -- true 2>/dev/null
+assert_eq "submit --network allow: (empty): refused" 2 $?
+
+printf 'network-max = allow:127.0.0.2:%s,*.example.org:443\n' "$PA" >"$STATE/limits.conf"
+err=$(corral submit --network host -- true 2>&1)
+assert_eq "past network-max: refused" "corral: Invalid value 'host' for network: more than this store allows (network-max = allow:127.0.0.2:$PA,*.example.org:443, limits.conf)" "$err"
+corral submit --network "allow:127.0.0.3:$PD" -- true >/dev/null 2>&1
+assert_eq "a destination outside network-max: refused" 2 $?
+id=$(corral submit --network "allow:a.example.org:443" -- true)
+assert_eq "a destination inside network-max: accepted" "allow:a.example.org:443" "$(st "$id" 'j["network"]')"
+id=$(corral submit -- true)
+assert_eq "no network asked, CLI default host above the ceiling: the ceiling" \
+        "allow:127.0.0.2:$PA,*.example.org:443" "$(st "$id" 'j["network"]')"
+printf 'network = none\n' >"$STATE/limits.conf"
+id=$(corral submit -- true)
+assert_eq "the store's default network" none "$(st "$id" 'j["network"]')"
+rm -f "$STATE/limits.conf"
+corral wait --timeout 60s "$id" >/dev/null
+
 cd "$TEST_TMP" || exit 1
 assert_no_groups
 finish
