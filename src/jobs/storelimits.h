@@ -13,6 +13,10 @@
  *   file-size-max = 1G
  *   open-files = 256      default RLIMIT_NOFILE           (built in: 1024)
  *   open-files-max = 4096
+ *   network = none        default network: none|host|allow:LIST (unset: host
+ *                         from the CLI, none for MCP clients)
+ *   network-max = allow:pypi.org:443,*.pythonhosted.org:443
+ *                         the most a job may ask (unset: host)
  *
  * Applied at submit (jobctl_submit), so job.json records what the job gets.
  */
