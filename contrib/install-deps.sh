@@ -6,7 +6,7 @@
 #   contrib/install-deps.sh bench      + the programs benchmarks compare against
 set -eu
 pkgs="build-essential cmake pkg-config libseccomp-dev libcjson-dev libcap-dev
-      libcgroup-dev libcmocka-dev clang clang-format libclang-rt-14-dev python3"
+      libcgroup-dev libsystemd-dev libcmocka-dev clang clang-format libclang-rt-14-dev python3"
 # The MCP client tests need Node.js and npm; the machine image ships both.
 command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
 command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"

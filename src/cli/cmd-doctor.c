@@ -1,12 +1,17 @@
 /* cmd-doctor.c - `corral doctor`: the cgroup layout, each controller's state,
- * whether limits can be enforced, and what to do when they cannot. */
+ * whether limits can be enforced, whether a sandbox without root can be built
+ * (user namespaces, a delegated scope from systemd), and what to do when not. */
 #include "cleanup.h"
 #include "commands.h"
 #include "log.h"
 
 #include "cgroup.h"
+#include "sandbox-setup.h"
+#include "systemd-scope.h"
+#include "userns-check.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,6 +31,33 @@ static const struct {
      "enable +pids in the parent group's cgroup.subtree_control"},
     {CG_FREEZER, "race-free group kill", "mount the v1 freezer controller", "(always on v2)"},
 };
+
+/* The user namespace a sandbox without root is built in.  Root needs none, so
+ * for root a refusal is reported but is not a problem. */
+static int report_userns(void)
+{
+        struct userns_report u;
+        int r = userns_check(NULL, true, &u);
+        if (r < 0) {
+                printf("user namespaces: not probed (%s)\n", strerror(-r));
+                return getuid() != 0;
+        }
+        const char *fix = NULL;
+        const char *verdict = userns_verdict(&u, &fix);
+        printf("user namespaces (the sandbox without root), as uid %d: %s\n", (int)getuid(),
+               verdict);
+        if (fix)
+                printf("  fix: %s\n", fix);
+        if (!fix)
+                return 0;
+        if (getuid() == 0) {
+                printf("  (root builds its sandbox without them)\n");
+                return 0;
+        }
+        printf("  corral refuses the default sandbox (--mounts private) rather than run jobs "
+               "without it\n");
+        return 1;
+}
 
 int cmd_doctor(const struct corral_options *o, int argc, char **argv)
 {
@@ -64,19 +96,51 @@ int cmd_doctor(const struct corral_options *o, int argc, char **argv)
         }
 
         const char *parent = o->cgroup_parent ? o->cgroup_parent : "corral";
-        struct cg_layout *owned = l;
         _cleanup_(cg_manager_freep) struct cg_manager *m = NULL;
-        r = cg_manager_open(owned, parent, &m);
+        r = cg_manager_open(l, parent, &m);
+        const char *why = NULL;
+        bool said = false; /* the failure and its fix are printed already */
+        bool delegable = r == -EACCES || r == -EPERM || r == -EROFS || r == -EBUSY;
+        if (r < 0 && delegable && sandbox_delegation_possible(l, &why) == 0) {
+                /* What serve and run would do: ask the user's systemd manager. */
+                char detail[256];
+                enum scope_failure f;
+                _cleanup_free_ char *unit = NULL;
+                int k = systemd_scope_enter("corral", &unit, &f, detail, sizeof(detail));
+                if (k < 0) {
+                        printf("parent group '%s': own group not writable (%s), and no delegated "
+                               "scope from systemd: %s (%s)\n",
+                               parent, strerror(-r), scope_failure_to_string(f), detail);
+                        printf("  fix: start corral from a login session of uid %d (or `loginctl "
+                               "enable-linger`), or under `systemd-run --user --scope -p "
+                               "Delegate=yes`; docs/rootless.md\n",
+                               (int)getuid());
+                        said = true;
+                } else {
+                        printf("systemd user manager: delegated scope %s obtained\n", unit);
+                        cg_layout_free(l);
+                        l = NULL;
+                        r = cg_layout_detect(NULL, &l);
+                        if (r >= 0)
+                                r = cg_manager_open(l, parent, &m);
+                }
+        } else if (r < 0 && delegable && why && getuid() != 0) {
+                printf("parent group '%s': cannot be set up: %s\n  fix: %s\n", parent, strerror(-r),
+                       why);
+                said = true;
+        }
         if (r < 0) {
                 problems++;
-                printf("parent group '%s': cannot be set up: %s\n", parent, strerror(-r));
-                if (r == -EACCES || r == -EPERM || r == -EROFS)
-                        printf("  fix: run as root, or start corral in a cgroup delegated to "
-                               "uid %d (systemd: Delegate=yes)\n",
-                               (int)getuid());
-                else if (r == -EBUSY)
-                        printf("  fix: start corral in a cgroup of its own; other processes "
-                               "share this one\n");
+                if (!said) {
+                        printf("parent group '%s': cannot be set up: %s\n", parent, strerror(-r));
+                        if (r == -EACCES || r == -EPERM || r == -EROFS)
+                                printf("  fix: run as root, or start corral in a cgroup delegated "
+                                       "to uid %d (systemd: Delegate=yes)\n",
+                                       (int)getuid());
+                        else if (r == -EBUSY)
+                                printf("  fix: start corral in a cgroup of its own; other "
+                                       "processes share this one\n");
+                }
         } else {
                 l = NULL; /* now owned by m */
                 printf("parent group '%s': ok at %s\n", parent, cg_manager_path(m, CG_MEMORY));
@@ -86,9 +150,10 @@ int cmd_doctor(const struct corral_options *o, int argc, char **argv)
                                n);
                 cg_manager_remove_parent(m);
         }
+        problems += report_userns();
         printf("running as uid %d%s\n", (int)getuid(),
                getuid() == 0 ? " (root: every limit can be written)" : "");
-        printf(problems ? "verdict: %d problem(s); some limits cannot be enforced\n"
+        printf(problems ? "verdict: %d problem(s); each fix is named above\n"
                         : "verdict: every limit can be enforced%.0d\n",
                problems);
         return problems ? 1 : 0;

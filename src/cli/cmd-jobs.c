@@ -1,6 +1,7 @@
 /* cmd-jobs.c - the job commands over the store: submit, status ID, list, logs,
  * cancel, wait, retry, gc.  They work without a running server: every fact is
  * in the state directory, and each job has its own supervisor. */
+#include "caller.h"
 #include "commands.h"
 #include "fileio.h"
 #include "gov-ledger.h"
@@ -191,7 +192,8 @@ int cmd_submit(const struct corral_options *o, int argc, char **argv)
         _cleanup_free_ char *input = NULL;
         size_t input_len = 0;
         if (input_file) {
-                int r = read_file(input_file, 64u << 20, &input, &input_len);
+                /* Through the daemon, with the client's permissions (caller.h). */
+                int r = read_file_as_caller(input_file, 64u << 20, &input, &input_len);
                 if (r < 0) {
                         log_error("Cannot read --input '%s': %s", input_file, strerror(-r));
                         return EXIT_USAGE;

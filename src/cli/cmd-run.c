@@ -63,6 +63,8 @@ static void usage(FILE *f)
                    "  --tmp exec|noexec  whether programs may run from /tmp and /dev/shm\n"
                    "                     (default exec)\n"
                    "  --writable PATH    keep PATH writable too (repeatable)\n"
+                   "  --expose PATH      without root: keep PATH, below the hidden home, visible\n"
+                   "                     read-only (repeatable)\n"
                    "  --network host|none|allow:LIST\n"
                    "                     none: an empty network namespace (default host);\n"
                    "                     allow:LIST: only corral's proxy (http_proxy), which\n"
@@ -89,6 +91,8 @@ struct run_args {
         struct hostview view;
         const char **writable;
         size_t n_writable;
+        const char **expose;
+        size_t n_expose;
         const char *policy; /* NULL: default */
         struct net_policy network;
         char **argv;
@@ -146,6 +150,7 @@ enum {
         OPT_RLIMIT,
         OPT_MOUNTS,
         OPT_WRITABLE,
+        OPT_EXPOSE,
         OPT_NETWORK,
         OPT_POLICY,
         OPT_TMP,
@@ -164,6 +169,7 @@ static const struct option run_options[] = {
     {"rlimit", required_argument, NULL, OPT_RLIMIT},
     {"mounts", required_argument, NULL, OPT_MOUNTS},
     {"writable", required_argument, NULL, OPT_WRITABLE},
+    {"expose", required_argument, NULL, OPT_EXPOSE},
     {"network", required_argument, NULL, OPT_NETWORK},
     {"policy", required_argument, NULL, OPT_POLICY},
     {"tmp", required_argument, NULL, OPT_TMP},
@@ -292,6 +298,10 @@ static int parse_sandbox_option(int c, const char *arg, struct run_args *a)
                 if (arg[0] != '/' || access(arg, F_OK) < 0)
                         return bad_value("--writable", arg, "an absolute path that exists");
                 return append_arg(&a->writable, &a->n_writable, arg);
+        case OPT_EXPOSE:
+                if (arg[0] != '/' || access(arg, F_OK) < 0)
+                        return bad_value("--expose", arg, "an absolute path that exists");
+                return append_arg(&a->expose, &a->n_expose, arg);
         case OPT_RLIMIT:
                 if (parse_rlimit(arg, &a->rlimits) < 0)
                         return bad_value("--rlimit", arg,
@@ -402,6 +412,7 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
         if (a.result_file && (result_fd = open_result(a.result_file)) < 0)
                 return EXIT_USAGE;
         _cleanup_free_ const char **writable = a.writable;
+        _cleanup_free_ const char **expose = a.expose;
         char **envp = NULL;
         int bad = 0;
         char cwd[4096];
@@ -497,6 +508,7 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
 
         a.view.workdir = cwd;
         a.view.writable = writable;
+        a.view.expose = expose;
         hostview_decide(&a.view, geteuid() == 0);
 
         static unsigned counter;

@@ -124,6 +124,8 @@ static void print_text(const struct gov_status *s, const char *state_dir)
         }
         if (!s->have_head)
                 printf("queue     empty\n");
+        else if (s->head_hidden)
+                printf("queue     head is another tenant's job\n");
         else if (s->head.verdict == GOV_ADMIT)
                 printf("queue     head %s would start now\n", s->snap.queued[0].job_id);
         else

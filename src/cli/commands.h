@@ -23,3 +23,7 @@ int cmd_version(const struct corral_options *o, int argc, char **argv);
 int cmd_status(const struct corral_options *o, int argc, char **argv);
 int cmd_policy(const struct corral_options *o, int argc, char **argv);
 int cmd_serve(const struct corral_options *o, int argc, char **argv);
+int cmd_daemon(const struct corral_options *o, int argc, char **argv);
+/* Runs a job command through `corral daemon` when one is to be used
+ * (daemon-client.h): *handled says whether it did; the exit status is returned. */
+int cli_via_daemon(const struct corral_options *o, int argc, char **argv, bool *handled);

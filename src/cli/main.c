@@ -26,14 +26,17 @@ static const struct {
     {"gc", cmd_gc, "remove finished jobs past their time or the disk budget"},
     {"version", cmd_version, "print corral's version"},
     {"serve", cmd_serve, "MCP server on stdin/stdout: jobs as tools, tasks and resources"},
+    {"daemon", cmd_daemon, "serve job commands to unprivileged users on a Unix socket"},
     {"policy", cmd_policy, "check seccomp policies: policy check NAME|FILE..."},
     {"__supervise", cmd_supervise, NULL},
 };
 
 static void usage(FILE *f)
 {
-        fprintf(f, "usage: corral [--state-dir DIR] [--cgroup-parent NAME] [--policy-dir DIR]\n"
-                   "              [--tenant NAME] [-v] COMMAND [ARGS...]\n\ncommands:\n");
+        fprintf(
+            f,
+            "usage: corral [--state-dir DIR] [--cgroup-parent NAME] [--policy-dir DIR]\n"
+            "              [--tenant NAME] [--socket PATH] [-v] COMMAND [ARGS...]\n\ncommands:\n");
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
                 if (commands[i].summary) /* internal commands have none */
                         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
@@ -52,6 +55,7 @@ static int take_global_options(int *argc, char **argv, struct corral_options *o)
             {"--cgroup-parent", offsetof(struct corral_options, cgroup_parent)},
             {"--policy-dir", offsetof(struct corral_options, policy_dir)},
             {"--tenant", offsetof(struct corral_options, tenant)},
+            {"--socket", offsetof(struct corral_options, socket)},
         };
         int out = 1;
         int i = 1;
@@ -113,6 +117,10 @@ int main(int argc, char **argv)
                 printf("corral %s\n", CORRAL_VERSION);
                 exit(0);
         }
+        bool handled;
+        int status = cli_via_daemon(&o, argc - 1, argv + 1, &handled);
+        if (handled)
+                exit(status);
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
                 if (strcmp(argv[1], commands[i].name) == 0)
                         exit(commands[i].run(&o, argc - 1, argv + 1));

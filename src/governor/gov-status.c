@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -35,6 +36,11 @@ int gov_status_collect(const struct gov_measurements *m, const char *state_dir,
                 struct gov_view v = gov_snapshot_view(&s.snap);
                 gov_decide(&s.m, &s.snap.policy, &v, &c, &s.head);
                 s.have_head = true;
+                /* Threat: through `corral daemon` a tenant must not learn another
+                 * tenant's job ids or name (docs/daemon.md); the daemon names the
+                 * viewer's tenant for everyone but operators. */
+                const char *viewer = getenv("CORRAL_VIEW_TENANT");
+                s.head_hidden = viewer && strcmp(viewer, h->tenant) != 0;
         }
         *ret = s;
         return 0;
@@ -116,7 +122,17 @@ cJSON *gov_status_to_json(const struct gov_status *s, const char *state_dir)
                                         (double)p->tenant_max_memory);
         else
                 cJSON_AddNullToObject(root, "tenant_max_memory_bytes");
-        if (s->have_head) {
+        if (p->tenant_max_queued)
+                cJSON_AddNumberToObject(root, "tenant_max_queued", p->tenant_max_queued);
+        else
+                cJSON_AddNullToObject(root, "tenant_max_queued");
+        if (s->have_head && s->head_hidden) {
+                cJSON *h = cJSON_AddObjectToObject(root, "head");
+                cJSON_AddNullToObject(h, "job_id");
+                cJSON_AddNullToObject(h, "tenant");
+                cJSON_AddStringToObject(h, "verdict", gov_verdict_to_string(s->head.verdict));
+                cJSON_AddNullToObject(h, "reason");
+        } else if (s->have_head) {
                 cJSON *h = cJSON_AddObjectToObject(root, "head");
                 cJSON_AddStringToObject(h, "job_id", s->snap.queued[0].job_id);
                 cJSON_AddStringToObject(h, "tenant", s->snap.queued[0].tenant);

@@ -22,6 +22,7 @@ struct gov_status {
         uint64_t reserved, reservable;
         bool have_head;
         struct gov_decision head; /* for snap.queued[0], when have_head */
+        bool head_hidden;         /* the head is another tenant's: no id, tenant, reason */
 };
 
 /* Reads <state_dir>/governor when it exists (never creates it: reading the

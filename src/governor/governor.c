@@ -5,6 +5,8 @@
  * and what lets the unit tests reach every branch.
  */
 #include "governor.h"
+#include "cleanup.h"
+#include "gov-quota.h"
 #include "names.h"
 #include "units.h"
 
@@ -79,6 +81,7 @@ static const struct {
     {"queue-limit", GOV_SET_QUEUE_LIMIT},
     {"tenant-max-concurrent", GOV_SET_TENANT_MAX_CONCURRENT},
     {"tenant-max-memory", GOV_SET_TENANT_MAX_MEMORY},
+    {"tenant-max-queued", GOV_SET_TENANT_MAX_QUEUED},
 };
 
 /* Applies key (without "--") = value.  1 applied, 0 unknown key, -EINVAL bad value. */
@@ -89,7 +92,7 @@ static int apply(struct gov_policy *p, const char *key, const char *value, char 
                 if (strcmp(key, options[i].name) == 0)
                         bit = options[i].bit;
         if (!bit)
-                return 0;
+                return gov_quota_apply(p, key, value, err, errlen);
         if (!value || !*value)
                 return fail(err, errlen, "--%s needs a value", key);
 
@@ -119,6 +122,12 @@ static int apply(struct gov_policy *p, const char *key, const char *value, char 
                         p->max_concurrent = (unsigned)u;
                 else
                         p->tenant_max_concurrent = (unsigned)u;
+                break;
+        case GOV_SET_TENANT_MAX_QUEUED:
+                if (parse_uint(value, 1000000, &u) < 0 || u == 0)
+                        return fail(err, errlen, "--%s: '%s' is not a number from 1 to 1000000",
+                                    key, value);
+                p->tenant_max_queued = (unsigned)u;
                 break;
         case GOV_SET_QUEUE_LIMIT:
                 /* 0 is allowed: never queue, refuse whatever cannot start at once. */
@@ -233,6 +242,9 @@ int gov_policy_format_config(const struct gov_policy *p, char **ret)
                 fprintf(f, "tenant-max-concurrent = %u\n", p->tenant_max_concurrent);
         if (p->set & GOV_SET_TENANT_MAX_MEMORY)
                 fprintf(f, "tenant-max-memory = %llu\n", (unsigned long long)p->tenant_max_memory);
+        if (p->set & GOV_SET_TENANT_MAX_QUEUED)
+                fprintf(f, "tenant-max-queued = %u\n", p->tenant_max_queued);
+        gov_quota_format(p, f);
         if (fclose(f) != 0) {
                 free(buf);
                 return -ENOMEM;
@@ -257,6 +269,9 @@ void gov_policy_merge(struct gov_policy *dst, const struct gov_policy *src)
                 dst->tenant_max_concurrent = src->tenant_max_concurrent;
         if (src->set & GOV_SET_TENANT_MAX_MEMORY)
                 dst->tenant_max_memory = src->tenant_max_memory;
+        if (src->set & GOV_SET_TENANT_MAX_QUEUED)
+                dst->tenant_max_queued = src->tenant_max_queued;
+        gov_quota_merge(dst, src);
         dst->set |= src->set;
 }
 
@@ -319,20 +334,20 @@ static bool tenant_blocked(const struct gov_policy *p, const struct gov_view *v,
                            uint64_t memory, char *reason, size_t len)
 {
         struct tenant_usage u = tenant_usage(v, tenant);
+        struct gov_quota q = gov_quota_for(p, tenant);
         char a[32], b[32], c[32];
-        if (p->tenant_max_concurrent && u.running >= p->tenant_max_concurrent) {
+        if (q.max_concurrent && u.running >= q.max_concurrent) {
                 snprintf(reason, len, "tenant %s: %u/%u jobs running", tenant, u.running,
-                         p->tenant_max_concurrent);
+                         q.max_concurrent);
                 return true;
         }
-        if (p->tenant_max_memory && memory) {
-                uint64_t left =
-                    u.reserved < p->tenant_max_memory ? p->tenant_max_memory - u.reserved : 0;
+        if (q.max_memory && memory) {
+                uint64_t left = u.reserved < q.max_memory ? q.max_memory - u.reserved : 0;
                 if (memory > left) {
                         snprintf(reason, len, "tenant %s: needs %s, %s of %s quota unreserved",
                                  tenant, format_bytes(a, sizeof(a), memory),
                                  format_bytes(b, sizeof(b), left),
-                                 format_bytes(c, sizeof(c), p->tenant_max_memory));
+                                 format_bytes(c, sizeof(c), q.max_memory));
                         return true;
                 }
         }
@@ -352,18 +367,19 @@ static bool never_fits(const struct gov_measurements *m, const struct gov_policy
                          format_bytes(d, sizeof(d), m->memory.total_bytes));
                 return true;
         }
-        if (p->tenant_max_memory && memory > p->tenant_max_memory) {
+        struct gov_quota q = gov_quota_for(p, tenant);
+        if (q.max_memory && memory > q.max_memory) {
                 snprintf(reason, len, "tenant %s: needs %s, more than its %s quota", tenant,
                          format_bytes(a, sizeof(a), memory),
-                         format_bytes(b, sizeof(b), p->tenant_max_memory));
+                         format_bytes(b, sizeof(b), q.max_memory));
                 return true;
         }
         /* Threat: a job without a limit could use the whole host, so a tenant held to
          * a memory quota must say how much it needs. */
-        if (p->tenant_max_memory && memory == 0) {
+        if (q.max_memory && memory == 0) {
                 snprintf(reason, len,
                          "tenant %s has a %s memory quota: the job must set a memory limit", tenant,
-                         format_bytes(a, sizeof(a), p->tenant_max_memory));
+                         format_bytes(a, sizeof(a), q.max_memory));
                 return true;
         }
         return false;
@@ -428,6 +444,82 @@ static bool load_blocked(const struct gov_measurements *m, const struct gov_poli
         return false;
 }
 
+/* Fair order across tenants.  A queued job's round is the number of its
+ * tenant's jobs running plus those queued before it: lower rounds go first, so
+ * a tenant with 100 queued jobs takes one turn in each round and a tenant with
+ * one is in the first.  Within a round, the tenant with the smaller backlog
+ * (queued jobs) goes first, then arrival order.  The backlog matters when
+ * nothing runs (a concurrency of 1 between two jobs): rounds then tie, and
+ * arrival order alone would let the long backlog's head go first every time.
+ * With one tenant, the order is FIFO. */
+struct fair {
+        size_t round, backlog;
+};
+
+struct tenant_count {
+        const char *tenant;
+        size_t running, queued, seen;
+};
+
+static struct tenant_count *tenant_slot(struct tenant_count *t, size_t *n_t, const char *tenant)
+{
+        for (size_t k = 0; k < *n_t; k++)
+                if (strcmp(t[k].tenant, tenant) == 0)
+                        return &t[k];
+        t[*n_t] = (struct tenant_count){.tenant = tenant};
+        return &t[(*n_t)++];
+}
+
+/* f[i] for queued[i]; *ret_new for a new job of tenant.  -ENOMEM: FIFO. */
+static int fair_order(const struct gov_view *v, const char *tenant, struct fair *f,
+                      struct fair *ret_new)
+{
+        size_t n_t = 0;
+        _cleanup_free_ struct tenant_count *t = calloc(v->n_running + v->n_queued + 1, sizeof(*t));
+        if (!t)
+                return -ENOMEM;
+        for (size_t i = 0; i < v->n_running; i++)
+                tenant_slot(t, &n_t, v->running[i].tenant)->running++;
+        for (size_t i = 0; i < v->n_queued; i++)
+                tenant_slot(t, &n_t, v->queued[i].tenant)->queued++;
+        for (size_t i = 0; i < v->n_queued; i++) {
+                struct tenant_count *c = tenant_slot(t, &n_t, v->queued[i].tenant);
+                f[i] = (struct fair){c->running + c->seen++, c->queued};
+        }
+        struct tenant_count *c = tenant_slot(t, &n_t, tenant);
+        *ret_new = (struct fair){c->running + c->queued, c->queued + 1};
+        return 0;
+}
+
+/* Does queued job i go before the candidate (at arrival index pos, with me)? */
+static bool goes_before(const struct fair *f, size_t i, size_t pos, struct fair me)
+{
+        if (!f)
+                return i < pos;
+        if (f[i].round != me.round)
+                return f[i].round < me.round;
+        if (f[i].backlog != me.backlog)
+                return f[i].backlog < me.backlog;
+        return i < pos;
+}
+
+/* A new job that must wait, when its tenant already has its quota of queued
+ * jobs: writes the reason. */
+static bool tenant_queue_full(const struct gov_policy *p, const struct gov_view *v,
+                              const char *tenant, char *reason, size_t len)
+{
+        struct gov_quota q = gov_quota_for(p, tenant);
+        if (!q.max_queued)
+                return false;
+        unsigned n = 0;
+        for (size_t i = 0; i < v->n_queued; i++)
+                n += strcmp(v->queued[i].tenant, tenant) == 0;
+        if (n < q.max_queued)
+                return false;
+        snprintf(reason, len, "queue full: tenant %s: %u/%u jobs queued", tenant, n, q.max_queued);
+        return true;
+}
+
 void gov_decide(const struct gov_measurements *m, const struct gov_policy *p,
                 const struct gov_view *v, const struct gov_candidate *c, struct gov_decision *ret)
 {
@@ -442,7 +534,20 @@ void gov_decide(const struct gov_measurements *m, const struct gov_policy *p,
                         break;
                 }
         bool in_queue = pos < v->n_queued;
-        d.queue_position = (unsigned)pos + 1;
+
+        _cleanup_free_ struct fair *rounds =
+            v->n_queued ? calloc(v->n_queued, sizeof(struct fair)) : NULL;
+        struct fair round = {0, 0};
+        if (rounds && fair_order(v, tenant, rounds, &round) < 0) {
+                free(rounds);
+                rounds = NULL;
+        }
+        if (rounds && in_queue)
+                round = rounds[pos];
+        size_t before = 0;
+        for (size_t i = 0; i < v->n_queued; i++)
+                before += i != pos && goes_before(rounds, i, pos, round);
+        d.queue_position = (unsigned)before + 1;
 
         if (never_fits(m, p, tenant, c->memory_bytes, d.reason, sizeof(d.reason))) {
                 d.verdict = GOV_REFUSE_NEVER_FITS;
@@ -451,20 +556,25 @@ void gov_decide(const struct gov_measurements *m, const struct gov_policy *p,
                 return;
         }
 
-        /* FIFO: an earlier job goes first, unless it waits only for its own tenant's
-         * limits; one tenant at its quota must not hold every other tenant back. */
+        /* Fair order: a job before this one goes first, unless it waits only for its
+         * own tenant's limits; one tenant at its quota must not hold every other
+         * tenant back. */
         size_t ahead = 0;
         char scratch[256];
-        for (size_t i = 0; i < pos; i++)
-                if (!tenant_blocked(p, v, v->queued[i].tenant, v->queued[i].memory_bytes, scratch,
+        for (size_t i = 0; i < v->n_queued; i++)
+                if (i != pos && goes_before(rounds, i, pos, round) &&
+                    !tenant_blocked(p, v, v->queued[i].tenant, v->queued[i].memory_bytes, scratch,
                                     sizeof(scratch)))
                         ahead++;
+        /* A job its own tenant's quota holds says so first: that holds it whatever
+         * else ends. */
         bool wait = true;
-        if (ahead > 0)
+        if (tenant_blocked(p, v, tenant, c->memory_bytes, d.reason, sizeof(d.reason)))
+                ;
+        else if (ahead > 0)
                 snprintf(d.reason, sizeof(d.reason), "%zu job%s queued ahead", ahead,
                          ahead == 1 ? "" : "s");
         else if (!host_blocked(m, p, v, d.reason, sizeof(d.reason)) &&
-                 !tenant_blocked(p, v, tenant, c->memory_bytes, d.reason, sizeof(d.reason)) &&
                  !load_blocked(m, p, v, c->memory_bytes, d.reason, sizeof(d.reason)))
                 wait = false;
 
@@ -472,6 +582,9 @@ void gov_decide(const struct gov_measurements *m, const struct gov_policy *p,
                 d.verdict = GOV_ADMIT;
                 d.queue_position = 0;
                 d.reason[0] = 0;
+        } else if (!in_queue && tenant_queue_full(p, v, tenant, d.reason, sizeof(d.reason))) {
+                d.verdict = GOV_REFUSE_QUEUE_FULL;
+                d.queue_position = 0;
         } else if (!in_queue && v->n_queued >= p->queue_limit) {
                 char why[sizeof(d.reason)];
                 memcpy(why, d.reason, sizeof(why));

@@ -30,6 +30,18 @@ enum {
         GOV_SET_QUEUE_LIMIT = 1 << 4,
         GOV_SET_TENANT_MAX_CONCURRENT = 1 << 5,
         GOV_SET_TENANT_MAX_MEMORY = 1 << 6,
+        GOV_SET_TENANT_MAX_QUEUED = 1 << 7,
+};
+
+#define GOV_TENANT_QUOTAS_MAX 64
+
+/* One tenant's own quotas (governor.conf "tenant.NAME.KEY = value", gov-quota.h):
+ * each field set replaces the default for all tenants. */
+struct gov_tenant_quota {
+        char tenant[GOV_ID_MAX + 1];
+        unsigned set; /* GOV_SET_TENANT_MAX_* bits */
+        unsigned max_concurrent, max_queued;
+        uint64_t max_memory;
 };
 
 struct gov_policy {
@@ -41,6 +53,9 @@ struct gov_policy {
         unsigned queue_limit;           /* queued jobs at most; a further one is refused */
         unsigned tenant_max_concurrent; /* per tenant; 0 = no limit */
         uint64_t tenant_max_memory;     /* bytes reserved per tenant; 0 = no limit */
+        unsigned tenant_max_queued;     /* queued jobs per tenant; 0 = no limit */
+        size_t n_tenant_quotas;         /* per-tenant quotas replacing the three above */
+        struct gov_tenant_quota tenant_quotas[GOV_TENANT_QUOTAS_MAX];
 };
 
 /* Fills p with the defaults (nothing marked set). */
@@ -86,7 +101,7 @@ struct gov_entry {
 struct gov_view {
         const struct gov_entry *running;
         size_t n_running;
-        const struct gov_entry *queued; /* FIFO: queued[0] is the head */
+        const struct gov_entry *queued; /* in arrival order: queued[0] came first */
         size_t n_queued;
 };
 
@@ -106,12 +121,14 @@ const char *gov_verdict_to_string(enum gov_verdict v); /* "admit", "wait", "refu
 
 struct gov_decision {
         enum gov_verdict verdict;
-        unsigned queue_position; /* WAIT: 1-based place in the FIFO once queued */
+        unsigned queue_position; /* WAIT: 1-based place in the fair order once queued */
         char reason[256];        /* empty on ADMIT; else e.g. "3/3 jobs running" */
 };
 
 /* Decides for candidate, which may already be in view->queued (re-evaluation)
- * or not (a new submission).  Order of checks, the first that fails is the reason:
+ * or not (a new submission).  Queued jobs go in a fair order across tenants
+ * (round robin: each tenant's next job takes a turn; arrival order within a
+ * round; with one tenant, plain FIFO).  Order of checks, the first that fails is the reason:
  * never-fits, jobs queued ahead, max concurrent, tenant concurrent, tenant
  * reservation, memory threshold, CPU threshold, pressure, memory reservation,
  * and for a new job that must wait, the queue limit.  Measurements that are not

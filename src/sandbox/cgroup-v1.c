@@ -35,7 +35,15 @@ static int v1_manager_open(struct cg_manager *m)
                 enum cg_controller c = job_controllers[i];
                 if (!l->v1_mount[c])
                         continue;
-                m->path[c] = path_join(l->v1_mount[c], m->parent_name);
+                /* Root owns each hierarchy and puts its parent at the top.  A
+                 * user can only write a group root delegated to it (chowned):
+                 * the parent goes below the group corral was started in. */
+                _cleanup_free_ char *base = getuid() == 0 || !l->v1_self[c]
+                                                ? strdup(l->v1_mount[c])
+                                                : path_join(l->v1_mount[c], l->v1_self[c]);
+                if (!base)
+                        return -ENOMEM;
+                m->path[c] = path_join(base, m->parent_name);
                 if (!m->path[c])
                         return -ENOMEM;
                 int r = cg_mkdir_parent(m->path[c]);

@@ -2,12 +2,45 @@
 #include "hostview.h"
 
 #include <errno.h>
+#include <pwd.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <unistd.h>
+
+/* "/" is no home to hide, and /tmp or /dev/shm as a home (a test account's,
+ * or a service's) is the shared temporary directory, fresh for the job
+ * anyway: covering it would only make it read-only. */
+static bool hideable(const char *dir)
+{
+        return dir && dir[0] == '/' && strcmp(dir, "/") != 0 && strcmp(dir, "/tmp") != 0 &&
+               strcmp(dir, "/dev/shm") != 0;
+}
+
+/* Threat: a job of an ordinary user reading that user's secrets (~/.ssh,
+ * tokens, browser profiles): the read-only view stops writes, not reads.
+ * Without root the user's home is not the job's: the job's $HOME is its
+ * work directory, and --expose brings back what it needs.  Root's jobs run
+ * as uids of their own, which /root (0700) already keeps out. */
+static void decide_hidden_home(struct hostview *v, bool privileged)
+{
+        size_t n = 0;
+        memset(v->hide, 0, sizeof(v->hide));
+        if (privileged || !v->private_mounts)
+                return;
+        const char *env = getenv("HOME");
+        if (hideable(env))
+                v->hide[n++] = env;
+        struct passwd *pw = getpwuid(getuid());
+        if (pw && hideable(pw->pw_dir) && (!env || strcmp(env, pw->pw_dir) != 0) &&
+            strlen(pw->pw_dir) < sizeof(v->home_pw)) {
+                memcpy(v->home_pw, pw->pw_dir, strlen(pw->pw_dir) + 1);
+                v->hide[n++] = v->home_pw;
+        }
+}
 
 void hostview_decide(struct hostview *v, bool privileged)
 {
@@ -20,7 +53,10 @@ void hostview_decide(struct hostview *v, bool privileged)
         v->own_ipc = privileged || v->own_user;
         v->outer_uid = geteuid();
         v->outer_gid = getegid();
+        decide_hidden_home(v, privileged);
         v->mounts = (struct mountns_spec){
+            .hide = v->hide,
+            .expose = v->expose,
             .enabled = v->private_mounts,
             .minimal = v->private_mounts && v->minimal_mounts,
             .tmp_noexec = v->tmp_noexec,

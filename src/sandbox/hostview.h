@@ -41,12 +41,17 @@ struct hostview {
                                         * here plus the runner's proxy (netproxy.h) */
         const char *workdir;           /* absolute; writable, $HOME */
         const char *const *writable;   /* more writable paths; NULL-terminated */
+        const char *const *expose;     /* paths below a hidden home kept visible, read-only */
         const char *cwd;               /* where the command starts; NULL: workdir */
         /* Decided by hostview_decide(). */
         bool own_pids; /* a PID namespace with its own /proc */
         bool own_ipc;  /* an IPC namespace */
         bool own_user; /* without root: a user namespace mapping only our own uid and gid,
                         * which lets the others be made (delegated mode) */
+        /* Without root: the user's home directories ($HOME and the password
+         * database's), hidden from the job (docs/rootless.md). */
+        const char *hide[3];
+        char home_pw[512];
         uid_t outer_uid;
         gid_t outer_gid;
         struct mountns_spec mounts;

@@ -14,6 +14,7 @@
  *     remount that bind read-write.
  */
 #include "mountns.h"
+#include "mounthide.h"
 #include "netproxy.h"
 
 #include <errno.h>
@@ -276,6 +277,11 @@ int mountns_apply(const struct mountns_spec *m)
                 if (r < 0)
                         return r;
         }
+        /* Before the work directory is made writable: it may lie below a
+         * hidden directory and is carried over to its place on top of it. */
+        int hr = mounthide_apply(m->hide, m->workdir, m->writable, m->expose);
+        if (hr < 0)
+                return hr;
         if (m->workdir) {
                 r = make_writable(m->workdir);
                 if (r < 0)

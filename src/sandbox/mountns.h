@@ -37,6 +37,10 @@ struct mountns_spec {
         bool tmp_noexec;             /* /tmp and /dev/shm mounted noexec */
         const char *workdir;         /* absolute; stays writable */
         const char *const *writable; /* more absolute paths kept writable; NULL-terminated */
+        const char *const *expose;   /* absolute paths kept visible, read-only, below a
+                                      * hidden directory; NULL-terminated */
+        const char *const *hide;     /* directories the job does not see (an empty
+                                      * read-only tmpfs over each; mounthide.h) */
         uint64_t tmp_bytes;          /* size of /tmp and /dev/shm; 0: the default */
 };
 

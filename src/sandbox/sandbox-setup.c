@@ -2,8 +2,10 @@
 #include "sandbox-setup.h"
 #include "cleanup.h"
 #include "log.h"
+#include "systemd-scope.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -16,7 +18,8 @@ static const char *remedy(int err)
                 return getuid() == 0 ? "the cgroup filesystem is read-only here; mount it "
                                        "read-write or run corral on the host"
                                      : "run corral as root, or in a cgroup delegated to your "
-                                       "user (e.g. systemd-run --user -p Delegate=yes --shell)";
+                                       "user (e.g. systemd-run --user --scope -p Delegate=yes "
+                                       "corral ...); see docs/rootless.md";
         case -EBUSY:
                 return "other processes share corral's cgroup; start corral in a group of its "
                        "own (systemd: Delegate=yes on a dedicated unit)";
@@ -26,6 +29,60 @@ static const char *remedy(int err)
         default:
                 return "see `corral doctor`";
         }
+}
+
+static bool needs_delegation(int r)
+{
+        return r == -EACCES || r == -EPERM || r == -EROFS || r == -EBUSY;
+}
+
+int sandbox_delegation_possible(const struct cg_layout *l, const char **ret_why)
+{
+        if (getuid() == 0) {
+                *ret_why = "root writes the cgroup tree itself";
+                return -EOPNOTSUPP;
+        }
+        if (l->version != CG_V2) {
+                /* systemd delegates no v1 controller to a user's manager: the
+                 * memory, cpu and pids hierarchies stay root's. */
+                *ret_why = "this host uses cgroup v1/hybrid, where systemd delegates no "
+                           "controller to users; run corral as root, or have root create a "
+                           "group for your uid in the memory, cpu, cpuacct, pids and freezer "
+                           "hierarchies (chown it) and start corral in it, or boot with "
+                           "systemd.unified_cgroup_hierarchy=1 (pure cgroup v2; docs/rootless.md)";
+                return -EOPNOTSUPP;
+        }
+        *ret_why = NULL;
+        return 0;
+}
+
+/* Asks the user's systemd manager for a delegated scope, then detects the
+ * layout again from inside it.  Logs once on failure. */
+static int open_in_user_scope(const char *parent, struct cg_layout **layout, int first_error)
+{
+        char detail[256];
+        enum scope_failure why;
+        _cleanup_free_ char *unit = NULL;
+        int r = systemd_scope_enter("corral", &unit, &why, detail, sizeof(detail));
+        if (r < 0)
+                return log_error_errno(
+                    r,
+                    "Failed to set up corral's cgroup '%s': corral's own group is not writable "
+                    "(%s), and asking the systemd user manager for a delegated scope failed: %s "
+                    "(%s); fix: start corral from a login session of this user (or `loginctl "
+                    "enable-linger %d` so that user@%d.service runs), or run it under "
+                    "`systemd-run --user --scope -p Delegate=yes`; see `corral doctor` and "
+                    "docs/rootless.md",
+                    parent, strerror(-first_error), scope_failure_to_string(why), detail,
+                    (int)getuid(), (int)getuid());
+        log_info("Moved into the delegated systemd scope %s", unit);
+        cg_layout_free(*layout);
+        *layout = NULL;
+        r = cg_layout_detect(NULL, layout);
+        if (r < 0)
+                return log_error_errno(r, "Failed to detect the cgroup layout in scope %s: %s",
+                                       unit, strerror(-r));
+        return 0;
 }
 
 int sandbox_open_cgroups(const struct corral_options *o, struct cg_manager **ret)
@@ -45,13 +102,21 @@ int sandbox_open_cgroups(const struct corral_options *o, struct cg_manager **ret
                                        "Invalid cgroup parent name '%s': allowed are 1-64 "
                                        "characters of A-Z a-z 0-9 _ . -",
                                        parent);
+        const char *why = NULL;
+        if (needs_delegation(r) && sandbox_delegation_possible(layout, &why) == 0) {
+                int first = r;
+                r = open_in_user_scope(parent, &layout, first);
+                if (r < 0)
+                        return r;
+                r = cg_manager_open(layout, parent, &m);
+        }
         if (r < 0)
                 return log_error_errno(r, "Failed to set up corral's cgroup '%s' (%s): %s; %s",
                                        parent,
                                        layout->version == CG_V2      ? layout->v2_mount
                                        : layout->v1_mount[CG_MEMORY] ? layout->v1_mount[CG_MEMORY]
                                                                      : layout->root,
-                                       strerror(-r), remedy(r));
+                                       strerror(-r), needs_delegation(r) && why ? why : remedy(r));
         layout = NULL; /* owned by m */
         int n = cg_manager_clean_stale(m);
         if (n > 0)

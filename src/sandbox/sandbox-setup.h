@@ -9,5 +9,12 @@
 #include "cgroup.h"
 #include "options.h"
 
-/* Returns 0 with *ret, or -errno after logging the reason and the remedy. */
+/* 0 when a non-root corral may ask the user's systemd manager for a delegated
+ * scope on this layout; else -EOPNOTSUPP and *ret_why says why not and what to
+ * do (shared with `corral doctor`). */
+int sandbox_delegation_possible(const struct cg_layout *l, const char **ret_why);
+
+/* When corral's own group is not writable by a non-root user on cgroup v2,
+ * asks the user's systemd manager for a delegated scope first (systemd-scope.h).
+ * Returns 0 with *ret, or -errno after logging the reason and the remedy. */
 int sandbox_open_cgroups(const struct corral_options *o, struct cg_manager **ret);

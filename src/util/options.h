@@ -12,6 +12,7 @@ struct corral_options {
         const char *cgroup_parent; /* --cgroup-parent: corral's parent group name */
         const char *policy_dir;    /* --policy-dir: where named policies live */
         const char *tenant;        /* --tenant */
+        const char *socket;        /* --socket: run job commands through `corral daemon` */
 };
 
 /* Exit statuses of corral itself, documented in docs/cli.md. */

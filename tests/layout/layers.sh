@@ -18,7 +18,8 @@ declare -A below=(
         [governor]="governor util"
         [jobs]="jobs sandbox governor util"
         [mcp]="mcp jobs governor sandbox util"
-        [cli]="cli mcp jobs governor sandbox util"
+        [daemon]="daemon governor util"
+        [cli]="cli daemon mcp jobs governor sandbox util"
 )
 layers=$(cd "$src/src" && ls -d */ | tr -d /)
 for layer in $layers; do
@@ -52,7 +53,7 @@ C
 cc=${CC:-cc}
 "$cc" -c -o "$tmp/main.o" "$src/tests/layout/layercheck_main.c"
 "$cc" -c -o "$tmp/upward.o" "$tmp/upward.c"
-sys="-lseccomp -lcap -lcjson -lm"
+sys="-lseccomp -lcap -lsystemd -lcjson -lm"
 # A sanitizer build's archives need the sanitizer runtimes at link time.
 grep -q 'CORRAL_SANITIZE:BOOL=ON' "$build/CMakeCache.txt" && sys="$sys -fsanitize=address,undefined"
 link() { # extra objects...

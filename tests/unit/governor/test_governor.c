@@ -221,7 +221,7 @@ static void fifo_order(void **state)
         struct gov_policy p = policy();
         struct gov_entry q[] = {entry("q1", "t", 0), entry("q2", "t", 0)};
         /* A new job goes behind the queue even when it could start. */
-        struct gov_decision d = decide(&m, &p, NULL, 0, q, 2, "new", NULL, 0);
+        struct gov_decision d = decide(&m, &p, NULL, 0, q, 2, "new", "t", 0);
         assert_int_equal(d.verdict, GOV_WAIT);
         assert_string_equal(d.reason, "2 jobs queued ahead");
         assert_int_equal(d.queue_position, 3);
@@ -259,7 +259,7 @@ static void queue_limit(void **state)
         p.queue_limit = 2;
         struct gov_entry run[] = {entry("r", "t", 0)};
         struct gov_entry q[] = {entry("q1", "t", 0), entry("q2", "t", 0)};
-        struct gov_decision d = decide(&m, &p, run, 1, q, 2, "new", NULL, 0);
+        struct gov_decision d = decide(&m, &p, run, 1, q, 2, "new", "t", 0);
         assert_int_equal(d.verdict, GOV_REFUSE_QUEUE_FULL);
         assert_string_equal(d.reason, "queue full: 2/2 jobs queued (2 jobs queued ahead)");
         /* Already queued jobs keep their place. */
@@ -396,6 +396,112 @@ static void small_helpers(void **state)
         assert_string_equal(gov_verdict_to_string(GOV_REFUSE_QUEUE_FULL), "queue-full");
 }
 
+/* Fairness across tenants: A queued 19 jobs (one of its own runs), then B
+ * queued one.  B's job is next, ahead of A's second; A's jobs keep FIFO among
+ * themselves; positions say the fair order. */
+static void tenants_take_turns(void **state)
+{
+        struct gov_measurements m = calm();
+        struct gov_policy p = policy();
+        char err[128];
+        assert_int_equal(gov_policy_parse_option(&p, "--max-concurrent", "1", err, sizeof(err)), 1);
+        struct gov_entry run[1] = {entry("a0", "A", 0)};
+        struct gov_entry q[20];
+        for (int i = 0; i < 19; i++) {
+                char id[16];
+                snprintf(id, sizeof(id), "a%d", i + 1);
+                q[i] = entry(id, "A", 0);
+        }
+        q[19] = entry("b0", "B", 0);
+        /* While a0 runs, everyone waits for the host; b0 is first in line. */
+        struct gov_decision d = decide(&m, &p, run, 1, q, 20, "b0", "B", 0);
+        assert_int_equal(d.verdict, GOV_WAIT);
+        assert_int_equal(d.queue_position, 1);
+        assert_string_equal(d.reason, "1/1 jobs running");
+        d = decide(&m, &p, run, 1, q, 20, "a1", "A", 0);
+        assert_int_equal(d.queue_position, 2);
+        assert_string_equal(d.reason, "1 job queued ahead");
+        d = decide(&m, &p, run, 1, q, 20, "a2", "A", 0);
+        assert_int_equal(d.queue_position, 3);
+        /* a0 ended: a1 and b0 are in the same round; B's backlog is the smaller. */
+        assert_int_equal(decide(&m, &p, NULL, 0, q, 20, "b0", "B", 0).verdict, GOV_ADMIT);
+        d = decide(&m, &p, NULL, 0, q, 20, "a1", "A", 0);
+        assert_int_equal(d.verdict, GOV_WAIT);
+        assert_string_equal(d.reason, "1 job queued ahead");
+        /* A new job of a third tenant goes before A's backlog too. */
+        d = decide(&m, &p, run, 1, q, 20, "c0", "C", 0);
+        assert_int_equal(d.queue_position, 2);
+        /* A tenant held by its own quota says so, and does not hold others. */
+        p.tenant_max_concurrent = 1;
+        d = decide(&m, &p, run, 1, q, 20, "a1", "A", 0);
+        assert_string_equal(d.reason, "tenant A: 1/1 jobs running");
+        p.tenant_max_concurrent = 0;
+        /* One tenant alone: plain FIFO. */
+        d = decide(&m, &p, run, 1, q, 19, "a5", "A", 0);
+        assert_int_equal(d.queue_position, 5);
+}
+
+/* Per-tenant quotas: a default for all and a tenant's own, from governor.conf;
+ * the queued quota refuses a new job with a reason naming the tenant; the
+ * config round-trips through format and parse. */
+static void per_tenant_quotas(void **state)
+{
+        struct gov_measurements m = calm();
+        struct gov_policy p = policy();
+        char err[200] = "";
+        assert_int_equal(gov_policy_parse_config(&p,
+                                                 "max-concurrent = 10\n"
+                                                 "tenant-max-concurrent = 1\n"
+                                                 "tenant-max-queued = 2\n"
+                                                 "tenant.alice.max-concurrent = 3\n"
+                                                 "tenant.bob.max-queued = 5\n"
+                                                 "tenant.bob.max-memory = 1G\n",
+                                                 err, sizeof(err)),
+                         0);
+        struct gov_entry run[] = {entry("a1", "alice", 0), entry("a2", "alice", 0),
+                                  entry("c1", "carol", 0)};
+        /* alice has her own 3; carol the default 1. */
+        assert_int_equal(decide(&m, &p, run, 3, NULL, 0, "a3", "alice", 0).verdict, GOV_ADMIT);
+        struct gov_decision d = decide(&m, &p, run, 3, NULL, 0, "c2", "carol", 0);
+        assert_int_equal(d.verdict, GOV_WAIT);
+        assert_string_equal(d.reason, "tenant carol: 1/1 jobs running");
+        /* carol may queue 2 (the default), a third is refused; bob may queue 5. */
+        struct gov_entry q[] = {entry("c2", "carol", 0), entry("c3", "carol", 0),
+                                entry("b1", "bob", 1 * GIB), entry("b2", "bob", 1 * GIB)};
+        d = decide(&m, &p, run, 3, q, 2, "c4", "carol", 0);
+        assert_int_equal(d.verdict, GOV_REFUSE_QUEUE_FULL);
+        assert_string_equal(d.reason, "queue full: tenant carol: 2/2 jobs queued");
+        struct gov_entry runb[] = {entry("b0", "bob", 1 * GIB)};
+        d = decide(&m, &p, runb, 1, q + 2, 2, "b3", "bob", 1 * GIB);
+        assert_int_equal(d.verdict, GOV_WAIT);
+        /* bob's own memory quota: 1G, and a job must name its limit. */
+        d = decide(&m, &p, NULL, 0, NULL, 0, "b4", "bob", 2 * GIB);
+        assert_int_equal(d.verdict, GOV_REFUSE_NEVER_FITS);
+        assert_string_equal(d.reason, "tenant bob: needs 2 GiB, more than its 1 GiB quota");
+        /* Round trip. */
+        char *text = NULL;
+        assert_int_equal(gov_policy_format_config(&p, &text), 0);
+        assert_non_null(strstr(text, "tenant.alice.max-concurrent = 3\n"));
+        assert_non_null(strstr(text, "tenant-max-queued = 2\n"));
+        struct gov_policy p2 = policy();
+        assert_int_equal(gov_policy_parse_config(&p2, text, err, sizeof(err)), 0);
+        free(text);
+        assert_int_equal(p2.n_tenant_quotas, 2);
+        assert_int_equal(p2.tenant_quotas[1].max_memory, 1 * GIB);
+        /* Bad lines name what is wrong. */
+        assert_int_equal(
+            gov_policy_parse_config(&p2, "tenant.a/b.max-queued = 1\n", err, sizeof(err)), -EINVAL);
+        assert_string_equal(err, "line 1: tenant.a/b.max-queued: 'a/b' is not a tenant name");
+        assert_int_equal(gov_policy_parse_config(&p2, "tenant.x.max-cpus = 1\n", err, sizeof(err)),
+                         -EINVAL);
+        assert_string_equal(err, "line 1: tenant.x.max-cpus: 'max-cpus' is not max-concurrent, "
+                                 "max-queued or max-memory");
+        /* The flag form works as for the other governor options. */
+        assert_int_equal(
+            gov_policy_parse_option(&p2, "--tenant.dave.max-concurrent=4", NULL, err, sizeof(err)),
+            1);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -414,6 +520,8 @@ int main(void)
             cmocka_unit_test(a_tenant_at_its_limit_does_not_block_others),
             cmocka_unit_test(queue_limit),
             cmocka_unit_test(check_order),
+            cmocka_unit_test(tenants_take_turns),
+            cmocka_unit_test(per_tenant_quotas),
             cmocka_unit_test(options),
             cmocka_unit_test(config_file),
             cmocka_unit_test(merge),
