@@ -11,6 +11,7 @@
 #include "jobctl.h"
 #include "job-limits.h"
 #include "log.h"
+#include "netpolicy.h"
 #include "outcome.h"
 #include "progress-view.h"
 #include "units.h"
@@ -81,6 +82,8 @@ static void submit_usage(FILE *f)
                    "  --state-patch FIELD[:POINTER]  on success copy the result (or the part\n"
                    "                       the RFC 6901 POINTER selects) to state/FIELD.json\n"
                    "  --policy NAME        seccomp policy (default, strict, none)\n"
+                   "  --mounts private|minimal  what of the host's files the job sees\n"
+                   "  --tmp exec|noexec    whether programs may run from /tmp, /dev/shm\n"
                    "  --network host|none  none: an empty network namespace (default host)\n"
                    "  --log SIZE           cap on each log file (default 1G); the job is\n"
                    "                       killed when it is reached\n"
@@ -166,13 +169,28 @@ int cmd_submit(const struct corral_options *o, int argc, char **argv)
                         r = job_set_string(&j->policy, v);
                 else if (strcmp(a, "--job-executor") == 0)
                         r = job_set_string(&j->executor, v);
-                else if (strcmp(a, "--network") == 0) {
-                        enum hostview_network n;
-                        if (hostview_parse_network(v, &n) < 0) {
-                                log_error("Invalid value '%s' for --network: host or none", v);
+                else if (strcmp(a, "--mounts") == 0 || strcmp(a, "--tmp") == 0) {
+                        bool m = a[2] == 'm';
+                        if (m ? strcmp(v, "private") != 0 && strcmp(v, "minimal") != 0
+                              : strcmp(v, "exec") != 0 && strcmp(v, "noexec") != 0) {
+                                log_error("Invalid value '%s' for %s: %s", v, a,
+                                          m ? "private or minimal" : "exec or noexec");
                                 return EXIT_USAGE;
                         }
-                        r = job_set_string(&j->network, v);
+                        /* The defaults are not recorded: NULL means them. */
+                        if (strcmp(v, m ? "minimal" : "noexec") == 0)
+                                r = job_set_string(m ? &j->mounts : &j->tmp, v);
+                } else if (strcmp(a, "--network") == 0) {
+                        char why[512], canon[4096];
+                        _cleanup_free_ struct net_policy *np = calloc(1, sizeof(*np));
+                        if (!np)
+                                return 1;
+                        if (net_policy_parse(v, np, why, sizeof(why)) < 0) {
+                                log_error("Invalid value '%s' for --network: %s", v, why);
+                                return EXIT_USAGE;
+                        }
+                        net_policy_format(np, canon, sizeof(canon));
+                        r = job_set_string(&j->network, canon);
                 } else if (strcmp(a, "--state-patch") == 0) {
                         const char *colon = strchr(v, ':');
                         j->state_patch_field = colon ? strndup(v, (size_t)(colon - v)) : strdup(v);
@@ -256,6 +274,9 @@ static void print_job(const struct job *j)
                 printf(", oom kills: %llu, cpu: %.3f s, wall: %.3f s\n",
                        (unsigned long long)j->oom_kills, (double)j->cpu_usage_usec / 1e6,
                        (double)j->wall_ms / 1e3);
+                char hit[128];
+                if (outcome_limits_hit(j->limits.pids, j->pids_max_hits, hit, sizeof(hit)) > 0)
+                        printf("  processes: %s\n", hit);
         }
         if (j->lost_reason)
                 printf("  lost: %s\n", j->lost_reason);

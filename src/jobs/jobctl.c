@@ -229,6 +229,8 @@ int jobctl_submit(struct jobctl *c, struct job *j, const char *requested_id, con
         if (r >= 0)
                 r = store_limits_apply(&sl, &j->limits, err, errlen);
         if (r >= 0)
+                r = store_limits_apply_network(&sl, &j->network, c->client_jobs, err, errlen);
+        if (r >= 0)
                 r = executor_choose(c, j, err, errlen);
         if (r < 0)
                 return r;
@@ -359,6 +361,9 @@ int jobctl_retry(struct jobctl *c, const char *id, char **ret_id, char *err, siz
         j->cwd = TAKE_PTR(old->cwd);
         j->limits = old->limits;
         j->policy = TAKE_PTR(old->policy);
+        j->network = TAKE_PTR(old->network);
+        j->mounts = TAKE_PTR(old->mounts);
+        j->tmp = TAKE_PTR(old->tmp);
         j->result_file = TAKE_PTR(old->result_file);
         j->state_patch_field = TAKE_PTR(old->state_patch_field);
         j->state_patch_pointer = TAKE_PTR(old->state_patch_pointer);

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "gov-status.h"
 #include "hostview.h"
+#include "netpolicy.h"
 #include "tools-schema.h"
 #include "units.h"
 
@@ -92,10 +93,18 @@
                 PROP("open_files", EITHER_DESCRIBED("integer", "string", "open files "            \
                                   "(default 1024)")),                                             \
                 CLOSED)) ","                                                                      \
-        PROP("network", "{\"type\":\"string\",\"enum\":[\"host\",\"none\"],\"description\":"     \
-                        "\"none: an empty network namespace (default host)\"}") ","              \
+        PROP("network", DESCRIBED("string", "none (no network), host, or allow:LIST: only "    \
+                                            "these destinations, through corral's proxy, e.g. "   \
+                                            "allow:pypi.org:443,*.pythonhosted.org:443; "         \
+                                            "default and ceiling: the operator's")) ","          \
         PROP("policy",  DESCRIBED("string", "seccomp policy: a name from the operator's "      \
                                             "policy directory (default, strict, ...)")) ","       \
+        PROP("mounts",  "{\"type\":\"string\",\"enum\":[\"private\",\"minimal\"],"          \
+                        "\"description\":\"the host's files the job sees: private (read-only, "\
+                        "default) or minimal (system programs and libraries only)\"}") ","       \
+        PROP("tmp",     "{\"type\":\"string\",\"enum\":[\"exec\",\"noexec\"],"              \
+                        "\"description\":\"whether programs may run from /tmp and /dev/shm "  \
+                        "(default exec)\"}") ","                                                 \
         PROP("depends_on", STRINGS) ","                                                           \
         PROP("expose", STRINGS) ","                                                               \
         PROP("executor", "{\"type\":\"string\",\"enum\":[\"local\",\"slurm\"],\"description\":" \
@@ -115,6 +124,7 @@
         PROP("exit_code",          NULLABLE("integer")) ","                                       \
         PROP("signal",             NULLABLE("string")) ","                                        \
         PROP("oom_kills",          TYPE("integer")) ","                                           \
+        PROP("pids_max_hits",      TYPE("integer")) ","                                           \
         PROP("oom_cause",          NULLABLE("string")) ","                                        \
         PROP("progress",           OBJECT(PROP("percent", TYPE("number")) ","                     \
                                           PROP("message", TYPE("string")))) ","                   \
@@ -381,14 +391,28 @@ static int job_from_args(const struct mcp_jobs *J, const cJSON *args, struct job
         }
         const char *network = arg_string(args, "network");
         if (network) {
-                enum hostview_network n;
-                if (hostview_parse_network(network, &n) < 0)
-                        return tool_error(ret_result, "network must be \"host\" or \"none\""), 1;
-                job_set_string(&j->network, network);
+                char why[512], canon[4096];
+                _cleanup_free_ struct net_policy *np = calloc(1, sizeof(*np));
+                if (!np)
+                        return -ENOMEM;
+                if (net_policy_parse(network, np, why, sizeof(why)) < 0)
+                        return tool_error(ret_result, "network %s", why), 1;
+                net_policy_format(np, canon, sizeof(canon));
+                job_set_string(&j->network, canon);
         }
         const char *executor = arg_string(args, "executor"); /* checked by jobctl_submit */
         if (executor)
                 job_set_string(&j->executor, executor);
+        const char *mounts = arg_string(args, "mounts");
+        if (mounts && strcmp(mounts, "private") != 0 && strcmp(mounts, "minimal") != 0)
+                return tool_error(ret_result, "mounts must be private or minimal"), 1;
+        if (mounts && strcmp(mounts, "minimal") == 0)
+                job_set_string(&j->mounts, mounts);
+        const char *tmp = arg_string(args, "tmp");
+        if (tmp && strcmp(tmp, "exec") != 0 && strcmp(tmp, "noexec") != 0)
+                return tool_error(ret_result, "tmp must be exec or noexec"), 1;
+        if (tmp && strcmp(tmp, "noexec") == 0)
+                job_set_string(&j->tmp, tmp);
         const cJSON *deps = cJSON_GetObjectItemCaseSensitive(args, "depends_on");
         if (deps && !cJSON_IsNull(deps)) {
                 ok = cJSON_IsArray(deps);
@@ -1335,6 +1359,7 @@ int mcp_jobs_new(struct loop *l, struct mcp_server *s, const struct corral_optio
         r = jobctl_open(o, &J->ctl);
         if (r < 0)
                 goto fail;
+        J->ctl->client_jobs = true;
         r = jobctl_recover(J->ctl);
         if (r > 0)
                 log_warning("%d job(s) had lost their supervisor and are recorded as lost", r);

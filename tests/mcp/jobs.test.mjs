@@ -454,6 +454,46 @@ test('a seccomp violation reads as seccomp_violation with the system call', asyn
   assert.equal(r.isError, true);
 });
 
+test('mounts minimal, tmp noexec, network (none by default for clients, allow-lists) and the pids limit: per call, in the outcome and its summary', async (t) => {
+  const { client } = await session(t);
+  // Each check exits with its own code: completed means all held.
+  let r = await client.callTool({ name: 'run_job', arguments: {
+    command: ['sh', '-c', '[ -e /etc/passwd ] && exit 3; [ -e /home ] && exit 4; ' +
+              '[ "$(hostname)" = corral ] || exit 5; cp /bin/true /tmp/t || exit 6; ' +
+              '/tmp/t && exit 7; exit 0'],
+    mounts: 'minimal', tmp: 'noexec' } });
+  assert.equal(r.structuredContent.status, 'completed', text(r));
+  r = await client.callTool({ name: 'run_job', arguments: {
+    command: ['sh', '-c', 'cp /bin/true /dev/shm/t && /dev/shm/t && [ -e /etc/passwd ]'] } });
+  assert.equal(r.structuredContent.status, 'completed', 'the defaults: exec from /dev/shm, host files');
+  // A client's job without a network gets none (the operator set no default);
+  // an allow-list is a valid per-call choice, a malformed one a tool error.
+  r = await client.callTool({ name: 'run_job', arguments: {
+    command: ['sh', '-c', '[ "$(grep -c : /proc/net/dev)" = 1 ] || exit 3; ' +
+              '[ -z "$http_proxy" ] || exit 4'] } });
+  assert.equal(r.structuredContent.status, 'completed', text(r));
+  r = await client.callTool({ name: 'run_job', arguments: {
+    command: ['sh', '-c', '[ "$http_proxy" = http://127.0.0.1:3128 ] || exit 3; ' +
+              'curl -s -o /dev/null -p https://not-allowed.example/; exit 0'],
+    network: 'allow:pypi.org:443' } });
+  assert.equal(r.structuredContent.status, 'completed', text(r));
+  assert.match(r.structuredContent.summary, /1 network connection denied/);
+  r = await client.callTool({ name: 'submit_job', arguments: { command: ['true'], network: 'allow:*.org' } });
+  assert.equal(r.isError, true);
+  assert.match(text(r), /network '\*\.org': a pattern is/);
+  r = await client.callTool({ name: 'submit_job', arguments: { command: ['true'], mounts: 'all' } });
+  assert.equal(r.isError, true);
+  assert.match(text(r), /mounts must be private or minimal/);
+
+  r = await client.callTool({ name: 'run_job', arguments: {
+    command: ['sh', '-c', `${join(PROGS, 'forkbomb')} 2>/dev/null; exit 1`], limits: { pids: 8 } } });
+  const hits = r.structuredContent.pids_max_hits;
+  assert.ok(hits >= 50, `pids_max_hits ${hits}`);
+  assert.equal(r.structuredContent.summary,
+               `failed: exit code 1; hit its limit of 8 processes ${hits} times`);
+  assert.match(text(r), new RegExp(`processes: hit its limit of 8 processes ${hits} times`));
+});
+
 test('the example catalog in contrib/ loads; its python3 tool runs as a task', async (t) => {
   const { client } = await session(t, ['--tools', join(SRC, 'contrib/tools/example-catalog.json')]);
   const out = await collect(client.experimental.tasks.callToolStream(
