@@ -337,7 +337,7 @@ int cmd_job_status(const struct corral_options *o, const char *id, bool json)
 }
 
 /* --since/--until: "2026-12-01", "2026-12-01T10:00:00Z", or a duration ago ("2h", "30m"). */
-static int parse_time_arg(const char *s, uint64_t now, uint64_t *ret)
+int cli_parse_time(const char *s, uint64_t now, uint64_t *ret)
 {
         int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
         uint64_t ago;
@@ -415,7 +415,7 @@ int cmd_list(const struct corral_options *o, int argc, char **argv)
                 } else if ((strcmp(argv[i], "--since") == 0 || strcmp(argv[i], "--until") == 0) &&
                            v) {
                         uint64_t t;
-                        if (parse_time_arg(v, now, &t) < 0) {
+                        if (cli_parse_time(v, now, &t) < 0) {
                                 log_error("Invalid time for %s: '%s': allowed are an ISO 8601 "
                                           "date or time (2026-12-01, 2026-12-01T10:00:00Z) or a "
                                           "duration ago (2h, 30m)",

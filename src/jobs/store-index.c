@@ -488,3 +488,40 @@ int store_index_query(struct store_index *ix, const struct store_index_query *q,
         *ret_n = ids.n;
         return 0;
 }
+
+int store_index_foreach(struct store_index *ix, uint64_t since, uint64_t until,
+                        int (*f)(const struct store_index_row *row, void *userdata), void *userdata)
+{
+        sqlite3_stmt *st = NULL;
+        int rc = sqlite3_prepare_v2(ix->db,
+                                    "SELECT tenant, status, created_at, started_at, finished_at,"
+                                    " oom_kills, cpu_usage_usec, memory_peak_bytes FROM jobs"
+                                    " WHERE created_at >= ?1 AND created_at < ?2"
+                                    " ORDER BY created_at, id",
+                                    -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return sql_errno(rc) ?: -EIO;
+        sqlite3_bind_int64(st, 1, (int64_t)since);
+        sqlite3_bind_int64(st, 2, until ? (int64_t)until : INT64_MAX);
+        int r = 0;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                struct store_index_row row = {
+                    .tenant = (const char *)sqlite3_column_text(st, 0),
+                    .status = job_status_from_string((const char *)sqlite3_column_text(st, 1)),
+                    .created_at = (uint64_t)sqlite3_column_int64(st, 2),
+                    .started_at = (uint64_t)sqlite3_column_int64(st, 3),
+                    .finished_at = (uint64_t)sqlite3_column_int64(st, 4),
+                    .oom_kills = (uint64_t)sqlite3_column_int64(st, 5),
+                    .cpu_usage_usec = (uint64_t)sqlite3_column_int64(st, 6),
+                    .memory_peak_bytes = (uint64_t)sqlite3_column_int64(st, 7),
+                };
+                if (!row.tenant || row.status < 0)
+                        continue; /* a row from a newer writer's status set: not counted */
+                if ((r = f(&row, userdata)) < 0)
+                        break;
+        }
+        sqlite3_finalize(st);
+        if (r >= 0 && rc != SQLITE_DONE)
+                r = sql_errno(rc) ?: -EIO;
+        return r;
+}

@@ -55,5 +55,19 @@ struct store_index_query {
 int store_index_query(struct store_index *ix, const struct store_index_query *q, char ***ret_ids,
                       uint64_t **ret_created, size_t *ret_n);
 
-/* The SQLite handle, for reports (store-report.c). */
+/* One finished job's accounting figures, as the index holds them. */
+struct store_index_row {
+        const char *tenant;
+        enum job_status status;
+        uint64_t created_at, started_at, finished_at;
+        uint64_t oom_kills, cpu_usage_usec, memory_peak_bytes;
+};
+
+/* Calls f for every indexed job submitted in [since, until) (0: unbounded),
+ * oldest first; a negative return from f stops and is returned. */
+int store_index_foreach(struct store_index *ix, uint64_t since, uint64_t until,
+                        int (*f)(const struct store_index_row *row, void *userdata),
+                        void *userdata);
+
+/* The SQLite handle (tests, diagnostics). */
 struct sqlite3 *store_index_db(struct store_index *ix);

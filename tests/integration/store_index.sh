@@ -52,6 +52,39 @@ corral rm "$run" >/dev/null 2>&1 || rm -rf "${STATE:?}/tenants/default/jobs/$run
 corral list >/dev/null
 assert_eq "removed job's row gone" 0 "$(sql "SELECT count(*) FROM jobs WHERE id='$run'")"
 
+# corral report: the figures the records give.
+corral list --json >"$TEST_TMP/all.json"
+corral report --json >"$TEST_TMP/report.json"
+python3 - "$TEST_TMP/all.json" "$TEST_TMP/report.json" <<'PY'
+import json, sys, datetime
+jobs = json.load(open(sys.argv[1])); rep = json.load(open(sys.argv[2]))
+def ts(s): return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc).timestamp()
+fails = 0
+def check(what, want, got):
+    global fails
+    ok = abs(want - got) < 1e-6 if isinstance(want, float) else want == got
+    print(("ok - " if ok else "not ok - ") + f"report {what}: want {want}, got {got}")
+    fails += not ok
+check("one group", 1, len(rep)); r = rep[0]
+check("jobs", len(jobs), r["jobs"])
+by = {}
+for j in jobs: by[j["status"]] = by.get(j["status"], 0) + 1
+check("by_status", by, r["by_status"])
+check("oom_kills", sum(j.get("oom_kills", 0) for j in jobs), r["oom_kills"])
+check("oom_kills >= 1", True, r["oom_kills"] >= 1)
+check("cpu_seconds", round(sum(j.get("cpu_usage_usec", 0) for j in jobs) / 1e6, 6), round(r["cpu_seconds"], 6))
+peaks = sorted(j.get("memory_peak_bytes", 0) for j in jobs)
+check("peak max", peaks[-1], r["memory_peak_bytes_max"])
+check("peak p50", peaks[(len(peaks) - 1) // 2], r["memory_peak_bytes_p50"])
+waits = sorted(round(ts(j["started_at"]) - ts(j["created_at"]), 3) for j in jobs if j.get("started_at"))
+check("wait max", waits[-1], round(r["queue_wait_seconds_max"], 3))
+check("wait p50", waits[(len(waits) - 1) // 2], round(r["queue_wait_seconds_p50"], 3))
+sys.exit(1 if fails else 0)
+PY
+[ $? -eq 0 ] && ok "report figures match the records" || not_ok "report figures differ from the records"
+assert_eq "report --until 2000-01-01: no group" "[]" "$(corral report --json --until 2000-01-01)"
+assert_eq "report --by day: one day" 1 "$(corral report --json --by day | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')"
+
 # Bad input: one clear error.
 err=$(corral list --since yesterday 2>&1)
 assert_eq "bad --since exit status" 2 $?
@@ -93,6 +126,8 @@ assert_eq "lost row re-added" failed "$(sql "SELECT status FROM jobs WHERE id='$
 other=$("$CORRAL" --state-dir "$STATE" --tenant other submit -- true)
 "$CORRAL" --state-dir "$STATE" --tenant other wait --timeout 60s "$other" >/dev/null
 assert_eq "--tenant other" "$other" "$(corral list --tenant other | awk '{print $1}')"
+assert_eq "report --by tenant: both tenants" "default other" \
+        "$(corral report --json --by tenant | python3 -c 'import json,sys; print(" ".join(g["tenant"] for g in json.load(sys.stdin)))')"
 
 assert_no_groups
 finish
