@@ -328,11 +328,15 @@ static int recover_job(struct jobctl *c, const char *id)
         _cleanup_(job_freep) struct job *fresh = NULL;
         if (store_job_load(c->store, id, &fresh, NULL) < 0 || job_status_is_terminal(fresh->status))
                 return 0; /* finished between the listing and the lock */
-        char reason[256];
+        char reason[256], who[32] = "";
+        /* pid 0: it ended before its first record (the supervisor records itself
+         * with the first change, not at start). */
+        if (fresh->supervisor_pid > 0)
+                snprintf(who, sizeof(who), " (pid %d)", (int)fresh->supervisor_pid);
         snprintf(reason, sizeof(reason),
-                 "its supervisor (pid %d) ended without recording an outcome while the job was "
+                 "its supervisor%s ended without recording an outcome while the job was "
                  "%s; the job's processes were killed",
-                 (int)fresh->supervisor_pid, job_status_to_string(fresh->status));
+                 who, job_status_to_string(fresh->status));
         fresh->status = JOB_LOST;
         job_set_string(&fresh->lost_reason, reason);
         fresh->finished_at = now_realtime_usec() / 1000 * 1000;

@@ -367,17 +367,17 @@ int store_job_load(struct store *s, const char *id, struct job **ret, char **ret
         return 0;
 }
 
-static int save_at(int dfd, const struct job *j)
+static int save_at(int dfd, const struct job *j, unsigned sync)
 {
         _cleanup_free_ char *text = NULL;
         size_t len;
         int r = job_to_json(j, &text, &len);
         if (r < 0)
                 return r;
-        return write_file_atomic_at(dfd, "job.json", text, len, 0600);
+        return write_file_replace_at(dfd, "job.json", text, len, 0600, sync);
 }
 
-int store_job_save(struct store *s, const struct job *j)
+static int save(struct store *s, const struct job *j, unsigned sync)
 {
         if (job_validate(j, NULL) < 0)
                 return -EINVAL;
@@ -393,7 +393,17 @@ int store_job_save(struct store *s, const struct job *j)
         r = job_load_at(s, dfd, &old, NULL);
         if (r == 0 && job_status_is_terminal(old->status) && old->status != j->status)
                 return -ESTALE;
-        return save_at(dfd, j);
+        return save_at(dfd, j, sync);
+}
+
+int store_job_save(struct store *s, const struct job *j)
+{
+        return save(s, j, WRITE_SYNC_FILE | WRITE_SYNC_DIR);
+}
+
+int store_job_save_interim(struct store *s, const struct job *j)
+{
+        return save(s, j, WRITE_SYNC_FILE);
 }
 
 static int staging_name(char *buf, size_t len, const char *prefix, const char *id)
@@ -418,10 +428,15 @@ static int create_staged(struct store *s, const struct job *j, const char *input
                 return NEG_ERRNO();
         if ((r = flock_fd(lock, false)) < 0)
                 return r;
-        if (input && (r = write_file_atomic_at(dfd, "input.json", input, input_len, 0600)) < 0)
+        /* Each file's contents, then the directory's entries once (not once per
+         * file); the caller makes the rename into jobs/ durable. */
+        if (input && (r = write_file_replace_at(dfd, "input.json", input, input_len, 0600,
+                                                WRITE_SYNC_FILE)) < 0)
                 return r;
-        if ((r = save_at(dfd, j)) < 0)
+        if ((r = save_at(dfd, j, WRITE_SYNC_FILE)) < 0)
                 return r;
+        if (fsync(dfd) < 0)
+                return NEG_ERRNO();
         *ret_lock = TAKE_FD(lock);
         return 0;
 }
@@ -793,7 +808,7 @@ int store_state_apply(struct store *s, struct job *j, char **ret_error)
         if (r < 0)
                 return r;
         j->state_applied = true;
-        r = save_at(dfd, j);
+        r = save_at(dfd, j, WRITE_SYNC_FILE | WRITE_SYNC_DIR);
         if (r < 0) {
                 j->state_applied = false;
                 return r;

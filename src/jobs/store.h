@@ -89,6 +89,11 @@ int store_job_load(struct store *s, const char *id, struct job **ret, char **ret
  * still change).  -ENOSPC etc. leave the previous job.json intact. */
 int store_job_save(struct store *s, const struct job *j);
 
+/* store_job_save for a record that recovery would recompute anyway (queue position, reason,
+ * progress): its contents are synced but not its directory entry, so a power loss may bring
+ * the previous record back, never an empty or torn one (one fsync instead of two). */
+int store_job_save_interim(struct store *s, const struct job *j);
+
 /* Opens jobs/<id>/ as a directory fd (O_NOFOLLOW), e.g. for the supervisor to
  * open logs and to fchdir into.  -ENOENT as store_job_load. */
 int store_job_open_dir(struct store *s, const char *id, int *ret_fd);

@@ -76,6 +76,15 @@ static int save(struct supervisor *s)
         return r;
 }
 
+/* A record recovery would recompute (queue position, reason, progress): no
+ * directory fsync (store_job_save_interim). */
+static void save_interim(struct supervisor *s)
+{
+        int r = store_job_save_interim(s->ctl->store, s->job);
+        if (r < 0)
+                log_error_errno(r, "Failed to write job.json: %s", strerror(-r));
+}
+
 /* Ends the job before it ran (cancelled, dependency_failed, refused). */
 static int finish_early(struct supervisor *s, enum job_status st, const char *reason)
 {
@@ -135,7 +144,7 @@ static int wait_for_dependencies(struct supervisor *s)
                         return 1;
                 if (!s->job->reason || strcmp(s->job->reason, "waiting for dependencies") != 0) {
                         job_set_string(&s->job->reason, "waiting for dependencies");
-                        save(s);
+                        save_interim(s);
                 }
                 if (cancel_requested(s, WAIT_POLL_MS)) {
                         finish_early(s, JOB_CANCELLED, "cancelled while waiting for dependencies");
@@ -177,7 +186,10 @@ static int wait_for_admission(struct supervisor *s)
         r = gov_measure_new("/", &m);
         if (r < 0)
                 return log_error_errno(r, "Failed to measure the host: %s", strerror(-r));
-        _cleanup_close_ int watch = gov_ledger_watch(s->ledger);
+        /* The ledger watch is made only once the job has to wait: closing an
+         * inotify instance waits for an SRCU grace period (~5-20 ms on this
+         * host), which an admitted job would pay before it runs. */
+        _cleanup_close_ int watch = -EBADF;
 
         uint64_t start;
         proc_starttime(getpid(), &start);
@@ -209,11 +221,18 @@ static int wait_for_admission(struct supervisor *s)
                         finish_early(s, JOB_FAILED, reason);
                         return 0;
                 }
+                if (watch < 0) {
+                        /* Decide again once watched: a change between the
+                         * decision and the watch is not missed. */
+                        watch = gov_ledger_watch(s->ledger);
+                        if (watch >= 0)
+                                continue;
+                }
                 if (s->job->queue_position != (int64_t)d.queue_position || !s->job->reason ||
                     strcmp(s->job->reason, d.reason) != 0) {
                         s->job->queue_position = d.queue_position;
                         job_set_string(&s->job->reason, d.reason);
-                        save(s);
+                        save_interim(s);
                 }
                 if (wait_for_change(s, watch)) {
                         finish_early(s, JOB_CANCELLED, "cancelled while queued");
@@ -285,7 +304,7 @@ static void on_tick(void *userdata)
         if (s->running && log_cap_reached(s, cap, sizeof(cap)))
                 kill(s->job->pid, SIGKILL);
         if (update_progress(s))
-                save(s);
+                save_interim(s);
 }
 
 /* The job writes its result file in its work directory; it is copied next to
@@ -413,7 +432,7 @@ static int take_job_uid(struct supervisor *s, struct privs_spec *privs, int *ret
                         snprintf(why, sizeof(why), "waiting for a free job uid (%s all in use)",
                                  range);
                         job_set_string(&s->job->reason, why);
-                        save(s);
+                        save_interim(s);
                 }
                 if (cancel_requested(s, WAIT_POLL_MS)) {
                         finish_early(s, JOB_CANCELLED, "cancelled while waiting for a job uid");
@@ -742,7 +761,10 @@ int cmd_supervise(const struct corral_options *o, int argc, char **argv)
 
         s.job->supervisor_pid = getpid();
         proc_starttime(getpid(), &s.job->supervisor_starttime);
-        save(&s);
+        /* Not saved here: the first record that says so is the one the job
+         * changes with (waiting, running or ended), one durable write less on
+         * the way to running.  Until then `cancel` waits on the lock, which
+         * this process holds (jobctl_cancel). */
 
         r = wait_for_dependencies(&s);
         if (r > 0)

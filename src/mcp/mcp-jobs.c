@@ -237,8 +237,10 @@ static int load_fresh(struct mcp_jobs *J, const char *id, struct job **ret)
         int r = jobctl_load(J->ctl, id, &j);
         if (r < 0)
                 return r;
-        if (!job_status_is_terminal(j->status) && j->supervisor_pid > 0 &&
-            !job_supervisor_alive(j) && jobctl_recover_one(J->ctl, id) > 0) {
+        /* No pid yet: the supervisor has not recorded itself; its lock decides. */
+        if (!job_status_is_terminal(j->status) &&
+            (j->supervisor_pid <= 0 || !job_supervisor_alive(j)) &&
+            jobctl_recover_one(J->ctl, id) > 0) {
                 job_free(j);
                 j = NULL;
                 r = jobctl_load(J->ctl, id, &j);

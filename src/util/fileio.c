@@ -167,6 +167,13 @@ int write_string_at(int dirfd, const char *path, const char *s)
 
 int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t len, int mode)
 {
+        return write_file_replace_at(dirfd, name, data, len, mode,
+                                     WRITE_SYNC_FILE | WRITE_SYNC_DIR);
+}
+
+int write_file_replace_at(int dirfd, const char *name, const void *data, size_t len, int mode,
+                          unsigned flags)
+{
         uint64_t rnd;
         if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
                 return NEG_ERRNO();
@@ -192,7 +199,7 @@ int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t l
                 p += n;
                 left -= (size_t)n;
         }
-        if (r == 0 && fsync(fd) < 0)
+        if (r == 0 && (flags & WRITE_SYNC_FILE) && fsync(fd) < 0)
                 r = NEG_ERRNO();
         if (close(fd) < 0 && r == 0)
                 r = NEG_ERRNO();
@@ -202,6 +209,8 @@ int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t l
                 unlinkat(dirfd, tmp, 0);
                 return r;
         }
+        if (!(flags & WRITE_SYNC_DIR))
+                return 0;
         /* The rename is durable only once the directory entry is. */
         if (dirfd == AT_FDCWD)
                 dirfd = -1;

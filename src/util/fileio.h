@@ -46,3 +46,15 @@ int write_string_at(int dirfd, const char *path, const char *s);
  * fsyncs it, renames it over name and fsyncs the directory.  On failure the old file is untouched
  * and the temporary file removed. */
 int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t len, int mode);
+
+/* The same replace with a choice of what is made durable (docs/performance.md, "fsyncs"):
+ * WRITE_SYNC_FILE fsyncs the new contents before the rename (without it, a power loss may leave
+ * the old file or, on a file system that does not order data before a replacing rename, an
+ * empty one); WRITE_SYNC_DIR fsyncs the directory after it (without it, the old file may come
+ * back).  Readers see the old or the new contents whatever the flags. */
+enum {
+        WRITE_SYNC_FILE = 1u << 0,
+        WRITE_SYNC_DIR = 1u << 1,
+};
+int write_file_replace_at(int dirfd, const char *name, const void *data, size_t len, int mode,
+                          unsigned flags);

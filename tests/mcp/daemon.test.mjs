@@ -1,7 +1,7 @@
 // `corral serve` as an unprivileged user through `corral daemon`
 // (docs/daemon.md), driven by the official TypeScript SDK client over stdio:
 // the same tools and the same tool results as a root server of the same
-// tenant on the same store.  The client runs as a uid without a passwd entry
+// tenant on the same store; another user's server does not see the job.  The client runs as a uid without a passwd entry
 // (setpriv), so its tenant is uid-N; the daemon and the root server are ours
 // and are stopped, and the store removed, even on failure.
 import { test, after } from 'node:test';
@@ -98,6 +98,22 @@ test('serve through the daemon as an unprivileged user equals a root server', as
   assert.equal(x.structuredContent.status, 'failed');
   assert.equal(x.structuredContent.exit_code, 3);
   assert.deepEqual(x, y);
+
+  // Another unprivileged user's server through the same daemon: the job is
+  // not there, exactly as an id that does not exist.
+  const other = await start('setpriv', ['--reuid', '47112', '--regid', '47112', '--clear-groups',
+                                        CORRAL, '--socket', SOCK, 'serve']);
+  const theirs = await other.client.callTool({ name: 'job_status', arguments: { job_id: id } });
+  const none = await other.client.callTool({ name: 'job_status',
+                                             arguments: { job_id: 'nosuchjob0000000' } });
+  assert.equal(theirs.isError, true);
+  assert.equal(JSON.stringify(theirs).replaceAll(id, 'ID'),
+               JSON.stringify(none).replaceAll('nosuchjob0000000', 'ID'));
+  const cancel = await other.client.callTool({ name: 'cancel_job', arguments: { job_id: id } });
+  assert.equal(cancel.isError, true);
+  const listed = await other.client.callTool({ name: 'list_jobs', arguments: {} });
+  assert.notEqual(listed.isError, true, JSON.stringify(listed));
+  assert.doesNotMatch(JSON.stringify(listed), new RegExp(id));
 
   for (const s of servers)
     for (const { msg, method } of s.seen.received) checkServerMessage('2025-11-25', msg, method);

@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""submit -> job running, for one or more corral binaries in the same run.
+
+    tests/bench/submit_latency.py [--runs N] [--running K] BIN [BIN...]
+
+For each run and each binary in turn (interleaved, so load elsewhere spreads
+over all of them): `corral submit -- /bin/true`, then job.json is polled every
+0.5 ms until it has started_at.  Reported per binary: the submit command's wall
+time, submit start -> job.json says started (wall clock), and the record's own
+created_at -> started_at (ms resolution).  --running K first starts K
+`sleep` jobs per binary (each binary its own state directory) so the figures
+are taken with K jobs running.  Needs root.  Everything runs under a private
+cgroup parent and state directories, removed at the end.
+"""
+import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
+
+
+def submit(binary, state, parent, cmd):
+    out = subprocess.run([binary, "--state-dir", state, "--cgroup-parent", parent, "submit",
+                          "--"] + cmd, check=True, capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def record(state, jid):
+    for t in os.listdir(os.path.join(state, "tenants")):
+        p = os.path.join(state, "tenants", t, "jobs", jid, "job.json")
+        if os.path.exists(p):
+            return p
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=30)
+    ap.add_argument("--running", type=int, default=0)
+    ap.add_argument("bins", nargs="+")
+    a = ap.parse_args()
+    parent = "corral-bench-submit-%d" % os.getpid()
+    states = [tempfile.mkdtemp(prefix="corral-submitlat-") for _ in a.bins]
+    res = {b: {"submit": [], "to_started": [], "record": []} for b in a.bins}
+    try:
+        for b, st in zip(a.bins, states):
+            for _ in range(a.running):
+                submit(b, st, parent, ["/bin/sleep", "600"])
+        if a.running:
+            time.sleep(2)
+        for i in range(a.runs + 3):
+            order = a.bins if i % 2 == 0 else list(reversed(a.bins))
+            for b in order:
+                st = states[a.bins.index(b)]
+                t0 = time.monotonic()
+                jid = submit(b, st, parent, ["/bin/true"])
+                t1 = time.monotonic()
+                path = None
+                while True:
+                    path = path or record(st, jid)
+                    try:
+                        j = json.load(open(path))
+                    except (OSError, ValueError, TypeError):
+                        j = {}
+                    if j.get("started_at"):
+                        break
+                    if time.monotonic() - t0 > 30:
+                        sys.exit("job %s did not start in 30 s" % jid)
+                    time.sleep(0.0005)
+                t2 = time.monotonic()
+                if i < 3:
+                    continue  # warm-ups
+                res[b]["submit"].append((t1 - t0) * 1000)
+                res[b]["to_started"].append((t2 - t0) * 1000)
+                iso = lambda s: time.mktime(time.strptime(s[:19], "%Y-%m-%dT%H:%M:%S")) * 1000 + int(s[20:23])
+                res[b]["record"].append(iso(j["started_at"]) - iso(j["created_at"]))
+    finally:
+        for b, st in zip(a.bins, states):
+            ls = subprocess.run([b, "--state-dir", st, "--cgroup-parent", parent, "list", "--json",
+                                 "--status", "running"], capture_output=True, text=True)
+            try:
+                jobs = json.loads(ls.stdout or "[]")
+            except ValueError:
+                jobs = []
+            for j in jobs if isinstance(jobs, list) else jobs.get("jobs", []):
+                subprocess.run([b, "--state-dir", st, "--cgroup-parent", parent, "cancel", j["id"]],
+                               capture_output=True)
+        time.sleep(1)
+        for st in states:
+            shutil.rmtree(st, ignore_errors=True)
+        for ctl in os.listdir("/sys/fs/cgroup"):
+            d = os.path.join("/sys/fs/cgroup", ctl, parent)
+            if os.path.isdir(d):
+                subprocess.run(["find", d, "-depth", "-type", "d", "-exec", "rmdir", "{}", ";"],
+                               capture_output=True)
+    load = os.getloadavg()[0]
+    print("runs %d, %d jobs running, load average %.2f at end" % (a.runs, a.running, load))
+    print("| binary | submit ms (median) | submit -> started ms (median, p90) | created_at -> started_at ms (median) |")
+    print("|---|---|---|---|")
+    for b in a.bins:
+        r = res[b]
+        ts = sorted(r["to_started"])
+        print("| %s | %.1f | %.1f, %.1f | %.0f |" % (b, statistics.median(r["submit"]),
+              statistics.median(ts), ts[int(len(ts) * 0.9)], statistics.median(r["record"])))
+    json.dump(res, open(os.path.join(tempfile.gettempdir(), "corral-submitlat.json"), "w"))
+
+
+if __name__ == "__main__":
+    main()
