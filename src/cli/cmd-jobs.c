@@ -3,15 +3,21 @@
  * in the state directory, and each job has its own supervisor. */
 #include "caller.h"
 #include "commands.h"
+#include "config-file.h"
+#include "executor.h"
 #include "fileio.h"
 #include "gov-ledger.h"
 #include "hostview.h"
 #include "jobctl.h"
 #include "job-limits.h"
 #include "log.h"
+#include "netpolicy.h"
 #include "outcome.h"
+#include "progress-view.h"
 #include "units.h"
+#include "usage-chart.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -66,6 +72,8 @@ static void submit_usage(FILE *f)
                    "  --memory SIZE --cpus N --pids N --timeout T --kill-grace T   limits\n"
                    "  --job-id ID          choose the id ([A-Za-z0-9_-]{1,64}, unused)\n"
                    "  --depends-on ID      start only after job ID completed (repeatable)\n"
+                   "  --expose PATH        keep PATH visible, read-only (without root;\n"
+                   "                       where the store's expose.conf allows it)\n"
                    "  --env KEY=VALUE      set a variable in the job (repeatable)\n"
                    "  --cwd DIR            start in DIR (absolute); the job writes only in its\n"
                    "                       work directory, which is also its $HOME\n"
@@ -74,13 +82,22 @@ static void submit_usage(FILE *f)
                    "  --state-patch FIELD[:POINTER]  on success copy the result (or the part\n"
                    "                       the RFC 6901 POINTER selects) to state/FIELD.json\n"
                    "  --policy NAME        seccomp policy (default, strict, none)\n"
+                   "  --mounts private|minimal  what of the host's files the job sees\n"
+                   "  --tmp exec|noexec    whether programs may run from /tmp, /dev/shm\n"
                    "  --network host|none  none: an empty network namespace (default host)\n"
                    "  --log SIZE           cap on each log file (default 1G); the job is\n"
                    "                       killed when it is reached\n"
                    "  --file-size SIZE     cap on any file the job writes\n"
                    "  --open-files N       open files (default 1024)\n"
                    "  --memory-threshold PCT --cpu-threshold PCT --psi-threshold PCT\n"
-                   "  --max-concurrent N --queue-limit N   governor policy, shared by the store\n");
+                   "  --max-concurrent N --queue-limit N\n"
+                   "  --tenant-max-concurrent N --tenant-max-memory SIZE\n"
+                   "                       governor policy, shared by the store\n");
+        fprintf(f,
+                "  --executor local|slurm  where the store's jobs run (stored; docs/slurm.md)\n"
+                "  --slurm-partition P --slurm-account A --slurm-qos Q --slurm-corral PATH\n"
+                "  --executor-per-job yes|no  let jobs choose (stored)\n"
+                "  --job-executor local|slurm  this job's executor, where the store allows it\n");
 }
 
 int cmd_submit(const struct corral_options *o, int argc, char **argv)
@@ -92,7 +109,9 @@ int cmd_submit(const struct corral_options *o, int argc, char **argv)
         char err[512];
         struct gov_policy gp;
         gov_policy_init(&gp);
-        size_t n_env = 0, n_deps = 0;
+        struct executor_settings es; /* --executor ...: the store's, stored */
+        executor_settings_init(&es);
+        size_t n_env = 0, n_deps = 0, n_expose = 0;
         int i = 1;
         for (; i < argc; i++) {
                 const char *a = argv[i];
@@ -108,6 +127,8 @@ int cmd_submit(const struct corral_options *o, int argc, char **argv)
                         break;
                 const char *v = i + 1 < argc ? argv[i + 1] : NULL;
                 int g = gov_policy_parse_option(&gp, a, v, err, sizeof(err));
+                if (g == 0)
+                        g = executor_parse_option(&es, a, v, err, sizeof(err));
                 if (g < 0) {
                         log_error("%s", err);
                         return EXIT_USAGE;
@@ -134,6 +155,8 @@ int cmd_submit(const struct corral_options *o, int argc, char **argv)
                         job_id = v;
                 else if (strcmp(a, "--depends-on") == 0)
                         r = append(&j->depends_on, &n_deps, strdup(v));
+                else if (strcmp(a, "--expose") == 0)
+                        r = append(&j->expose, &n_expose, strdup(v));
                 else if (strcmp(a, "--env") == 0)
                         r = append(&j->env, &n_env, strdup(v));
                 else if (strcmp(a, "--cwd") == 0)
@@ -144,13 +167,30 @@ int cmd_submit(const struct corral_options *o, int argc, char **argv)
                         r = job_set_string(&j->result_file, v);
                 else if (strcmp(a, "--policy") == 0)
                         r = job_set_string(&j->policy, v);
-                else if (strcmp(a, "--network") == 0) {
-                        enum hostview_network n;
-                        if (hostview_parse_network(v, &n) < 0) {
-                                log_error("Invalid value '%s' for --network: host or none", v);
+                else if (strcmp(a, "--job-executor") == 0)
+                        r = job_set_string(&j->executor, v);
+                else if (strcmp(a, "--mounts") == 0 || strcmp(a, "--tmp") == 0) {
+                        bool m = a[2] == 'm';
+                        if (m ? strcmp(v, "private") != 0 && strcmp(v, "minimal") != 0
+                              : strcmp(v, "exec") != 0 && strcmp(v, "noexec") != 0) {
+                                log_error("Invalid value '%s' for %s: %s", v, a,
+                                          m ? "private or minimal" : "exec or noexec");
                                 return EXIT_USAGE;
                         }
-                        r = job_set_string(&j->network, v);
+                        /* The defaults are not recorded: NULL means them. */
+                        if (strcmp(v, m ? "minimal" : "noexec") == 0)
+                                r = job_set_string(m ? &j->mounts : &j->tmp, v);
+                } else if (strcmp(a, "--network") == 0) {
+                        char why[512], canon[4096];
+                        _cleanup_free_ struct net_policy *np = calloc(1, sizeof(*np));
+                        if (!np)
+                                return 1;
+                        if (net_policy_parse(v, np, why, sizeof(why)) < 0) {
+                                log_error("Invalid value '%s' for --network: %s", v, why);
+                                return EXIT_USAGE;
+                        }
+                        net_policy_format(np, canon, sizeof(canon));
+                        r = job_set_string(&j->network, canon);
                 } else if (strcmp(a, "--state-patch") == 0) {
                         const char *colon = strchr(v, ':');
                         j->state_patch_field = colon ? strndup(v, (size_t)(colon - v)) : strdup(v);
@@ -189,6 +229,10 @@ int cmd_submit(const struct corral_options *o, int argc, char **argv)
                 _cleanup_(gov_ledger_freep) struct gov_ledger *l = NULL;
                 if (gov_ledger_open(c->state_dir, &l) == 0)
                         gov_ledger_store_policy(l, &gp);
+        }
+        if (es.set && executor_store(c->state_dir, &es) < 0) {
+                log_error("Failed to store the executor settings in '%s'", c->state_dir);
+                return 1;
         }
         int r = jobctl_submit(c, j, job_id, input, input_len, err, sizeof(err));
         if (r < 0) {
@@ -230,6 +274,9 @@ static void print_job(const struct job *j)
                 printf(", oom kills: %llu, cpu: %.3f s, wall: %.3f s\n",
                        (unsigned long long)j->oom_kills, (double)j->cpu_usage_usec / 1e6,
                        (double)j->wall_ms / 1e3);
+                char hit[128];
+                if (outcome_limits_hit(j->limits.pids, j->pids_max_hits, hit, sizeof(hit)) > 0)
+                        printf("  processes: %s\n", hit);
         }
         if (j->lost_reason)
                 printf("  lost: %s\n", j->lost_reason);
@@ -239,13 +286,23 @@ static void print_job(const struct job *j)
                 printf("  stderr (end):\n%s\n", j->error);
 }
 
-static int print_job_json(const struct job *j)
+/* The record with "usage" (the series of usage.json, null before the job ran). */
+static int print_job_json(const struct job *j, const struct usage_series *usage)
 {
         _cleanup_free_ char *text = NULL;
         size_t len;
         if (job_to_json(j, &text, &len) < 0)
                 return 1;
-        fwrite(text, 1, len, stdout);
+        cJSON *o = cJSON_ParseWithLength(text, len);
+        if (!o)
+                return 1;
+        cJSON_AddItemToObject(o, "usage", usage ? usage_to_json(usage) : cJSON_CreateNull());
+        char *out = cJSON_PrintUnformatted(o);
+        cJSON_Delete(o);
+        if (!out)
+                return 1;
+        fputs(out, stdout);
+        free(out);
         return 0;
 }
 
@@ -260,9 +317,20 @@ int cmd_job_status(const struct corral_options *o, const char *id, bool json)
                 log_error("No such job: '%s'", id);
                 return EXIT_USAGE;
         }
+        _cleanup_free_ struct usage_series *usage = malloc(sizeof(*usage));
+        _cleanup_close_ int dfd = -EBADF;
+        if (usage &&
+            (store_job_open_dir(c->store, id, &dfd) < 0 || usage_load_at(dfd, usage) < 0)) {
+                free(usage);
+                usage = NULL;
+        }
         if (json)
-                return print_job_json(j);
+                return print_job_json(j, usage);
         print_job(j);
+        if (usage)
+                usage_chart_print(
+                    stdout, usage,
+                    j->memory_limit_bytes ? j->memory_limit_bytes : j->limits.memory_bytes, 60, 3);
         return 0;
 }
 
@@ -353,21 +421,33 @@ int cmd_logs(const struct corral_options *o, int argc, char **argv)
         }
         _cleanup_close_ int fd = openat(dfd, err_stream ? "stderr.log" : "stdout.log",
                                         O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        /* --follow on a terminal: the progress bar under the log's last line.
+         * Off a terminal stdout is the log alone. */
+        _cleanup_(progress_view_freep) struct progress_view *view = NULL;
+        if (follow && progress_view_new(stdout, isatty(STDOUT_FILENO), false, &view) < 0)
+                return 1;
+        bool at_line_start = true;
         char buf[65536];
         for (;;) {
                 ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf)) : 0;
                 if (n > 0) {
+                        progress_view_clear(view);
                         if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n)
                                 return 1;
+                        at_line_start = buf[n - 1] == '\n';
                         continue;
                 }
                 if (!follow)
                         break;
                 fflush(stdout);
                 _cleanup_(job_freep) struct job *j = NULL;
-                if (store_job_load(c->store, id, &j, NULL) < 0 ||
-                    job_status_is_terminal(j->status)) {
+                int lr = jobctl_load(c, id, &j);
+                /* The bar never lands in the middle of a log line. */
+                if (lr == 0 && at_line_start && !job_status_is_terminal(j->status))
+                        progress_view_update(view, j);
+                if (lr < 0 || job_status_is_terminal(j->status)) {
                         /* One more read: the last bytes may have landed after ours. */
+                        progress_view_clear(view);
                         while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0)
                                 fwrite(buf, 1, (size_t)n, stdout);
                         break;
@@ -411,17 +491,6 @@ int cmd_cancel(const struct corral_options *o, int argc, char **argv)
         return 1;
 }
 
-static void draw_bar(const struct job *j)
-{
-        int pct = j->progress.percent < 0 ? 0 : (int)j->progress.percent;
-        char bar[31];
-        for (int k = 0; k < 30; k++)
-                bar[k] = k < pct * 30 / 100 ? '#' : '.';
-        bar[30] = 0;
-        fprintf(stderr, "\r[%s] %3d%% %-10s %.40s", bar, pct, job_status_to_string(j->status),
-                j->progress.message ? j->progress.message : "");
-}
-
 int cmd_wait(const struct corral_options *o, int argc, char **argv)
 {
         if (wants_help(argc, argv, "corral wait ID [--timeout T]"))
@@ -444,7 +513,12 @@ int cmd_wait(const struct corral_options *o, int argc, char **argv)
         _cleanup_(jobctl_freep) struct jobctl *c = NULL;
         if (jobctl_open(o, &c) < 0)
                 return 1;
-        bool tty = isatty(STDERR_FILENO);
+        /* Live progress: a bar on a terminal; plain lines on stderr otherwise, so
+         * stdout keeps the one outcome line scripts read. */
+        bool tty = isatty(STDOUT_FILENO);
+        _cleanup_(progress_view_freep) struct progress_view *view = NULL;
+        if (progress_view_new(tty ? stdout : stderr, tty, !tty, &view) < 0)
+                return 1;
         uint64_t t0 = now_monotonic_usec();
         for (int misses = 0;;) {
                 jobctl_recover_one(c, id);
@@ -459,18 +533,15 @@ int cmd_wait(const struct corral_options *o, int argc, char **argv)
                         return EXIT_USAGE;
                 }
                 misses = 0;
-                if (tty)
-                        draw_bar(j);
+                progress_view_update(view, j);
                 if (job_status_is_terminal(j->status)) {
-                        if (tty)
-                                fprintf(stderr, "\n");
+                        progress_view_clear(view);
                         printf("%s %s%s%s\n", j->id, job_status_to_string(j->status),
                                j->reason ? ": " : "", j->reason ? j->reason : "");
                         return outcome_exit_status(j->status, j->exit_code, j->signal);
                 }
                 if (timeout && now_monotonic_usec() - t0 > timeout) {
-                        if (tty)
-                                fprintf(stderr, "\n");
+                        progress_view_clear(view);
                         log_error("Job '%s' is still %s after the --timeout", id,
                                   job_status_to_string(j->status));
                         return EXIT_TIMED_OUT;
@@ -505,6 +576,10 @@ int cmd_gc(const struct corral_options *o, int argc, char **argv)
         if (wants_help(argc, argv, "corral gc [--ttl DURATION] [--disk-budget SIZE]"))
                 return 0;
         uint64_t ttl = 7ull * 24 * 3600 * 1000000, budget = 0;
+        if (o->config && o->config->has_gc_ttl) /* corral.conf, below the flags */
+                ttl = o->config->gc_ttl_usec;
+        if (o->config && o->config->has_gc_disk_budget)
+                budget = o->config->gc_disk_budget;
         for (int i = 1; i < argc; i++) {
                 if (strcmp(argv[i], "--ttl") == 0 && i + 1 < argc) {
                         if (parse_duration(argv[++i], &ttl) < 0) {

@@ -2,6 +2,8 @@
  * loop; stdout carries protocol messages only, logs go to stderr. */
 #include "cleanup.h"
 #include "commands.h"
+#include "config-file.h"
+#include "executor.h"
 #include "log.h"
 #include "gov-ledger.h"
 #include "jobctl.h"
@@ -36,7 +38,11 @@ static void usage(FILE *f)
                    "  --tools FILE              a tool catalog: named tools run as jobs\n"
                    "  --client-policies LIST    the seccomp policies clients may choose, e.g.\n"
                    "                            default,strict (forbids none); default: any\n"
-                   "                            policy in the policy directory\n");
+                   "                            policy in the policy directory\n"
+                   "  --memory-threshold PCT --cpu-threshold PCT --psi-threshold PCT\n"
+                   "  --max-concurrent N --queue-limit N\n"
+                   "  --tenant-max-concurrent N --tenant-max-memory SIZE\n"
+                   "                            governor policy, stored for the whole store\n");
 }
 
 /* Runs once when serve stops (stdin EOF, SIGTERM, a client disconnected for
@@ -119,6 +125,8 @@ static int take_governor_options(const struct corral_options *o, int *argc, char
 {
         struct gov_policy gp;
         gov_policy_init(&gp);
+        struct executor_settings es; /* --executor ...: stored for the store */
+        executor_settings_init(&es);
         char err[256];
         int out = 1;
         for (int i = 1; i < *argc; i++) {
@@ -126,6 +134,8 @@ static int take_governor_options(const struct corral_options *o, int *argc, char
                 int g = strncmp(argv[i], "--", 2) == 0
                             ? gov_policy_parse_option(&gp, argv[i], v, err, sizeof(err))
                             : 0;
+                if (g == 0 && strncmp(argv[i], "--", 2) == 0)
+                        g = executor_parse_option(&es, argv[i], v, err, sizeof(err));
                 if (g < 0) {
                         fprintf(stderr, "corral serve: %s\n", err);
                         return -EXIT_USAGE;
@@ -139,11 +149,17 @@ static int take_governor_options(const struct corral_options *o, int *argc, char
         }
         argv[out] = NULL;
         *argc = out;
-        if (!gp.set)
+        if (!gp.set && !es.set)
                 return 0;
         _cleanup_free_ char *dir = NULL;
         _cleanup_(gov_ledger_freep) struct gov_ledger *led = NULL;
         int r = state_dir_resolve(o->state_dir, &dir);
+        if (r >= 0 && es.set && (r = executor_store(dir, &es)) < 0) {
+                log_error_errno(r, "Failed to store the executor settings: %s", strerror(-r));
+                return -EXIT_CORRAL_FAILED;
+        }
+        if (!gp.set)
+                return 0;
         if (r >= 0)
                 r = gov_ledger_open(dir, &led);
         if (r >= 0)
@@ -155,19 +171,41 @@ static int take_governor_options(const struct corral_options *o, int *argc, char
         return 0;
 }
 
-/* Retention: finished jobs past the TTL go, at start-up and every hour. */
+/* Retention: finished jobs past the TTL (or beyond the disk budget) go, at
+ * start-up and every hour; corral.conf's gc-ttl and gc-disk-budget set them. */
 #define RETENTION_TTL_USEC      (7ull * 24 * 3600 * 1000000)
 #define RETENTION_INTERVAL_USEC (3600ull * 1000000)
+static uint64_t retention_ttl_usec = RETENTION_TTL_USEC, retention_disk_budget;
+
+/* corral.conf's serve-* and gc-* keys, below the flags parsed after. */
+static void serve_config_defaults(const struct corral_config *c, uint64_t *max_line,
+                                  uint64_t *max_out, enum on_exit *on_exit, uint64_t *ttl,
+                                  uint64_t *budget)
+{
+        if (!c)
+                return;
+        if (c->has_serve_max_line)
+                *max_line = c->serve_max_line;
+        if (c->has_serve_max_output)
+                *max_out = c->serve_max_output;
+        if (c->serve_on_exit >= 0)
+                *on_exit = c->serve_on_exit ? ON_EXIT_CANCEL : ON_EXIT_KEEP;
+        if (c->has_gc_ttl)
+                *ttl = c->gc_ttl_usec;
+        if (c->has_gc_disk_budget)
+                *budget = c->gc_disk_budget;
+}
 
 static int on_retention(struct loop_source *s, void *userdata)
 {
         struct jobctl *c = userdata;
         size_t removed = 0;
-        int r = store_gc(c->store, RETENTION_TTL_USEC, 0, now_realtime_usec(), &removed);
+        int r = store_gc(c->store, retention_ttl_usec, retention_disk_budget, now_realtime_usec(),
+                         &removed);
         if (r < 0)
                 log_warning("Failed to remove old jobs: %s", strerror(-r));
         else if (removed)
-                log_info("Removed %zu finished job(s) older than 7 days", removed);
+                log_info("Removed %zu finished job(s) past the retention", removed);
         loop_timer_set(s, RETENTION_INTERVAL_USEC);
         return 0;
 }
@@ -179,9 +217,13 @@ int cmd_serve(const struct corral_options *o, int argc, char **argv)
                 return -g;
         uint64_t max_line = MCP_LINE_DEFAULT_MAX, max_out = MCP_STDIO_DEFAULT_MAX_OUTPUT;
         enum on_exit on_exit = ON_EXIT_KEEP;
+        serve_config_defaults(o->config, &max_line, &max_out, &on_exit, &retention_ttl_usec,
+                              &retention_disk_budget);
         const char *tools = NULL;
         const char *client_policies = NULL;
         int r = parse_options(argc, argv, &max_line, &max_out, &on_exit, &tools, &client_policies);
+        if (!client_policies && o->config) /* corral.conf's serve-client-policies */
+                client_policies = o->config->serve_client_policies;
         if (r != 0)
                 return r > 0 ? 0 : -r;
         uint64_t start = now_monotonic_usec();

@@ -1,5 +1,6 @@
 /* main.c - option wiring and subcommand dispatch; the only place that exits. */
 #include "commands.h"
+#include "config-file.h"
 #include "log.h"
 #include "supervisor.h"
 
@@ -19,24 +20,28 @@ static const struct {
     {"submit", cmd_submit, "create a background job; prints its id"},
     {"status", cmd_status, "a job's status (ID), or the governor's view of the host (--system)"},
     {"list", cmd_list, "list this tenant's jobs"},
+    {"top", cmd_top, "the jobs view, refreshed live: running, queued and why, finished"},
     {"logs", cmd_logs, "print a job's stdout (or --stderr), --follow while it runs"},
     {"wait", cmd_wait, "wait for a job to end; its outcome becomes the exit status"},
+    {"result", cmd_result, "print a job's results JSON, or why it has none"},
     {"cancel", cmd_cancel, "cancel a queued or running job"},
     {"retry", cmd_retry, "submit a job again with the same request"},
     {"gc", cmd_gc, "remove finished jobs past their time or the disk budget"},
+    {"metrics", cmd_metrics, "jobs, queue, admissions and host figures as Prometheus text"},
     {"version", cmd_version, "print corral's version"},
     {"serve", cmd_serve, "MCP server on stdin/stdout: jobs as tools, tasks and resources"},
     {"daemon", cmd_daemon, "serve job commands to unprivileged users on a Unix socket"},
     {"policy", cmd_policy, "check seccomp policies: policy check NAME|FILE..."},
     {"__supervise", cmd_supervise, NULL},
+    {"__slurm-exec", cmd_slurm_exec, NULL},
 };
 
 static void usage(FILE *f)
 {
-        fprintf(
-            f,
-            "usage: corral [--state-dir DIR] [--cgroup-parent NAME] [--policy-dir DIR]\n"
-            "              [--tenant NAME] [--socket PATH] [-v] COMMAND [ARGS...]\n\ncommands:\n");
+        fprintf(f, "usage: corral [--state-dir DIR] [--cgroup-parent NAME] [--policy-dir DIR]\n"
+                   "              [--tenant NAME] [--socket PATH] [--config FILE] [-v|--verbose]\n"
+                   "              COMMAND [ARGS...]\n\n"
+                   "commands:\n");
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
                 if (commands[i].summary) /* internal commands have none */
                         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
@@ -56,6 +61,7 @@ static int take_global_options(int *argc, char **argv, struct corral_options *o)
             {"--policy-dir", offsetof(struct corral_options, policy_dir)},
             {"--tenant", offsetof(struct corral_options, tenant)},
             {"--socket", offsetof(struct corral_options, socket)},
+            {"--config", offsetof(struct corral_options, config_path)},
         };
         int out = 1;
         int i = 1;
@@ -104,6 +110,16 @@ int main(int argc, char **argv)
 
         if (take_global_options(&argc, argv, &o) < 0)
                 exit(EXIT_USAGE);
+        /* corral.conf ranks below flags and the environment: it fills what they
+         * left unset.  A bad file stops every command, so no command runs
+         * under settings other than the operator wrote. */
+        static struct corral_config config;
+        char err[1024];
+        if (corral_config_load(o.config_path, &config, err, sizeof(err)) < 0) {
+                fprintf(stderr, "corral: %s\n", err);
+                exit(EXIT_USAGE);
+        }
+        corral_config_apply(&config, &o);
         if (argc < 2) {
                 usage(stderr);
                 exit(EXIT_USAGE);

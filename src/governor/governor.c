@@ -17,8 +17,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The site's defaults from corral.conf, which replace the built-in ones in every
+ * policy this process builds.  Process-wide on purpose: main() sets them once,
+ * before any command runs, and every corral process (CLI, server, supervisor)
+ * reads the same file, so all of them start from the same defaults. */
+static struct gov_policy site_defaults;
+static bool have_site_defaults;
+
+void gov_policy_set_defaults(const struct gov_policy *p)
+{
+        site_defaults = *p;
+        site_defaults.set = 0; /* defaults, not explicit choices to store */
+        have_site_defaults = true;
+}
+
 void gov_policy_init(struct gov_policy *p)
 {
+        if (have_site_defaults) {
+                *p = site_defaults;
+                return;
+        }
         *p = (struct gov_policy){
             .memory_threshold = GOV_DEFAULT_MEMORY_THRESHOLD,
             .cpu_threshold = GOV_DEFAULT_CPU_THRESHOLD,

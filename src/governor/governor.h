@@ -58,8 +58,12 @@ struct gov_policy {
         struct gov_tenant_quota tenant_quotas[GOV_TENANT_QUOTAS_MAX];
 };
 
-/* Fills p with the defaults (nothing marked set). */
+/* Fills p with the defaults (nothing marked set): the built-in ones, or those
+ * given to gov_policy_set_defaults. */
 void gov_policy_init(struct gov_policy *p);
+/* Replaces the built-in defaults for this process (corral.conf's governor keys;
+ * called once at start-up). */
+void gov_policy_set_defaults(const struct gov_policy *p);
 
 /* max(2, ceil(cores)): one heavy job per core; at least two so a slow
  * I/O-bound job does not hold a one-core host alone.  See docs/governor.md. */

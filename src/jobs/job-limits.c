@@ -71,3 +71,24 @@ int limit_parse(struct job_limits *l, const char *name, const char *value, char 
         }
         return 0;
 }
+
+static struct job_limits site_defaults;
+
+void limits_set_defaults(const struct job_limits *l)
+{
+        site_defaults = *l;
+}
+
+void limits_apply_defaults(struct job_limits *l)
+{
+        if (!l->memory_bytes)
+                l->memory_bytes = site_defaults.memory_bytes;
+        if (!l->cpus_milli)
+                l->cpus_milli = site_defaults.cpus_milli;
+        if (!l->pids)
+                l->pids = site_defaults.pids;
+        if (!l->timeout_ms)
+                l->timeout_ms = site_defaults.timeout_ms;
+        if (!l->grace_ms)
+                l->grace_ms = site_defaults.grace_ms;
+}

@@ -24,3 +24,9 @@ struct job_limits;
  * or -ENOENT when name is not a limit. */
 int limit_parse(struct job_limits *l, const char *name, const char *value, char *err,
                 size_t errlen);
+
+/* The site's default limits (corral.conf's default-* keys), applied to every
+ * submitted job for each limit its request leaves unset (0); set once at
+ * start-up.  Process-wide for the same reason as gov_policy_set_defaults. */
+void limits_set_defaults(const struct job_limits *l);
+void limits_apply_defaults(struct job_limits *l);

@@ -65,6 +65,8 @@ void jobview_summary(const struct job *j, char *buf, size_t len);
 cJSON *jobview_status(const struct job *j);
 char *jobview_status_text(const struct job *j);
 /* The content of job_result / run_job: results, outcome, stderr tail. */
+/* Adds "usage": the job's usage series (usage.json), or null before it ran. */
+void jobview_add_usage(struct jobctl *c, const struct job *j, cJSON *o);
 cJSON *jobview_result(struct jobctl *c, const struct job *j);
 cJSON *jobview_progress(const struct job *j);
 /* A CallToolResult whose first text block is text's first line, the rest a second block. */
@@ -73,3 +75,9 @@ cJSON *jobview_tool_result(const char *text, cJSON *structured, bool is_error);
 /* mcp-jobs-resources.c */
 void mcp_jobs_resources_register(struct mcp_jobs *J);
 void mcp_jobs_resource_changed(struct mcp_jobs *J, const char *id, const char *kind);
+
+/* mcp-metrics-resource.c: corral://metrics, the text of `corral metrics`
+ * (Prometheus format) from the server's sampling measurements. */
+#define MCP_METRICS_URI "corral://metrics"
+void mcp_metrics_resource_add(cJSON *list);
+int mcp_metrics_resource_read(struct mcp_jobs *J, struct mcp_request *req, cJSON **ret);

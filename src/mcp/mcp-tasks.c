@@ -411,7 +411,7 @@ static int lookup(struct mcp_request *req, struct mcp_tasks *T, const cJSON *par
 
 static int tasks_get(struct mcp_request *req, const cJSON *params, void *userdata, cJSON **ret)
 {
-        struct mcp_task *t;
+        struct mcp_task *t = NULL; /* lookup() sets it only on success */
         int r = lookup(req, userdata, params, &t);
         if (r < 0)
                 return r;
@@ -433,7 +433,7 @@ static int tasks_get(struct mcp_request *req, const cJSON *params, void *userdat
 
 static int tasks_result(struct mcp_request *req, const cJSON *params, void *userdata, cJSON **ret)
 {
-        struct mcp_task *t;
+        struct mcp_task *t = NULL; /* lookup() sets it only on success */
         int r = lookup(req, userdata, params, &t);
         if (r < 0)
                 return r;
@@ -475,7 +475,7 @@ static int tasks_list(struct mcp_request *req, const cJSON *params, void *userda
 
 static int tasks_cancel(struct mcp_request *req, const cJSON *params, void *userdata, cJSON **ret)
 {
-        struct mcp_task *t;
+        struct mcp_task *t = NULL; /* lookup() sets it only on success */
         int r = lookup(req, userdata, params, &t);
         if (r < 0)
                 return r;
@@ -498,7 +498,7 @@ static int tasks_cancel(struct mcp_request *req, const cJSON *params, void *user
 
 static int tasks_update(struct mcp_request *req, const cJSON *params, void *userdata, cJSON **ret)
 {
-        struct mcp_task *t;
+        struct mcp_task *t = NULL; /* lookup() sets it only on success */
         int r = lookup(req, userdata, params, &t);
         if (r < 0)
                 return r;

@@ -6,13 +6,17 @@
  */
 #pragma once
 
+struct corral_config;
+
 /* Options every subcommand accepts, before or after its name. */
 struct corral_options {
-        const char *state_dir;     /* --state-dir: the job store */
-        const char *cgroup_parent; /* --cgroup-parent: corral's parent group name */
-        const char *policy_dir;    /* --policy-dir: where named policies live */
-        const char *tenant;        /* --tenant */
-        const char *socket;        /* --socket: run job commands through `corral daemon` */
+        const char *state_dir;              /* --state-dir: the job store */
+        const char *cgroup_parent;          /* --cgroup-parent: corral's parent group name */
+        const char *policy_dir;             /* --policy-dir: where named policies live */
+        const char *tenant;                 /* --tenant */
+        const char *socket;                 /* --socket: run job commands through `corral daemon` */
+        const char *config_path;            /* --config: corral.conf (src/cli/config-file.h) */
+        const struct corral_config *config; /* what was read from it; set by main */
 };
 
 /* Exit statuses of corral itself, documented in docs/cli.md. */

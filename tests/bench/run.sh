@@ -22,7 +22,7 @@ while [ $# -gt 0 ]; do
 done
 "$src/contrib/install-deps.sh" bench
 if [ ! -x "$build/corral" ] || [ ! -x "$build/tests/bench/spawnbench" ] || [ ! -f "$build/CMakeCache.txt" ]; then
-        cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+        cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCORRAL_WERROR=ON >/dev/null
 fi
 # Always bring the build up to date (cheap when it is): stale binaries would
 # measure old code.
