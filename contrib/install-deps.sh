@@ -4,24 +4,29 @@
 #   contrib/install-deps.sh            build + unit/integration tests
 #   contrib/install-deps.sh vm         + the pure cgroup v2 lane (qemu, kernel)
 #   contrib/install-deps.sh bench      + the programs benchmarks compare against
+#   contrib/install-deps.sh slurm      + a single-node Slurm cluster (tests/slurm)
 #   contrib/install-deps.sh package    + building, checking and installing the .deb,
 #                                        promtool, and tmux for the terminal tests
+#   contrib/install-deps.sh browser    + Chromium for the MCP App test (mcp/app)
 set -eu
 pkgs="build-essential cmake pkg-config libseccomp-dev libcjson-dev libcap-dev
       libcgroup-dev libsystemd-dev libcmocka-dev clang clang-format libclang-rt-14-dev python3
-      scdoc binutils dpkg-dev"
-# The MCP client tests need Node.js and npm; the machine image ships both.
+      systemd dbus-daemon scdoc binutils dpkg-dev"
+# systemd and dbus-daemon: rootless/user_scope starts a user manager on a
+# private session bus.  The MCP client tests need Node.js and npm; the machine image ships both.
 command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
 command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
 for extra in "$@"; do
         case "$extra" in
         vm) pkgs="$pkgs qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils strace" ;;
         bench) pkgs="$pkgs bubblewrap firejail hyperfine" ;;
+        slurm) pkgs="$pkgs slurm-wlm munge util-linux" ;;
         # prometheus: only for promtool (Debian ships no smaller package with
         # it); where systemd runs, its server starts too: `systemctl disable
         # --now prometheus` if it is not wanted.
         package) pkgs="$pkgs debhelper fakeroot lintian prometheus tmux" ;;
-        *) echo "install-deps.sh: unknown group '$extra' (allowed: vm, bench, package)" >&2; exit 2 ;;
+        browser) pkgs="$pkgs chromium tmux" ;;
+        *) echo "install-deps.sh: unknown group '$extra' (allowed: vm, bench, slurm, package, browser)" >&2; exit 2 ;;
         esac
 done
 missing=""

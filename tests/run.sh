@@ -10,7 +10,9 @@ set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 cd "$src"
 
-contrib/install-deps.sh vm package
+# vm: the pure cgroup v2 lane; slurm: the single-node cluster of tests/slurm;
+# package: the .deb, promtool and tmux; browser: Chromium for the MCP App.
+contrib/install-deps.sh vm slurm package browser
 
 jobs=$(nproc)
 build() { # dir, cmake args...
@@ -26,6 +28,8 @@ build build-asan -DCORRAL_SANITIZE=ON
 status=0
 echo "== plain build: every test"
 ctest --test-dir build --output-on-failure -LE bench "$@" || status=1
+# The Slurm tests (label slurm) run in both passes: each pass starts and stops
+# its own cluster (tests/slurm/CMakeLists.txt), so they can run twice.
 # Not the VM lane (its guest runs the plain build), nor the build matrix and the
 # package test: they build corral their own ways and never run this build.
 echo "== ASan/UBSan build: every test but the VM lane, the build matrix and the package"
@@ -37,4 +41,6 @@ if [ $# -eq 0 ] || [[ " $* " == *fuzz* ]]; then
         CC=clang build build-fuzz -DCORRAL_FUZZ=ON -DCORRAL_FUZZ_SECONDS="${CORRAL_FUZZ_SECONDS:-60}"
         ctest --test-dir build-fuzz --output-on-failure -L fuzz || status=1
 fi
+# The MCP App test (mcp/app) leaves screenshots for people and CI to look at.
+ls build/artifacts/*.png 2>/dev/null | sed 's/^/screenshot: /' || true
 exit $status

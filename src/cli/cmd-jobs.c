@@ -4,16 +4,20 @@
 #include "caller.h"
 #include "commands.h"
 #include "config-file.h"
+#include "executor.h"
 #include "fileio.h"
 #include "gov-ledger.h"
 #include "hostview.h"
 #include "jobctl.h"
 #include "job-limits.h"
 #include "log.h"
+#include "netpolicy.h"
 #include "outcome.h"
 #include "progress-view.h"
 #include "units.h"
+#include "usage-chart.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -68,6 +72,8 @@ static void submit_usage(FILE *f)
                    "  --memory SIZE --cpus N --pids N --timeout T --kill-grace T   limits\n"
                    "  --job-id ID          choose the id ([A-Za-z0-9_-]{1,64}, unused)\n"
                    "  --depends-on ID      start only after job ID completed (repeatable)\n"
+                   "  --expose PATH        keep PATH visible, read-only (without root;\n"
+                   "                       where the store's expose.conf allows it)\n"
                    "  --env KEY=VALUE      set a variable in the job (repeatable)\n"
                    "  --cwd DIR            start in DIR (absolute); the job writes only in its\n"
                    "                       work directory, which is also its $HOME\n"
@@ -76,6 +82,8 @@ static void submit_usage(FILE *f)
                    "  --state-patch FIELD[:POINTER]  on success copy the result (or the part\n"
                    "                       the RFC 6901 POINTER selects) to state/FIELD.json\n"
                    "  --policy NAME        seccomp policy (default, strict, none)\n"
+                   "  --mounts private|minimal  what of the host's files the job sees\n"
+                   "  --tmp exec|noexec    whether programs may run from /tmp, /dev/shm\n"
                    "  --network host|none  none: an empty network namespace (default host)\n"
                    "  --log SIZE           cap on each log file (default 1G); the job is\n"
                    "                       killed when it is reached\n"
@@ -85,6 +93,11 @@ static void submit_usage(FILE *f)
                    "  --max-concurrent N --queue-limit N\n"
                    "  --tenant-max-concurrent N --tenant-max-memory SIZE\n"
                    "                       governor policy, shared by the store\n");
+        fprintf(f,
+                "  --executor local|slurm  where the store's jobs run (stored; docs/slurm.md)\n"
+                "  --slurm-partition P --slurm-account A --slurm-qos Q --slurm-corral PATH\n"
+                "  --executor-per-job yes|no  let jobs choose (stored)\n"
+                "  --job-executor local|slurm  this job's executor, where the store allows it\n");
 }
 
 int cmd_submit(const struct corral_options *o, int argc, char **argv)
@@ -96,7 +109,9 @@ int cmd_submit(const struct corral_options *o, int argc, char **argv)
         char err[512];
         struct gov_policy gp;
         gov_policy_init(&gp);
-        size_t n_env = 0, n_deps = 0;
+        struct executor_settings es; /* --executor ...: the store's, stored */
+        executor_settings_init(&es);
+        size_t n_env = 0, n_deps = 0, n_expose = 0;
         int i = 1;
         for (; i < argc; i++) {
                 const char *a = argv[i];
@@ -112,6 +127,8 @@ int cmd_submit(const struct corral_options *o, int argc, char **argv)
                         break;
                 const char *v = i + 1 < argc ? argv[i + 1] : NULL;
                 int g = gov_policy_parse_option(&gp, a, v, err, sizeof(err));
+                if (g == 0)
+                        g = executor_parse_option(&es, a, v, err, sizeof(err));
                 if (g < 0) {
                         log_error("%s", err);
                         return EXIT_USAGE;
@@ -138,6 +155,8 @@ int cmd_submit(const struct corral_options *o, int argc, char **argv)
                         job_id = v;
                 else if (strcmp(a, "--depends-on") == 0)
                         r = append(&j->depends_on, &n_deps, strdup(v));
+                else if (strcmp(a, "--expose") == 0)
+                        r = append(&j->expose, &n_expose, strdup(v));
                 else if (strcmp(a, "--env") == 0)
                         r = append(&j->env, &n_env, strdup(v));
                 else if (strcmp(a, "--cwd") == 0)
@@ -148,13 +167,30 @@ int cmd_submit(const struct corral_options *o, int argc, char **argv)
                         r = job_set_string(&j->result_file, v);
                 else if (strcmp(a, "--policy") == 0)
                         r = job_set_string(&j->policy, v);
-                else if (strcmp(a, "--network") == 0) {
-                        enum hostview_network n;
-                        if (hostview_parse_network(v, &n) < 0) {
-                                log_error("Invalid value '%s' for --network: host or none", v);
+                else if (strcmp(a, "--job-executor") == 0)
+                        r = job_set_string(&j->executor, v);
+                else if (strcmp(a, "--mounts") == 0 || strcmp(a, "--tmp") == 0) {
+                        bool m = a[2] == 'm';
+                        if (m ? strcmp(v, "private") != 0 && strcmp(v, "minimal") != 0
+                              : strcmp(v, "exec") != 0 && strcmp(v, "noexec") != 0) {
+                                log_error("Invalid value '%s' for %s: %s", v, a,
+                                          m ? "private or minimal" : "exec or noexec");
                                 return EXIT_USAGE;
                         }
-                        r = job_set_string(&j->network, v);
+                        /* The defaults are not recorded: NULL means them. */
+                        if (strcmp(v, m ? "minimal" : "noexec") == 0)
+                                r = job_set_string(m ? &j->mounts : &j->tmp, v);
+                } else if (strcmp(a, "--network") == 0) {
+                        char why[512], canon[4096];
+                        _cleanup_free_ struct net_policy *np = calloc(1, sizeof(*np));
+                        if (!np)
+                                return 1;
+                        if (net_policy_parse(v, np, why, sizeof(why)) < 0) {
+                                log_error("Invalid value '%s' for --network: %s", v, why);
+                                return EXIT_USAGE;
+                        }
+                        net_policy_format(np, canon, sizeof(canon));
+                        r = job_set_string(&j->network, canon);
                 } else if (strcmp(a, "--state-patch") == 0) {
                         const char *colon = strchr(v, ':');
                         j->state_patch_field = colon ? strndup(v, (size_t)(colon - v)) : strdup(v);
@@ -193,6 +229,10 @@ int cmd_submit(const struct corral_options *o, int argc, char **argv)
                 _cleanup_(gov_ledger_freep) struct gov_ledger *l = NULL;
                 if (gov_ledger_open(c->state_dir, &l) == 0)
                         gov_ledger_store_policy(l, &gp);
+        }
+        if (es.set && executor_store(c->state_dir, &es) < 0) {
+                log_error("Failed to store the executor settings in '%s'", c->state_dir);
+                return 1;
         }
         int r = jobctl_submit(c, j, job_id, input, input_len, err, sizeof(err));
         if (r < 0) {
@@ -234,6 +274,9 @@ static void print_job(const struct job *j)
                 printf(", oom kills: %llu, cpu: %.3f s, wall: %.3f s\n",
                        (unsigned long long)j->oom_kills, (double)j->cpu_usage_usec / 1e6,
                        (double)j->wall_ms / 1e3);
+                char hit[128];
+                if (outcome_limits_hit(j->limits.pids, j->pids_max_hits, hit, sizeof(hit)) > 0)
+                        printf("  processes: %s\n", hit);
         }
         if (j->lost_reason)
                 printf("  lost: %s\n", j->lost_reason);
@@ -243,13 +286,23 @@ static void print_job(const struct job *j)
                 printf("  stderr (end):\n%s\n", j->error);
 }
 
-static int print_job_json(const struct job *j)
+/* The record with "usage" (the series of usage.json, null before the job ran). */
+static int print_job_json(const struct job *j, const struct usage_series *usage)
 {
         _cleanup_free_ char *text = NULL;
         size_t len;
         if (job_to_json(j, &text, &len) < 0)
                 return 1;
-        fwrite(text, 1, len, stdout);
+        cJSON *o = cJSON_ParseWithLength(text, len);
+        if (!o)
+                return 1;
+        cJSON_AddItemToObject(o, "usage", usage ? usage_to_json(usage) : cJSON_CreateNull());
+        char *out = cJSON_PrintUnformatted(o);
+        cJSON_Delete(o);
+        if (!out)
+                return 1;
+        fputs(out, stdout);
+        free(out);
         return 0;
 }
 
@@ -264,9 +317,20 @@ int cmd_job_status(const struct corral_options *o, const char *id, bool json)
                 log_error("No such job: '%s'", id);
                 return EXIT_USAGE;
         }
+        _cleanup_free_ struct usage_series *usage = malloc(sizeof(*usage));
+        _cleanup_close_ int dfd = -EBADF;
+        if (usage &&
+            (store_job_open_dir(c->store, id, &dfd) < 0 || usage_load_at(dfd, usage) < 0)) {
+                free(usage);
+                usage = NULL;
+        }
         if (json)
-                return print_job_json(j);
+                return print_job_json(j, usage);
         print_job(j);
+        if (usage)
+                usage_chart_print(
+                    stdout, usage,
+                    j->memory_limit_bytes ? j->memory_limit_bytes : j->limits.memory_bytes, 60, 3);
         return 0;
 }
 

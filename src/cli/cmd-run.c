@@ -3,9 +3,12 @@
  * statuses. */
 #include "cleanup.h"
 #include "commands.h"
+#include "fileio.h"
 #include "jobenv.h"
 #include "log.h"
 #include "hostview.h"
+#include "netproxy.h"
+#include "userns-check.h"
 #include "policy.h"
 #include "privs.h"
 #include "procfs.h"
@@ -23,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
@@ -52,14 +56,21 @@ static void usage(FILE *f)
                    "  --env KEY=VALUE    set a variable (repeatable); otherwise the job gets\n"
                    "                     only PATH, LANG, LC_*, TZ, TERM and HOME\n"
                    "  --rlimit NAME=VAL  nofile=N, fsize=SIZE, as=SIZE, stack=SIZE, cpu=T\n"
-                   "  --mounts private|host\n"
+                   "  --mounts private|minimal|host\n"
                    "                     private (default): every mount read-only but the\n"
-                   "                     working directory, fresh /tmp and /dev/shm\n"
+                   "                     working directory, fresh /tmp and /dev/shm;\n"
+                   "                     minimal: only /usr, /bin, /lib*, /sbin, a few /etc\n"
+                   "                     files, basic /dev, /proc (docs/hardening.md)\n"
+                   "  --tmp exec|noexec  whether programs may run from /tmp and /dev/shm\n"
+                   "                     (default exec)\n"
                    "  --writable PATH    keep PATH writable too (repeatable)\n"
                    "  --expose PATH      without root: keep PATH, below the hidden home, visible\n"
                    "                     read-only (repeatable)\n"
-                   "  --network host|none\n"
-                   "                     none: an empty network namespace (default host)\n"
+                   "  --network host|none|allow:LIST\n"
+                   "                     none: an empty network namespace (default host);\n"
+                   "                     allow:LIST: only corral's proxy (http_proxy), which\n"
+                   "                     connects only to LIST, e.g. allow:pypi.org:443,\n"
+                   "                     *.pythonhosted.org:443 (docs/cli.md)\n"
                    "  --policy NAME|FILE seccomp policy: default (the default), strict, none\n"
                    "                     (unfiltered), or a policy file (docs/policy-language.md)\n"
                    "\n"
@@ -84,6 +95,7 @@ struct run_args {
         const char **expose;
         size_t n_expose;
         const char *policy; /* NULL: default */
+        struct net_policy network;
         char **argv;
 };
 
@@ -142,6 +154,7 @@ enum {
         OPT_EXPOSE,
         OPT_NETWORK,
         OPT_POLICY,
+        OPT_TMP,
 };
 
 static const struct option run_options[] = {
@@ -160,6 +173,7 @@ static const struct option run_options[] = {
     {"expose", required_argument, NULL, OPT_EXPOSE},
     {"network", required_argument, NULL, OPT_NETWORK},
     {"policy", required_argument, NULL, OPT_POLICY},
+    {"tmp", required_argument, NULL, OPT_TMP},
     {"help", no_argument, NULL, 'h'},
     {},
 };
@@ -259,14 +273,25 @@ static int parse_sandbox_option(int c, const char *arg, struct run_args *a)
                 return 0;
         }
         case OPT_MOUNTS:
-                if (strcmp(arg, "private") != 0 && strcmp(arg, "host") != 0)
-                        return bad_value("--mounts", arg, "private or host");
-                a->view.private_mounts = strcmp(arg, "private") == 0;
+                if (strcmp(arg, "private") != 0 && strcmp(arg, "host") != 0 &&
+                    strcmp(arg, "minimal") != 0)
+                        return bad_value("--mounts", arg, "private, minimal or host");
+                a->view.private_mounts = strcmp(arg, "host") != 0;
+                a->view.minimal_mounts = strcmp(arg, "minimal") == 0;
                 return 0;
-        case OPT_NETWORK:
-                if (hostview_parse_network(arg, &a->view.network) < 0)
-                        return bad_value("--network", arg, "host or none");
+        case OPT_TMP:
+                if (strcmp(arg, "exec") != 0 && strcmp(arg, "noexec") != 0)
+                        return bad_value("--tmp", arg, "exec or noexec");
+                a->view.tmp_noexec = strcmp(arg, "noexec") == 0;
                 return 0;
+        case OPT_NETWORK: {
+                char why[512];
+                if (net_policy_parse(arg, &a->network, why, sizeof(why)) < 0)
+                        return bad_value("--network", arg, why);
+                a->view.network =
+                    a->network.mode == NET_HOST ? HOSTVIEW_NETWORK_HOST : HOSTVIEW_NETWORK_NONE;
+                return 0;
+        }
         case OPT_POLICY:
                 a->policy = arg;
                 return 0;
@@ -324,7 +349,26 @@ static int parse_args(int argc, char **argv, struct run_args *a)
         return 0;
 }
 
-static int write_result(const char *file, const struct outcome *o)
+/* Opened before the job starts: the job may write where FILE is (a relative
+ * --result lands in its working directory) and could replace it with a link
+ * to a file of root's or a FIFO; the fd we hold keeps pointing at the file
+ * that was checked here, whatever the job does to the name. */
+static int open_result(const char *file)
+{
+        int fd = open_regular_for_write_at(AT_FDCWD, file, NULL);
+        if (fd == -EBADFD)
+                log_error("Invalid value '%s' for --result: a symlink, FIFO, device or a file "
+                          "with other hard links; give a regular file (or a new name); "
+                          "nothing was run",
+                          file);
+        else if (fd < 0)
+                log_error("Cannot open the result file '%s' given to --result: %s; nothing was "
+                          "run",
+                          file, strerror(-fd));
+        return fd;
+}
+
+static int write_result(const char *file, int fd, const struct outcome *o)
 {
         cJSON *j = outcome_to_json(o);
         if (!j)
@@ -337,14 +381,23 @@ static int write_result(const char *file, const struct outcome *o)
                 fprintf(stderr, "%s\n", text);
                 return 0;
         }
-        _cleanup_fclose_ FILE *f = fopen(file, "we");
-        if (!f)
-                return log_error_errno(NEG_ERRNO(), "Failed to open result file '%s': %s", file,
-                                       strerror(errno));
-        fprintf(f, "%s\n", text);
-        if (fflush(f) != 0)
-                return log_error_errno(NEG_ERRNO(), "Failed to write result file '%s': %s", file,
-                                       strerror(errno));
+        size_t len = strlen(text);
+        text[len] = '\n'; /* cJSON's buffer holds len+1 bytes: the NUL becomes the newline */
+        int r = rewrite_fd(fd, text, len + 1);
+        text[len] = 0;
+        if (r < 0)
+                return log_error_errno(r, "Failed to write result file '%s': %s", file,
+                                       strerror(-r));
+        /* Nothing lost: when the job moved the name away from the file we hold,
+         * the outcome also goes to stderr, where the caller sees it. */
+        struct stat held, now;
+        if (fstat(fd, &held) == 0 && (fstatat(AT_FDCWD, file, &now, AT_SYMLINK_NOFOLLOW) < 0 ||
+                                      now.st_dev != held.st_dev || now.st_ino != held.st_ino)) {
+                log_error("The job replaced or removed the result file '%s'; nothing was "
+                          "written through what it put there; the outcome follows",
+                          file);
+                fprintf(stderr, "%s\n", text);
+        }
         return 0;
 }
 
@@ -356,6 +409,9 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
                 return r > 0 ? 0 : EXIT_USAGE;
 
         _cleanup_free_ char **extra_env = a.env;
+        _cleanup_close_ int result_fd = -EBADF;
+        if (a.result_file && (result_fd = open_result(a.result_file)) < 0)
+                return EXIT_USAGE;
         _cleanup_free_ const char **writable = a.writable;
         _cleanup_free_ const char **expose = a.expose;
         char **envp = NULL;
@@ -363,8 +419,21 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
         char cwd[4096];
         if (!getcwd(cwd, sizeof(cwd)))
                 snprintf(cwd, sizeof(cwd), "/");
-        r = jobenv_build(environ, a.env, cwd, &envp, &bad);
+        /* Allow-list networking: the proxy is announced the usual way; the
+         * job's own loopback stays direct.  --env entries come after and win. */
+        size_t n_proxy = 0;
+        while (a.network.mode == NET_ALLOW && netproxy_env[n_proxy])
+                n_proxy++;
+        _cleanup_free_ char **job_extra = calloc(n_proxy + a.n_env + 1, sizeof(char *));
+        if (!job_extra)
+                return EXIT_CORRAL_FAILED;
+        for (size_t i = 0; i < n_proxy; i++)
+                job_extra[i] = (char *)netproxy_env[i];
+        for (size_t i = 0; i < a.n_env; i++)
+                job_extra[n_proxy + i] = a.env[i];
+        r = jobenv_build(environ, job_extra, cwd, &envp, &bad);
         if (r == -EINVAL) {
+                bad -= (int)n_proxy;
                 bad_value("--env", a.env[bad],
                           "KEY=VALUE with KEY made of letters, digits and _, not starting "
                           "with a digit");
@@ -461,6 +530,7 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
             .timeout_usec = a.timeout_usec,
             .cancel_grace_usec = a.grace_usec,
             .label = label,
+            .network = &a.network,
         };
         struct outcome out;
         struct child_failure fail;
@@ -471,8 +541,9 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
                 if (fail.step == CHILD_STEP_EXEC)
                         log_error("Cannot run '%s': %s; nothing was run", a.argv[0], strerror(-r));
                 else if (fail.step != CHILD_STEP_NONE)
-                        log_error("Failed to %s for '%s': %s", child_step_to_string(fail.step),
-                                  a.argv[0], strerror(-r));
+                        log_error("Failed to %s for '%s': %s%s", child_step_to_string(fail.step),
+                                  a.argv[0], strerror(-r),
+                                  fail.step == CHILD_STEP_NAMESPACES ? userns_refusal_hint() : "");
                 else
                         log_error("Failed to run '%s' in a new cgroup under '%s': %s", a.argv[0],
                                   cg_manager_path(m, CG_MEMORY), strerror(-r));
@@ -480,7 +551,7 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
                         return r == -ENOENT ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE;
                 return EXIT_CORRAL_FAILED;
         }
-        if (write_result(a.result_file, &out) < 0)
+        if (write_result(a.result_file, result_fd, &out) < 0)
                 return EXIT_CORRAL_FAILED;
         return outcome_exit_status(out.status, out.exit_code, out.signal);
 }

@@ -3,6 +3,7 @@
 #include "cleanup.h"
 #include "commands.h"
 #include "config-file.h"
+#include "executor.h"
 #include "log.h"
 #include "gov-ledger.h"
 #include "jobctl.h"
@@ -124,6 +125,8 @@ static int take_governor_options(const struct corral_options *o, int *argc, char
 {
         struct gov_policy gp;
         gov_policy_init(&gp);
+        struct executor_settings es; /* --executor ...: stored for the store */
+        executor_settings_init(&es);
         char err[256];
         int out = 1;
         for (int i = 1; i < *argc; i++) {
@@ -131,6 +134,8 @@ static int take_governor_options(const struct corral_options *o, int *argc, char
                 int g = strncmp(argv[i], "--", 2) == 0
                             ? gov_policy_parse_option(&gp, argv[i], v, err, sizeof(err))
                             : 0;
+                if (g == 0 && strncmp(argv[i], "--", 2) == 0)
+                        g = executor_parse_option(&es, argv[i], v, err, sizeof(err));
                 if (g < 0) {
                         fprintf(stderr, "corral serve: %s\n", err);
                         return -EXIT_USAGE;
@@ -144,11 +149,17 @@ static int take_governor_options(const struct corral_options *o, int *argc, char
         }
         argv[out] = NULL;
         *argc = out;
-        if (!gp.set)
+        if (!gp.set && !es.set)
                 return 0;
         _cleanup_free_ char *dir = NULL;
         _cleanup_(gov_ledger_freep) struct gov_ledger *led = NULL;
         int r = state_dir_resolve(o->state_dir, &dir);
+        if (r >= 0 && es.set && (r = executor_store(dir, &es)) < 0) {
+                log_error_errno(r, "Failed to store the executor settings: %s", strerror(-r));
+                return -EXIT_CORRAL_FAILED;
+        }
+        if (!gp.set)
+                return 0;
         if (r >= 0)
                 r = gov_ledger_open(dir, &led);
         if (r >= 0)

@@ -14,6 +14,7 @@
 #include "gov-status.h"
 #include "governor.h"
 #include "log.h"
+#include "slurm-status.h"
 #include "statedir.h"
 #include "units.h"
 
@@ -60,6 +61,9 @@ static int print_json(const struct gov_status *s, const char *state_dir)
         cJSON *root = gov_status_to_json(s, state_dir);
         if (!root)
                 return -ENOMEM;
+        cJSON *ex = executor_status_json(state_dir); /* where jobs run, when not here */
+        if (ex)
+                cJSON_AddItemToObject(root, "executor", ex);
         char *text = cJSON_PrintUnformatted(root);
         cJSON_Delete(root);
         if (!text)
@@ -131,6 +135,13 @@ static void print_text(const struct gov_status *s, const char *state_dir)
         else
                 printf("queue     head %s waits: %s\n", s->snap.queued[0].job_id, s->head.reason);
         printf("state     %s\n", state_dir);
+        cJSON *ex = executor_status_json(state_dir);
+        if (ex) {
+                char line[512];
+                executor_status_text(ex, line, sizeof(line));
+                printf("executor  %s\n", line);
+                cJSON_Delete(ex);
+        }
 }
 
 int cmd_status(const struct corral_options *o, int argc, char **argv)

@@ -9,6 +9,8 @@
 #include "options.h"
 
 int cmd_run(const struct corral_options *o, int argc, char **argv);
+/* `corral __slurm-exec FILE`: a Slurm batch job's start on the node (cmd-slurm-exec.c). */
+int cmd_slurm_exec(const struct corral_options *o, int argc, char **argv);
 int cmd_doctor(const struct corral_options *o, int argc, char **argv);
 int cmd_submit(const struct corral_options *o, int argc, char **argv);
 int cmd_list(const struct corral_options *o, int argc, char **argv);
@@ -26,6 +28,7 @@ int cmd_policy(const struct corral_options *o, int argc, char **argv);
 int cmd_result(const struct corral_options *o, int argc, char **argv);
 int cmd_metrics(const struct corral_options *o, int argc, char **argv);
 int cmd_serve(const struct corral_options *o, int argc, char **argv);
+int cmd_top(const struct corral_options *o, int argc, char **argv);
 int cmd_daemon(const struct corral_options *o, int argc, char **argv);
 /* Runs a job command through `corral daemon` when one is to be used
  * (daemon-client.h): *handled says whether it did; the exit status is returned. */

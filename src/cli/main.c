@@ -20,6 +20,7 @@ static const struct {
     {"submit", cmd_submit, "create a background job; prints its id"},
     {"status", cmd_status, "a job's status (ID), or the governor's view of the host (--system)"},
     {"list", cmd_list, "list this tenant's jobs"},
+    {"top", cmd_top, "the jobs view, refreshed live: running, queued and why, finished"},
     {"logs", cmd_logs, "print a job's stdout (or --stderr), --follow while it runs"},
     {"wait", cmd_wait, "wait for a job to end; its outcome becomes the exit status"},
     {"result", cmd_result, "print a job's results JSON, or why it has none"},
@@ -32,6 +33,7 @@ static const struct {
     {"daemon", cmd_daemon, "serve job commands to unprivileged users on a Unix socket"},
     {"policy", cmd_policy, "check seccomp policies: policy check NAME|FILE..."},
     {"__supervise", cmd_supervise, NULL},
+    {"__slurm-exec", cmd_slurm_exec, NULL},
 };
 
 static void usage(FILE *f)

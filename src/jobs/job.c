@@ -82,6 +82,12 @@ static const struct field progress_fields[] = {
     FLD("message", F_STR, progress.message),
 };
 
+static const struct field slurm_fields[] = {
+    FLD("job_id", F_STR, slurm_job_id),
+    FLD("state", F_STR, slurm_state),
+    FLD("node", F_STR, slurm_node),
+};
+
 static const struct field state_patch_fields[] = {
     FLD("field", F_STR, state_patch_field),
     FLD("pointer", F_STR, state_patch_pointer),
@@ -102,7 +108,10 @@ static const struct field job_fields[] = {
     FLD("env", F_STRV, env),
     OBJ("limits", limits_fields, -1),
     FLD("policy", F_STR, policy),
+    FLD("mounts", F_STR, mounts),
+    FLD("tmp", F_STR, tmp),
     FLD("network", F_STR, network),
+    FLD("expose", F_STRV, expose),
     FLD("created_at", F_TIME, created_at),
     FLD("started_at", F_TIME, started_at),
     FLD("finished_at", F_TIME, finished_at),
@@ -120,6 +129,9 @@ static const struct field job_fields[] = {
     FLD("cpu_system_usec", F_U64, cpu_system_usec),
     FLD("cpu_throttled_usec", F_U64, cpu_throttled_usec),
     FLD("cpu_nr_throttled", F_U64, cpu_nr_throttled),
+    FLD("pids_max_hits", F_U64, pids_max_hits),
+    FLD("connections_allowed", F_I64_OPT, connections_allowed),
+    FLD("connections_denied", F_U64, connections_denied),
     FLD("wall_ms", F_U64, wall_ms),
     FLD("denied_syscalls", F_SYSCALLS, denied_syscalls),
     FLD("seccomp_syscall", F_STR, seccomp_syscall),
@@ -135,6 +147,8 @@ static const struct field job_fields[] = {
     FLD("reason", F_STR, reason),
     FLD("lost_reason", F_STR, lost_reason),
     FLD("has_input", F_BOOL, has_input),
+    FLD("executor", F_STR, executor),
+    OBJ("slurm", slurm_fields, offsetof(struct job, slurm_job_id)),
 };
 
 #define AT(j, f, type)  ((type *)((char *)(j) + (f)->offset))
@@ -158,6 +172,7 @@ struct job *job_new(void)
         j->status = JOB_QUEUED;
         j->exit_code = -1;
         j->queue_position = -1;
+        j->connections_allowed = -1;
         j->progress = PROGRESS_INIT;
         return j;
 }
@@ -875,12 +890,15 @@ struct job *job_new_retry(const struct job *old)
         _cleanup_(job_freep) struct job *j = job_new();
         if (!j || strv_copy(old->command, &j->command) < 0 || strv_copy(old->env, &j->env) < 0 ||
             strv_copy(old->depends_on, &j->depends_on) < 0 ||
-            job_set_string(&j->cwd, old->cwd) < 0 || job_set_string(&j->policy, old->policy) < 0 ||
+            strv_copy(old->expose, &j->expose) < 0 || job_set_string(&j->cwd, old->cwd) < 0 ||
+            job_set_string(&j->policy, old->policy) < 0 ||
+            job_set_string(&j->mounts, old->mounts) < 0 || job_set_string(&j->tmp, old->tmp) < 0 ||
             job_set_string(&j->network, old->network) < 0 ||
             job_set_string(&j->result_file, old->result_file) < 0 ||
             job_set_string(&j->state_patch_field, old->state_patch_field) < 0 ||
             job_set_string(&j->state_patch_pointer, old->state_patch_pointer) < 0 ||
             job_set_string(&j->tenant, old->tenant) < 0 ||
+            job_set_string(&j->executor, old->executor) < 0 ||
             job_set_string(&j->retry_of, old->id) < 0)
                 return NULL;
         j->limits = old->limits;

@@ -63,7 +63,10 @@ struct job {
         char **env;     /* requested "NAME=value" strings, NULL-terminated; may be NULL */
         struct job_limits limits;
         char *policy;  /* policy name; NULL = default */
-        char *network; /* "none" or "host"; NULL = host */
+        char *network; /* "none", "host" or "allow:LIST"; NULL = host */
+        char *mounts;  /* "minimal" (docs/hardening.md); NULL = "private" */
+        char *tmp;     /* "noexec": nothing runs from /tmp, /dev/shm; NULL = "exec" */
+        char **expose; /* paths kept visible, read-only, below a hidden home; NULL-terminated */
         enum job_status status;
 
         /* Realtime microseconds; 0 = not yet.  Written with millisecond
@@ -89,6 +92,9 @@ struct job {
         uint64_t cpu_system_usec;
         uint64_t cpu_throttled_usec;
         uint64_t cpu_nr_throttled;
+        uint64_t pids_max_hits;      /* forks refused at the pids limit (pids.events max) */
+        int64_t connections_allowed; /* network allow:LIST: made by the proxy; -1 = none */
+        uint64_t connections_denied; /* refused by the proxy */
         uint64_t wall_ms;
         struct job_syscall_count *denied_syscalls;
         size_t n_denied_syscalls;
@@ -110,6 +116,13 @@ struct job {
         char *reason;           /* why the status is what it is, for humans */
         char *lost_reason;      /* status lost: what was found at recovery */
         bool has_input;         /* input.json was given */
+
+        /* Where it runs (docs/slurm.md): NULL = this host ("local"), or
+         * "slurm"; then Slurm's job id, its last state and node are kept. */
+        char *executor;
+        char *slurm_job_id; /* NULL until sbatch answered */
+        char *slurm_state;  /* Slurm's JobState as last seen, e.g. OUT_OF_MEMORY */
+        char *slurm_node;
 
         struct cJSON *extra; /* unknown fields from a newer writer, kept verbatim */
 };

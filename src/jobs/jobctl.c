@@ -1,10 +1,12 @@
 /* jobctl.c - see jobctl.h. */
 #include "jobctl.h"
+#include "storeexpose.h"
 #include "job-counters.h"
 #include "job-limits.h"
 #include "storelimits.h"
 #include "workdir.h"
 #include "cgroup.h"
+#include "executor.h"
 #include "fileio.h"
 #include "gov-ledger.h"
 #include "gov-measure.h"
@@ -167,6 +169,34 @@ static int admission_precheck(struct jobctl *c, const struct job *j, char *err, 
         return 0;
 }
 
+/* The job's executor: the store's (executor.conf), or the one the request
+ * names when the store allows a choice per job.  j->executor stays NULL for
+ * local, "slurm" for Slurm. */
+static int executor_choose(struct jobctl *c, struct job *j, char *err, size_t errlen)
+{
+        struct executor_settings es;
+        char why[300];
+        if (executor_load(c->state_dir, &es, why, sizeof(why)) < 0) {
+                snprintf(err, errlen, "Invalid executor settings: %s", why);
+                return -EINVAL;
+        }
+        enum executor_kind k = es.kind;
+        if (j->executor) {
+                if (executor_kind_from_string(j->executor, &k) < 0) {
+                        snprintf(err, errlen, "Invalid executor '%s': local or slurm", j->executor);
+                        return -EINVAL;
+                }
+                if (k != es.kind && !es.per_job) {
+                        snprintf(err, errlen,
+                                 "This store runs jobs on its executor '%s'; choosing '%s' per "
+                                 "job needs the operator's --executor-per-job yes",
+                                 executor_kind_to_string(es.kind), j->executor);
+                        return -EINVAL;
+                }
+        }
+        return job_set_string(&j->executor, k == EXECUTOR_SLURM ? "slurm" : NULL);
+}
+
 int jobctl_submit(struct jobctl *c, struct job *j, const char *requested_id, const char *input,
                   size_t input_len, char *err, size_t errlen)
 {
@@ -198,11 +228,27 @@ int jobctl_submit(struct jobctl *c, struct job *j, const char *requested_id, con
         int r = store_limits_load(c->state_dir, &sl, err, errlen);
         if (r >= 0)
                 r = store_limits_apply(&sl, &j->limits, err, errlen);
+        if (r >= 0)
+                r = store_limits_apply_network(&sl, &j->network, c->client_jobs, err, errlen);
+        if (r >= 0)
+                r = executor_choose(c, j, err, errlen);
+        if (r < 0)
+                return r;
+        /* What the store's operator lets jobs see of the hidden home
+         * (expose.conf): checked and completed now, recorded in job.json. */
+        struct store_expose se;
+        r = store_expose_load(c->state_dir, &se, err, errlen);
+        if (r >= 0) {
+                r = store_expose_apply(&se, &j->expose, err, errlen);
+                store_expose_done(&se);
+        }
         if (r < 0)
                 return r;
         /* A job that can never run (its limit exceeds the host's or its tenant's
-         * room) or that finds the queue full is refused now, not queued. */
-        r = admission_precheck(c, j, err, errlen);
+         * room) or that finds the queue full is refused now, not queued.  A
+         * Slurm job is queued by Slurm, whose limits are not this host's. */
+        if (!j->executor)
+                r = admission_precheck(c, j, err, errlen);
         if (r < 0)
                 return r;
         int lock_fd = -EBADF;
@@ -248,6 +294,8 @@ int jobctl_load(struct jobctl *c, const char *id, struct job **ret)
         return 0;
 }
 
+static int recover_job(struct jobctl *c, const char *id);
+
 int jobctl_cancel(struct jobctl *c, const char *id, char *err, size_t errlen)
 {
         _cleanup_(job_freep) struct job *j = NULL;
@@ -270,14 +318,21 @@ int jobctl_cancel(struct jobctl *c, const char *id, char *err, size_t errlen)
                 /* Just submitted: the supervisor has not written its pid yet. */
                 int lock_fd;
                 if (store_job_lock(c->store, id, false, &lock_fd) == 0) {
-                        /* Nobody holds it: no supervisor; recovery's business. */
                         close(lock_fd);
+                        /* A Slurm job's supervisor is restarted (it adopts the
+                         * job) and then gets the cancel. */
+                        if (j->executor && strcmp(j->executor, "slurm") == 0 && tries < 100) {
+                                recover_job(c, id);
+                                goto reload;
+                        }
+                        /* Nobody holds it: no supervisor; recovery's business. */
                         snprintf(err, errlen,
                                  "Job '%s' has no live supervisor; it will be "
                                  "recorded as lost",
                                  id);
                         return -ESRCH;
                 }
+        reload:
                 usleep(10000);
                 job_free(j);
                 j = NULL;
@@ -306,11 +361,15 @@ int jobctl_retry(struct jobctl *c, const char *id, char **ret_id, char *err, siz
         j->cwd = TAKE_PTR(old->cwd);
         j->limits = old->limits;
         j->policy = TAKE_PTR(old->policy);
+        j->network = TAKE_PTR(old->network);
+        j->mounts = TAKE_PTR(old->mounts);
+        j->tmp = TAKE_PTR(old->tmp);
         j->result_file = TAKE_PTR(old->result_file);
         j->state_patch_field = TAKE_PTR(old->state_patch_field);
         j->state_patch_pointer = TAKE_PTR(old->state_patch_pointer);
         j->depends_on = old->depends_on;
         old->depends_on = NULL;
+        j->executor = TAKE_PTR(old->executor);
         if (job_set_string(&j->retry_of, old->id) < 0)
                 return -ENOMEM;
         _cleanup_free_ char *input = NULL;
@@ -339,6 +398,14 @@ static int recover_job(struct jobctl *c, const char *id)
         _cleanup_(job_freep) struct job *fresh = NULL;
         if (store_job_load(c->store, id, &fresh, NULL) < 0 || job_status_is_terminal(fresh->status))
                 return 0; /* finished between the listing and the lock */
+        /* A Slurm job outlives its supervisor: Slurm still runs it.  A new
+         * supervisor adopts it (by its recorded id, or by its name when the
+         * first died before recording one) and records its true outcome. */
+        if (fresh->executor && strcmp(fresh->executor, "slurm") == 0) {
+                if (spawn_supervisor(c, id, lock) < 0)
+                        log_warning("Failed to restart the supervisor of Slurm job '%s'", id);
+                return 0;
+        }
         char reason[256], who[32] = "";
         /* pid 0: it ended before its first record (the supervisor records itself
          * with the first change, not at start). */

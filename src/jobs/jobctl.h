@@ -18,6 +18,9 @@ struct jobctl {
         const struct corral_options *options;
         char *state_dir; /* absolute */
         struct store *store;
+        /* Jobs come from MCP clients: without a network of their own they get
+         * the store's default, or none (docs/decisions/network-policy.md). */
+        bool client_jobs;
 };
 
 /* Resolves the state directory (--state-dir or the default) and opens the

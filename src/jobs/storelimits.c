@@ -4,10 +4,12 @@
 #include "fileio.h"
 #include "job.h"
 #include "job-limits.h"
+#include "netpolicy.h"
 #include "units.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define LIMITS_CONF_MAX (64u << 10)
@@ -51,6 +53,23 @@ static int parse_line(char *line, unsigned n, struct store_limits *s, char *err,
             {"open-files", offsetof(struct store_limits, open_files), true},
             {"open-files-max", offsetof(struct store_limits, open_files_max), true},
         };
+        if (strcmp(key, "network") == 0 || strcmp(key, "network-max") == 0) {
+                char *dst = key[7] ? s->network_max : s->network;
+                char why[512];
+                _cleanup_free_ struct net_policy *p = calloc(1, sizeof(*p));
+                if (!p)
+                        return -ENOMEM;
+                if (net_policy_parse(val, p, why, sizeof(why)) < 0) {
+                        snprintf(err, errlen, "limits.conf:%u: invalid value for %s: %s", n, key,
+                                 why);
+                        return -EINVAL;
+                }
+                if (net_policy_format(p, dst, sizeof(s->network)) >= (int)sizeof(s->network)) {
+                        snprintf(err, errlen, "limits.conf:%u: %s: the list is too long", n, key);
+                        return -EINVAL;
+                }
+                return 0;
+        }
         for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
                 if (strcmp(key, keys[i].key) != 0)
                         continue;
@@ -69,7 +88,7 @@ static int parse_line(char *line, unsigned n, struct store_limits *s, char *err,
         }
         snprintf(err, errlen,
                  "limits.conf:%u: unknown key (allowed: log, log-max, file-size, file-size-max, "
-                 "open-files, open-files-max)",
+                 "open-files, open-files-max, network, network-max)",
                  n);
         return -EINVAL;
 }
@@ -137,4 +156,36 @@ int store_limits_apply(const struct store_limits *s, struct job_limits *l, char 
                 r = check("open-files", &l->open_files, s->open_files, s->open_files_max, false,
                           err, errlen);
         return r;
+}
+
+int store_limits_apply_network(const struct store_limits *s, char **network, bool client, char *err,
+                               size_t errlen)
+{
+        _cleanup_free_ struct net_policy *asked = calloc(1, sizeof(*asked));
+        _cleanup_free_ struct net_policy *max = calloc(1, sizeof(*max));
+        if (!asked || !max)
+                return -ENOMEM;
+        if (!*network) {
+                const char *def = s->network[0] ? s->network : client ? "none" : "host";
+                /* A default above the operator's ceiling is the ceiling: only
+                 * what a job asks for is refused (as for the other limits). */
+                if (s->network_max[0] && net_policy_parse(def, asked, NULL, 0) == 0 &&
+                    net_policy_parse(s->network_max, max, NULL, 0) == 0 &&
+                    !net_policy_within(asked, max))
+                        def = s->network_max;
+                if (strcmp(def, "host") != 0 && !(*network = strdup(def)))
+                        return -ENOMEM;
+        }
+        if (!s->network_max[0])
+                return 0;
+        const char *text = *network ? *network : "host";
+        if (net_policy_parse(text, asked, NULL, 0) < 0 ||
+            net_policy_parse(s->network_max, max, NULL, 0) < 0 || !net_policy_within(asked, max)) {
+                snprintf(err, errlen,
+                         "Invalid value '%s' for network: more than this store allows "
+                         "(network-max = %s, limits.conf)",
+                         text, s->network_max);
+                return -EINVAL;
+        }
+        return 0;
 }

@@ -23,6 +23,7 @@
  * Diagnostics go to jobs/<id>/supervisor.log.
  */
 #include "supervisor.h"
+#include "executor-slurm.h"
 #include "fileio.h"
 #include "gov-ledger.h"
 #include "gov-measure.h"
@@ -32,6 +33,8 @@
 #include "job-limits.h"
 #include "log.h"
 #include "hostview.h"
+#include "netproxy.h"
+#include "userns-check.h"
 #include "policy.h"
 #include "privs.h"
 #include "procfs.h"
@@ -40,6 +43,7 @@
 #include "uidpool.h"
 #include "workdir.h"
 #include "units.h"
+#include "usage.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -360,6 +364,9 @@ static void record_outcome(struct supervisor *s, const struct outcome *o)
         j->cpu_system_usec = o->stats.cpu_system_usec;
         j->cpu_throttled_usec = o->stats.cpu_throttled_usec;
         j->cpu_nr_throttled = o->stats.cpu_nr_throttled;
+        j->pids_max_hits = o->stats.pids_max_hits;
+        j->connections_allowed = o->net_proxied ? (int64_t)o->net.allowed : -1;
+        j->connections_denied = o->net_proxied ? o->net.denied : 0;
         j->wall_ms = o->wall_usec / 1000;
         if (o->seccomp_syscall[0])
                 job_set_string(&j->seccomp_syscall, o->seccomp_syscall);
@@ -492,19 +499,24 @@ static int open_job_stdio(struct supervisor *s, int *ret_in, int *ret_out, int *
 
 /* The job's environment: its own variables and CORRAL_JOB_ID over the
  * allowed part of ours (jobenv.c). */
-static int build_job_env(const struct job *j, const char *workdir, char ***ret)
+static int build_job_env(const struct job *j, const char *workdir, bool proxied, char ***ret)
 {
         char idvar[128];
         snprintf(idvar, sizeof(idvar), "CORRAL_JOB_ID=%s", j->id);
-        size_t n_env = 0;
+        size_t n_env = 0, n_proxy = 0;
         for (char **e = j->env; e && *e; e++)
                 n_env++;
-        _cleanup_free_ char **extra = calloc(n_env + 2, sizeof(char *));
+        /* allow:LIST: the proxy is announced first; the job's own env wins. */
+        while (proxied && netproxy_env[n_proxy])
+                n_proxy++;
+        _cleanup_free_ char **extra = calloc(n_proxy + n_env + 2, sizeof(char *));
         if (!extra)
                 return -ENOMEM;
+        for (size_t i = 0; i < n_proxy; i++)
+                extra[i] = (char *)netproxy_env[i];
         for (size_t i = 0; i < n_env; i++)
-                extra[i] = j->env[i];
-        extra[n_env] = idvar;
+                extra[n_proxy + i] = j->env[i];
+        extra[n_proxy + n_env] = idvar;
         /* corral's own PATH may name directories the job's uid cannot enter
          * (root's ~/.local/bin...): jobs get the default PATH unless they ask. */
         size_t n_parent = 0;
@@ -601,7 +613,14 @@ static int run_in_sandbox(struct supervisor *s, const struct privs_spec *privs, 
         _cleanup_close_ int errf = err_fd;
 
         _cleanup_(jobenv_freep) char **envp = NULL;
-        r = build_job_env(j, workdir, &envp);
+        /* The network: host, none, or allow:LIST through corral's proxy. */
+        _cleanup_free_ struct net_policy *netpol = calloc(1, sizeof(*netpol));
+        if (!netpol)
+                return -ENOMEM;
+        if (j->network && net_policy_parse(j->network, netpol, NULL, 0) < 0)
+                return finish_early(s, JOB_FAILED, "invalid network policy in job.json");
+        bool proxied = netpol->mode == NET_ALLOW;
+        r = build_job_env(j, workdir, proxied, &envp);
         if (r < 0)
                 return r;
 
@@ -627,14 +646,20 @@ static int run_in_sandbox(struct supervisor *s, const struct privs_spec *privs, 
 
         /* Where the command starts (cwd asked for, else its work directory);
          * the work directory ($HOME) stays the one place it may write. */
-        struct hostview view = {.private_mounts = true, .workdir = workdir, .cwd = j->cwd};
-        if (j->network)
-                hostview_parse_network(j->network, &view.network);
+        struct hostview view = {.private_mounts = true,
+                                .minimal_mounts = j->mounts && strcmp(j->mounts, "minimal") == 0,
+                                .tmp_noexec = j->tmp && strcmp(j->tmp, "noexec") == 0,
+                                .workdir = workdir,
+                                .cwd = j->cwd};
+        view.network = netpol->mode == NET_HOST ? HOSTVIEW_NETWORK_HOST : HOSTVIEW_NETWORK_NONE;
+        view.expose = (const char *const *)j->expose;
         hostview_decide(&view, geteuid() == 0);
         struct job_rlimits rl = job_rlimits_of(&j->limits);
         char label[80];
         snprintf(label, sizeof(label), "job-%s", j->id);
         label[64] = 0;
+        struct usage_recorder usage; /* usage over time: jobs/<id>/usage.json */
+        usage_recorder_init(&usage, s->job_dirfd);
         struct runner_spec spec = {
             .child = {.path = path,
                       .argv = j->command,
@@ -653,10 +678,13 @@ static int run_in_sandbox(struct supervisor *s, const struct privs_spec *privs, 
             .timeout_usec = j->limits.timeout_ms * 1000,
             .cancel_grace_usec = (j->limits.grace_ms ? j->limits.grace_ms : 5000) * 1000,
             .label = label,
+            .network = proxied ? netpol : NULL,
             .on_started = on_started,
             .on_tick = on_tick,
             .tick_usec = PROGRESS_TICK_USEC,
             .userdata = s,
+            .on_sample = usage_recorder_sample,
+            .sample_data = &usage,
         };
         struct outcome o = {0};
         struct child_failure fail;
@@ -664,12 +692,14 @@ static int run_in_sandbox(struct supervisor *s, const struct privs_spec *privs, 
         s->running = false;
         if (r < 0) {
                 char reason[512];
-                snprintf(reason, sizeof(reason), "could not start: failed to %s: %s",
+                snprintf(reason, sizeof(reason), "could not start: failed to %s: %s%s",
                          fail.step != CHILD_STEP_NONE ? child_step_to_string(fail.step)
                                                       : "create the job's cgroup",
-                         strerror(-r));
+                         strerror(-r),
+                         fail.step == CHILD_STEP_NAMESPACES ? userns_refusal_hint() : "");
                 return finish_early(s, JOB_FAILED, reason);
         }
+        usage_recorder_finish(&usage, &o.stats, o.wall_usec);
         record_outcome(s, &o);
         r = save(s);
         if (r < 0)
@@ -757,8 +787,12 @@ int cmd_supervise(const struct corral_options *o, int argc, char **argv)
          * the way to running.  Until then `cancel` waits on the lock, which
          * this process holds (jobctl_cancel). */
 
-        r = wait_for_dependencies(&s);
-        if (r > 0)
+        /* A Slurm job: its dependencies become Slurm's where they can, and
+         * Slurm queues it, not this host's governor (executor-slurm.c). */
+        bool slurm = s.job->executor && strcmp(s.job->executor, "slurm") == 0;
+        r = slurm ? executor_slurm_supervise(ctl, s.job, s.job_dirfd, s.sigfd)
+                  : wait_for_dependencies(&s);
+        if (r > 0 && !slurm)
                 r = wait_for_admission(&s);
         if (r > 0)
                 r = run_job(&s);

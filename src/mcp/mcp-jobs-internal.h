@@ -65,6 +65,8 @@ void jobview_summary(const struct job *j, char *buf, size_t len);
 cJSON *jobview_status(const struct job *j);
 char *jobview_status_text(const struct job *j);
 /* The content of job_result / run_job: results, outcome, stderr tail. */
+/* Adds "usage": the job's usage series (usage.json), or null before it ran. */
+void jobview_add_usage(struct jobctl *c, const struct job *j, cJSON *o);
 cJSON *jobview_result(struct jobctl *c, const struct job *j);
 cJSON *jobview_progress(const struct job *j);
 /* A CallToolResult whose first text block is text's first line, the rest a second block. */

@@ -6,6 +6,7 @@
  *   corral://metrics                 `corral metrics` (mcp-metrics-resource.c), first page
  * resources/list pages by jobs (the store's cursor); subscribers get
  * notifications/resources/updated when the timer in mcp-jobs.c sees a change. */
+#include "mcp-app.h"
 #include "mcp-jobs-internal.h"
 #include "fileio.h"
 #include "jobid.h"
@@ -56,6 +57,8 @@ static int res_list(struct mcp_request *req, const char *cursor, void *userdata,
                 return r;
         cJSON *res = cJSON_CreateObject();
         cJSON *list = cJSON_AddArrayToObject(res, "resources");
+        if (!cursor) /* the App's page leads the first page */
+                cJSON_AddItemToArray(list, mcp_app_resource());
         if (!cursor)
                 mcp_metrics_resource_add(list);
         for (size_t i = 0; i < l.n; i++)
@@ -113,6 +116,10 @@ static int read_tail(int dfd, const char *name, char **ret)
 static int res_read(struct mcp_request *req, const char *uri, void *userdata, cJSON **ret)
 {
         struct mcp_jobs *J = userdata;
+        if (mcp_app_is_uri(uri)) {
+                *ret = mcp_app_read();
+                return 0;
+        }
         if (strcmp(uri, MCP_METRICS_URI) == 0)
                 return mcp_metrics_resource_read(J, req, ret);
         if (strncmp(uri, URI_PREFIX, strlen(URI_PREFIX)) != 0)

@@ -4,6 +4,7 @@
  * outcome_summary() ("oom_killed: 32 MiB limit, peak 32 MiB, ..."). */
 #include "mcp-jobs-internal.h"
 #include "outcome.h"
+#include "usage.h"
 #include "units.h"
 
 #include <stdio.h>
@@ -137,6 +138,7 @@ cJSON *jobview_status(const struct job *j)
         add_string_or_null(o, "signal", j->signal ? signal_to_name(j->signal) : NULL);
         cJSON_AddNumberToObject(o, "oom_kills", (double)j->oom_kills);
         add_string_or_null(o, "oom_cause", j->oom_kills ? j->oom_cause : NULL);
+        cJSON_AddNumberToObject(o, "pids_max_hits", (double)j->pids_max_hits);
         cJSON_AddItemToObject(o, "progress", jobview_progress(j));
         add_string_or_null(o, "reason", j->status == JOB_LOST ? j->lost_reason : j->reason);
         if (j->memory_limit_bytes || j->limits.memory_bytes)
@@ -196,6 +198,9 @@ char *jobview_status_text(const struct job *j)
                         fprintf(f, " of a %.1f s timeout", (double)j->limits.timeout_ms / 1e3);
                 if (j->seccomp_syscall)
                         fprintf(f, "\ndenied system call: %s", j->seccomp_syscall);
+                char hit[128];
+                if (outcome_limits_hit(j->limits.pids, j->pids_max_hits, hit, sizeof(hit)) > 0)
+                        fprintf(f, "\nprocesses: %s", hit);
         } else if (!job_status_is_terminal(j->status) && j->progress.percent >= 0) {
                 fprintf(f, "\nprogress: %.1f%%", j->progress.percent);
         }
@@ -264,4 +269,14 @@ cJSON *jobview_result(struct jobctl *c, const struct job *j)
         cJSON *res = jobview_tool_result(full, o, terminal && j->status != JOB_COMPLETED);
         free(full);
         return res;
+}
+
+void jobview_add_usage(struct jobctl *c, const struct job *j, cJSON *o)
+{
+        _cleanup_free_ struct usage_series *u = malloc(sizeof(*u));
+        _cleanup_close_ int dfd = -EBADF;
+        if (u && store_job_open_dir(c->store, j->id, &dfd) == 0 && usage_load_at(dfd, u) == 0)
+                cJSON_AddItemToObject(o, "usage", usage_to_json(u));
+        else
+                cJSON_AddNullToObject(o, "usage");
 }

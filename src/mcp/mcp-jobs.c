@@ -8,13 +8,16 @@
  * job.json is written atomically by its supervisor, which also writes
  * progress into it) and answers, notifies or moves on.  Reading a few small
  * files per tick is the whole cost; job output never passes through here. */
+#include "mcp-app.h"
 #include "mcp-jobs-internal.h"
 #include "fileio.h"
 #include "gov-measure.h"
+#include "slurm-status.h"
 #include "jobid.h"
 #include "log.h"
 #include "gov-status.h"
 #include "hostview.h"
+#include "netpolicy.h"
 #include "tools-schema.h"
 #include "units.h"
 
@@ -90,11 +93,23 @@
                 PROP("open_files", EITHER_DESCRIBED("integer", "string", "open files "            \
                                   "(default 1024)")),                                             \
                 CLOSED)) ","                                                                      \
-        PROP("network", "{\"type\":\"string\",\"enum\":[\"host\",\"none\"],\"description\":"     \
-                        "\"none: an empty network namespace (default host)\"}") ","              \
+        PROP("network", DESCRIBED("string", "none (no network), host, or allow:LIST: only "    \
+                                            "these destinations, through corral's proxy, e.g. "   \
+                                            "allow:pypi.org:443,*.pythonhosted.org:443; "         \
+                                            "default and ceiling: the operator's")) ","          \
         PROP("policy",  DESCRIBED("string", "seccomp policy: a name from the operator's "      \
                                             "policy directory (default, strict, ...)")) ","       \
+        PROP("mounts",  "{\"type\":\"string\",\"enum\":[\"private\",\"minimal\"],"          \
+                        "\"description\":\"the host's files the job sees: private (read-only, "\
+                        "default) or minimal (system programs and libraries only)\"}") ","       \
+        PROP("tmp",     "{\"type\":\"string\",\"enum\":[\"exec\",\"noexec\"],"              \
+                        "\"description\":\"whether programs may run from /tmp and /dev/shm "  \
+                        "(default exec)\"}") ","                                                 \
         PROP("depends_on", STRINGS) ","                                                           \
+        PROP("expose", STRINGS) ","                                                               \
+        PROP("executor", "{\"type\":\"string\",\"enum\":[\"local\",\"slurm\"],\"description\":" \
+                         "\"where it runs, if the operator lets jobs choose (default: the "      \
+                         "store's)\"}") ","                                                        \
         JOB_ID_PROP
 #define SUBMIT_SCHEMA OBJECT_WITH(SUBMIT_PROPS, REQUIRED(Q("command")) "," CLOSED)
 /* The arguments of the tools that name one job. */
@@ -109,6 +124,7 @@
         PROP("exit_code",          NULLABLE("integer")) ","                                       \
         PROP("signal",             NULLABLE("string")) ","                                        \
         PROP("oom_kills",          TYPE("integer")) ","                                           \
+        PROP("pids_max_hits",      TYPE("integer")) ","                                           \
         PROP("oom_cause",          NULLABLE("string")) ","                                        \
         PROP("progress",           OBJECT(PROP("percent", TYPE("number")) ","                     \
                                           PROP("message", TYPE("string")))) ","                   \
@@ -130,6 +146,9 @@
                  Q("exit_code") "," Q("signal") "," Q("oom_kills") "," Q("progress") ","         \
                  Q("reason"))
 #define STATUS_SCHEMA OBJECT_WITH(STATUS_PROPS, STATUS_REQUIRED)
+/* job_status adds the usage series (usage.json; null before the job ran). */
+#define JOB_STATUS_SCHEMA                                                                         \
+        OBJECT_WITH(STATUS_PROPS "," PROP("usage", NULLABLE("object")), STATUS_REQUIRED)
 /* wait_job and cancel_job: the status object and how the wait went. */
 #define WAITED_SCHEMA                                                                             \
         OBJECT_WITH(STATUS_PROPS ","                                                              \
@@ -372,11 +391,28 @@ static int job_from_args(const struct mcp_jobs *J, const cJSON *args, struct job
         }
         const char *network = arg_string(args, "network");
         if (network) {
-                enum hostview_network n;
-                if (hostview_parse_network(network, &n) < 0)
-                        return tool_error(ret_result, "network must be \"host\" or \"none\""), 1;
-                job_set_string(&j->network, network);
+                char why[512], canon[4096];
+                _cleanup_free_ struct net_policy *np = calloc(1, sizeof(*np));
+                if (!np)
+                        return -ENOMEM;
+                if (net_policy_parse(network, np, why, sizeof(why)) < 0)
+                        return tool_error(ret_result, "network %s", why), 1;
+                net_policy_format(np, canon, sizeof(canon));
+                job_set_string(&j->network, canon);
         }
+        const char *executor = arg_string(args, "executor"); /* checked by jobctl_submit */
+        if (executor)
+                job_set_string(&j->executor, executor);
+        const char *mounts = arg_string(args, "mounts");
+        if (mounts && strcmp(mounts, "private") != 0 && strcmp(mounts, "minimal") != 0)
+                return tool_error(ret_result, "mounts must be private or minimal"), 1;
+        if (mounts && strcmp(mounts, "minimal") == 0)
+                job_set_string(&j->mounts, mounts);
+        const char *tmp = arg_string(args, "tmp");
+        if (tmp && strcmp(tmp, "exec") != 0 && strcmp(tmp, "noexec") != 0)
+                return tool_error(ret_result, "tmp must be exec or noexec"), 1;
+        if (tmp && strcmp(tmp, "noexec") == 0)
+                job_set_string(&j->tmp, tmp);
         const cJSON *deps = cJSON_GetObjectItemCaseSensitive(args, "depends_on");
         if (deps && !cJSON_IsNull(deps)) {
                 ok = cJSON_IsArray(deps);
@@ -385,6 +421,16 @@ static int job_from_args(const struct mcp_jobs *J, const cJSON *args, struct job
                         return tool_error(ret_result, "depends_on must be an array of job ids"), 1;
                 if (cJSON_GetArraySize(deps) > 0)
                         j->depends_on = strv_dup_json(deps);
+        }
+        const cJSON *exp = cJSON_GetObjectItemCaseSensitive(args, "expose");
+        if (exp && !cJSON_IsNull(exp)) {
+                ok = cJSON_IsArray(exp);
+                cJSON_ArrayForEach(e, exp) ok &= cJSON_IsString(e);
+                if (!ok)
+                        return tool_error(ret_result, "expose must be an array of absolute paths"),
+                               1;
+                if (cJSON_GetArraySize(exp) > 0)
+                        j->expose = strv_dup_json(exp);
         }
         char err[512];
         if (catalog_parse_limits(cJSON_GetObjectItemCaseSensitive(args, "limits"), &j->limits, err,
@@ -757,7 +803,9 @@ static int tool_status(struct mcp_request *req, const cJSON *args, void *userdat
                 return 0;
         track(J, j);
         _cleanup_free_ char *text = jobview_status_text(j);
-        *ret = jobview_tool_result(text ? text : j->id, jobview_status(j), false);
+        cJSON *sc = jobview_status(j);
+        jobview_add_usage(J->ctl, j, sc);
+        *ret = jobview_tool_result(text ? text : j->id, sc, false);
         return 0;
 }
 
@@ -993,17 +1041,25 @@ static int tool_system(struct mcp_request *req, const cJSON *args, void *userdat
                 return mcp_request_errorf(req, MCP_ERR_INTERNAL,
                                           "Failed to read the governor ledger: %s", strerror(-r));
         cJSON *sc = gov_status_to_json(&s, J->ctl->state_dir);
-        char text[512];
+        /* A Slurm store: the cluster too (docs/slurm.md). */
+        cJSON *ex = sc ? executor_status_json(J->ctl->state_dir) : NULL;
+        char extext[512] = "";
+        if (ex) {
+                executor_status_text(ex, extext, sizeof(extext));
+                cJSON_AddItemToObject(sc, "executor", ex);
+        }
+        char text[1024];
         char a[32], b[32];
         snprintf(text, sizeof(text),
                  "memory %.1f%% used (threshold %.0f%%), %s available; cpu %s; jobs %zu running, "
-                 "%zu queued (max concurrent %u, queue limit %u)%s%s",
+                 "%zu queued (max concurrent %u, queue limit %u)%s%s%s%s",
                  s.m.memory.used_percent, s.snap.policy.memory_threshold,
                  format_bytes(a, sizeof(a), s.m.memory.available_bytes),
                  s.m.cpu.known ? (snprintf(b, sizeof(b), "%.1f%% busy", s.m.cpu.used_percent), b)
                                : "not measured yet",
                  s.snap.n_running, s.snap.n_queued, s.max_concurrent, s.snap.policy.queue_limit,
-                 s.have_head ? "; head of the queue: " : "", s.have_head ? s.head.reason : "");
+                 s.have_head ? "; head of the queue: " : "", s.have_head ? s.head.reason : "",
+                 extext[0] ? "; jobs run on " : "", extext);
         gov_status_done(&s);
         if (!sc)
                 return -ENOMEM;
@@ -1073,6 +1129,7 @@ static const struct mcp_tool job_tools[] = {
         .annotations = ANNOT("Submit a background job", false, false, false, true),
         .task_support = MCP_TASK_FORBIDDEN,
         .call = tool_submit,
+        .meta = MCP_APP_TOOL_META,
     },
     {
         .name = "run_job",
@@ -1086,6 +1143,7 @@ static const struct mcp_tool job_tools[] = {
         .annotations = ANNOT("Run a job", false, false, false, true),
         .task_support = MCP_TASK_OPTIONAL,
         .call = tool_run,
+        .meta = MCP_APP_TOOL_META,
     },
     {
         .name = "job_status",
@@ -1093,10 +1151,11 @@ static const struct mcp_tool job_tools[] = {
         .description = "A job's status, progress and outcome with its figures (exit code, signal, "
                        "OOM kills, memory limit and peak, CPU and wall time).",
         .input_schema = ID_SCHEMA,
-        .output_schema = STATUS_SCHEMA,
+        .output_schema = JOB_STATUS_SCHEMA,
         .annotations = ANNOT("Job status", true, false, true, false),
         .task_support = MCP_TASK_FORBIDDEN,
         .call = tool_status,
+        .meta = MCP_APP_TOOL_META,
     },
     {
         .name = "job_result",
@@ -1108,6 +1167,7 @@ static const struct mcp_tool job_tools[] = {
         .annotations = ANNOT("Job result", true, false, true, false),
         .task_support = MCP_TASK_FORBIDDEN,
         .call = tool_result,
+        .meta = MCP_APP_TOOL_META,
     },
     {
         .name = "job_logs",
@@ -1132,6 +1192,7 @@ static const struct mcp_tool job_tools[] = {
         .annotations = ANNOT("Wait for a job", true, false, true, false),
         .task_support = MCP_TASK_FORBIDDEN,
         .call = tool_wait,
+        .meta = MCP_APP_TOOL_META,
     },
     {
         .name = "cancel_job",
@@ -1144,6 +1205,7 @@ static const struct mcp_tool job_tools[] = {
         .annotations = ANNOT("Cancel a job", false, true, true, false),
         .task_support = MCP_TASK_FORBIDDEN,
         .call = tool_cancel,
+        .meta = MCP_APP_TOOL_META,
     },
     {
         .name = "retry_job",
@@ -1155,6 +1217,7 @@ static const struct mcp_tool job_tools[] = {
         .annotations = ANNOT("Retry a job", false, false, false, true),
         .task_support = MCP_TASK_FORBIDDEN,
         .call = tool_retry,
+        .meta = MCP_APP_TOOL_META,
     },
     {
         .name = "list_jobs",
@@ -1166,6 +1229,7 @@ static const struct mcp_tool job_tools[] = {
         .annotations = ANNOT("List jobs", true, false, true, false),
         .task_support = MCP_TASK_FORBIDDEN,
         .call = tool_list,
+        .meta = MCP_APP_TOOL_META,
     },
     {
         .name = "system_status",
@@ -1178,6 +1242,7 @@ static const struct mcp_tool job_tools[] = {
         .annotations = ANNOT("System status", true, false, false, false),
         .task_support = MCP_TASK_FORBIDDEN,
         .call = tool_system,
+        .meta = MCP_APP_TOOL_META,
     },
 };
 
@@ -1294,6 +1359,7 @@ int mcp_jobs_new(struct loop *l, struct mcp_server *s, const struct corral_optio
         r = jobctl_open(o, &J->ctl);
         if (r < 0)
                 goto fail;
+        J->ctl->client_jobs = true;
         r = jobctl_recover(J->ctl);
         if (r > 0)
                 log_warning("%d job(s) had lost their supervisor and are recorded as lost", r);

@@ -335,11 +335,31 @@ int mcp_request_errorf(struct mcp_request *req, int r, const char *fmt, ...)
         return r;
 }
 
+/* The 2026 era has no initialize: a result names its server in
+ * _meta["io.modelcontextprotocol/serverInfo"] (ResultMetaObject), which is
+ * where clients (SDK v2's getServerVersion) find it. */
+static void add_server_info(const struct mcp_server *s, cJSON *result)
+{
+        cJSON *meta = cJSON_GetObjectItemCaseSensitive(result, "_meta");
+        if (!meta)
+                meta = cJSON_AddObjectToObject(result, "_meta");
+        if (!cJSON_IsObject(meta) ||
+            cJSON_GetObjectItemCaseSensitive(meta, "io.modelcontextprotocol/serverInfo"))
+                return;
+        cJSON *info = cJSON_AddObjectToObject(meta, "io.modelcontextprotocol/serverInfo");
+        cJSON_AddStringToObject(info, "name", s->name);
+        if (s->title)
+                cJSON_AddStringToObject(info, "title", s->title);
+        cJSON_AddStringToObject(info, "version", s->version_string);
+}
+
 static void add_result_type(const struct mcp_request *req, cJSON *result)
 {
-        if (req->version >= MCP_2026_07_28 && cJSON_IsObject(result) &&
-            !cJSON_GetObjectItemCaseSensitive(result, "resultType"))
+        if (req->version < MCP_2026_07_28 || !cJSON_IsObject(result))
+                return;
+        if (!cJSON_GetObjectItemCaseSensitive(result, "resultType"))
                 cJSON_AddStringToObject(result, "resultType", "complete");
+        add_server_info(req->server, result);
 }
 
 void mcp_add_cache_fields(const struct mcp_request *req, cJSON *result)
@@ -527,8 +547,10 @@ static int method_discover(struct mcp_request *req, const cJSON *params, void *u
                 cJSON_AddStringToObject(r, "instructions", req->server->instructions);
         cJSON_AddStringToObject(r, "cacheScope", "public");
         cJSON_AddNumberToObject(r, "ttlMs", 0);
-        if (req->version < MCP_2026_07_28) /* asked without _meta: still a 2026 result */
+        if (req->version < MCP_2026_07_28) { /* asked without _meta: still a 2026 result */
                 cJSON_AddStringToObject(r, "resultType", "complete");
+                add_server_info(req->server, r);
+        }
         *ret = r;
         return 0;
 }

@@ -11,7 +11,7 @@
 
 struct mcp_tool_entry {
         struct mcp_tool tool; /* strings owned (strdup) */
-        cJSON *input_schema, *output_schema, *annotations;
+        cJSON *input_schema, *output_schema, *annotations, *meta;
         struct mcp_tool_entry *next;
 };
 
@@ -32,6 +32,7 @@ static void entry_free(struct mcp_tool_entry *t)
         cJSON_Delete(t->input_schema);
         cJSON_Delete(t->output_schema);
         cJSON_Delete(t->annotations);
+        cJSON_Delete(t->meta);
         free(t);
 }
 
@@ -80,6 +81,7 @@ int mcp_tool_register(struct mcp_server *s, const struct mcp_tool *tool)
         if (!t)
                 return -ENOMEM;
         t->tool = *tool;
+        t->tool.meta = NULL; /* parsed into t->meta */
         t->tool.name = strdup(tool->name);
         t->tool.title = strdup_or_null(tool->title);
         t->tool.description = strdup_or_null(tool->description);
@@ -88,6 +90,8 @@ int mcp_tool_register(struct mcp_server *s, const struct mcp_tool *tool)
                 r = parse_object(tool->output_schema, false, &t->output_schema);
         if (r >= 0)
                 r = parse_object(tool->annotations, false, &t->annotations);
+        if (r >= 0)
+                r = parse_object(tool->meta, false, &t->meta);
         if (r >= 0 && (!t->tool.name || (tool->title && !t->tool.title) ||
                        (tool->description && !t->tool.description)))
                 r = -ENOMEM;
@@ -137,6 +141,8 @@ static cJSON *tool_to_json(const struct mcp_tool_entry *t, enum mcp_version v)
                         cJSON_DeleteItemFromObjectCaseSensitive(a, "title");
                 cJSON_AddItemToObject(j, "annotations", a);
         }
+        if (t->meta && v >= MCP_2025_06_18)
+                cJSON_AddItemToObject(j, "_meta", cJSON_Duplicate(t->meta, true));
         if (v == MCP_2025_11_25) {
                 cJSON *e = cJSON_AddObjectToObject(j, "execution");
                 cJSON_AddStringToObject(e, "taskSupport", task_support_names[t->tool.task_support]);

@@ -109,6 +109,7 @@ struct mcp_tool {
         enum mcp_task_support task_support;
         mcp_tool_fn call;
         void *userdata;
+        const char *meta; /* JSON text (the tool's _meta) or NULL; sent from 2025-06-18 */
 };
 
 /* Copies *tool (strings and schemas). -EEXIST for a duplicate name, -EINVAL for

@@ -56,3 +56,6 @@ int cg_signal_procs(const char *dir, int sig);
 /* Writes "0" (the caller) into an opened cgroup.procs; async-signal-safe. */
 int cg_write_self(int procs_fd);
 char *path_join(const char *a, const char *b);
+
+/* v2: the leaf corral moves itself into inside its own group (docs/cgroups.md). */
+#define SELF_LEAF "corral-self"

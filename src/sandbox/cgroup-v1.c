@@ -146,6 +146,26 @@ static uint64_t keyed_or_zero(int dfd, const char *file, const char *key)
         return v;
 }
 
+/* total split in the ratio user:sys; all user when nothing was sampled (the
+ * kernel's choice too). */
+static void cpu_split(uint64_t total, uint64_t user, uint64_t sys, uint64_t *ret_user,
+                      uint64_t *ret_sys)
+{
+        if (sys == 0) {
+                *ret_user = total;
+                *ret_sys = 0;
+                return;
+        }
+        if (user == 0) {
+                *ret_user = 0;
+                *ret_sys = total;
+                return;
+        }
+        uint64_t s = (uint64_t)((unsigned __int128)total * sys / ((unsigned __int128)user + sys));
+        *ret_sys = s;
+        *ret_user = total - s;
+}
+
 static int v1_group_baseline(struct cg_group *g)
 {
         int mem = g->dir_fd[CG_MEMORY];
@@ -161,18 +181,29 @@ static int v1_group_stats(struct cg_group *g, struct cg_stats *s)
 
         int acct = g->dir_fd[CG_CPUACCT] >= 0 ? g->dir_fd[CG_CPUACCT] : g->dir_fd[CG_CPU];
         s->cpu_usage_usec = read_or_zero(acct, "cpuacct.usage") / 1000;
-        long hz = sysconf(_SC_CLK_TCK);
-        if (hz <= 0)
-                hz = 100;
-        s->cpu_user_usec = keyed_or_zero(acct, "cpuacct.stat", "user") * 1000000u / (uint64_t)hz;
-        s->cpu_system_usec =
-            keyed_or_zero(acct, "cpuacct.stat", "system") * 1000000u / (uint64_t)hz;
+        /* The user/system split is sampled at ticks (cpuacct.usage_user/_sys
+         * are nanoseconds but tick-sampled; cpuacct.stat is ticks), so a short
+         * job read 0 while cpuacct.usage, the scheduler's exact runtime, did
+         * not.  Split the exact total by the sampled ratio, as the kernel's
+         * cputime_adjust() does for v2's cpu.stat: user + system == usage. */
+        uint64_t tu, ts;
+        if (acct >= 0 && read_u64_at(acct, "cpuacct.usage_user", &tu) >= 0) {
+                ts = read_or_zero(acct, "cpuacct.usage_sys");
+        } else {
+                tu = keyed_or_zero(acct, "cpuacct.stat", "user");
+                ts = keyed_or_zero(acct, "cpuacct.stat", "system");
+        }
+        cpu_split(s->cpu_usage_usec, tu, ts, &s->cpu_user_usec, &s->cpu_system_usec);
 
         int cpu = g->dir_fd[CG_CPU];
         s->cpu_nr_periods = keyed_or_zero(cpu, "cpu.stat", "nr_periods");
         s->cpu_nr_throttled = keyed_or_zero(cpu, "cpu.stat", "nr_throttled");
         s->cpu_throttled_usec = keyed_or_zero(cpu, "cpu.stat", "throttled_time") / 1000;
         s->pids_current = read_or_zero(g->dir_fd[CG_PIDS], "pids.current");
+        /* "max N": forks and clones refused because pids.max was reached.  No
+         * baseline: the group is new, and a fork bomb may hit the limit before
+         * the baseline would be taken (right after spawn). */
+        s->pids_max_hits = keyed_or_zero(g->dir_fd[CG_PIDS], "pids.events", "max");
 
         uint64_t kills = keyed_or_zero(mem, "memory.oom_control", "oom_kill");
         s->oom_kills = kills >= g->base_oom_kill ? kills - g->base_oom_kill : 0;

@@ -22,7 +22,6 @@
 #include <unistd.h>
 
 #define CPU_PERIOD_USEC 100000
-#define SELF_LEAF       "corral-self"
 
 /* Enables every wanted controller the group offers in its subtree_control. */
 static int enable_controllers(const char *dir, const struct cg_layout *l)
@@ -207,6 +206,13 @@ static const char *events_file(int dfd)
                                                                    : "memory.events";
 }
 
+/* pids.events.local (6.15+) is this group's own; before it pids.events is. */
+static const char *pids_events_file(int dfd)
+{
+        return faccessat(dfd, "pids.events.local", F_OK, 0) == 0 ? "pids.events.local"
+                                                                 : "pids.events";
+}
+
 static int v2_group_baseline(struct cg_group *g)
 {
         int dfd = g->dir_fd[CG_MEMORY];
@@ -232,6 +238,8 @@ static int v2_group_stats(struct cg_group *g, struct cg_stats *s)
         s->cpu_throttled_usec = keyed_or_zero(dfd, "cpu.stat", "throttled_usec");
         if (read_u64_at(dfd, "pids.current", &v) >= 0)
                 s->pids_current = v;
+        /* No baseline: the group is new (see cgroup-v1.c). */
+        s->pids_max_hits = keyed_or_zero(dfd, pids_events_file(dfd), "max");
 
         const char *ev = events_file(dfd);
         uint64_t kills = keyed_or_zero(dfd, ev, "oom_kill");

@@ -97,6 +97,9 @@ struct cg_stats {
         uint64_t cpu_nr_throttled;
         uint64_t cpu_nr_periods;
         uint64_t pids_current;
+        /* Forks/clones refused because the group reached pids.max (the
+         * kernel's pids.events "max" counter of the job's new group). */
+        uint64_t pids_max_hits;
         /* Deltas against the baseline. oom_kills: processes in this group killed
          * by any OOM killer.  oom_own_limit: times this group's own limit was hit
          * (v2 memory.events.local "oom"; v1: 1 when the peak reached the limit). */

@@ -58,6 +58,8 @@ void hostview_decide(struct hostview *v, bool privileged)
             .hide = v->hide,
             .expose = v->expose,
             .enabled = v->private_mounts,
+            .minimal = v->private_mounts && v->minimal_mounts,
+            .tmp_noexec = v->tmp_noexec,
             .network_off = v->network == HOSTVIEW_NETWORK_NONE,
             .workdir = v->workdir,
             .writable = v->writable,

@@ -35,7 +35,10 @@ enum hostview_network {
 struct hostview {
         /* What the front end asks for. */
         bool private_mounts;           /* false: --mounts host */
-        enum hostview_network network; /* --network host|none */
+        bool minimal_mounts;           /* --mounts minimal (with private_mounts) */
+        bool tmp_noexec;               /* --tmp noexec */
+        enum hostview_network network; /* --network host|none; allow:LIST is none
+                                        * here plus the runner's proxy (netproxy.h) */
         const char *workdir;           /* absolute; writable, $HOME */
         const char *const *writable;   /* more writable paths; NULL-terminated */
         const char *const *expose;     /* paths below a hidden home kept visible, read-only */

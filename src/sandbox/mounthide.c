@@ -124,8 +124,8 @@ int mounthide_apply(const char *const *hide, const char *workdir, const char *co
                     const char *const *keep_b)
 {
         for (const char *const *h = hide; h && *h; h++) {
-                if (workdir && below(workdir, *h) && strcmp(workdir, *h) == 0)
-                        continue;
+                /* The work directory itself, or a directory inside it, is
+                 * the job's own: nothing to hide. */
                 if (workdir && below(*h, workdir))
                         continue;
                 if (access(*h, F_OK) < 0)

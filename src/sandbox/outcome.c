@@ -3,6 +3,7 @@
 #include "units.h"
 
 #include <cjson/cJSON.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -163,12 +164,31 @@ cJSON *outcome_to_json(const struct outcome *o)
         cJSON_AddNumberToObject(j, "cpu_system_usec", (double)o->stats.cpu_system_usec);
         cJSON_AddNumberToObject(j, "cpu_throttled_usec", (double)o->stats.cpu_throttled_usec);
         cJSON_AddNumberToObject(j, "cpu_nr_throttled", (double)o->stats.cpu_nr_throttled);
+        cJSON_AddNumberToObject(j, "pids_max_hits", (double)o->stats.pids_max_hits);
+        if (o->pids_limit)
+                cJSON_AddNumberToObject(j, "pids_limit", (double)o->pids_limit);
+        else
+                cJSON_AddNullToObject(j, "pids_limit");
+        if (o->net_proxied)
+                cJSON_AddNumberToObject(j, "connections_allowed", (double)o->net.allowed);
+        else
+                cJSON_AddNullToObject(j, "connections_allowed");
+        cJSON *conns = cJSON_AddArrayToObject(j, "denied_connections");
+        for (uint32_t i = 0; conns && o->net_proxied && i < o->net.n_denied; i++) {
+                cJSON *d = cJSON_CreateObject();
+                if (!d)
+                        break;
+                cJSON_AddStringToObject(d, "destination", o->net.list[i].destination);
+                cJSON_AddNumberToObject(d, "count", (double)o->net.list[i].count);
+                cJSON_AddItemToArray(conns, d);
+        }
         cJSON_AddNumberToObject(j, "wall_ms", (double)(o->wall_usec / 1000));
         cJSON_AddStringToObject(j, "cgroup", o->cgroup);
         return j;
 }
 
-int outcome_summary(const struct outcome *o, char *buf, size_t len)
+/* The status and its main reason, without the other limits the job hit. */
+static int summary_main(const struct outcome *o, char *buf, size_t len)
 {
         char a[32], b[32];
         const char *st = job_status_to_string(o->status);
@@ -196,4 +216,43 @@ int outcome_summary(const struct outcome *o, char *buf, size_t len)
         default:
                 return snprintf(buf, len, "%s", st);
         }
+}
+
+int outcome_limits_hit(uint64_t pids_limit, uint64_t pids_max_hits, char *buf, size_t len)
+{
+        if (len)
+                buf[0] = 0;
+        if (!pids_max_hits)
+                return 0;
+        if (pids_limit)
+                return snprintf(buf, len,
+                                "hit its limit of %" PRIu64 " processes %" PRIu64 " time%s",
+                                pids_limit, pids_max_hits, pids_max_hits == 1 ? "" : "s");
+        return snprintf(buf, len, "hit a process limit %" PRIu64 " time%s", pids_max_hits,
+                        pids_max_hits == 1 ? "" : "s");
+}
+
+int outcome_summary(const struct outcome *o, char *buf, size_t len)
+{
+        int n = summary_main(o, buf, len);
+        char hit[160];
+        if (n < 0)
+                return n;
+        int k = outcome_limits_hit(o->pids_limit, o->stats.pids_max_hits, hit, sizeof(hit));
+        if (o->net_proxied && o->net.denied) {
+                size_t used = k > 0 ? (size_t)k : 0;
+                if (used < sizeof(hit))
+                        k = (int)used + snprintf(hit + used, sizeof(hit) - used,
+                                                 "%s%" PRIu64 " network connection%s denied",
+                                                 used ? "; " : "", o->net.denied,
+                                                 o->net.denied == 1 ? "" : "s");
+        }
+        if (k <= 0)
+                return n;
+        size_t used = strlen(buf);
+        /* "completed" alone has no detail yet: give the exit code the rest joins. */
+        if (o->status == JOB_COMPLETED && !strchr(buf, ':'))
+                return snprintf(buf + used, len - used, ": exit code 0; %s", hit) + (int)used;
+        return snprintf(buf + used, len - used, "%s%s", strchr(buf, ':') ? "; " : ": ", hit) +
+               (int)used;
 }

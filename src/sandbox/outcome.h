@@ -15,6 +15,7 @@
 #pragma once
 
 #include "cgroup.h"
+#include "netproxy.h"
 #include "status.h"
 
 #include <stdbool.h>
@@ -51,8 +52,11 @@ struct outcome {
         struct outcome_denial denied[OUTCOME_MAX_DENIALS]; /* in order of first denial */
         size_t n_denied;
         uint64_t memory_limit_bytes;
+        uint64_t pids_limit; /* 0 = none */
         uint64_t wall_usec;
         struct cg_stats stats;
+        bool net_proxied; /* allow-list network: net holds the proxy's counts */
+        struct netproxy_stats net;
         char cgroup[256]; /* the job group, relative to the cgroup mount */
 };
 
@@ -78,5 +82,11 @@ int outcome_exit_status(enum job_status status, int exit_code, int signal);
 /* The signal number for a name signal_to_name() gives; -1 when unknown. */
 int signal_from_name(const char *name);
 
-/* A one-line human summary: "oom_killed: 32 MiB limit, peak 32 MiB". */
+/* A one-line human summary: "oom_killed: 32 MiB limit, peak 32 MiB", with every
+ * other limit the job ran into appended: "failed: exit code 1; hit its limit of
+ * 64 processes 12 times". */
 int outcome_summary(const struct outcome *o, char *buf, size_t len);
+
+/* "hit its limit of 64 processes 12 times" (empty when no limit was hit): the
+ * limits other than memory a job ran into, for summaries of runs and jobs. */
+int outcome_limits_hit(uint64_t pids_limit, uint64_t pids_max_hits, char *buf, size_t len);

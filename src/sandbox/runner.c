@@ -1,6 +1,8 @@
 /* runner.c - see runner.h. */
 #include "runner.h"
 #include "cleanup.h"
+#include "hostview.h"
+#include "netproxy.h"
 #include "policy.h"
 #include "procfs.h"
 #include "units.h"
@@ -79,9 +81,20 @@ static void drain_notifications(struct cg_group *g, const struct policy *p, int 
         }
 }
 
+/* Each tick: the caller's progress hook, and the group's statistics for its
+ * usage series. */
+static void tick(struct cg_group *g, const struct runner_spec *spec, uint64_t t0)
+{
+        if (spec->on_tick)
+                spec->on_tick(spec->userdata);
+        struct cg_stats stats;
+        if (spec->on_sample && cg_group_stats(g, &stats) == 0)
+                spec->on_sample(spec->sample_data, &stats, now_monotonic_usec() - t0);
+}
+
 /* Waits for the main process, enforcing the timeout and handling cancellation. */
 static int wait_for_job(struct cg_group *g, const struct runner_spec *spec, pid_t pid, int pidfd,
-                        int status_fd, int sigfd, int listener, struct wait_state *st)
+                        int status_fd, int sigfd, int listener, struct wait_state *st, uint64_t t0)
 {
         _cleanup_close_ int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
         if (tfd < 0)
@@ -99,11 +112,12 @@ static int wait_for_job(struct cg_group *g, const struct runner_spec *spec, pid_
                     {.fd = tfd, .events = POLLIN},
                     {.fd = listener, .events = POLLIN}, /* fd -1: ignored by poll */
                 };
-                int timeout_ms =
-                    spec->on_tick && spec->tick_usec ? (int)(spec->tick_usec / 1000) : -1;
+                int timeout_ms = (spec->on_tick || spec->on_sample) && spec->tick_usec
+                                     ? (int)(spec->tick_usec / 1000)
+                                     : -1;
                 int n = poll(fds, 4, timeout_ms);
                 if (n == 0) {
-                        spec->on_tick(spec->userdata);
+                        tick(g, spec, t0);
                         continue;
                 }
                 if (n < 0) {
@@ -174,6 +188,7 @@ int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outc
         _cleanup_(cg_group_freep) struct cg_group *g = NULL;
         _cleanup_close_ int pidfd = -EBADF; /* before the first goto: cleanup runs at out */
         _cleanup_close_ int listener = -EBADF;
+        _cleanup_(netproxy_freep) struct netproxy *np = NULL;
         _cleanup_close_ int status_fd = -EBADF;
         r = cg_group_create(m, spec->label, &spec->limits, &g);
         if (r < 0)
@@ -181,11 +196,27 @@ int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outc
 
         struct child_spec child = spec->child;
         child.group = g;
+        struct hostview view = {0};
+        if (spec->network && spec->network->mode == NET_ALLOW) {
+                r = netproxy_start(spec->network, spec->child.privs, &np);
+                if (r < 0) {
+                        cg_group_destroy(g);
+                        goto out;
+                }
+                if (child.view)
+                        view = *child.view;
+                view.mounts.network_off = true;
+                view.mounts.network_proxy = true;
+                view.mounts.netproxy_sock = netproxy_job_sock(np);
+                child.view = &view;
+        }
         uint64_t t0 = now_monotonic_usec();
         pid_t pid;
         int lfd = -1, sfd = -1;
         r = child_spawn(&child, &pid, &pidfd, &lfd, &sfd, ret_failure);
         listener = lfd;
+        if (np)
+                netproxy_job_started(np);
         status_fd = sfd;
         if (r < 0) {
                 cg_group_destroy(g);
@@ -200,17 +231,25 @@ int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outc
 
         struct outcome o = {0};
         struct wait_state st = {.phase = PHASE_RUNNING, .out = &o};
-        r = wait_for_job(g, spec, pid, pidfd, status_fd, sigfd, listener, &st);
+        r = wait_for_job(g, spec, pid, pidfd, status_fd, sigfd, listener, &st, t0);
         uint64_t t1 = now_monotonic_usec();
 
         o.timed_out = st.timed_out;
         o.cancelled = st.cancelled;
         o.memory_limit_bytes = spec->limits.memory_max;
+        o.pids_limit = spec->limits.pids_max;
         o.wall_usec = t1 - t0;
         /* The counters are read before teardown: removing the group loses them. */
         cg_group_stats(g, &o.stats);
         cg_group_relpath(g, o.cgroup, sizeof(o.cgroup));
         int d = cg_group_destroy(g);
+        if (np) {
+                /* The job is gone: the proxy's counts are final. */
+                /* A proxy that cannot answer (stuck in a name lookup for 5 s)
+                 * costs its counts (null in the outcome: unknown, not 0),
+                 * never the job's outcome. */
+                o.net_proxied = netproxy_finish(TAKE_PTR(np), &o.net) >= 0;
+        }
         if (r < 0)
                 goto out;
         if (d < 0) {

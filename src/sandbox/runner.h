@@ -14,6 +14,7 @@
 
 #include "cgroup.h"
 #include "child.h"
+#include "netpolicy.h"
 #include "outcome.h"
 
 #include <stdint.h>
@@ -25,12 +26,20 @@ struct runner_spec {
         uint64_t timeout_usec;      /* 0: no wall-clock limit */
         uint64_t cancel_grace_usec; /* SIGTERM -> SIGKILL delay on cancel */
         const char *label;          /* names the group: [A-Za-z0-9_-]{1,64} */
+        /* NULL: the network child.mounts says.  Mode NET_ALLOW: an empty network
+         * namespace plus corral's proxy (netproxy.h), its counts in the outcome.
+         * The caller announces NETPROXY_URL in the job's environment. */
+        const struct net_policy *network;
         /* Called once the job runs (after exec succeeded). */
         void (*on_started)(void *userdata, pid_t pid, uint64_t starttime);
         /* Called every tick_usec while the job runs (progress, for instance). */
         void (*on_tick)(void *userdata);
         uint64_t tick_usec;
         void *userdata;
+        /* Called on each tick with the group's statistics and the time since
+         * the job started (the supervisor's usage series). */
+        void (*on_sample)(void *sample_data, const struct cg_stats *st, uint64_t elapsed_usec);
+        void *sample_data;
 };
 
 /* Returns 0 when the job ran (whatever its outcome, in *ret), or -errno when

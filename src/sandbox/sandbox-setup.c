@@ -1,5 +1,6 @@
 /* sandbox-setup.c - see sandbox-setup.h. */
 #include "sandbox-setup.h"
+#include "cgroup-internal.h"
 #include "cleanup.h"
 #include "log.h"
 #include "systemd-scope.h"
@@ -75,7 +76,16 @@ static int open_in_user_scope(const char *parent, struct cg_layout **layout, int
                     "docs/rootless.md",
                     parent, strerror(-first_error), scope_failure_to_string(why), detail,
                     (int)getuid(), (int)getuid());
-        log_info("Moved into the delegated systemd scope %s", unit);
+        log_notice("Moved into the delegated systemd scope %s", unit);
+        /* The first attempt may have moved us into a leaf (SELF_LEAF) of the
+         * group we could not use (EBUSY: it is shared): empty now, remove it. */
+        const struct cg_layout *l = *layout;
+        if (l->version == CG_V2) {
+                _cleanup_free_ char *home = path_join(l->v2_mount, l->v2_self);
+                _cleanup_free_ char *leaf = home ? path_join(home, SELF_LEAF) : NULL;
+                if (leaf)
+                        (void)rmdir(leaf);
+        }
         cg_layout_free(*layout);
         *layout = NULL;
         r = cg_layout_detect(NULL, layout);

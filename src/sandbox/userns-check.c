@@ -175,3 +175,11 @@ const char *userns_verdict(const struct userns_report *r, const char **ret_fix)
         }
         return "unknown";
 }
+
+const char *userns_refusal_hint(void)
+{
+        return geteuid() == 0 ? ""
+                              : "; this host refuses the user namespace the sandbox needs: "
+                                "`corral doctor` names the cause and the fix (docs/rootless.md); "
+                                "corral does not run the job in a weaker sandbox";
+}

@@ -40,3 +40,7 @@ int userns_check(const char *proc_root, bool probe, struct userns_report *ret);
 /* One line of what the report means, and the fix (NULL when nothing is to be
  * fixed).  Pure: decided from the report alone. */
 const char *userns_verdict(const struct userns_report *r, const char **ret_fix);
+
+/* For a job refused at its namespaces step: without root that step is the
+ * user namespace, so the message points at `corral doctor`; "" for root. */
+const char *userns_refusal_hint(void);

@@ -83,6 +83,44 @@ int open_regular_at(int dirfd, const char *name, struct stat *ret_st)
         return fd;
 }
 
+int open_regular_for_write_at(int dirfd, const char *name, struct stat *ret_st)
+{
+        int fd = openat(dirfd, name,
+                        O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK, 0644);
+        /* ELOOP: a symlink; ENXIO: a FIFO without reader, or a socket. */
+        if (fd < 0)
+                return errno == ELOOP || errno == ENXIO ? -EBADFD : NEG_ERRNO();
+        struct stat st;
+        int r = fstat(fd, &st) < 0                         ? NEG_ERRNO()
+                : !S_ISREG(st.st_mode) || st.st_nlink != 1 ? -EBADFD
+                                                           : 0;
+        if (r < 0) {
+                close(fd);
+                return r;
+        }
+        if (ret_st)
+                *ret_st = st;
+        return fd;
+}
+
+int rewrite_fd(int fd, const void *data, size_t len)
+{
+        if (ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0)
+                return NEG_ERRNO();
+        const char *p = data;
+        while (len > 0) {
+                ssize_t n = write(fd, p, len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return NEG_ERRNO();
+                }
+                p += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
 static int parse_u64(const char *s, uint64_t *ret)
 {
         while (*s == ' ' || *s == '\t')

@@ -27,6 +27,17 @@ static inline int read_file(const char *path, size_t max, char **ret, size_t *re
 struct stat;
 int open_regular_at(int dirfd, const char *name, struct stat *ret_st);
 
+/* The same rule for a file corral will WRITE where someone else (a job) may
+ * have planted something: opened (created 0644 when missing) write-only,
+ * never through a symlink, never blocking on a FIFO, and only a regular file
+ * with a single link (a hard link to another file would let the job choose
+ * what is overwritten).  Nothing is truncated: the caller does that when it
+ * writes.  Returns the fd, -EBADFD for anything else, or another -errno. */
+int open_regular_for_write_at(int dirfd, const char *name, struct stat *ret_st);
+
+/* Replaces the whole content of an fd opened by open_regular_for_write_at. */
+int rewrite_fd(int fd, const void *data, size_t len);
+
 /* Reads a file holding one unsigned integer (cgroupfs style); "max" reads as UINT64_MAX. */
 int read_u64_at(int dirfd, const char *path, uint64_t *ret);
 

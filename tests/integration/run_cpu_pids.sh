@@ -1,5 +1,6 @@
 #!/bin/bash
-# CPU quota throttles a busy loop; a fork bomb is contained by the pids limit.
+# CPU quota throttles a busy loop; a fork bomb is contained by the pids limit,
+# and every fork the limit refused is counted in the outcome (pids.events max).
 . "$(dirname "$0")/../lib.sh"
 R=$TEST_TMP/result.json
 
@@ -17,6 +18,35 @@ st=$(json "$R" 'j["status"]')
 assert_eq "fork bomb ends by itself" completed "$st"
 grep -q "50 failures" "$TEST_TMP/bomb.err" && ok "forks were refused by the pids limit" ||
         not_ok "the fork bomb never saw fork fail"
+# The bomb handled every refusal and exited 0: only the kernel's counter tells.
+# Its first process alone saw 50 refused forks.
+assert_cmp "pids_max_hits of a contained fork bomb" "$(json "$R" 'j["pids_max_hits"]')" -ge 50
+assert_eq "pids_limit in the outcome" 32 "$(json "$R" 'j["pids_limit"]')"
+
+"$CORRAL" run --result "$R" -- true
+assert_eq "no pids limit hit: pids_max_hits" 0 "$(json "$R" 'j["pids_max_hits"]')"
+
+# A background job: the count in job.json, the status JSON and the text summary.
+id=$(corral submit --pids 16 -- sh -c "$CORRAL_PROGS/forkbomb 2>/dev/null; exit 1")
+corral wait --timeout 120s "$id" >/dev/null
+corral status "$id" --json >"$TEST_TMP/st.json"
+hits=$(json "$TEST_TMP/st.json" 'j["pids_max_hits"]')
+assert_cmp "job status pids_max_hits" "$hits" -ge 50
+# MCP's summary is "failed: " + this reason.
+assert_eq "job reason names the pids limit" "exit code 1; hit its limit of 16 processes $hits times" \
+        "$(json "$TEST_TMP/st.json" 'j["reason"]')"
+corral status "$id" | grep -q "processes: hit its limit of 16 processes $hits times" &&
+        ok "text status names the pids limit" || not_ok "text status: $(corral status "$id")"
+
+# cgroup v1: user and system time split the exact cpuacct.usage (as v2's
+# cpu.stat does), instead of tick-sampled cpuacct.stat that reads 0 for a job
+# shorter than a tick.
+for job in true "$CORRAL_PROGS/spin 0.03"; do
+        "$CORRAL" run --result "$R" -- $job
+        assert_cmp "user+system of '$job' (usec)" "$(json "$R" 'j["cpu_user_usec"] + j["cpu_system_usec"]')" -gt 0
+        assert_eq "user+system == usage for '$job'" 0 \
+                "$(json "$R" 'j["cpu_user_usec"] + j["cpu_system_usec"] - j["cpu_usage_usec"]')"
+done
 
 assert_no_groups
 finish

@@ -7,7 +7,7 @@
 // Every message corral sends is validated against the 2025-11-25 schema.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -454,6 +454,46 @@ test('a seccomp violation reads as seccomp_violation with the system call', asyn
   assert.equal(r.isError, true);
 });
 
+test('mounts minimal, tmp noexec, network (none by default for clients, allow-lists) and the pids limit: per call, in the outcome and its summary', async (t) => {
+  const { client } = await session(t);
+  // Each check exits with its own code: completed means all held.
+  let r = await client.callTool({ name: 'run_job', arguments: {
+    command: ['sh', '-c', '[ -e /etc/passwd ] && exit 3; [ -e /home ] && exit 4; ' +
+              '[ "$(hostname)" = corral ] || exit 5; cp /bin/true /tmp/t || exit 6; ' +
+              '/tmp/t && exit 7; exit 0'],
+    mounts: 'minimal', tmp: 'noexec' } });
+  assert.equal(r.structuredContent.status, 'completed', text(r));
+  r = await client.callTool({ name: 'run_job', arguments: {
+    command: ['sh', '-c', 'cp /bin/true /dev/shm/t && /dev/shm/t && [ -e /etc/passwd ]'] } });
+  assert.equal(r.structuredContent.status, 'completed', 'the defaults: exec from /dev/shm, host files');
+  // A client's job without a network gets none (the operator set no default);
+  // an allow-list is a valid per-call choice, a malformed one a tool error.
+  r = await client.callTool({ name: 'run_job', arguments: {
+    command: ['sh', '-c', '[ "$(grep -c : /proc/net/dev)" = 1 ] || exit 3; ' +
+              '[ -z "$http_proxy" ] || exit 4'] } });
+  assert.equal(r.structuredContent.status, 'completed', text(r));
+  r = await client.callTool({ name: 'run_job', arguments: {
+    command: ['sh', '-c', '[ "$http_proxy" = http://127.0.0.1:3128 ] || exit 3; ' +
+              'curl -s -o /dev/null -p https://not-allowed.example/; exit 0'],
+    network: 'allow:pypi.org:443' } });
+  assert.equal(r.structuredContent.status, 'completed', text(r));
+  assert.match(r.structuredContent.summary, /1 network connection denied/);
+  r = await client.callTool({ name: 'submit_job', arguments: { command: ['true'], network: 'allow:*.org' } });
+  assert.equal(r.isError, true);
+  assert.match(text(r), /network '\*\.org': a pattern is/);
+  r = await client.callTool({ name: 'submit_job', arguments: { command: ['true'], mounts: 'all' } });
+  assert.equal(r.isError, true);
+  assert.match(text(r), /mounts must be private or minimal/);
+
+  r = await client.callTool({ name: 'run_job', arguments: {
+    command: ['sh', '-c', `${join(PROGS, 'forkbomb')} 2>/dev/null; exit 1`], limits: { pids: 8 } } });
+  const hits = r.structuredContent.pids_max_hits;
+  assert.ok(hits >= 50, `pids_max_hits ${hits}`);
+  assert.equal(r.structuredContent.summary,
+               `failed: exit code 1; hit its limit of 8 processes ${hits} times`);
+  assert.match(text(r), new RegExp(`processes: hit its limit of 8 processes ${hits} times`));
+});
+
 test('the example catalog in contrib/ loads; its python3 tool runs as a task', async (t) => {
   const { client } = await session(t, ['--tools', join(SRC, 'contrib/tools/example-catalog.json')]);
   const out = await collect(client.experimental.tasks.callToolStream(
@@ -506,4 +546,31 @@ test('clients: policies by name only, --client-policies, network none, log and o
   assert.match(text(log), /^lo\n64$/m);
   r = await client.callTool({ name: 'submit_job', arguments: { command: ['true'], network: 'wifi' } });
   assert.equal(r.isError, true);
+});
+
+// expose (docs/rootless.md): a client may name only what the store's operator
+// allows in expose.conf; the job record says what the job gets, the store's
+// "always" paths included.  (Hiding the home applies to a corral without
+// root: rootless/containment and rootless/store_expose check what the job sees.)
+test('clients: expose only what expose.conf allows, recorded in the job', async (t) => {
+  const { client, store } = await session(t);
+  let r = await client.callTool({ name: 'submit_job', arguments: {
+    command: ['true'], expose: ['/etc'] } });
+  assert.equal(r.isError, true);
+  assert.match(text(r), /expose '\/etc' is not allowed by this store.*expose\.conf.*allows nothing/);
+  r = await client.callTool({ name: 'submit_job', arguments: { command: ['true'], expose: '/etc' } });
+  assert.equal(r.isError, true);
+  assert.match(text(r), /expose must be an array of absolute paths/);
+  writeFileSync(join(store.dir, 'expose.conf'), 'allow /usr/share\nalways /etc/hostname\n');
+  r = await client.callTool({ name: 'submit_job', arguments: {
+    command: ['true'], expose: ['/usr/share/../../etc/shadow'] } });
+  assert.equal(r.isError, true);
+  assert.match(text(r), /Invalid expose path/);
+  r = await client.callTool({ name: 'run_job', arguments: {
+    command: ['true'], expose: ['/usr/share/doc'] } });
+  assert.equal(r.structuredContent.status, 'completed', text(r));
+  const id = r.structuredContent.job_id;
+  const [tenant] = readdirSync(join(store.dir, 'tenants'));
+  const rec = JSON.parse(readFileSync(join(store.dir, 'tenants', tenant, 'jobs', id, 'job.json'), 'utf8'));
+  assert.deepEqual(rec.expose, ['/usr/share/doc', '/etc/hostname']);
 });

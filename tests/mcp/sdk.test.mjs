@@ -43,8 +43,9 @@ test('SDK client: initialize, tools, corral_info, logging, resources', async () 
 
   await client.ping();
   await client.setLoggingLevel('debug');
-  assert.deepEqual((await client.listResources()).resources.map((r) => r.uri), ['corral://metrics']);
-  // No jobs yet: only the metrics; each job's resources follow these templates.
+  // No jobs yet: the MCP App's page and the metrics; each job's resources follow these templates.
+  assert.deepEqual((await client.listResources()).resources.map((r) => [r.uri, r.mimeType]),
+                   [['ui://corral/jobs.html', 'text/html;profile=mcp-app'], ['corral://metrics', 'text/plain']]);
   assert.deepEqual((await client.listResourceTemplates()).resourceTemplates.map((x) => x.uriTemplate),
                    ['record', 'stdout', 'stderr', 'results'].map((k) => `corral://jobs/{job_id}/${k}`));
   await assert.rejects(client.callTool({ name: 'no_such_tool', arguments: {} }),

@@ -10,14 +10,29 @@
 #   - a bus without a manager: it fails as "no systemd manager";
 #   - with the manager: the process lands in corral-test-<pid>.scope, a unit
 #     with Delegate=yes whose cgroup the uid owns; once the process exits the
-#     unit is collected (nothing left for the user to reset).
+#     unit is collected (nothing left for the user to reset);
+#   - corral itself, started in a group the uid may not write (its
+#     cgroup.procs only is the uid's, as for a process put into another's
+#     group), asks for its scope and runs its job in a group below it.  For
+#     this the namespace sees the unified hierarchy at /sys/fs/cgroup (pure
+#     v2 as corral and systemd detect it); this host's v2 has no memory, cpu
+#     or pids controller, so limits are not asked here (vm/delegated_user has
+#     them on a pure v2 kernel).
 . "$CORRAL_SRC/tests/lib.sh"
 : "${SCOPE_REQUEST:?SCOPE_REQUEST must name the scope_request driver (ctest sets it)}"
 
 for tool in dbus-daemon /lib/systemd/systemd systemctl busctl setpriv unshare; do
-        command -v "$tool" >/dev/null || { not_ok "missing tool $tool (contrib/install-deps.sh)"; finish; }
+        command -v "$tool" >/dev/null || { not_ok "missing tool $tool (contrib/install-deps.sh)"; assert_eq "corral in an unwritable group: its job ran (exit)" 0 "$(cat "$R/corral.rc")"
+[ "$(cat "$R/corral.rc")" = 0 ] || sed 's/^/# /' "$R/corral.err"
+assert_match "the job's group is below corral's own scope" "/$G/*/corral-[0-9]*.scope/*/?*" "$(sed -n 's/^0:://p' "$R/corral.out")"
+assert_match "corral said where it went" "*Moved into the delegated systemd scope corral-*.scope*" "$(cat "$R/corral.err")"
+finish; }
 done
-[ "$(id -u)" = 0 ] || { not_ok "needs root to build its fixture (a test uid's cgroup, a mount namespace)"; finish; }
+[ "$(id -u)" = 0 ] || { not_ok "needs root to build its fixture (a test uid's cgroup, a mount namespace)"; assert_eq "corral in an unwritable group: its job ran (exit)" 0 "$(cat "$R/corral.rc")"
+[ "$(cat "$R/corral.rc")" = 0 ] || sed 's/^/# /' "$R/corral.err"
+assert_match "the job's group is below corral's own scope" "/$G/*/corral-[0-9]*.scope/*/?*" "$(sed -n 's/^0:://p' "$R/corral.out")"
+assert_match "corral said where it went" "*Moved into the delegated systemd scope corral-*.scope*" "$(cat "$R/corral.err")"
+finish; }
 
 TUID=$((200000 + $$ % 50000)) # no passwd entry, no process of anyone else
 G=corral-test-scope-$$
@@ -45,6 +60,8 @@ for h in systemd unified; do
         mkdir "/sys/fs/cgroup/$h/$G"
         chown -R "$TUID:$TUID" "/sys/fs/cgroup/$h/$G"
 done
+mkdir "/sys/fs/cgroup/unified/$G/locked"
+chown "$TUID:$TUID" "/sys/fs/cgroup/unified/$G/locked/cgroup.procs"
 # dbus-daemon checks a connecting peer's uid against the password database:
 # the namespace gets a copy of /etc/passwd naming the test uid (the host's file
 # is never changed).
@@ -78,8 +95,8 @@ unit=$(sed -n 's/^ok //p' "$R/scope.out")
 cg=$(sed -n 's/^cgroup //p' "$R/scope.out")
 if [ -n "$unit" ]; then
         systemctl --user show -p Delegate -p ActiveState -p ControlGroup "$unit" >"$R/show.out"
-        stat -c %u "/sys/fs/cgroup/unified$cg" >"$R/owner.out"
-        cat "/sys/fs/cgroup/unified$cg/cgroup.procs" >"$R/procs.out"
+        stat -c %u "/sys/fs/cgroup$cg" >"$R/owner.out"
+        cat "/sys/fs/cgroup$cg/cgroup.procs" >"$R/procs.out"
         echo "$srp" >"$R/srp.out"
 fi
 exec 3>&-
@@ -89,6 +106,9 @@ i=0; while [ $i -lt 50 ]; do
         grep -q LoadState=not-found "$R/after.out" && break
         sleep 0.1; i=$((i + 1))
 done
+# corral in a group it cannot write: it asks for its own scope.
+sh -c 'echo $$ >/sys/fs/cgroup/$G/locked/cgroup.procs && exec "$CORRAL" --state-dir "$0/state" run --mounts host -- cat /proc/self/cgroup' "$R" >"$R/corral.out" 2>"$R/corral.err"
+echo $? >"$R/corral.rc"
 kill $sdp; wait $sdp
 kill $dbp; wait $dbp
 EOS
@@ -96,10 +116,10 @@ EOS
 # As the uid, in the test's group, with a private /run/systemd.
 sh -c 'for h in systemd unified; do echo $$ >/sys/fs/cgroup/$h/'"$G"'/cgroup.procs; done
 exec unshare -m --propagation private sh -c "mount -t tmpfs tmpfs /run/systemd && mkdir /run/systemd/system &&
-  mount --bind '"$TEST_TMP"'/passwd /etc/passwd &&
+  mount --bind '"$TEST_TMP"'/passwd /etc/passwd && mount --bind /sys/fs/cgroup/unified /sys/fs/cgroup &&
   exec setpriv --reuid '"$TUID"' --regid '"$TUID"' --clear-groups env -i PATH=$PATH HOME='"$R"' \
     XDG_RUNTIME_DIR='"$R"' DBUS_SESSION_BUS_ADDRESS=unix:path='"$R"'/bus SCOPE_REQUEST='"$SCOPE_REQUEST"' \
-    sh '"$R"'/inner.sh '"$R"'"'
+    CORRAL='"$CORRAL"' G='"$G"' sh '"$R"'/inner.sh '"$R"'"'
 
 assert_match() { case "$3" in $2) ok "$1: $3" ;; *) not_ok "$1: expected $2, got '$3'" ;; esac; }
 assert_match "no user bus: refused, said why" "failed no user bus*" "$(cat "$R/nobus.out")"
@@ -114,4 +134,8 @@ assert_eq "the unit's ControlGroup is where the process is" "ControlGroup=$cg" "
 assert_eq "the delegated group is owned by the uid" "$TUID" "$(cat "$R/owner.out")"
 assert_eq "the only process in the scope is the requester" "x$(cat "$R/srp.out")" "x$(cat "$R/procs.out")"
 assert_eq "the scope is collected once its process exits" "LoadState=not-found" "$(grep LoadState "$R/after.out")"
+assert_eq "corral in an unwritable group: its job ran (exit)" 0 "$(cat "$R/corral.rc")"
+[ "$(cat "$R/corral.rc")" = 0 ] || sed 's/^/# /' "$R/corral.err"
+assert_match "the job's group is below corral's own scope" "/$G/*/corral-[0-9]*.scope/*/?*" "$(sed -n 's/^0:://p' "$R/corral.out")"
+assert_match "corral said where it went" "*Moved into the delegated systemd scope corral-*.scope*" "$(cat "$R/corral.err")"
 finish
