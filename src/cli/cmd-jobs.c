@@ -446,9 +446,9 @@ int cmd_list(const struct corral_options *o, int argc, char **argv)
         _cleanup_(jobctl_freep) struct jobctl *c = NULL;
         if (jobctl_open(o, &c) < 0)
                 return 1;
-        jobctl_recover(c);
-
-        /* Finished jobs from the index, live ones from their records. */
+        /* Finished jobs from the index, live ones from their records.  Only
+         * the live ones can have lost their supervisor: recover those (a lost
+         * one gets its terminal record, read below), not the whole store. */
         _cleanup_(store_index_freep) struct store_index *ix = NULL;
         char **live = NULL, **ids = NULL;
         uint64_t *created = NULL;
@@ -456,6 +456,8 @@ int cmd_list(const struct corral_options *o, int argc, char **argv)
         int r = store_index_open(c->store, &ix, NULL);
         if (r >= 0)
                 r = store_index_sync(ix, c->store, &live);
+        for (char **id = live; r >= 0 && *id; id++)
+                jobctl_recover_one(c, *id);
         if (r >= 0)
                 r = store_index_query(ix, &q, &ids, &created, &n_ids);
         if (r < 0) {

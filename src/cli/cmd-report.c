@@ -152,7 +152,6 @@ int cmd_report(const struct corral_options *o, int argc, char **argv)
         _cleanup_(jobctl_freep) struct jobctl *c = NULL;
         if (jobctl_open(o, &c) < 0)
                 return 1;
-        jobctl_recover(c);
 
         /* --by tenant: every tenant of this state directory (each has its
          * own index); otherwise this tenant. */
@@ -183,8 +182,18 @@ int cmd_report(const struct corral_options *o, int argc, char **argv)
                 char **live = NULL;
                 if ((r = store_index_open(c->store, &ix, NULL)) >= 0 &&
                     (r = store_index_sync(ix, c->store, &live)) >= 0) {
+                        /* A live job whose supervisor is gone is finished (lost):
+                         * recover it so it is counted, as list does. */
+                        int lost = 0;
+                        for (char **id = live; *id; id++)
+                                lost += jobctl_recover_one(c, *id) > 0;
                         store_ids_free(live);
-                        r = store_index_foreach(ix, since, until, add_row, &rep);
+                        if (lost > 0)
+                                r = store_index_sync(ix, c->store, &live);
+                        if (r >= 0 && lost > 0)
+                                store_ids_free(live);
+                        if (r >= 0)
+                                r = store_index_foreach(ix, since, until, add_row, &rep);
                 }
         }
         if (r < 0) {
