@@ -18,10 +18,21 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/inotify.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #define LEDGER_MAX (64u << 20)
+
+/* Owners are checked for liveness at most this often, and only when an
+ * admission is refused or delayed (docs/decisions/queue.md). */
+#define PRUNE_INTERVAL_USEC (1000 * 1000ull)
+
+/* Tenants whose queue heads are woken after a change, at most (more tenants
+ * than this fall back on the waiters' own timers). */
+#define WAKE_MAX 64
 
 struct gov_ledger {
         char *dir;
@@ -30,21 +41,25 @@ struct gov_ledger {
 
 struct entries {
         struct gov_entry *v;
+        bool *wake; /* the owner asked to be woken by GOV_LEDGER_WAKE_SIGNAL */
         size_t n, cap;
 };
 
 struct state {
         struct entries run, queue;
+        uint64_t pruned_at; /* CLOCK_REALTIME usec of the last liveness check */
 };
 
 static void state_done(struct state *s)
 {
         free(s->run.v);
+        free(s->run.wake);
         free(s->queue.v);
+        free(s->queue.wake);
         *s = (struct state){0};
 }
 
-static int push(struct entries *e, const struct gov_entry *x)
+static int push(struct entries *e, const struct gov_entry *x, bool wake)
 {
         if (e->n == e->cap) {
                 size_t cap = e->cap ? e->cap * 2 : 16;
@@ -52,10 +67,76 @@ static int push(struct entries *e, const struct gov_entry *x)
                 if (!nv)
                         return -ENOMEM;
                 e->v = nv;
+                bool *nw = realloc(e->wake, cap * sizeof(*nw));
+                if (!nw)
+                        return -ENOMEM;
+                e->wake = nw;
                 e->cap = cap;
         }
+        e->wake[e->n] = wake;
         e->v[e->n++] = *x;
         return 0;
+}
+
+/* The job ids seen while parsing, to drop duplicates in O(1) each (a linear
+ * find per line made parsing O(n^2)). */
+struct idset {
+        uint64_t *h; /* 0 = empty slot */
+        size_t cap;
+};
+
+static uint64_t id_hash(const char *id)
+{
+        uint64_t h = 0xcbf29ce484222325ull;
+        for (; *id; id++)
+                h = (h ^ (unsigned char)*id) * 0x100000001b3ull;
+        return h ? h : 1;
+}
+
+/* 1 when added, 0 when a line with the same hash was seen (then compared by
+ * the caller's linear find, which only a duplicate or a collision pays). */
+static int idset_add(struct idset *set, const char *id)
+{
+        if (set->cap == 0) {
+                set->cap = 1024;
+                if (!(set->h = calloc(set->cap, sizeof(*set->h))))
+                        return -ENOMEM;
+        }
+        uint64_t h = id_hash(id);
+        size_t i = h & (set->cap - 1);
+        while (set->h[i]) {
+                if (set->h[i] == h)
+                        return 0;
+                i = (i + 1) & (set->cap - 1);
+        }
+        set->h[i] = h;
+        return 1;
+}
+
+static int idset_grow(struct idset *set, size_t n)
+{
+        if (set->cap == 0 || n * 2 < set->cap)
+                return 0; /* empty: idset_add allocates */
+        struct idset bigger = {.cap = set->cap * 2};
+        if (!(bigger.h = calloc(bigger.cap, sizeof(*bigger.h))))
+                return -ENOMEM;
+        for (size_t i = 0; i < set->cap; i++)
+                if (set->h[i]) {
+                        size_t k = set->h[i] & (bigger.cap - 1);
+                        while (bigger.h[k])
+                                k = (k + 1) & (bigger.cap - 1);
+                        bigger.h[k] = set->h[i];
+                }
+        free(set->h);
+        *set = bigger;
+        return 0;
+}
+
+static uint64_t now_usec(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 static ssize_t find(const struct entries *e, const char *job_id)
@@ -69,7 +150,68 @@ static ssize_t find(const struct entries *e, const char *job_id)
 static void remove_at(struct entries *e, size_t i)
 {
         memmove(&e->v[i], &e->v[i + 1], (e->n - i - 1) * sizeof(e->v[0]));
+        memmove(&e->wake[i], &e->wake[i + 1], (e->n - i - 1) * sizeof(e->wake[0]));
         e->n--;
+}
+
+/* Who to wake after a change: the first queued job of each tenant (the only
+ * ones that can be admitted next, whatever the order across tenants), when its
+ * owner asked for it.  Collected under the lock, signalled after it. */
+struct wake_list {
+        pid_t pid[WAKE_MAX];
+        uint64_t starttime[WAKE_MAX];
+        size_t n;
+};
+
+static bool is_tenant_head(const struct entries *q, size_t i)
+{
+        for (size_t k = 0; k < i; k++)
+                if (strcmp(q->v[k].tenant, q->v[i].tenant) == 0)
+                        return false;
+        return true;
+}
+
+static void collect_heads(const struct state *s, const char *except, struct wake_list *w)
+{
+        w->n = 0;
+        /* O(queue x tenants): stops at WAKE_MAX heads. */
+        for (size_t i = 0; i < s->queue.n && w->n < WAKE_MAX; i++) {
+                if (!is_tenant_head(&s->queue, i))
+                        continue;
+                /* A head whose owner died cannot take its turn: the next of its
+                 * tenant is woken instead (it asks, and the dead one is dropped). */
+                size_t k = i;
+                while (k < s->queue.n && (strcmp(s->queue.v[k].tenant, s->queue.v[i].tenant) != 0 ||
+                                          !proc_alive(s->queue.v[k].pid, s->queue.v[k].starttime)))
+                        k++;
+                if (k == s->queue.n)
+                        continue;
+                if (k != i) {
+                        if (!s->queue.wake[k])
+                                continue;
+                        w->pid[w->n] = s->queue.v[k].pid;
+                        w->starttime[w->n++] = s->queue.v[k].starttime;
+                        continue;
+                }
+                if (!s->queue.wake[i] || (except && strcmp(s->queue.v[i].job_id, except) == 0))
+                        continue;
+                w->pid[w->n] = s->queue.v[i].pid;
+                w->starttime[w->n++] = s->queue.v[i].starttime;
+        }
+}
+
+static void wake_all(const struct wake_list *w)
+{
+        for (size_t i = 0; i < w->n; i++) {
+                /* Through a pidfd checked against the start time: a reused pid
+                 * never gets the signal. */
+                int fd = (int)syscall(SYS_pidfd_open, w->pid[i], 0);
+                if (fd < 0)
+                        continue;
+                if (proc_alive(w->pid[i], w->starttime[i]))
+                        (void)syscall(SYS_pidfd_send_signal, fd, GOV_LEDGER_WAKE_SIGNAL, NULL, 0);
+                close(fd);
+        }
 }
 
 int gov_ledger_open(const char *state_dir, struct gov_ledger **ret)
@@ -131,25 +273,28 @@ static int lock(struct gov_ledger *l, int how)
         return fd;
 }
 
-/* Parses one "run|queue JOB TENANT MEMORY PID STARTTIME" line.  Malformed lines
- * are skipped: a torn or hand-edited line must not stop every admission. */
-static int parse_line(char *line, struct state *s, bool *changed)
+/* Parses one "run|queue JOB TENANT MEMORY PID STARTTIME [w]" line ("w": the
+ * owner is woken by a signal, gov_ledger_wait_admit).  Malformed lines are
+ * skipped: a torn or hand-edited line must not stop every admission.  Owners'
+ * liveness is not checked here (prune_dead). */
+static int parse_line(char *line, struct state *s, struct idset *ids, bool *changed)
 {
         _Static_assert(GOV_ID_MAX == 129, "the sscanf widths below are GOV_ID_MAX");
-        char kind[8], job[GOV_ID_MAX + 1], tenant[GOV_ID_MAX + 1];
+        char kind[8], job[GOV_ID_MAX + 1], tenant[GOV_ID_MAX + 1], flag[4] = "";
         unsigned long long mem, st;
         int pid;
-        if (line[0] == '#' || line[0] == 0)
+        if (line[0] == 0)
                 return 0;
-        if (sscanf(line, "%7s %129s %129s %llu %d %llu", kind, job, tenant, &mem, &pid, &st) != 6 ||
-            !gov_valid_id(job) || !gov_valid_id(tenant) ||
-            (strcmp(kind, "run") != 0 && strcmp(kind, "queue") != 0)) {
-                *changed = true;
+        if (line[0] == '#') {
+                unsigned long long at;
+                if (sscanf(line, "# pruned-at %llu", &at) == 1)
+                        s->pruned_at = at;
                 return 0;
         }
-        /* Self-healing: an entry whose owner died (pid gone, or reused by another
-         * process: the start time tells) holds nothing any more. */
-        if (!proc_alive(pid, st)) {
+        int n = sscanf(line, "%7s %129s %129s %llu %d %llu %3s", kind, job, tenant, &mem, &pid, &st,
+                       flag);
+        if (n < 6 || !gov_valid_id(job) || !gov_valid_id(tenant) ||
+            (strcmp(kind, "run") != 0 && strcmp(kind, "queue") != 0)) {
                 *changed = true;
                 return 0;
         }
@@ -157,11 +302,47 @@ static int parse_line(char *line, struct state *s, bool *changed)
         strcpy(e.job_id, job);
         strcpy(e.tenant, tenant);
         struct entries *dst = kind[0] == 'r' ? &s->run : &s->queue;
-        if (find(&s->run, job) >= 0 || find(&s->queue, job) >= 0) {
+        int r = idset_grow(ids, s->run.n + s->queue.n + 1);
+        if (r < 0)
+                return r;
+        r = idset_add(ids, job);
+        if (r < 0)
+                return r;
+        if (r == 0 && (find(&s->run, job) >= 0 || find(&s->queue, job) >= 0)) {
                 *changed = true; /* a duplicate: the first line wins */
                 return 0;
         }
-        return push(dst, &e);
+        return push(dst, &e, strcmp(flag, "w") == 0);
+}
+
+static void drop_dead(struct entries *e, bool *changed)
+{
+        size_t k = 0;
+        for (size_t i = 0; i < e->n; i++) {
+                if (!proc_alive(e->v[i].pid, e->v[i].starttime)) {
+                        *changed = true;
+                        continue;
+                }
+                e->wake[k] = e->wake[i];
+                e->v[k++] = e->v[i];
+        }
+        e->n = k;
+}
+
+/* Self-healing: an entry whose owner died (pid gone, or reused by another
+ * process: the start time tells) holds nothing any more.  One /proc read per
+ * entry, so done only when its last run is older than PRUNE_INTERVAL_USEC
+ * (or in the future: a clock step or another boot); true when it ran. */
+static bool prune_dead(struct state *s, bool force, bool *changed)
+{
+        uint64_t now = now_usec();
+        if (!force && s->pruned_at <= now && now - s->pruned_at < PRUNE_INTERVAL_USEC)
+                return false;
+        drop_dead(&s->run, changed);
+        drop_dead(&s->queue, changed);
+        s->pruned_at = now;
+        *changed = true;
+        return true;
 }
 
 static int read_state(struct gov_ledger *l, struct state *ret, bool *ret_changed)
@@ -177,17 +358,20 @@ static int read_state(struct gov_ledger *l, struct state *ret, bool *ret_changed
         }
         if (r < 0)
                 return r;
+        struct idset ids = {0};
         for (char *line = buf; line && *line;) {
                 char *next = strchr(line, '\n');
                 if (next)
                         *next++ = 0;
-                r = parse_line(line, &s, &changed);
+                r = parse_line(line, &s, &ids, &changed);
                 if (r < 0) {
+                        free(ids.h);
                         state_done(&s);
                         return r;
                 }
                 line = next;
         }
+        free(ids.h);
         *ret = s;
         *ret_changed = changed;
         return 0;
@@ -200,14 +384,17 @@ static int write_state(struct gov_ledger *l, const struct state *s)
         FILE *f = open_memstream(&buf, &len);
         if (!f)
                 return -ENOMEM;
-        fprintf(f, "# corral governor ledger: run|queue JOB TENANT MEMORY OWNER-PID "
-                   "OWNER-STARTTIME\n");
+        fprintf(f,
+                "# corral governor ledger: run|queue JOB TENANT MEMORY OWNER-PID "
+                "OWNER-STARTTIME [w]\n# pruned-at %" PRIu64 "\n",
+                s->pruned_at);
         for (int k = 0; k < 2; k++) {
                 const struct entries *e = k == 0 ? &s->run : &s->queue;
                 for (size_t i = 0; i < e->n; i++)
-                        fprintf(f, "%s %s %s %" PRIu64 " %d %" PRIu64 "\n",
+                        fprintf(f, "%s %s %s %" PRIu64 " %d %" PRIu64 "%s\n",
                                 k == 0 ? "run" : "queue", e->v[i].job_id, e->v[i].tenant,
-                                e->v[i].memory_bytes, e->v[i].pid, e->v[i].starttime);
+                                e->v[i].memory_bytes, e->v[i].pid, e->v[i].starttime,
+                                e->wake[i] ? " w" : "");
         }
         if (fclose(f) != 0) {
                 free(buf);
@@ -275,9 +462,9 @@ static int self_starttime(pid_t *pid, uint64_t *starttime)
         return 0;
 }
 
-int gov_ledger_admit(struct gov_ledger *l, const struct gov_candidate *c,
-                     const struct gov_measurements *m, const struct gov_policy *policy,
-                     pid_t owner_pid, uint64_t owner_starttime, struct gov_decision *ret)
+static int admit(struct gov_ledger *l, const struct gov_candidate *c,
+                 const struct gov_measurements *m, const struct gov_policy *policy, pid_t owner_pid,
+                 uint64_t owner_starttime, bool wake, struct gov_decision *ret, bool *ret_head)
 {
         const char *tenant = c->tenant ? c->tenant : GOV_DEFAULT_TENANT;
         if (!gov_valid_id(c->job_id) || !gov_valid_id(tenant))
@@ -286,50 +473,105 @@ int gov_ledger_admit(struct gov_ledger *l, const struct gov_candidate *c,
         if (r < 0)
                 return r;
 
-        _cleanup_close_ int fd = lock(l, LOCK_EX);
-        if (fd < 0)
-                return fd;
-        struct gov_policy shared;
-        if (!policy) {
-                r = load_policy_unlocked(l, &shared, NULL, 0);
+        struct wake_list w = {0};
+        bool head = false;
+        struct gov_decision d;
+        {
+                _cleanup_close_ int fd = lock(l, LOCK_EX);
+                if (fd < 0)
+                        return fd;
+                struct gov_policy shared;
+                if (!policy) {
+                        r = load_policy_unlocked(l, &shared, NULL, 0);
+                        if (r < 0)
+                                return r;
+                        policy = &shared;
+                }
+                struct state s;
+                bool changed;
+                r = read_state(l, &s, &changed);
                 if (r < 0)
                         return r;
-                policy = &shared;
-        }
-        struct state s;
-        bool changed;
-        r = read_state(l, &s, &changed);
-        if (r < 0)
-                return r;
 
-        struct gov_decision d;
-        if (find(&s.run, c->job_id) >= 0)
-                d = (struct gov_decision){.verdict = GOV_ADMIT};
-        else {
-                struct gov_view v = {s.run.v, s.run.n, s.queue.v, s.queue.n};
-                gov_decide(m, policy, &v, c, &d);
-                struct gov_entry e = {.memory_bytes = c->memory_bytes,
-                                      .pid = owner_pid,
-                                      .starttime = owner_starttime};
-                snprintf(e.job_id, sizeof(e.job_id), "%s", c->job_id);
-                snprintf(e.tenant, sizeof(e.tenant), "%s", tenant);
-                ssize_t q = find(&s.queue, c->job_id);
-                if (d.verdict == GOV_ADMIT) {
-                        if (q >= 0)
-                                remove_at(&s.queue, (size_t)q);
-                        r = push(&s.run, &e);
-                        changed = true;
-                } else if (d.verdict == GOV_WAIT && q < 0) {
-                        r = push(&s.queue, &e);
-                        changed = true;
+                bool wake_heads = false;
+                if (find(&s.run, c->job_id) >= 0)
+                        d = (struct gov_decision){.verdict = GOV_ADMIT};
+                else {
+                        struct gov_view v = {s.run.v, s.run.n, s.queue.v, s.queue.n};
+                        gov_decide(m, policy, &v, c, &d);
+                        /* Owners' liveness matters only when the job cannot go:
+                         * drop the dead (at most once a PRUNE_INTERVAL) and ask
+                         * again. */
+                        if (d.verdict != GOV_ADMIT && prune_dead(&s, false, &changed)) {
+                                v = (struct gov_view){s.run.v, s.run.n, s.queue.v, s.queue.n};
+                                gov_decide(m, policy, &v, c, &d);
+                                wake_heads = true;
+                        }
+                        struct gov_entry e = {.memory_bytes = c->memory_bytes,
+                                              .pid = owner_pid,
+                                              .starttime = owner_starttime};
+                        snprintf(e.job_id, sizeof(e.job_id), "%s", c->job_id);
+                        snprintf(e.tenant, sizeof(e.tenant), "%s", tenant);
+                        ssize_t q = find(&s.queue, c->job_id);
+                        if (d.verdict == GOV_ADMIT) {
+                                if (q >= 0)
+                                        remove_at(&s.queue, (size_t)q);
+                                r = push(&s.run, &e, wake);
+                                changed = true;
+                                wake_heads = true;
+                        } else if (d.verdict == GOV_WAIT && q < 0) {
+                                r = push(&s.queue, &e, wake);
+                                changed = true;
+                        } else if (d.verdict == GOV_WAIT && s.queue.wake[q] != wake) {
+                                s.queue.wake[q] = wake;
+                                changed = true;
+                        }
+                        if (d.verdict == GOV_WAIT && r >= 0) {
+                                q = find(&s.queue, c->job_id);
+                                head = q >= 0 && is_tenant_head(&s.queue, (size_t)q);
+                        }
                 }
+                if (r >= 0 && changed)
+                        r = write_state(l, &s);
+                if (r >= 0 && wake_heads)
+                        collect_heads(&s, c->job_id, &w);
+                state_done(&s);
+                if (r < 0)
+                        return r;
         }
-        if (r >= 0 && changed)
-                r = write_state(l, &s);
-        state_done(&s);
-        if (r < 0)
-                return r;
+        wake_all(&w);
         *ret = d;
+        if (ret_head)
+                *ret_head = head;
+        return 0;
+}
+
+int gov_ledger_admit(struct gov_ledger *l, const struct gov_candidate *c,
+                     const struct gov_measurements *m, const struct gov_policy *policy,
+                     pid_t owner_pid, uint64_t owner_starttime, struct gov_decision *ret)
+{
+        return admit(l, c, m, policy, owner_pid, owner_starttime, false, ret, NULL);
+}
+
+int gov_ledger_wait_admit(struct gov_ledger *l, const struct gov_candidate *c,
+                          const struct gov_measurements *m, const struct gov_policy *policy,
+                          struct gov_decision *ret, bool *ret_head)
+{
+        return admit(l, c, m, policy, 0, 0, true, ret, ret_head);
+}
+
+int gov_ledger_stamp(struct gov_ledger *l, uint64_t *ret)
+{
+        struct stat st;
+        if (fstatat(l->dirfd, "ledger", &st, 0) < 0) {
+                if (errno != ENOENT)
+                        return NEG_ERRNO();
+                *ret = 0;
+                return 0;
+        }
+        /* Every change renames a new file into place: a new inode (and mtime). */
+        *ret = (uint64_t)st.st_ino * 0x9e3779b97f4a7c15ull ^ (uint64_t)st.st_mtim.tv_nsec ^
+               ((uint64_t)st.st_mtim.tv_sec << 30);
         return 0;
 }
 
@@ -359,26 +601,34 @@ int gov_ledger_set_owner(struct gov_ledger *l, const char *job_id, pid_t pid, ui
 
 int gov_ledger_release(struct gov_ledger *l, const char *job_id)
 {
-        _cleanup_close_ int fd = lock(l, LOCK_EX);
-        if (fd < 0)
-                return fd;
-        struct state s;
-        bool changed;
-        int r = read_state(l, &s, &changed);
-        if (r < 0)
-                return r;
-        int found = 0;
-        ssize_t i;
-        if ((i = find(&s.run, job_id)) >= 0) {
-                remove_at(&s.run, (size_t)i);
-                found = 1;
-        } else if ((i = find(&s.queue, job_id)) >= 0) {
-                remove_at(&s.queue, (size_t)i);
-                found = 1;
+        struct wake_list w = {0};
+        int found = 0, r;
+        {
+                _cleanup_close_ int fd = lock(l, LOCK_EX);
+                if (fd < 0)
+                        return fd;
+                struct state s;
+                bool changed;
+                r = read_state(l, &s, &changed);
+                if (r < 0)
+                        return r;
+                ssize_t i;
+                if ((i = find(&s.run, job_id)) >= 0) {
+                        remove_at(&s.run, (size_t)i);
+                        found = 1;
+                } else if ((i = find(&s.queue, job_id)) >= 0) {
+                        remove_at(&s.queue, (size_t)i);
+                        found = 1;
+                }
+                if (found || changed)
+                        r = write_state(l, &s);
+                /* The slot (or place) freed goes to the next in line: wake the
+                 * heads, not every waiter (docs/decisions/queue.md). */
+                if (r >= 0 && found)
+                        collect_heads(&s, NULL, &w);
+                state_done(&s);
         }
-        if (found || changed)
-                r = write_state(l, &s);
-        state_done(&s);
+        wake_all(&w);
         return r < 0 ? r : found;
 }
 
@@ -396,9 +646,10 @@ int gov_ledger_watch(struct gov_ledger *l)
         return fd;
 }
 
-int gov_ledger_snapshot(struct gov_ledger *l, struct gov_snapshot *ret)
+static int snapshot(struct gov_ledger *l, bool check_all, struct gov_snapshot *ret)
 {
-        _cleanup_close_ int fd = lock(l, LOCK_SH);
+        /* Exclusive: a snapshot may drop dead owners and write that down. */
+        _cleanup_close_ int fd = lock(l, LOCK_EX);
         if (fd < 0)
                 return fd;
         struct gov_policy p;
@@ -410,13 +661,30 @@ int gov_ledger_snapshot(struct gov_ledger *l, struct gov_snapshot *ret)
         r = read_state(l, &s, &changed);
         if (r < 0)
                 return r;
-        /* Dead entries were filtered; the next exclusive operation rewrites the file. */
+        /* Dead entries: dropped when the last check is old (prune_dead), so a
+         * snapshot reads /proc for each entry at most once a PRUNE_INTERVAL. */
+        if (prune_dead(&s, check_all, &changed) && (r = write_state(l, &s)) < 0) {
+                state_done(&s);
+                return r;
+        }
+        free(s.run.wake);
+        free(s.queue.wake);
         *ret = (struct gov_snapshot){.running = s.run.v,
                                      .n_running = s.run.n,
                                      .queued = s.queue.v,
                                      .n_queued = s.queue.n,
                                      .policy = p};
         return 0;
+}
+
+int gov_ledger_snapshot(struct gov_ledger *l, struct gov_snapshot *ret)
+{
+        return snapshot(l, false, ret);
+}
+
+int gov_ledger_snapshot_checked(struct gov_ledger *l, struct gov_snapshot *ret)
+{
+        return snapshot(l, true, ret);
 }
 
 void gov_snapshot_done(struct gov_snapshot *s)

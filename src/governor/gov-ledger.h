@@ -22,6 +22,9 @@
 
 #include "governor.h"
 
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct gov_ledger;
@@ -56,6 +59,26 @@ int gov_ledger_admit(struct gov_ledger *l, const struct gov_candidate *c,
                      const struct gov_measurements *m, const struct gov_policy *policy,
                      pid_t owner_pid, uint64_t owner_starttime, struct gov_decision *ret);
 
+/* The signal gov_ledger_wait_admit's callers are woken with; they block it and
+ * read it from a signalfd. */
+#define GOV_LEDGER_WAKE_SIGNAL SIGUSR1
+
+/* gov_ledger_admit for a job that waits its turn in this process (owned by it),
+ * without watching the ledger: when a slot is freed or the queue moves, the
+ * process that changed the ledger sends GOV_LEDGER_WAKE_SIGNAL to the first
+ * queued job of each tenant (the only ones that can go next).  *ret_head (on
+ * WAIT): this job is its tenant's first queued one, so host load may let it in
+ * and it keeps the GOV_SAMPLE_INTERVAL_USEC timer; the others need no timer to
+ * be admitted, only to refresh their recorded place now and then
+ * (docs/decisions/queue.md). */
+int gov_ledger_wait_admit(struct gov_ledger *l, const struct gov_candidate *c,
+                          const struct gov_measurements *m, const struct gov_policy *policy,
+                          struct gov_decision *ret, bool *ret_head);
+
+/* A value that changes whenever the ledger is rewritten (no lock taken): a
+ * waiter that is not at the head compares it before it asks again. */
+int gov_ledger_stamp(struct gov_ledger *l, uint64_t *ret);
+
 /* Hands a job's entry to another owner (the server admits, then the supervisor
  * it started takes over).  -ENOENT when job_id is not in the ledger. */
 int gov_ledger_set_owner(struct gov_ledger *l, const char *job_id, pid_t pid, uint64_t starttime);
@@ -82,6 +105,10 @@ struct gov_snapshot {
         struct gov_policy policy;
 };
 int gov_ledger_snapshot(struct gov_ledger *l, struct gov_snapshot *ret);
+/* The same with every owner checked now (an operator's view: status --system),
+ * where gov_ledger_snapshot checks them at most once a second (a dead owner's
+ * entry may then still be in it; admission checks before it says WAIT). */
+int gov_ledger_snapshot_checked(struct gov_ledger *l, struct gov_snapshot *ret);
 void gov_snapshot_done(struct gov_snapshot *s);
 
 static inline struct gov_view gov_snapshot_view(const struct gov_snapshot *s)

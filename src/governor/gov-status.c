@@ -20,7 +20,7 @@ int gov_status_collect(const struct gov_measurements *m, const char *state_dir,
                 struct gov_ledger *l = NULL;
                 int r = gov_ledger_open(state_dir, &l);
                 if (r >= 0) {
-                        r = gov_ledger_snapshot(l, &s.snap);
+                        r = gov_ledger_snapshot_checked(l, &s.snap);
                         gov_ledger_free(l);
                 }
                 if (r < 0)

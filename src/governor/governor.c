@@ -429,7 +429,9 @@ static bool load_blocked(const struct gov_measurements *m, const struct gov_poli
                          gov_format_percent(b, sizeof(b), p->memory_threshold));
                 return true;
         }
-        if (m->cpu.known && m->cpu.used_percent >= p->cpu_threshold) {
+        /* 100 is "off": a saturated host shared with other work would otherwise
+         * hold the queue for as long as that work runs. */
+        if (m->cpu.known && p->cpu_threshold < 100 && m->cpu.used_percent >= p->cpu_threshold) {
                 where = m->cpu.source == GOV_SOURCE_HOST ? "host" : "cgroup";
                 snprintf(reason, len, "%s CPU %s >= %s", where,
                          gov_format_percent(a, sizeof(a), m->cpu.used_percent),

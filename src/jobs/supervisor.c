@@ -161,27 +161,32 @@ static int wait_for_dependencies(struct supervisor *s)
         }
 }
 
-/* 1: admitted; 0: ended here (cancelled or refused); < 0: error. */
-/* Waits, without polling, for a change that may let the job in: the ledger
- * changed (a job ended or was admitted anywhere: inotify), a cancel request
- * arrived, or the slow timer for load changes fired.  True on cancel. */
-static bool wait_for_change(struct supervisor *s, int watch_fd)
+/* Waits for something that may let the job in: a wake-up from the process
+ * that freed a slot or moved the queue (gov_ledger_wait_admit), a cancel
+ * request, or the timer.  1 on cancel, 0 otherwise. */
+static int wait_for_turn(struct supervisor *s, int wake_fd, int timeout_ms)
 {
         struct pollfd p[2] = {{.fd = s->sigfd, .events = POLLIN},
-                              {.fd = watch_fd, .events = POLLIN}};
-        int n = poll(p, watch_fd >= 0 ? 2 : 1, (int)(GOV_SAMPLE_INTERVAL_USEC / 1000));
-        if (n > 0 && p[1].revents) {
-                char buf[4096];
-                while (read(watch_fd, buf, sizeof(buf)) > 0)
+                              {.fd = wake_fd, .events = POLLIN}};
+        int n = poll(p, wake_fd >= 0 ? 2 : 1, timeout_ms);
+        struct signalfd_siginfo si;
+        if (n > 0 && wake_fd >= 0 && p[1].revents)
+                while (read(wake_fd, &si, sizeof(si)) > 0)
                         ;
-        }
-        if (n > 0 && p[0].revents) {
-                struct signalfd_siginfo si;
+        if (n > 0 && p[0].revents)
                 return read(s->sigfd, &si, sizeof(si)) == sizeof(si);
-        }
-        return false;
+        return 0;
 }
 
+/* How often, at most, a job behind its tenant's first queued job looks whether
+ * its place changed (a stat of the ledger; a decision only when it did): its
+ * turn comes by a wake-up, this only keeps the recorded queue_position true. */
+#define BEHIND_REFRESH_MS 10000
+/* And every 12 looks (at most 2 min) it asks anyway: a head that died with no change
+ * after it (nothing else wakes the next) is then dropped and the queue moves. */
+#define BEHIND_RECHECK_TICKS 12
+
+/* 1: admitted; 0: ended here (cancelled or refused); < 0: error. */
 static int wait_for_admission(struct supervisor *s)
 {
         int r = gov_ledger_open(s->ctl->state_dir, &s->ledger);
@@ -191,27 +196,30 @@ static int wait_for_admission(struct supervisor *s)
         r = gov_measure_new("/", &m);
         if (r < 0)
                 return log_error_errno(r, "Failed to measure the host: %s", strerror(-r));
-        /* The ledger watch is made only once the job has to wait: closing an
-         * inotify instance waits for an SRCU grace period (~5-20 ms on this
-         * host), which an admitted job would pay before it runs. */
-        _cleanup_close_ int watch = -EBADF;
+        /* GOV_LEDGER_WAKE_SIGNAL is blocked since start (cmd_supervise): one sent
+         * before this fd exists waits in it. */
+        sigset_t wake_set;
+        sigemptyset(&wake_set);
+        sigaddset(&wake_set, GOV_LEDGER_WAKE_SIGNAL);
+        _cleanup_close_ int wake = signalfd(-1, &wake_set, SFD_CLOEXEC | SFD_NONBLOCK);
 
-        uint64_t start;
-        proc_starttime(getpid(), &start);
         struct gov_candidate c = {.job_id = s->ledger_key,
                                   .tenant = s->job->tenant,
                                   .memory_bytes = s->job->limits.memory_bytes};
         /* The first decision is made on one sample: CPU use is then unknown and
          * does not hold the job back (no start-up delay); a job that has to
          * wait is re-decided on figures from samples a slow tick apart. */
+        uint64_t seen = 0;
         for (;;) {
                 struct gov_measurements meas;
                 gov_measure_sample(m, now_monotonic_usec());
                 gov_measure_read(m, &meas);
                 struct gov_decision d;
+                bool head = false;
                 /* policy NULL: governor.conf is re-read under the ledger's lock, so a
                  * policy change by any process applies to the next decision. */
-                r = gov_ledger_admit(s->ledger, &c, &meas, NULL, getpid(), start, &d);
+                gov_ledger_stamp(s->ledger, &seen);
+                r = gov_ledger_wait_admit(s->ledger, &c, &meas, NULL, &d, &head);
                 if (r < 0)
                         return log_error_errno(r, "Failed to ask the governor: %s", strerror(-r));
                 if (d.verdict == GOV_ADMIT) {
@@ -228,27 +236,40 @@ static int wait_for_admission(struct supervisor *s)
                         finish_early(s, JOB_FAILED, reason);
                         return 0;
                 }
-                if (watch < 0) {
-                        /* Decide again once watched: a change between the
-                         * decision and the watch is not missed. */
-                        watch = gov_ledger_watch(s->ledger);
-                        if (watch >= 0)
-                                continue;
-                }
                 if (s->job->queue_position != (int64_t)d.queue_position || !s->job->reason ||
                     strcmp(s->job->reason, d.reason) != 0) {
                         s->job->queue_position = d.queue_position;
                         job_set_string(&s->job->reason, d.reason);
                         save_interim(s);
                 }
-                if (wait_for_change(s, watch)) {
-                        finish_early(s, JOB_CANCELLED, "cancelled while queued");
-                        return 0;
-                }
-                if (job_dir_gone(s)) {
-                        gov_ledger_release(s->ledger, s->ledger_key);
-                        return log_error_errno(-ENOENT,
-                                               "The job's directory was removed; giving up");
+                /* The head waits for load to fall (the slow timer) or a wake-up;
+                 * the others only for a wake-up, and look at the ledger now and
+                 * then to keep their place on record.  Without a wake fd: the
+                 * timer alone, as before. */
+                unsigned idle_ticks = 0;
+                for (;;) {
+                        /* Near the front (where people look) the place is
+                         * refreshed sooner: 250 ms per place, 10 s at most. */
+                        int behind = d.queue_position < BEHIND_REFRESH_MS / 250
+                                         ? (int)d.queue_position * 250
+                                         : BEHIND_REFRESH_MS;
+                        int timeout =
+                            head || wake < 0 ? (int)(GOV_SAMPLE_INTERVAL_USEC / 1000) : behind;
+                        r = wait_for_turn(s, wake, timeout);
+                        if (r > 0) {
+                                finish_early(s, JOB_CANCELLED, "cancelled while queued");
+                                return 0;
+                        }
+                        if (job_dir_gone(s)) {
+                                gov_ledger_release(s->ledger, s->ledger_key);
+                                return log_error_errno(
+                                    -ENOENT, "The job's directory was removed; giving up");
+                        }
+                        uint64_t now_stamp;
+                        if (head || gov_ledger_stamp(s->ledger, &now_stamp) < 0 ||
+                            now_stamp != seen || ++idle_ticks >= BEHIND_RECHECK_TICKS)
+                                break;
+                        /* Nothing changed since the last decision: wait on. */
                 }
         }
 }
@@ -286,14 +307,9 @@ static void read_progress(struct supervisor *s, struct progress *ret)
 
 static bool log_cap_reached(struct supervisor *s, char *reason, size_t len);
 
-static void on_tick(void *userdata)
+/* Reads the job's progress into the record; true when it moved. */
+static bool update_progress(struct supervisor *s)
 {
-        struct supervisor *s = userdata;
-        char cap[160];
-        /* A job that ignores SIGXFSZ writes on with EFBIG: stop it.  job->pid is
-         * its init (or itself without a PID namespace), alive while running. */
-        if (s->running && log_cap_reached(s, cap, sizeof(cap)))
-                kill(s->job->pid, SIGKILL);
         struct progress now;
         read_progress(s, &now);
         double before = s->job->progress.percent;
@@ -304,7 +320,18 @@ static void on_tick(void *userdata)
                        (s->job->progress.message &&
                         (!msg_before || strcmp(s->job->progress.message, msg_before) != 0));
         free(msg_before);
-        if (changed)
+        return changed;
+}
+
+static void on_tick(void *userdata)
+{
+        struct supervisor *s = userdata;
+        char cap[160];
+        /* A job that ignores SIGXFSZ writes on with EFBIG: stop it.  job->pid is
+         * its init (or itself without a PID namespace), alive while running. */
+        if (s->running && log_cap_reached(s, cap, sizeof(cap)))
+                kill(s->job->pid, SIGKILL);
+        if (update_progress(s))
                 save_interim(s);
 }
 
@@ -383,7 +410,13 @@ static void record_outcome(struct supervisor *s, const struct outcome *o)
         j->finished_at = now_realtime_usec() / 1000 * 1000;
         if (o->status != JOB_COMPLETED)
                 job_set_error_from_log(j, s->job_dirfd, "stderr.log");
-        on_tick(s); /* final progress */
+        /* Nothing is saved from here until the caller's save: the first
+         * job.json with a terminal status is the one readers (serve's task
+         * results, wait, job_result) take as final, so the result must be in
+         * place before it.  Saving the final progress here wrote a terminal
+         * record before collect_result, and a reader in between found no
+         * result (mcp/jobs, word_stats, about 1 run in 4 on a busy host). */
+        update_progress(s);
         collect_result(s);
         if (o->status == JOB_COMPLETED)
                 store_job_check_result(s->job_dirfd, j, 0);
@@ -776,7 +809,11 @@ int cmd_supervise(const struct corral_options *o, int argc, char **argv)
         sigaddset(&set, SIGINT);
         sigaddset(&set, SIGHUP);
         sigaddset(&set, SIGQUIT);
-        sigprocmask(SIG_BLOCK, &set, NULL);
+        /* The queue's wake-up (wait_for_admission) is blocked too, from the
+         * start, but read from its own fd: it is not a cancel request. */
+        sigset_t blocked = set;
+        sigaddset(&blocked, GOV_LEDGER_WAKE_SIGNAL);
+        sigprocmask(SIG_BLOCK, &blocked, NULL);
         s.sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
         signal(SIGPIPE, SIG_IGN);
 
