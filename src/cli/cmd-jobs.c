@@ -288,23 +288,30 @@ static void print_job(const struct job *j)
                 printf("  stderr (end):\n%s\n", j->error);
 }
 
-/* The record with "usage" (the series of usage.json, null before the job ran). */
+/* The record as job.json has it (one member a line, as scripts and the VM
+ * lane read it), with "usage" added last: the series of usage.json, on one
+ * line, or null before the job ran. */
 static int print_job_json(const struct job *j, const struct usage_series *usage)
 {
         _cleanup_free_ char *text = NULL;
         size_t len;
         if (job_to_json(j, &text, &len) < 0)
                 return 1;
-        cJSON *o = cJSON_ParseWithLength(text, len);
-        if (!o)
+        /* Drop the record's closing brace (one) and the line breaks around it. */
+        while (len > 0 && text[len - 1] == '\n')
+                len--;
+        if (len > 0 && text[len - 1] == '}')
+                len--;
+        while (len > 0 && text[len - 1] == '\n')
+                len--;
+        cJSON *u = usage ? usage_to_json(usage) : cJSON_CreateNull();
+        char *series = u ? cJSON_PrintUnformatted(u) : NULL;
+        cJSON_Delete(u);
+        if (!series)
                 return 1;
-        cJSON_AddItemToObject(o, "usage", usage ? usage_to_json(usage) : cJSON_CreateNull());
-        char *out = cJSON_PrintUnformatted(o);
-        cJSON_Delete(o);
-        if (!out)
-                return 1;
-        fputs(out, stdout);
-        free(out);
+        fwrite(text, 1, len, stdout);
+        printf(",\n\t\"usage\":\t%s\n}\n", series);
+        free(series);
         return 0;
 }
 
