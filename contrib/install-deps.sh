@@ -11,9 +11,10 @@
 set -eu
 pkgs="build-essential cmake pkg-config libseccomp-dev libcjson-dev libcap-dev
       libcgroup-dev libsystemd-dev libcmocka-dev clang clang-format libclang-rt-14-dev python3
-      systemd dbus-daemon scdoc binutils dpkg-dev"
+      systemd dbus-daemon scdoc binutils dpkg-dev uidmap"
 # systemd and dbus-daemon: rootless/user_scope starts a user manager on a
-# private session bus.  The MCP client tests need Node.js and npm; the machine image ships both.
+# private session bus.  uidmap (newuidmap, newgidmap): an ordinary user's
+# subordinate ids (rootless/subids).  The MCP client tests need Node.js and npm; the machine image ships both.
 command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
 command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
 for extra in "$@"; do

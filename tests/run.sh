@@ -37,8 +37,8 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
         ctest --test-dir build-asan --output-on-failure -LE 'vm|bench|build|package' "$@" || status=1
 # libFuzzer targets (tests/fuzz): a separate clang build, each target for a bounded time.
 if [ $# -eq 0 ] || [[ " $* " == *fuzz* ]]; then
-        echo "== fuzz build (clang, libFuzzer): each target for ${CORRAL_FUZZ_SECONDS:-60} s"
-        CC=clang build build-fuzz -DCORRAL_FUZZ=ON -DCORRAL_FUZZ_SECONDS="${CORRAL_FUZZ_SECONDS:-60}"
+        echo "== fuzz build (clang, libFuzzer): each target for ${CORRAL_FUZZ_SECONDS:-30} s"
+        CC=clang build build-fuzz -DCORRAL_FUZZ=ON -DCORRAL_FUZZ_SECONDS="${CORRAL_FUZZ_SECONDS:-30}"
         ctest --test-dir build-fuzz --output-on-failure -L fuzz || status=1
 fi
 # The MCP App test (mcp/app) leaves screenshots for people and CI to look at.

@@ -7,6 +7,7 @@
 
 #include "cgroup.h"
 #include "sandbox-setup.h"
+#include "subid.h"
 #include "systemd-scope.h"
 #include "userns-check.h"
 
@@ -57,6 +58,35 @@ static int report_userns(void)
         printf("  corral refuses the default sandbox (--mounts private) rather than run jobs "
                "without it\n");
         return 1;
+}
+
+/* Subordinate ids: informational (jobs do not use them yet), never a
+ * problem; the line says what a rootless job shares meanwhile. */
+static void report_subids(void)
+{
+        if (getuid() == 0)
+                return; /* root's jobs get uids of their own from its pool */
+        struct subid_report s;
+        subid_check(&s);
+        if (s.uid_err < 0 || s.gid_err < 0) {
+                printf("subordinate ids: none for uid %d (%s: %s, %s: %s)\n", (int)getuid(),
+                       SUBID_UID_FILE, s.uid_err < 0 ? strerror(-s.uid_err) : "listed",
+                       SUBID_GID_FILE, s.gid_err < 0 ? strerror(-s.gid_err) : "listed");
+        } else {
+                printf("subordinate ids: uids %lu-%lu, gids %lu-%lu\n", s.uid.first,
+                       s.uid.first + s.uid.count - 1, s.gid.first, s.gid.first + s.gid.count - 1);
+                if (s.probe_err < 0)
+                        printf("  newuidmap/newgidmap cannot map them: %s (install Debian's "
+                               "uidmap package)\n",
+                               strerror(-s.probe_err));
+                else
+                        printf("  newuidmap/newgidmap map them: a probe ran as host uid %lu, "
+                               "gid %lu\n",
+                               s.host_uid, s.host_gid);
+        }
+        printf("  rootless jobs still all run as uid %d: they cannot write its files outside "
+               "their directories, but can read what it can read (docs/rootless.md)\n",
+               (int)getuid());
 }
 
 int cmd_doctor(const struct corral_options *o, int argc, char **argv)
@@ -151,6 +181,7 @@ int cmd_doctor(const struct corral_options *o, int argc, char **argv)
                 cg_manager_remove_parent(m);
         }
         problems += report_userns();
+        report_subids();
         printf("running as uid %d%s\n", (int)getuid(),
                getuid() == 0 ? " (root: every limit can be written)" : "");
         printf(problems ? "verdict: %d problem(s); each fix is named above\n"

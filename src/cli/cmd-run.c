@@ -4,6 +4,7 @@
 #include "cleanup.h"
 #include "commands.h"
 #include "fileio.h"
+#include "job-limits.h"
 #include "jobenv.h"
 #include "log.h"
 #include "hostview.h"
@@ -55,7 +56,8 @@ static void usage(FILE *f)
                    "                     free uid of its own from 60000-60999\n"
                    "  --env KEY=VALUE    set a variable (repeatable); otherwise the job gets\n"
                    "                     only PATH, LANG, LC_*, TZ, TERM and HOME\n"
-                   "  --rlimit NAME=VAL  nofile=N, fsize=SIZE, as=SIZE, stack=SIZE, cpu=T\n"
+                   "  --rlimit NAME=VAL  nofile=N (default 1024), fsize=SIZE (default 1G),\n"
+                   "                     as=SIZE, stack=SIZE, cpu=T\n"
                    "  --mounts private|minimal|host\n"
                    "                     private (default): every mount read-only but the\n"
                    "                     working directory, fresh /tmp and /dev/shm;\n"
@@ -507,6 +509,16 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
                 return EXIT_USAGE;
         }
 
+        /* The defaults a background job gets (job-limits.h), unless --rlimit
+         * says otherwise: the caller's own limits (nofile 20,000, fsize
+         * unlimited here) are not the job's business.  No RLIMIT_NPROC: it
+         * counts every process of the uid, the caller's own included where the
+         * uid is shared; the pids cgroup caps the job's processes instead
+         * (docs/hardening.md). */
+        if (!a.rlimits.nofile)
+                a.rlimits.nofile = LIMIT_OPEN_FILES_DEFAULT;
+        if (!a.rlimits.fsize)
+                a.rlimits.fsize = LIMIT_LOG_DEFAULT;
         a.view.workdir = cwd;
         a.view.writable = writable;
         a.view.expose = expose;

@@ -1,5 +1,6 @@
 #!/bin/bash
-# Tighter defaults (issue 19): a neutral hostname (UTS namespace), /tmp and
+# Tighter defaults (issue 19): default rlimits (nofile 1024, fsize 1 GiB), a
+# neutral hostname (UTS namespace), /tmp and
 # /dev/shm with an inode cap in proportion to their size, --tmp noexec, and
 # --mounts minimal (only what a command needs from /usr, /bin, /lib*, a few
 # /etc files, basic /dev and /proc).
@@ -15,6 +16,20 @@ assert_eq "the job's hostname, --mounts host too" corral \
         "$("$CORRAL" run --mounts host --result "$R" -- cat /proc/sys/kernel/hostname)"
 [ "$(hostname)" != corral ] && ok "the host keeps its own name ($(hostname))" ||
         not_ok "the host is called corral: the check above proves nothing"
+
+# Default rlimits: the job gets 1024 open files and a 1 GiB file size cap,
+# not whatever the caller has (this host: nofile 20,000, fsize unlimited);
+# --rlimit overrides each.  The caller's own limits are raised first (as far
+# as its hard limit allows), so the defaults are what made the job's lower.
+ulimit -n "$(ulimit -Hn)"
+ulimit -f unlimited
+[ "$(ulimit -n)" -gt 4096 ] && [ "$(ulimit -f)" = unlimited ] &&
+        ok "the caller has nofile $(ulimit -n), fsize unlimited" ||
+        not_ok "the caller's limits are too low to show the defaults: nofile $(ulimit -n), fsize $(ulimit -f)"
+assert_eq "default rlimits (nofile, fsize in 512-byte blocks)" "1024 2097152" \
+        "$("$CORRAL" run --result "$R" -- sh -c 'echo $(ulimit -n) $(ulimit -f)')"
+assert_eq "--rlimit overrides them" "4096 20480" \
+        "$("$CORRAL" run --rlimit nofile=4096 --rlimit fsize=10M --result "$R" -- sh -c 'echo $(ulimit -n) $(ulimit -f)')"
 
 # Inode cap: 64 MiB / 4 KiB = 16384 files (+1 for the root), not the host's
 # millions; a job making 20,000 empty files stops there.

@@ -84,13 +84,13 @@ i=0; while [ ! -S "$R/bus" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); don
 sdp=$!
 i=0
 until busctl --user call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.DBus.Peer Ping >/dev/null 2>&1; do
-        i=$((i + 1)); [ $i -lt 200 ] || break; sleep 0.1
+        i=$((i + 1)); [ $i -lt 600 ] || break; sleep 0.1 # up to 60 s: a busy machine starts systemd slowly
 done
 mkfifo "$R/hold"
 "$SCOPE_REQUEST" <"$R/hold" >"$R/scope.out" &
 srp=$!
 exec 3>"$R/hold"
-i=0; until grep -q '^cgroup ' "$R/scope.out" || ! kill -0 $srp 2>/dev/null || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+i=0; until grep -q '^cgroup ' "$R/scope.out" || ! kill -0 $srp 2>/dev/null || [ $i -ge 300 ]; do sleep 0.1; i=$((i + 1)); done
 unit=$(sed -n 's/^ok //p' "$R/scope.out")
 cg=$(sed -n 's/^cgroup //p' "$R/scope.out")
 if [ -n "$unit" ]; then
