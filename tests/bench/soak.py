@@ -63,8 +63,14 @@ def proc_field(pid, key):
     return None
 
 
-def fd_count(pid):
-    return len(os.listdir("/proc/%d/fd" % pid))
+def fd_map(pid):
+    out = {}
+    for f in os.listdir("/proc/%d/fd" % pid):
+        try:
+            out[f] = os.readlink("/proc/%d/fd/%s" % (pid, f))
+        except OSError:
+            pass
+    return out
 
 
 def cmdline(pid):
@@ -301,7 +307,8 @@ def main():
                                 "clientInfo": {"name": "soak", "version": "1"}})
         srv.notify("notifications/initialized")
         spid = srv.p.pid
-        fd0 = fd_count(spid)
+        fds0 = fd_map(spid)
+        fd0 = len(fds0)
         mcp_ids, lock = {}, threading.Lock()
         rss = {}
 
@@ -320,9 +327,16 @@ def main():
         t_sub = time.monotonic() - t0
         left = wait_terminal(state, mcp_ids, max(600, n * 0.5))
         t_all = time.monotonic() - t0
-        # serve reaps and closes what it watched; give it a moment to notice.
-        time.sleep(1)
-        fd1 = fd_count(spid)
+        # serve closes what it watched when it notices a job's end: allow it
+        # up to 10 s to settle before calling a difference a leak.
+        deadline = time.monotonic() + 10
+        while True:
+            fds1 = fd_map(spid)
+            if len(fds1) == fd0 or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        fd1 = len(fds1)
+        extra = sorted(t for f, t in fds1.items() if fds0.get(f) != t)
         rss["end"] = int(proc_field(spid, "VmRSS"))
         fig["serve"] = {"submit_s": round(t_sub, 1), "all_done_s": round(t_all, 1),
                         "jobs_per_s": round(n / t_all, 1), "fd_before": fd0, "fd_after": fd1,
@@ -337,7 +351,7 @@ def main():
         if left:
             fails.append("serve: %d jobs not ended" % left)
         if fd1 != fd0:
-            fails.append("serve: fd count %d before, %d after" % (fd0, fd1))
+            fails.append("serve: fd count %d before, %d after; new: %s" % (fd0, fd1, extra[:10]))
         if a.max_rss_growth is not None and growth is not None and growth > a.max_rss_growth:
             fails.append("serve: RSS grew %.1f%% (limit %.1f%%)" % (growth, a.max_rss_growth))
         z = zombies_of({spid})
