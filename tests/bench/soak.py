@@ -2,11 +2,12 @@
 """Soak: many short jobs through `corral serve` and through the CLI, then
 check that nothing leaked and every record is true (issue 18, item 4).
 
-    tests/bench/soak.py [--jobs N] [--submitters S] [--rss-at K] CORRAL
+    tests/bench/soak.py [--jobs N] [--cli-jobs M] [--submitters S] [--rss-at K] CORRAL
 
 N jobs (default 10,000) through one `corral serve` (plain JSON-RPC over its
 stdio, S requests in flight at once from S submitter threads, default 8),
-then N through `corral submit` (S submitter threads, each running the CLI).
+then M (default N) through `corral submit` (S submitter threads, each
+running the CLI).
 Every job is `sh -c 'printf {"n":K} > results.json'`, K its own number.
 
 Checked and reported (the exit status is 1 when any check fails):
@@ -278,6 +279,8 @@ def cleanup(corral, state, env, tmp):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--jobs", type=int, default=10000)
+    ap.add_argument("--cli-jobs", type=int, default=None,
+                    help="jobs through the CLI (default: --jobs; 0 runs the serve part only)")
     ap.add_argument("--submitters", type=int, default=8)
     ap.add_argument("--rss-at", type=int, default=1000)
     ap.add_argument("--max-rss-growth", type=float, default=None,
@@ -287,6 +290,7 @@ def main():
     a = ap.parse_args()
     corral = os.path.abspath(a.corral)
     n, s = a.jobs, a.submitters
+    ncli = n if a.cli_jobs is None else a.cli_jobs
     rss_at = min(a.rss_at, max(1, n // 10))
 
     tmp = tempfile.mkdtemp(prefix="corral-soak.")
@@ -300,7 +304,7 @@ def main():
     srv = None
     try:
         log("soak: %d jobs through serve, %d through the CLI, %d submitters; load %.2f" %
-            (n, n, s, os.getloadavg()[0]))
+            (n, ncli, s, os.getloadavg()[0]))
         # --- serve ---
         srv = Serve(corral, state, env, tmp)
         srv.call("initialize", {"protocolVersion": "2025-11-25", "capabilities": {},
@@ -374,14 +378,14 @@ def main():
             with lock:
                 cli_ids[r.stdout.split()[-1]] = k
         t0 = time.monotonic()
-        errs = run_threads(split(n, s), cli_submit)
+        errs = run_threads(split(ncli, s), cli_submit)
         t_sub = time.monotonic() - t0
         left = wait_terminal(state, cli_ids, max(600, n * 0.5))
         t_all = time.monotonic() - t0
-        fig["cli"] = {"submit_s": round(t_sub, 1), "all_done_s": round(t_all, 1),
-                      "jobs_per_s": round(n / t_all, 1)}
+        fig["cli"] = {"jobs": ncli, "submit_s": round(t_sub, 1), "all_done_s": round(t_all, 1),
+                      "jobs_per_s": round(ncli / t_all, 1)}
         log("cli: %d submitted in %.1f s, all ended in %.1f s (%.1f jobs/s)" %
-            (len(cli_ids), t_sub, t_all, n / t_all))
+            (len(cli_ids), t_sub, t_all, ncli / t_all))
         fails += ["cli " + e for e in errs[:5]]
         if left:
             fails.append("cli: %d jobs not ended" % left)
@@ -407,9 +411,9 @@ def main():
             fig[what] = len(v)
             if v:
                 fails.append("%s: %d, e.g. %s" % (what, len(v), v[:3]))
-        if len(mcp_ids) != n or len(cli_ids) != n:
-            fails.append("job ids: %d from serve, %d from the CLI, %d each expected" %
-                         (len(mcp_ids), len(cli_ids), n))
+        if len(mcp_ids) != n or len(cli_ids) != ncli:
+            fails.append("job ids: %d from serve, %d from the CLI, %d and %d expected" %
+                         (len(mcp_ids), len(cli_ids), n, ncli))
     finally:
         if srv is not None:
             srv.close()
