@@ -2,7 +2,7 @@
 # tests/bench/run.sh - corral's benchmarks, one command (docs/performance.md).
 #
 #   tests/bench/run.sh [--quick] [--update-docs] [--only launch,protocol,...]
-#   tests/bench/run.sh --soak [--jobs N] [--submitters S]
+#   tests/bench/run.sh --soak [--jobs N] [--cli-jobs M] [--submitters S]
 #
 # --soak runs tests/bench/soak.py instead: N short jobs (default 10,000)
 # through `corral serve` and N through the CLI, S submitters at once (default
