@@ -9,6 +9,8 @@ stdio, S requests in flight at once from S submitter threads, default 8),
 then M (default N) through `corral submit` (S submitter threads, each
 running the CLI).
 Every job is `sh -c 'printf {"n":K} > results.json'`, K its own number.
+The submitters keep at most --window jobs (default 500) submitted and not
+yet ended, below the governor's queue bound (1,000), as a client must.
 
 Checked and reported (the exit status is 1 when any check fails):
   - cgroups: no job group left under the private cgroup parent, any hierarchy
@@ -132,6 +134,45 @@ class Serve:
         except subprocess.TimeoutExpired:
             self.p.kill()
             self.p.wait()
+
+
+class Window:
+    """At most `size` jobs submitted and not yet ended, as a client that
+    respects the governor's queue bound (tenant-max-queued, 1,000 by default:
+    one more is refused with `queue full`) keeps it.  A poller thread reads
+    the pending jobs' records."""
+
+    def __init__(self, state, size):
+        self.state, self.size = state, size
+        self.pending = set()
+        self.cv = threading.Condition()
+        self.stop = False
+        self.t = threading.Thread(target=self._poll, daemon=True)
+        self.t.start()
+
+    def _poll(self):
+        while not self.stop:
+            with self.cv:
+                pend = list(self.pending)
+            done = {j for j in pend
+                    if load(os.path.join(self.state, "tenants", "default", "jobs", j,
+                                         "job.json")).get("status") in TERMINAL}
+            with self.cv:
+                self.pending -= done
+                self.cv.notify_all()
+            time.sleep(0.2)
+
+    def acquire(self):
+        with self.cv:
+            while len(self.pending) >= self.size:
+                self.cv.wait(1)
+
+    def add(self, jid):
+        with self.cv:
+            self.pending.add(jid)
+
+    def close(self):
+        self.stop = True
 
 
 def split(n, s):
@@ -283,6 +324,8 @@ def main():
                     help="jobs through the CLI (default: --jobs; 0 runs the serve part only)")
     ap.add_argument("--submitters", type=int, default=8)
     ap.add_argument("--rss-at", type=int, default=1000)
+    ap.add_argument("--window", type=int, default=500,
+                    help="at most this many jobs submitted and not ended (below the queue bound)")
     ap.add_argument("--max-rss-growth", type=float, default=None,
                     help="fail when serve's RSS grows by more than this percentage")
     ap.add_argument("--json", help="write the figures to this file")
@@ -316,12 +359,16 @@ def main():
         mcp_ids, lock = {}, threading.Lock()
         rss = {}
 
+        win = Window(state, a.window)
+
         def mcp_submit(k):
+            win.acquire()
             r = srv.call("tools/call", {"name": "submit_job",
                                         "arguments": {"command": job_cmd(k)}})
             sc = (r.get("result") or {}).get("structuredContent") or {}
             if "job_id" not in sc:
                 raise RuntimeError("submit_job: %s" % json.dumps(r)[:300])
+            win.add(sc["job_id"])
             with lock:
                 mcp_ids[sc["job_id"]] = k
                 if len(mcp_ids) == rss_at:
@@ -371,10 +418,12 @@ def main():
         cli_ids = {}
 
         def cli_submit(k):
+            win.acquire()
             r = subprocess.run([corral, "--state-dir", state, "submit", "--"] + job_cmd(k),
                                capture_output=True, text=True, env=env, cwd=tmp)
             if r.returncode != 0:
                 raise RuntimeError("corral submit: %s" % r.stderr.strip()[:300])
+            win.add(r.stdout.split()[-1])
             with lock:
                 cli_ids[r.stdout.split()[-1]] = k
         t0 = time.monotonic()
@@ -389,6 +438,8 @@ def main():
         fails += ["cli " + e for e in errs[:5]]
         if left:
             fails.append("cli: %d jobs not ended" % left)
+
+        win.close()
 
         # --- what is left, both phases ---
         # A supervisor writes its record's end before it exits and releases
