@@ -11,15 +11,17 @@
 set -eu
 pkgs="build-essential cmake pkg-config libseccomp-dev libcjson-dev libcap-dev
       libcgroup-dev libsystemd-dev libcmocka-dev clang clang-format libclang-rt-14-dev python3
-      systemd dbus-daemon scdoc binutils dpkg-dev uidmap"
+      systemd dbus-daemon scdoc binutils dpkg-dev uidmap strace"
 # systemd and dbus-daemon: rootless/user_scope starts a user manager on a
 # private session bus.  uidmap (newuidmap, newgidmap): an ordinary user's
-# subordinate ids (rootless/subids).  The MCP client tests need Node.js and npm; the machine image ships both.
+# subordinate ids (rootless/subids).  strace: integration/run_oom_slow_parent
+# holds corral so the job's OOM kill comes before corral runs again.  The MCP
+# client tests need Node.js and npm; the machine image ships both.
 command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
 command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
 for extra in "$@"; do
         case "$extra" in
-        vm) pkgs="$pkgs qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils strace" ;;
+        vm) pkgs="$pkgs qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils" ;;
         bench) pkgs="$pkgs bubblewrap firejail hyperfine" ;;
         slurm) pkgs="$pkgs slurm-wlm munge util-linux" ;;
         # prometheus: only for promtool (Debian ships no smaller package with

@@ -58,7 +58,9 @@ int cmd_daemon(const struct corral_options *o, int argc, char **argv)
             .verbose = log_get_level() >= LOG_DEBUG,
         };
         const char *group = "corral";
-        for (int i = 1; i < argc; i++) {
+        /* Every option takes a value: two words a step (clang's
+         * -Wfor-loop-analysis refuses a second increment in the body). */
+        for (int i = 1; i < argc; i += 2) {
                 const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
                 unsigned secs;
                 if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -81,7 +83,6 @@ int cmd_daemon(const struct corral_options *o, int argc, char **argv)
                                   a);
                         return EXIT_USAGE;
                 }
-                i++;
         }
         if (*group) {
                 /* A name, or a number for a group without an entry. */

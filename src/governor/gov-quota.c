@@ -30,7 +30,10 @@ struct gov_quota gov_quota_for(const struct gov_policy *p, const char *tenant)
         return q;
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
+/* printf-checked, so its callers' formats are checked (clang's
+ * -Wformat-nonliteral refuses the vsnprintf below otherwise). */
+__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
+                                                      ...)
 {
         va_list ap;
         va_start(ap, fmt);

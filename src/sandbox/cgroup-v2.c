@@ -6,7 +6,7 @@
  * when that group is not the root, corral first moves itself into a leaf
  * "corral-self" inside it.  Counters come from memory.events.local (this group
  * only: `oom` = hits of its own limit, `oom_kill` = kills by any OOM killer),
- * measured against a baseline taken when the job starts.
+ * measured against a baseline taken when the group is created.
  */
 #include "cgroup-internal.h"
 #include "cleanup.h"

@@ -475,6 +475,18 @@ int cg_group_create(struct cg_manager *m, const char *label, const struct cg_lim
                                 cg_rmdir_tree(g->path[c]);
                 return r;
         }
+        /* The baseline is taken now, while the group is still empty: taken
+         * after the spawn, it could already hold the job's OOM kill (a job
+         * reaches a 32 MiB limit ~50 ms after exec, and a loaded parent may
+         * not run for longer), and the kill would count as the baseline,
+         * reported as a plain SIGKILL with oom_kills 0. */
+        r = m->ops->group_baseline(g);
+        if (r < 0) {
+                for (int c = 0; c < _CG_CONTROLLER_MAX; c++)
+                        if (g->path[c])
+                                cg_rmdir_tree(g->path[c]);
+                return r;
+        }
         *ret = TAKE_PTR(g);
         return 0;
 }
@@ -506,11 +518,6 @@ int cg_group_clone_fd(const struct cg_group *g)
 int cg_group_enter_self(const struct cg_group *g)
 {
         return g->m->ops->group_enter_self(g);
-}
-
-int cg_group_baseline(struct cg_group *g)
-{
-        return g->m->ops->group_baseline(g);
 }
 
 int cg_group_stats(struct cg_group *g, struct cg_stats *ret)

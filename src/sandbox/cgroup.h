@@ -8,10 +8,9 @@
  * Lifecycle, and when each call runs:
  *   parent process                              child (after fork/clone, before exec)
  *   cg_manager_open()      start-up: parent group, stale groups cleaned
- *   cg_group_create()      per job: group + limits
+ *   cg_group_create()      per job: group + limits + counter baseline
  *   cg_group_clone_fd()    v2: for clone3(CLONE_INTO_CGROUP)
  *                                               cg_group_enter_self()  (async-signal-safe)
- *   cg_group_baseline()    right after the job started
  *   cg_group_stats()       any time; before teardown for the outcome
  *   cg_group_kill()        timeout, cancel, teardown: the whole group, daemons too
  *   cg_group_destroy()     kill, wait until empty, remove bottom-up
@@ -100,7 +99,7 @@ struct cg_stats {
         /* Forks/clones refused because the group reached pids.max (the
          * kernel's pids.events "max" counter of the job's new group). */
         uint64_t pids_max_hits;
-        /* Deltas against the baseline. oom_kills: processes in this group killed
+        /* Deltas against the baseline taken at creation. oom_kills: processes in this group killed
          * by any OOM killer.  oom_own_limit: times this group's own limit was hit
          * (v2 memory.events.local "oom"; v1: 1 when the peak reached the limit). */
         uint64_t oom_kills;
@@ -111,8 +110,10 @@ struct cg_stats {
 struct cg_group;
 
 /* Creates the job group parent/<owner-pid>.<owner-starttime>.<label> with the
- * limits applied.  label must match [A-Za-z0-9_-]{1,64}; the owner is this process
- * (the supervisor), which is what makes stale groups recognisable. */
+ * limits applied, and records the counters the outcome is measured against
+ * (before any process can enter it: an OOM kill right after exec counts).  label must match
+ * [A-Za-z0-9_-]{1,64}; the owner is this process (the supervisor), which is what makes stale groups
+ * recognisable. */
 int cg_group_create(struct cg_manager *m, const char *label, const struct cg_limits *limits,
                     struct cg_group **ret);
 /* Frees the handle only; the group stays (see cg_group_destroy). */
@@ -127,8 +128,6 @@ int cg_group_clone_fd(const struct cg_group *g);
 /* In the child before exec: moves the calling process into the group in every
  * hierarchy through fds opened by cg_group_create. Async-signal-safe. */
 int cg_group_enter_self(const struct cg_group *g);
-/* Records the counters the outcome is measured against. */
-int cg_group_baseline(struct cg_group *g);
 int cg_group_stats(struct cg_group *g, struct cg_stats *ret);
 /* True when no process is left in the group. */
 int cg_group_is_empty(struct cg_group *g);

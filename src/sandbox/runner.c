@@ -222,7 +222,6 @@ int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outc
                 cg_group_destroy(g);
                 goto out;
         }
-        cg_group_baseline(g);
         if (spec->on_started) {
                 uint64_t start = 0;
                 proc_starttime(pid, &start);

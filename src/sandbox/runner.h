@@ -1,10 +1,12 @@
 /* runner.h - run one job to its end inside a fresh cgroup and classify it.
  *
  * Used by `corral run` in the foreground and by each job's supervisor.  The
- * runner owns the job's group from creation to removal: create with limits,
- * spawn, take the counter baseline, wait (pidfd) while enforcing the wall-clock
- * timeout and reacting to cancellation signals, read the statistics BEFORE
- * teardown, kill whatever is left of the group, remove it, classify.
+ * runner owns the job's group from creation to removal: create with limits
+ * and the counter baseline (before the job exists: its OOM kill can come
+ * ~50 ms after exec, before a loaded parent runs again), spawn, wait (pidfd)
+ * while enforcing the wall-clock timeout and reacting to cancellation
+ * signals, read the statistics BEFORE teardown, kill whatever is left of the
+ * group, remove it, classify.
  *
  * While runner_run() waits, SIGTERM, SIGINT, SIGHUP and SIGQUIT sent to the
  * calling process mean "cancel the job": the group gets SIGTERM, and SIGKILL

@@ -10,33 +10,13 @@
 #   write outside its directories;
 #   see or signal another process of the same uid;
 #   raise its own memory limit (its group's files belong to the uid).
-. "$CORRAL_SRC/tests/lib.sh"
-[ "$(id -u)" = 0 ] || { not_ok "needs root to build its fixture (the uid's delegated groups)"; finish; }
-command -v setpriv >/dev/null || { not_ok "missing setpriv (util-linux)"; finish; }
+. "$(dirname "$0")/deleg.bash"
 
-TUID=$((300000 + $$ % 50000))
-D=corral-test-deleg-$$
-HIER="memory cpu cpuacct pids freezer"
 SLEEPER=
-cleanup_deleg() {
+deleg_before_cleanup() {
         [ -n "$SLEEPER" ] && kill -9 "$SLEEPER" 2>/dev/null
-        for h in $HIER; do
-                g=/sys/fs/cgroup/$h/$D
-                [ -d "$g" ] || continue
-                [ "$h" = freezer ] && find "$g" -name freezer.state -exec sh -c 'echo THAWED >"$1"' _ {} \; 2>/dev/null
-                find "$g" -name cgroup.procs -exec cat {} + 2>/dev/null | while read -r pid; do kill -9 "$pid" 2>/dev/null; done
-        done
-        sleep 0.2
-        for h in $HIER; do
-                [ -d "/sys/fs/cgroup/$h/$D" ] && find "/sys/fs/cgroup/$h/$D" -depth -type d -exec rmdir {} \; 2>/dev/null
-        done
-        cleanup_test
 }
-trap cleanup_deleg EXIT
-for h in $HIER; do
-        mkdir "/sys/fs/cgroup/$h/$D"
-        chown -R "$TUID:$TUID" "/sys/fs/cgroup/$h/$D"
-done
+deleg_setup 300000
 H=$TEST_TMP/home
 mkdir -p "$H/work" "$H/shared" "$TEST_TMP/elsewhere"
 echo "secret-token" >"$H/secret"
