@@ -10,7 +10,7 @@
 #   contrib/install-deps.sh browser    + Chromium for the MCP App test (mcp/app)
 set -eu
 pkgs="build-essential cmake pkg-config libseccomp-dev libcjson-dev libcap-dev
-      libcgroup-dev libsystemd-dev libcmocka-dev clang clang-format libclang-rt-14-dev python3
+      libcgroup-dev libsystemd-dev libsqlite3-dev libcmocka-dev clang clang-format libclang-rt-14-dev python3
       systemd dbus-daemon scdoc binutils dpkg-dev uidmap strace"
 # systemd and dbus-daemon: rootless/user_scope starts a user manager on a
 # private session bus.  uidmap (newuidmap, newgidmap): an ordinary user's

@@ -14,6 +14,7 @@
 #include "netpolicy.h"
 #include "outcome.h"
 #include "progress-view.h"
+#include "store-index.h"
 #include "units.h"
 #include "usage-chart.h"
 
@@ -25,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static int append(char ***list, size_t *n, char *s)
@@ -286,23 +288,30 @@ static void print_job(const struct job *j)
                 printf("  stderr (end):\n%s\n", j->error);
 }
 
-/* The record with "usage" (the series of usage.json, null before the job ran). */
+/* The record as job.json has it (one member a line, as scripts and the VM
+ * lane read it), with "usage" added last: the series of usage.json, on one
+ * line, or null before the job ran. */
 static int print_job_json(const struct job *j, const struct usage_series *usage)
 {
         _cleanup_free_ char *text = NULL;
         size_t len;
         if (job_to_json(j, &text, &len) < 0)
                 return 1;
-        cJSON *o = cJSON_ParseWithLength(text, len);
-        if (!o)
+        /* Drop the record's closing brace (one) and the line breaks around it. */
+        while (len > 0 && text[len - 1] == '\n')
+                len--;
+        if (len > 0 && text[len - 1] == '}')
+                len--;
+        while (len > 0 && text[len - 1] == '\n')
+                len--;
+        cJSON *u = usage ? usage_to_json(usage) : cJSON_CreateNull();
+        char *series = u ? cJSON_PrintUnformatted(u) : NULL;
+        cJSON_Delete(u);
+        if (!series)
                 return 1;
-        cJSON_AddItemToObject(o, "usage", usage ? usage_to_json(usage) : cJSON_CreateNull());
-        char *out = cJSON_PrintUnformatted(o);
-        cJSON_Delete(o);
-        if (!out)
-                return 1;
-        fputs(out, stdout);
-        free(out);
+        fwrite(text, 1, len, stdout);
+        printf(",\n\t\"usage\":\t%s\n}\n", series);
+        free(series);
         return 0;
 }
 
@@ -334,46 +343,172 @@ int cmd_job_status(const struct corral_options *o, const char *id, bool json)
         return 0;
 }
 
+/* --since/--until: "2026-12-01", "2026-12-01T10:00:00Z", or a duration ago ("2h", "30m"). */
+int cli_parse_time(const char *s, uint64_t now, uint64_t *ret)
+{
+        int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
+        uint64_t ago;
+        if (parse_duration(s, &ago) == 0) {
+                *ret = ago < now ? now - ago : 1;
+                return 0;
+        }
+        if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) == 3 && n == 10 &&
+            (s[n] == 0 || (sscanf(s + n, "T%2d:%2d:%2d%n", &h, &mi, &sec, &n) == 3 &&
+                           (strcmp(s + 10 + n, "Z") == 0 || s[10 + n] == 0)))) {
+                if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
+                    mi > 59 || sec < 0 || sec > 60)
+                        return -EINVAL;
+                struct tm tm = {.tm_year = y - 1900,
+                                .tm_mon = mo - 1,
+                                .tm_mday = d,
+                                .tm_hour = h,
+                                .tm_min = mi,
+                                .tm_sec = sec};
+                time_t t = timegm(&tm);
+                if (t < 0)
+                        return -EINVAL;
+                *ret = (uint64_t)t * 1000000u;
+                return 0;
+        }
+        return -EINVAL;
+}
+
+static int cmp_job_created(const void *a, const void *b)
+{
+        const struct job *x = *(struct job *const *)a, *y = *(struct job *const *)b;
+        if (x->created_at != y->created_at)
+                return x->created_at < y->created_at ? -1 : 1;
+        return strcmp(x->id, y->id);
+}
+
+static bool job_command_contains(const struct job *j, const char *sub)
+{
+        size_t len = 1;
+        for (char **a = j->command; a && *a; a++)
+                len += strlen(*a) + 1;
+        _cleanup_free_ char *t = malloc(len);
+        if (!t)
+                return false;
+        char *p = t;
+        *p = 0;
+        for (char **a = j->command; a && *a; a++)
+                p += sprintf(p, "%s%s", p == t ? "" : " ", *a);
+        return strstr(t, sub) != NULL;
+}
+
+#define LIST_USAGE                                                                                 \
+        "corral list [--json] [--status STATUS]... [--since TIME] [--until TIME]\n"                \
+        "            [--command SUBSTRING] [--tenant NAME] [--limit N]"
+
 int cmd_list(const struct corral_options *o, int argc, char **argv)
 {
-        if (wants_help(argc, argv, "corral list [--json] [--status STATUS]"))
+        if (wants_help(argc, argv, LIST_USAGE))
                 return 0;
         bool json = false;
-        struct store_filter f = {0};
+        struct store_index_query q = {0};
+        uint64_t now = now_realtime_usec();
         for (int i = 1; i < argc; i++) {
+                const char *v = i + 1 < argc ? argv[i + 1] : NULL;
                 if (strcmp(argv[i], "--json") == 0)
                         json = true;
-                else if (strcmp(argv[i], "--status") == 0 && i + 1 < argc) {
-                        enum job_status s = job_status_from_string(argv[++i]);
+                else if (strcmp(argv[i], "--status") == 0 && v) {
+                        enum job_status s = job_status_from_string(v);
                         if (s < 0) {
-                                log_error("Unknown status '%s'", argv[i]);
+                                log_error("Unknown status '%s'", v);
                                 return EXIT_USAGE;
                         }
-                        f.status_mask |= STORE_STATUS_BIT(s);
+                        q.status_mask |= STORE_STATUS_BIT(s);
+                        i++;
+                } else if ((strcmp(argv[i], "--since") == 0 || strcmp(argv[i], "--until") == 0) &&
+                           v) {
+                        uint64_t t;
+                        if (cli_parse_time(v, now, &t) < 0) {
+                                log_error("Invalid time for %s: '%s': allowed are an ISO 8601 "
+                                          "date or time (2026-12-01, 2026-12-01T10:00:00Z) or a "
+                                          "duration ago (2h, 30m)",
+                                          argv[i], v);
+                                return EXIT_USAGE;
+                        }
+                        *(argv[i][2] == 's' ? &q.since : &q.until) = t;
+                        i++;
+                } else if (strcmp(argv[i], "--command") == 0 && v) {
+                        q.command = v;
+                        i++;
+                } else if (strcmp(argv[i], "--limit") == 0 && v) {
+                        uint64_t n;
+                        if (parse_uint(v, 1000000000, &n) < 0 || n == 0) {
+                                log_error("Invalid --limit '%s': allowed is a positive integer", v);
+                                return EXIT_USAGE;
+                        }
+                        q.limit = n;
+                        i++;
                 } else {
-                        log_error("usage: corral list [--json] [--status STATUS]");
+                        log_error("usage: " LIST_USAGE);
                         return EXIT_USAGE;
                 }
         }
+        /* --tenant NAME is main's global option: another tenant's history is
+         * read with that tenant's store (0700, root's under /var/lib/corral),
+         * and through the daemon only by operators (daemon-server.c). */
         _cleanup_(jobctl_freep) struct jobctl *c = NULL;
         if (jobctl_open(o, &c) < 0)
                 return 1;
-        jobctl_recover(c);
-        struct store_list l = {0};
-        int r = store_list_jobs(c->store, &f, NULL, 0, &l);
+        /* Finished jobs from the index, live ones from their records.  Only
+         * the live ones can have lost their supervisor: recover those (a lost
+         * one gets its terminal record, read below), not the whole store. */
+        _cleanup_(store_index_freep) struct store_index *ix = NULL;
+        char **live = NULL, **ids = NULL;
+        uint64_t *created = NULL;
+        size_t n_ids = 0;
+        int r = store_index_open(c->store, &ix, NULL);
+        if (r >= 0)
+                r = store_index_sync(ix, c->store, &live);
+        for (char **id = live; r >= 0 && *id; id++)
+                jobctl_recover_one(c, *id);
+        if (r >= 0)
+                r = store_index_query(ix, &q, &ids, &created, &n_ids);
         if (r < 0) {
-                log_error("Failed to list jobs: %s", strerror(-r));
+                store_ids_free(live);
+                log_error("Failed to read the job index: %s", strerror(-r));
                 return 1;
         }
+        free(created);
+        size_t n_live = 0;
+        while (live[n_live])
+                n_live++;
+        _cleanup_free_ struct job **jobs = calloc(n_ids + n_live + 1, sizeof(struct job *));
+        size_t n = 0;
+        for (size_t i = 0; jobs && i < n_ids + n_live; i++) {
+                const char *id = i < n_ids ? ids[i] : live[i - n_ids];
+                struct job *j = NULL;
+                if (store_job_load(c->store, id, &j, NULL) < 0)
+                        continue; /* removed since (gc) */
+                if (i >= n_ids &&
+                    ((q.status_mask && !(q.status_mask & STORE_STATUS_BIT(j->status))) ||
+                     j->created_at < q.since || (q.until && j->created_at >= q.until) ||
+                     (q.command && !job_command_contains(j, q.command)))) {
+                        job_free(j);
+                        continue;
+                }
+                jobs[n++] = j;
+        }
+        store_ids_free(ids);
+        store_ids_free(live);
+        if (!jobs) {
+                log_error("Out of memory");
+                return 1;
+        }
+        qsort(jobs, n, sizeof(struct job *), cmp_job_created);
+        size_t first = q.limit && n > q.limit ? n - q.limit : 0;
         if (json)
                 printf("[");
-        for (size_t i = 0; i < l.n; i++) {
-                struct job *j = l.jobs[i];
+        for (size_t i = first; i < n; i++) {
+                struct job *j = jobs[i];
                 if (json) {
                         _cleanup_free_ char *text = NULL;
                         size_t len;
                         if (job_to_json(j, &text, &len) == 0)
-                                printf("%s%.*s", i ? "," : "", (int)len, text);
+                                printf("%s%.*s", i > first ? "," : "", (int)len, text);
                 } else {
                         char when[40];
                         printf("%-24s %-18s %s", j->id, job_status_to_string(j->status),
@@ -385,7 +520,8 @@ int cmd_list(const struct corral_options *o, int argc, char **argv)
         }
         if (json)
                 printf("]\n");
-        store_list_done(&l);
+        for (size_t i = 0; i < n; i++)
+                job_free(jobs[i]);
         return 0;
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "options.h"
 
@@ -14,6 +15,11 @@ int cmd_slurm_exec(const struct corral_options *o, int argc, char **argv);
 int cmd_doctor(const struct corral_options *o, int argc, char **argv);
 int cmd_submit(const struct corral_options *o, int argc, char **argv);
 int cmd_list(const struct corral_options *o, int argc, char **argv);
+/* `corral report`: accounting over the store index (cmd-report.c). */
+int cmd_report(const struct corral_options *o, int argc, char **argv);
+/* --since/--until values: an ISO 8601 date or UTC time, or a duration ago
+ * ("2h") before now; realtime usec.  -EINVAL otherwise. */
+int cli_parse_time(const char *s, uint64_t now, uint64_t *ret);
 int cmd_logs(const struct corral_options *o, int argc, char **argv);
 int cmd_wait(const struct corral_options *o, int argc, char **argv);
 int cmd_cancel(const struct corral_options *o, int argc, char **argv);

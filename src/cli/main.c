@@ -20,6 +20,8 @@ static const struct {
     {"submit", cmd_submit, "create a background job; prints its id"},
     {"status", cmd_status, "a job's status (ID), or the governor's view of the host (--system)"},
     {"list", cmd_list, "list this tenant's jobs"},
+    {"report", cmd_report,
+     "accounting of finished jobs: counts, OOM kills, CPU, memory, queue waits"},
     {"top", cmd_top, "the jobs view, refreshed live: running, queued and why, finished"},
     {"logs", cmd_logs, "print a job's stdout (or --stderr), --follow while it runs"},
     {"wait", cmd_wait, "wait for a job to end; its outcome becomes the exit status"},

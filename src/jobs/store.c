@@ -22,6 +22,7 @@
  * id is simply not there, and creation of the same id in two tenants is fine).
  */
 #include "store.h"
+#include "store-index.h"
 #include "fileio.h"
 #include "jobid.h"
 #include "jsonptr.h"
@@ -245,6 +246,11 @@ const char *store_tenant(const struct store *s)
         return s->tenant;
 }
 
+int store_tenant_fd(const struct store *s)
+{
+        return s->tenant_fd;
+}
+
 int store_jobs_fd(const struct store *s)
 {
         return s->jobs_fd;
@@ -393,7 +399,13 @@ static int save(struct store *s, const struct job *j, unsigned sync)
         r = job_load_at(s, dfd, &old, NULL);
         if (r == 0 && job_status_is_terminal(old->status) && old->status != j->status)
                 return -ESTALE;
-        return save_at(dfd, j, sync);
+        r = save_at(dfd, j, sync);
+        /* The index is a cache of the terminal records (store-index.h): a row
+         * it misses is added by the next store_index_sync, so a failure here
+         * costs one record parse later, never a wrong answer. */
+        if (r >= 0 && job_status_is_terminal(j->status))
+                (void)store_index_record(s, j);
+        return r;
 }
 
 int store_job_save(struct store *s, const struct job *j)

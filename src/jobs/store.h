@@ -52,6 +52,8 @@ DEFINE_FREE_FUNC(struct store, store_free);
 const char *store_tenant(const struct store *s);
 /* The tenant's jobs/ directory fd (owned by the store; do not close). */
 int store_jobs_fd(const struct store *s);
+/* The tenant's directory fd (owned by the store; do not close). */
+int store_tenant_fd(const struct store *s);
 
 /* ---- locks ---------------------------------------------------------------
  * store_job_lock: exclusive flock on jobs/<id>/lock.  wait=false returns

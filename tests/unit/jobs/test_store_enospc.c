@@ -27,8 +27,10 @@ static int setup(void **state)
         snprintf(statedir, sizeof(statedir), "%s/state", mnt);
         if (mkdir(mnt, 0700) < 0)
                 return -1;
+        /* 256k: room for the records and the index (index.sqlite, its WAL
+         * and its 32k -shm) before the filler takes the rest. */
         if (unshare(CLONE_NEWNS) == 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 &&
-            mount("tmpfs", mnt, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0700") == 0)
+            mount("tmpfs", mnt, "tmpfs", MS_NOSUID | MS_NODEV, "size=256k,mode=0700") == 0)
                 mounted = true;
         return 0;
 }

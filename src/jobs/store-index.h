@@ -1,0 +1,73 @@
+/* store-index.h - an index of a tenant's finished jobs, for filtered listing
+ * and accounting (docs/store.md "The index"; docs/decisions/store-index.md).
+ *
+ *   <state-dir>/tenants/<tenant>/index.sqlite   SQLite, WAL mode
+ *
+ * job.json stays the source of truth: the index is a cache of the terminal
+ * records, one row each.  store_job_save() adds a row when it writes a
+ * terminal record (the supervisor's final write, recovery's "lost"); the index
+ * is rebuilt from the records when it is missing, of another schema version or
+ * damaged (open fails, PRAGMA quick_check fails), and store_index_sync()
+ * reconciles it with the jobs/ directory (names only, no record parsed unless
+ * it has no row), so a crash between a final write and its row, or a gc,
+ * never leaves it wrong.  All functions return >= 0 or -errno and do not log.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cleanup.h"
+#include "job.h"
+#include "store.h"
+
+#define STORE_INDEX_SCHEMA 1
+
+struct store_index;
+
+/* Opens (creating or rebuilding as above) the index of s's tenant.
+ * *ret_rebuilt (optional) tells whether it was (re)created from scratch. */
+int store_index_open(struct store *s, struct store_index **ret, bool *ret_rebuilt);
+void store_index_free(struct store_index *ix);
+DEFINE_FREE_FUNC(struct store_index, store_index_free);
+
+/* Adds or replaces the row of terminal record j (-EINVAL when j is not terminal). */
+int store_index_put(struct store_index *ix, const struct job *j);
+
+/* store_index_open + put + free, for a writer that has only the store. */
+int store_index_record(struct store *s, const struct job *j);
+
+/* Reconciles the index with jobs/: removes rows whose directory is gone, loads
+ * every record without a row and indexes the terminal ones.  Returns the ids
+ * of the non-terminal (live) jobs as a NULL-terminated array (store_ids_free). */
+int store_index_sync(struct store_index *ix, struct store *s, char ***ret_live_ids);
+
+struct store_index_query {
+        uint32_t status_mask;  /* STORE_STATUS_BIT(); 0 = every status */
+        uint64_t since, until; /* created_at bounds, realtime usec; 0 = none */
+        const char *command;   /* substring of the command line; NULL = any */
+        size_t limit;          /* the newest N; 0 = all */
+};
+
+/* Ids of the indexed jobs matching q, oldest first (by created_at, then id),
+ * with their created_at in *ret_created (same order). */
+int store_index_query(struct store_index *ix, const struct store_index_query *q, char ***ret_ids,
+                      uint64_t **ret_created, size_t *ret_n);
+
+/* One finished job's accounting figures, as the index holds them. */
+struct store_index_row {
+        const char *tenant;
+        enum job_status status;
+        uint64_t created_at, started_at, finished_at;
+        uint64_t oom_kills, cpu_usage_usec, memory_peak_bytes;
+};
+
+/* Calls f for every indexed job submitted in [since, until) (0: unbounded),
+ * oldest first; a negative return from f stops and is returned. */
+int store_index_foreach(struct store_index *ix, uint64_t since, uint64_t until,
+                        int (*f)(const struct store_index_row *row, void *userdata),
+                        void *userdata);
+
+/* The SQLite handle (tests, diagnostics). */
+struct sqlite3 *store_index_db(struct store_index *ix);
