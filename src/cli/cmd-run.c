@@ -547,8 +547,11 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
         struct outcome out;
         struct child_failure fail;
         r = runner_run(m, &spec, &out, &fail);
-        /* Leave no trace: the parent goes too unless another run still uses it. */
-        cg_manager_remove_parent(m);
+        /* The job's own group is gone (runner_run removes it).  corral's parent
+         * group stays, as it does for supervised jobs: removing it and making
+         * it again cost 10 cgroupfs mkdir/rmdir calls per run on v1 (issue 18,
+         * docs/performance.md), and concurrent runs raced on it.  It is empty
+         * and 0711; `corral doctor` removes it. */
         if (r < 0) {
                 if (fail.step == CHILD_STEP_EXEC)
                         log_error("Cannot run '%s': %s; nothing was run", a.argv[0], strerror(-r));
