@@ -20,6 +20,10 @@ TMP=$(mktemp -d /tmp/corral-package.XXXXXX)
 # Jobs run as uids of their own and must reach their work directory in the
 # store below it: traversable, not listable (as the store's own directories).
 chmod 0711 "$TMP"
+# Every tool's own temporary files (lintian leaves /tmp/mldbm-elf-* behind)
+# go below $TMP, which cleanup removes.
+mkdir "$TMP/tmp"
+export TMPDIR=$TMP/tmp
 FAILS=0
 CHECKS=0
 ok() { CHECKS=$((CHECKS + 1)); echo "ok - $*"; }
