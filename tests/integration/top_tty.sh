@@ -20,6 +20,9 @@ queued=$(corral submit -- /bin/true | tail -1)
 
 # A private tmux server (own socket), 120x40, running top with a 0.5 s refresh.
 SOCK="corral-test-$$"
+# Its socket below the test's directory, which cleanup removes (tmux's default
+# is /tmp/tmux-UID/, where every run would leave one behind).
+export TMUX_TMPDIR=$TEST_TMP
 tm() { tmux -L "$SOCK" "$@"; }
 trap 'tm kill-server 2>/dev/null; cleanup_test' EXIT
 tm -f /dev/null new-session -d -x 120 -y 40 \
