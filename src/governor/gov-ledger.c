@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/inotify.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -630,20 +629,6 @@ int gov_ledger_release(struct gov_ledger *l, const char *job_id)
         }
         wake_all(&w);
         return r < 0 ? r : found;
-}
-
-int gov_ledger_watch(struct gov_ledger *l)
-{
-        int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-        if (fd < 0)
-                return NEG_ERRNO();
-        /* IN_MOVED_TO: write_file_atomic_at renames the new ledger into place. */
-        if (inotify_add_watch(fd, l->dir, IN_MOVED_TO | IN_ONLYDIR) < 0) {
-                int r = NEG_ERRNO();
-                close(fd);
-                return r;
-        }
-        return fd;
 }
 
 static int snapshot(struct gov_ledger *l, bool check_all, struct gov_snapshot *ret)

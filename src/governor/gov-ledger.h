@@ -87,14 +87,6 @@ int gov_ledger_set_owner(struct gov_ledger *l, const char *job_id, pid_t pid, ui
  * when it was there, 0 when not (already released, or dropped as dead). */
 int gov_ledger_release(struct gov_ledger *l, const char *job_id);
 
-/* An inotify fd (O_CLOEXEC | O_NONBLOCK) that becomes readable whenever the
- * ledger is rewritten (every change renames a new file into place), so queued
- * jobs are re-evaluated when a job is released or admitted anywhere, instead of
- * polling.  Drain it with read(2) before re-evaluating.  A crashed owner does
- * not write, and load changes are not ledger changes: keep a slow timer
- * (GOV_SAMPLE_INTERVAL_USEC) as well.  The caller closes the fd. */
-int gov_ledger_watch(struct gov_ledger *l);
-
 /* A consistent copy of the live entries and the shared policy (status, MCP
  * system_status, re-evaluation order). */
 struct gov_snapshot {

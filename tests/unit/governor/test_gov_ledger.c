@@ -452,33 +452,6 @@ static void a_deep_queue_keeps_places(void **state)
         gov_snapshot_done(&s);
 }
 
-/* The watch (status displays, tests) still fires on every rewrite. */
-static void a_release_wakes_the_watchers(void **state)
-{
-        struct ctx *c = *state;
-        struct gov_policy p = max_concurrent(1);
-        struct gov_decision d;
-        assert_int_equal(admit(c, &p, "held", NULL, 0, &d), 0);
-        int fd = gov_ledger_watch(c->l);
-        assert_true(fd >= 0);
-        struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        assert_int_equal(poll(&pfd, 1, 0), 0); /* nothing yet */
-
-        pid_t pid = fork();
-        assert_true(pid >= 0);
-        if (pid == 0)
-                _exit(gov_ledger_release(c->l, "held") == 1 ? 0 : 1);
-        int status;
-        assert_int_equal(waitpid(pid, &status, 0), pid);
-        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-        /* The event is already queued once the writer has returned. */
-        assert_int_equal(poll(&pfd, 1, 0), 1);
-        char buf[4096];
-        assert_true(read(fd, buf, sizeof(buf)) > 0);
-        assert_int_equal(poll(&pfd, 1, 0), 0);
-        close(fd);
-}
-
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -488,7 +461,6 @@ int main(void)
                                             teardown),
             cmocka_unit_test_setup_teardown(shared_policy_file, setup, teardown),
             cmocka_unit_test_setup_teardown(racing_processes_admit_exactly_three, setup, teardown),
-            cmocka_unit_test_setup_teardown(a_release_wakes_the_watchers, setup, teardown),
             cmocka_unit_test_setup_teardown(a_release_wakes_the_head_only, setup, teardown),
             cmocka_unit_test_setup_teardown(a_deep_queue_keeps_places, setup, teardown),
         };
