@@ -71,7 +71,20 @@ struct supervisor {
         char ledger_key[160];
         bool reserved;
         bool running; /* between on_started and the runner's return: job->pid is live */
+        /* Admitted at this time (realtime usec) and not yet counted for `corral
+         * metrics`: counted once the job runs (count_admission), because the
+         * counters file is written durably (two fsyncs, 1-30 ms here) and the
+         * way from submit to running should not wait for it. */
+        uint64_t admitted_uncounted;
 };
+
+static void count_admission(struct supervisor *s)
+{
+        if (!s->admitted_uncounted)
+                return;
+        job_counters_admitted(s->ctl->state_dir, s->job, s->admitted_uncounted);
+        s->admitted_uncounted = 0;
+}
 
 static int save(struct supervisor *s)
 {
@@ -223,7 +236,7 @@ static int wait_for_admission(struct supervisor *s)
                 if (r < 0)
                         return log_error_errno(r, "Failed to ask the governor: %s", strerror(-r));
                 if (d.verdict == GOV_ADMIT) {
-                        job_counters_admitted(s->ctl->state_dir, s->job);
+                        s->admitted_uncounted = now_realtime_usec();
                         s->reserved = true;
                         s->job->queue_position = -1;
                         job_set_string(&s->job->reason, NULL);
@@ -283,6 +296,7 @@ static void on_started(void *userdata, pid_t pid, uint64_t starttime)
         s->job->started_at = now_realtime_usec() / 1000 * 1000;
         s->running = true;
         save(s);
+        count_admission(s);
 }
 
 /* Progress: the job's progress.json (in its work directory) when present, else
@@ -840,6 +854,7 @@ int cmd_supervise(const struct corral_options *o, int argc, char **argv)
                          strerror(-r));
                 finish_early(&s, JOB_FAILED, reason);
         }
+        count_admission(&s); /* admitted, but it never started */
         if (job_status_is_terminal(s.job->status))
                 job_counters_finished(ctl->state_dir, s.job);
         if (s.ledger) {
