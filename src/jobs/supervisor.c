@@ -76,6 +76,10 @@ struct supervisor {
          * counters file is written durably (two fsyncs, 1-30 ms here) and the
          * way from submit to running should not wait for it. */
         uint64_t admitted_uncounted;
+        /* Swept for stale job groups once the job runs (on_started): the sweep
+         * reads /proc once per job group under the parent, O(running jobs),
+         * and the way to running should not grow with them. */
+        struct cg_manager *unswept;
 };
 
 static void count_admission(struct supervisor *s)
@@ -297,6 +301,10 @@ static void on_started(void *userdata, pid_t pid, uint64_t starttime)
         s->running = true;
         save(s);
         count_admission(s);
+        if (s->unswept) {
+                sandbox_clean_stale_groups(s->unswept);
+                s->unswept = NULL;
+        }
 }
 
 /* Progress: the job's progress.json (in its work directory) when present, else
@@ -683,7 +691,7 @@ static int run_in_sandbox(struct supervisor *s, const struct privs_spec *privs, 
         }
 
         _cleanup_(cg_manager_freep) struct cg_manager *m = NULL;
-        r = sandbox_open_cgroups(s->ctl->options, &m);
+        r = sandbox_open_cgroups_unswept(s->ctl->options, &m);
         if (r < 0)
                 return finish_early(s, JOB_FAILED, "corral could not set up the job's cgroup");
         _cleanup_(policy_freep) struct policy *policy = NULL;
@@ -735,8 +743,13 @@ static int run_in_sandbox(struct supervisor *s, const struct privs_spec *privs, 
         };
         struct outcome o = {0};
         struct child_failure fail;
+        s->unswept = m;
         r = runner_run(m, &spec, &o, &fail);
         s->running = false;
+        if (s->unswept) { /* the job never started: sweep now */
+                sandbox_clean_stale_groups(m);
+                s->unswept = NULL;
+        }
         if (r < 0) {
                 char reason[512];
                 snprintf(reason, sizeof(reason), "could not start: failed to %s: %s%s",
