@@ -461,6 +461,15 @@ static int self_starttime(pid_t *pid, uint64_t *starttime)
         return 0;
 }
 
+static bool take_over(struct gov_entry *e, pid_t pid, uint64_t starttime)
+{
+        if (e->pid == pid && e->starttime == starttime)
+                return false;
+        e->pid = pid;
+        e->starttime = starttime;
+        return true;
+}
+
 static int admit(struct gov_ledger *l, const struct gov_candidate *c,
                  const struct gov_measurements *m, const struct gov_policy *policy, pid_t owner_pid,
                  uint64_t owner_starttime, bool wake, struct gov_decision *ret, bool *ret_head)
@@ -493,9 +502,13 @@ static int admit(struct gov_ledger *l, const struct gov_candidate *c,
                         return r;
 
                 bool wake_heads = false;
-                if (find(&s.run, c->job_id) >= 0)
+                ssize_t running = find(&s.run, c->job_id);
+                if (running >= 0) {
                         d = (struct gov_decision){.verdict = GOV_ADMIT};
-                else {
+                        /* Reserved by its submitter: the waiter runs it now. */
+                        if (wake)
+                                changed |= take_over(&s.run.v[running], owner_pid, owner_starttime);
+                } else {
                         struct gov_view v = {s.run.v, s.run.n, s.queue.v, s.queue.n};
                         gov_decide(m, policy, &v, c, &d);
                         /* Owners' liveness matters only when the job cannot go:
@@ -521,9 +534,16 @@ static int admit(struct gov_ledger *l, const struct gov_candidate *c,
                         } else if (d.verdict == GOV_WAIT && q < 0) {
                                 r = push(&s.queue, &e, wake);
                                 changed = true;
-                        } else if (d.verdict == GOV_WAIT && s.queue.wake[q] != wake) {
-                                s.queue.wake[q] = wake;
-                                changed = true;
+                        } else if (d.verdict == GOV_WAIT) {
+                                /* A place its submitter took: the waiter is woken
+                                 * from now on, not the submitter. */
+                                if (wake)
+                                        changed |=
+                                            take_over(&s.queue.v[q], owner_pid, owner_starttime);
+                                if (s.queue.wake[q] != wake) {
+                                        s.queue.wake[q] = wake;
+                                        changed = true;
+                                }
                         }
                         if (d.verdict == GOV_WAIT && r >= 0) {
                                 q = find(&s.queue, c->job_id);
