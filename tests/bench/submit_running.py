@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Submit latency with N jobs running against none, in the same run (issue 18).
 
-    tests/bench/submit_running.py [--running N] [--runs R] [--submitters S] BIN
+    tests/bench/submit_running.py [--running N] [--runs R] [--submitters S] [--settle S] BIN
 
 Three phases on one private store and cgroup parent, so the machine's drift
 shows: R submits of `/bin/true` with nothing running (before), then N `sleep`
 jobs are started (S submitters at once) and R more submits are measured while
 they run, then the sleepers are cancelled and R submits are measured again
-(after).  Each measured submit: `corral submit -- /bin/true` wall time, and
+(after).  Before the busy phase it waits --settle seconds (default 30) once
+every sleeper runs, so the burst of starting them has passed (the busy phase
+measures N jobs running, not N jobs starting).  Each measured submit: `corral submit -- /bin/true` wall time, and
 submit start -> job.json says started (polled every 0.5 ms).  The ratio is
 busy / the mean of before and after.
 
@@ -123,8 +125,25 @@ def parallel(fn, items, n):
     return errs
 
 
+def fsync_ms(st):
+    """One 1 KiB write + fsync in the store's file system: what each of the
+    submit path's fsyncs costs at that moment."""
+    p = os.path.join(st.state, ".bench-fsync")
+    fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, b"x" * 1024)
+        t0 = time.monotonic()
+        os.fsync(fd)
+        return (time.monotonic() - t0) * 1000
+    finally:
+        os.close(fd)
+        os.unlink(p)
+
+
 def measure(st, runs, res):
     for i in range(runs + 2):
+        if i >= 2:
+            res.setdefault("fsync", []).append(fsync_ms(st))
         t0 = time.monotonic()
         jid = st.submit("/bin/true")
         t1 = time.monotonic()
@@ -146,6 +165,7 @@ def main():
     ap.add_argument("--running", type=int, default=999)
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--submitters", type=int, default=4)
+    ap.add_argument("--settle", type=float, default=30)
     ap.add_argument("--json", help="also write the figures here")
     ap.add_argument("bin")
     a = ap.parse_args()
@@ -155,6 +175,7 @@ def main():
     info = {}
     try:
         measure(st, a.runs, phases["before"])
+        info["load_before"] = os.getloadavg()[0]
         t0 = time.monotonic()
         ids = []
         lock = threading.Lock()
@@ -174,6 +195,7 @@ def main():
             time.sleep(0.2)
         info["sleepers_running"] = n
         info["start_s"] = time.monotonic() - t0
+        time.sleep(a.settle)
         info["load_busy"] = os.getloadavg()[0]
         measure(st, a.runs, phases["busy"])
         n2 = sum(1 for j in ids if st.record(j).get("status") == "running")
@@ -191,16 +213,15 @@ def main():
         st.cleanup()
     med = {k: {m: statistics.median(v[m]) for m in v} for k, v in phases.items()}
     print("%d sleepers running (%d after the busy phase), started in %.1f s, cancelled in %.1f s; "
-          "load average %.2f during, %.2f at end" % (info["sleepers_running"],
-                                                     info["sleepers_running_after_busy"],
-                                                     info["start_s"], info["cancel_s"],
-                                                     info["load_busy"], os.getloadavg()[0]))
-    print("| phase | submit ms (median) | submit -> started ms (median) |")
-    print("|---|---|---|")
+          "load average %.2f before, %.2f busy, %.2f at end"
+          % (info["sleepers_running"], info["sleepers_running_after_busy"], info["start_s"],
+             info["cancel_s"], info["load_before"], info["load_busy"], os.getloadavg()[0]))
+    print("| phase | submit ms (median) | submit -> started ms (median) | one fsync ms (median) |")
+    print("|---|---|---|---|")
     for k in ("before", "busy", "after"):
-        print("| %s | %.1f | %.1f |" % (k if k != "busy" else "%d running" % info["sleepers_running"],
-                                       med[k]["submit"], med[k]["to_started"]))
-    for m in ("submit", "to_started"):
+        print("| %s | %.1f | %.1f | %.2f |" % (k if k != "busy" else "%d running" % info["sleepers_running"],
+                                              med[k]["submit"], med[k]["to_started"], med[k]["fsync"]))
+    for m in ("submit", "to_started", "fsync"):
         base = (med["before"][m] + med["after"][m]) / 2
         print("%s: busy / empty = %.2f" % (m, med["busy"][m] / base))
     if a.json:
