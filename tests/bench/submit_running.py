@@ -25,7 +25,7 @@ Needs root.  Everything runs under a private cgroup parent
 the end, also on failure or Ctrl-C: sleepers are cancelled, supervisors of the
 store killed, job groups emptied and removed.
 """
-import argparse, json, os, shutil, signal, statistics, subprocess, sys, tempfile, threading, time
+import argparse, fcntl, json, os, shutil, signal, statistics, subprocess, sys, tempfile, threading, time
 
 TERMINAL = {"completed", "failed", "oom_killed", "timed_out", "killed", "seccomp_violation",
             "cancelled", "lost", "dependency_failed"}
@@ -107,6 +107,27 @@ class Store:
         shutil.rmtree(self.state, ignore_errors=True)
 
 
+def free_uids(lockdir="/run/corral/uids", first=60000, count=1000):
+    """Job uids nobody holds now (the pool is the host's: other corral users'
+    jobs hold some).  Each lock is taken and dropped at once; a missing lock
+    file is a free uid."""
+    n = 0
+    for uid in range(first, first + count):
+        try:
+            fd = os.open(os.path.join(lockdir, "%d.lock" % uid), os.O_RDWR | os.O_CLOEXEC)
+        except FileNotFoundError:
+            n += 1
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            n += 1
+        except BlockingIOError:
+            pass
+        finally:
+            os.close(fd)
+    return n
+
+
 def parallel(fn, items, n):
     items = list(items)
     errs = []
@@ -149,7 +170,8 @@ def measure(st, runs, res):
         t1 = time.monotonic()
         while not st.record(jid).get("started_at"):
             if time.monotonic() - t0 > 60:
-                sys.exit("job %s did not start in 60 s" % jid)
+                sys.exit("job %s did not start in 60 s (%s)"
+                         % (jid, st.record(jid).get("reason") or "no reason recorded"))
             time.sleep(0.0005)
         t2 = time.monotonic()
         if i >= 2:  # warm-ups
@@ -176,6 +198,12 @@ def main():
     try:
         measure(st, a.runs, phases["before"])
         info["load_before"] = os.getloadavg()[0]
+        # Every sleeper holds a uid, and the measured job needs one more.
+        free = free_uids()
+        if a.running > free - 1:
+            print("only %d job uids free on this host (other corral users hold the rest): "
+                  "%d sleepers instead of %d" % (free, free - 1, a.running), file=sys.stderr)
+            a.running = free - 1
         t0 = time.monotonic()
         ids = []
         lock = threading.Lock()
@@ -227,7 +255,7 @@ def main():
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"phases": phases, "info": info}, f)
-    return 0 if info["sleepers_running"] == a.running else 1
+    return 0 if info["sleepers_running"] == a.running else 1  # a.running: after the uid check
 
 
 if __name__ == "__main__":
