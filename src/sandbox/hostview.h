@@ -54,6 +54,13 @@ struct hostview {
         char home_pw[512];
         uid_t outer_uid;
         gid_t outer_gid;
+        /* With a subordinate id (hostview_use_subid(); docs/rootless.md): the
+         * user namespace maps 0 to the user and SUBID_NS_ID to sub_uid /
+         * sub_gid, written from outside by newuidmap/newgidmap while the
+         * child waits (child.c); the job's process runs as SUBID_NS_ID. */
+        bool subid;
+        uid_t sub_uid;
+        gid_t sub_gid;
         struct mountns_spec mounts;
 };
 
@@ -64,6 +71,12 @@ struct hostview {
  * namespaces step fails and the job is refused); with --mounts host the job
  * shares corral's namespaces. */
 void hostview_decide(struct hostview *v, bool privileged);
+
+/* After hostview_decide(), with own_user: the job's process runs as the
+ * host's sub_uid/sub_gid (a lent subordinate id, subid.h).  The caller also
+ * switches the job to SUBID_NS_ID (privs.h) and grants that uid its work
+ * directory and --writable paths (runner.c). */
+void hostview_use_subid(struct hostview *v, uid_t sub_uid, gid_t sub_gid);
 
 /* "host" or "none"; -EINVAL otherwise. */
 int hostview_parse_network(const char *s, enum hostview_network *ret);

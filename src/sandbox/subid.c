@@ -9,6 +9,8 @@
  */
 #include "subid.h"
 #include "cleanup.h"
+#include "fileio.h"
+#include "uidpool.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -204,4 +207,89 @@ int subid_check(struct subid_report *ret)
         if (ret->uid_err == 0 && ret->gid_err == 0)
                 ret->probe_err = run_probe(ret);
         return 0;
+}
+
+/* A directory of the caller's own, or -errno: the locks must be the same
+ * for every corral of this user (whatever its environment), and nobody else
+ * may hold them (a directory another user made could be filled with locks
+ * held forever). */
+static int own_dir(const char *path)
+{
+        struct stat st;
+        if (stat(path, &st) < 0)
+                return NEG_ERRNO();
+        if (!S_ISDIR(st.st_mode))
+                return -ENOTDIR;
+        return st.st_uid == getuid() ? 0 : -EPERM;
+}
+
+static int lock_dir(char *buf, size_t len)
+{
+        char run[64];
+        snprintf(run, sizeof(run), "/run/user/%u", (unsigned)getuid());
+        const char *xdg = getenv("XDG_RUNTIME_DIR");
+        const char *base = NULL;
+        /* /run/user/UID first: it is what XDG_RUNTIME_DIR names in a login
+         * session, and a corral started without that variable (cron, a
+         * service) must find the same locks. */
+        if (own_dir(run) == 0)
+                base = run;
+        else if (xdg && xdg[0] == '/' && own_dir(xdg) == 0)
+                base = xdg;
+        int n;
+        if (base)
+                n = snprintf(buf, len, "%s/corral/subids", base);
+        else {
+                const char *state = getenv("XDG_STATE_HOME");
+                const char *home = getenv("HOME");
+                if (state && state[0] == '/')
+                        n = snprintf(buf, len, "%s/corral/subids", state);
+                else if (home && home[0] == '/')
+                        n = snprintf(buf, len, "%s/.local/state/corral/subids", home);
+                else
+                        return -ENOENT;
+        }
+        if (n < 0 || (size_t)n >= len)
+                return -ENAMETOOLONG;
+        int r = mkdir_p(buf, 0700);
+        if (r < 0)
+                return r;
+        return own_dir(buf);
+}
+
+static bool have_tool(const char *tool)
+{
+        char path[64];
+        return tool_path(tool, path, sizeof(path)) != NULL;
+}
+
+int subid_acquire(struct subid_lease *ret)
+{
+        *ret = (struct subid_lease){.lockfd = -EBADF};
+        struct passwd *pw = getpwuid(getuid());
+        const char *user = pw ? pw->pw_name : NULL;
+        struct subid_range u, g;
+        if (subid_find(SUBID_UID_FILE, user, getuid(), &u) < 0 ||
+            subid_find(SUBID_GID_FILE, user, getuid(), &g) < 0 || !have_tool("newuidmap") ||
+            !have_tool("newgidmap"))
+                return -ENOENT;
+        ret->first = u.first;
+        ret->count = u.count < g.count ? u.count : g.count;
+        if (ret->count > 65536)
+                ret->count = 65536; /* one lock file per id: enough for any host */
+        int r = lock_dir(ret->lockdir, sizeof(ret->lockdir));
+        if (r < 0)
+                return r;
+        uid_t uid;
+        r = uidpool_acquire(ret->lockdir, (uid_t)u.first, (unsigned)ret->count, &uid, &ret->lockfd);
+        if (r < 0)
+                return r;
+        ret->uid = uid;
+        ret->gid = (gid_t)(g.first + (uid - u.first));
+        return 0;
+}
+
+void subid_lease_range(const struct subid_lease *l, char *buf, size_t len)
+{
+        snprintf(buf, len, "%lu-%lu", l->first, l->first + l->count - 1);
 }

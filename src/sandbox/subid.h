@@ -5,9 +5,10 @@
  * Threat: every rootless job runs as the user's own uid, so jobs share that
  * uid's rights over each other's processes and files.  A subordinate id is a
  * host id of its own that the user may map without root; this file finds the
- * user's range and proves that a map with one of them can be written onto a
- * child (`corral doctor`).  Giving each running job such an id is the next
- * step (docs/rootless.md: "Subordinate ids").
+ * user's range, proves that a map with one of them can be written onto a
+ * child (`corral doctor`), and lends each running job one id of the range
+ * (subid_acquire): the job's process runs as that host id (child.c,
+ * hostview.c; docs/rootless.md: "Subordinate ids").
  *
  * Does not log.
  */
@@ -50,3 +51,33 @@ struct subid_report {
 
 /* Finds the calling user's ranges and, with both, runs the probe. */
 int subid_check(struct subid_report *ret);
+
+/* The id a job's process has inside its user namespace when it runs as a
+ * subordinate id: the namespace maps 0 to the user and this to the id. */
+#define SUBID_NS_ID 1u
+
+/* One subordinate uid and the gid at the same offset of the gid range, lent
+ * to one running job: held while lockfd (an flock, O_CLOEXEC) is open. */
+struct subid_lease {
+        uid_t uid;
+        gid_t gid;
+        int lockfd;
+        unsigned long first; /* the pool: uids first .. first+count-1 */
+        unsigned long count; /* ids that may run at once */
+        char lockdir[512];
+};
+
+/* Lends the calling user a free id of its range, as root's uidpool.c lends
+ * uids: an flock on <lockdir>/<uid>.lock, where lockdir is the user's own
+ * (/run/user/UID or $XDG_RUNTIME_DIR, else $XDG_STATE_HOME or
+ * ~/.local/state, + /corral/subids; it must be the user's, mode 0700).  The
+ * pool is the first min(uid count, gid count) ids.
+ *   0 and *ret;
+ *   -ENOENT: no range in /etc/subuid or /etc/subgid, or no newuidmap or
+ *            newgidmap: jobs keep the user's uid (docs/rootless.md);
+ *   -EAGAIN: every id of the pool is lent (ret->count says how many);
+ *   -errno otherwise (the lock directory). */
+int subid_acquire(struct subid_lease *ret);
+
+/* The range as "FIRST-LAST" of the uids, for messages. */
+void subid_lease_range(const struct subid_lease *l, char *buf, size_t len);
