@@ -46,8 +46,9 @@ struct hostview {
         /* Decided by hostview_decide(). */
         bool own_pids; /* a PID namespace with its own /proc */
         bool own_ipc;  /* an IPC namespace */
-        bool own_user; /* without root: a user namespace mapping only our own uid and gid,
-                        * which lets the others be made (delegated mode) */
+        bool own_user; /* without root: a user namespace mapping our own uid and gid (and,
+                        * with .subid, one subordinate id), which lets the others be made
+                        * (delegated mode) */
         /* Without root: the user's home directories ($HOME and the password
          * database's), hidden from the job (docs/rootless.md). */
         const char *hide[3];

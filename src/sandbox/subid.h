@@ -2,8 +2,8 @@
  * namespace (/etc/subuid, /etc/subgid), and shadow's setuid helpers
  * (newuidmap, newgidmap, Debian's uidmap package) that write such maps.
  *
- * Threat: every rootless job runs as the user's own uid, so jobs share that
- * uid's rights over each other's processes and files.  A subordinate id is a
+ * Threat: rootless jobs running as the user's own uid share that uid's
+ * rights over each other's files and the user's.  A subordinate id is a
  * host id of its own that the user may map without root; this file finds the
  * user's range, proves that a map with one of them can be written onto a
  * child (`corral doctor`), and lends each running job one id of the range
