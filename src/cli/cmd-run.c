@@ -589,7 +589,9 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
                 else if (fail.step != CHILD_STEP_NONE)
                         log_error("Failed to %s for '%s': %s%s", child_step_to_string(fail.step),
                                   a.argv[0], strerror(-r),
-                                  fail.step == CHILD_STEP_NAMESPACES ? userns_refusal_hint() : "");
+                                  fail.step == CHILD_STEP_NAMESPACES
+                                      ? userns_refusal_hint()
+                                      : subid_refusal_hint(fail.step));
                 else
                         log_error("Failed to run '%s' in a new cgroup under '%s': %s", a.argv[0],
                                   cg_manager_path(m, CG_MEMORY), strerror(-r));
@@ -597,6 +599,11 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
                         return r == -ENOENT ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE;
                 return EXIT_CORRAL_FAILED;
         }
+        if (out.subid_revoke_err)
+                log_warning("Failed to hand back what the job left or remove its ACL entries "
+                            "in '%s' or its --writable paths: %s; `getfacl` shows what is left "
+                            "(docs/rootless.md)",
+                            cwd, strerror(out.subid_revoke_err));
         if (write_result(a.result_file, result_fd, &out) < 0)
                 return EXIT_CORRAL_FAILED;
         return outcome_exit_status(out.status, out.exit_code, out.signal);

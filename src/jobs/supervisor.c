@@ -781,9 +781,14 @@ static int run_in_sandbox(struct supervisor *s, const struct privs_spec *privs, 
                          fail.step != CHILD_STEP_NONE ? child_step_to_string(fail.step)
                                                       : "create the job's cgroup",
                          strerror(-r),
-                         fail.step == CHILD_STEP_NAMESPACES ? userns_refusal_hint() : "");
+                         fail.step == CHILD_STEP_NAMESPACES ? userns_refusal_hint()
+                                                            : subid_refusal_hint(fail.step));
                 return finish_early(s, JOB_FAILED, reason);
         }
+        if (o.subid_revoke_err)
+                log_warning("Failed to hand back what the job left or remove its ACL entries in "
+                            "'%s' or above: %s; `getfacl` shows what is left (docs/rootless.md)",
+                            workdir, strerror(o.subid_revoke_err));
         usage_recorder_finish(&usage, &o.stats, o.wall_usec);
         record_outcome(s, &o);
         r = save(s);

@@ -191,7 +191,8 @@ int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outc
         _cleanup_close_ int listener = -EBADF;
         _cleanup_(netproxy_freep) struct netproxy *np = NULL;
         _cleanup_close_ int status_fd = -EBADF;
-        _cleanup_(subid_access_revokep) struct subid_access *access = NULL;
+        struct subid_access *access = NULL; /* revoked at out: */
+        bool ran = false;
         r = cg_group_create(m, spec->label, &spec->limits, &g);
         if (r < 0)
                 goto out;
@@ -238,6 +239,7 @@ int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outc
                 cg_group_destroy(g);
                 goto out;
         }
+        ran = true;
         if (spec->on_started) {
                 uint64_t start = 0;
                 proc_starttime(pid, &start);
@@ -275,6 +277,14 @@ int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outc
         *ret = o;
         r = 0;
 out:
+        /* The job is gone (its group emptied and removed): what it left is
+         * handed back and its grants taken back.  A failure leaves an entry
+         * naming an id that goes back to the pool: the caller hears of it. */
+        if (access) {
+                int k = subid_access_revoke(access, ran);
+                if (k < 0 && r == 0)
+                        ret->subid_revoke_err = -k;
+        }
         sigprocmask(SIG_SETMASK, &old_set, NULL);
         return r;
 }

@@ -158,7 +158,7 @@ int subid_access_grant(const struct hostview *v, struct subid_access **ret, char
                                    .outer_gid = v->outer_gid};
         int r = grant_all(a, v, ret_path, len);
         if (r < 0) {
-                subid_access_revoke(a);
+                subid_access_revoke(a, false);
                 return r;
         }
         *ret = a;
@@ -256,11 +256,11 @@ static int hand_back(struct subid_access *a)
         return r;
 }
 
-int subid_access_revoke(struct subid_access *a)
+int subid_access_revoke(struct subid_access *a, bool ran)
 {
         if (!a)
                 return 0;
-        int first = hand_back(a);
+        int first = ran ? hand_back(a) : 0;
         /* In reverse order of the grants; each is attempted. */
         for (size_t i = a->n; i-- > 0;) {
                 int r = posix_acl_revoke(a->fd[i], a->uid);

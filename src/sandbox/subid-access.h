@@ -26,6 +26,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct hostview;
@@ -37,13 +38,6 @@ struct subid_access;
 int subid_access_grant(const struct hostview *v, struct subid_access **ret, char *ret_path,
                        size_t len);
 
-/* Hands back and revokes (see above); frees a.  NULL: nothing.  0 or the
- * first -errno (every entry is still attempted). */
-int subid_access_revoke(struct subid_access *a);
-
-static inline void subid_access_revokep(struct subid_access **a)
-{
-        if (*a)
-                subid_access_revoke(*a);
-        *a = 0;
-}
+/* Hands back (when the job ran) and revokes (see above); frees a.  NULL:
+ * nothing.  0 or the first -errno (every entry is still attempted). */
+int subid_access_revoke(struct subid_access *a, bool ran);

@@ -8,6 +8,7 @@
  * clone, as rootless Podman and bubblewrap's callers do.
  */
 #include "subid.h"
+#include "child.h"
 #include "cleanup.h"
 #include "fileio.h"
 #include "uidpool.h"
@@ -292,4 +293,17 @@ int subid_acquire(struct subid_lease *ret)
 void subid_lease_range(const struct subid_lease *l, char *buf, size_t len)
 {
         snprintf(buf, len, "%lu-%lu", l->first, l->first + l->count - 1);
+}
+
+const char *subid_refusal_hint(int step)
+{
+        if (step == CHILD_STEP_SUBID)
+                return "; the helpers map only the user's ranges in " SUBID_UID_FILE
+                       " and " SUBID_GID_FILE
+                       ", for a process whose gid is the user's primary group (its message above "
+                       "says which check failed; docs/rootless.md)";
+        if (step == CHILD_STEP_SUBID_ACCESS)
+                return "; the job runs as a subordinate id of its own and gets its paths by ACL "
+                       "entries only their owner can add (docs/rootless.md)";
+        return "";
 }

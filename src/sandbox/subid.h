@@ -81,3 +81,7 @@ int subid_acquire(struct subid_lease *ret);
 
 /* The range as "FIRST-LAST" of the uids, for messages. */
 void subid_lease_range(const struct subid_lease *l, char *buf, size_t len);
+
+/* The remedy appended to a job's failure at CHILD_STEP_SUBID or
+ * CHILD_STEP_SUBID_ACCESS (child.h), starting with "; ". */
+const char *subid_refusal_hint(int step);

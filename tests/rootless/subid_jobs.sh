@@ -153,6 +153,18 @@ assert_eq "sub: signals do not cross PID namespaces (pidfd_send_signal)" EINVAL 
 as_user "$BASE" wait3 wait "$id3" --timeout 30s
 assert_eq "the waiting job ran once an id was free (wait exit)" 0 "$RC"
 
+# A gid other than the passwd entry's: the helpers refuse, and so does corral
+# (no fall-back to the user's uid), naming why.
+(cd "$BASE/wA" && sh -c 'for h in '"$HIER"'; do echo $$ >/sys/fs/cgroup/$h/'"$D"'/cgroup.procs || exit 99; done
+        exec setpriv --reuid '"$TUID"' --regid 100 --clear-groups env HOME='"$BASE/home"' XDG_RUNTIME_DIR='"$BASE/run"' "$@"' _ \
+        "$CORRAL" run -- /bin/sh -c "echo ran >$BASE/wA/ran" >"$BASE/out/gid.out" 2>"$BASE/out/gid.err")
+assert_eq "another gid than the user's primary group: refused (corral exit)" 125 "$?"
+case "$(cat "$BASE/out/gid.err")" in
+*"Failed to map the job's subordinate id with newuidmap/newgidmap"*"primary group"*) ok "the refusal names the step and the cause" ;;
+*) not_ok "other gid said: $(cat "$BASE/out/gid.err")" ;;
+esac
+if [ -e "$BASE/wA/ran" ]; then not_ok "the job ran as the user's uid instead"; else ok "nothing ran"; fi
+
 # Results: the user's afterwards, no ACL left.
 for d in "$BASE/wA" "$BASE/wB" "$BASE/s"; do
         assert_eq "no ACL entry left on ${d#"$BASE"/}" "" "$(getfacl -cp "$d" 2>/dev/null | grep -E '^(user:[^:]+:|mask)')"
