@@ -169,7 +169,9 @@ int subid_access_grant(const struct hostview *v, struct subid_access **ret, char
 
 /* In the hand-back child, inside a user namespace mapping 0 to the user and
  * SUBID_NS_ID to the job's id: every entry the job owns becomes the user's
- * (its group too, where it is the job's).  Links are never followed. */
+ * (its group too, where it is the job's).  Links are never followed, and
+ * chown clears setuid/setgid bits and file capabilities of what it hands
+ * over: a job cannot leave a program that runs as the user with privileges. */
 static int reclaim_tree(int dfd, int depth)
 {
         DIR *d = fdopendir(dfd);
@@ -189,7 +191,11 @@ static int reclaim_tree(int dfd, int depth)
                     fchownat(dirfd(d), de->d_name, 0, st.st_gid == SUBID_NS_ID ? 0 : (gid_t)-1,
                              AT_SYMLINK_NOFOLLOW) < 0)
                         bad = 1;
-                if (!S_ISDIR(st.st_mode) || depth >= RECLAIM_MAX_DEPTH)
+                /* The job could add entries only where it could write: its own
+                 * directories (and one open to anyone); the rest of the user's
+                 * tree (a `corral run` from the home) is not walked. */
+                if (!S_ISDIR(st.st_mode) || depth >= RECLAIM_MAX_DEPTH ||
+                    (st.st_uid != SUBID_NS_ID && !(st.st_mode & S_IWOTH)))
                         continue;
                 int sub =
                     openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -171,10 +171,11 @@ for d in "$BASE/wA" "$BASE/wB" "$BASE/s"; do
 done
 assert_eq "B's files are handed back to the user" "$TUID $TUID" "$(stat -c %u "$BASE/wB/private" "$BASE/s/b-note" | tr '\n' ' ' | sed 's/ $//')"
 mkdir -p "$BASE/wT" && chown "$TUID:65534" "$BASE/wT"
-as_user "$BASE/wT" timeout run --timeout 1 -- /bin/sh -c 'mkdir -p d/e; echo r >d/e/f; chmod 700 d/e; id -u >uid; sleep 30'
+as_user "$BASE/wT" timeout run --timeout 1 -- /bin/sh -c 'mkdir -p d/e; echo r >d/e/f; chmod 700 d/e; id -u >uid; cp /bin/true d/suid; chmod 6755 d/suid; sleep 30'
 assert_eq "--timeout kill (corral exit)" 124 "$RC"
 assert_eq "after the timeout kill: no ACL entry on the work directory" "" "$(getfacl -cp "$BASE/wT" 2>/dev/null | grep -E '^(user:[^:]+:|mask)')"
 assert_eq "the job saw itself as the namespace's uid 1" 1 "$(cat "$BASE/wT/uid")"
+assert_eq "a setuid file the job left is the user's, without its setuid bits" "$TUID 755" "$(stat -c '%u %a' "$BASE/wT/d/suid")"
 if user_sh "cat '$BASE/wT/d/e/f' >/dev/null && rm -rf '$BASE/wT/d' '$BASE/wT/uid'"; then ok "the user reads and deletes what the job left, subdirectories too"; else not_ok "the user cannot remove the job's files: $(ls -lnR "$BASE/wT")"; fi
 as_user "$BASE/wT" again run -- /bin/true
 assert_eq "ids are released: another job runs (corral exit)" 0 "$RC"
