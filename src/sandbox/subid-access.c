@@ -228,9 +228,41 @@ static _Noreturn void reclaim_child(struct subid_access *a, int go)
  * job's ids exist there and CAP_CHOWN turns one into the other.  The job is
  * gone by now (its cgroup emptied) and its id still lent to us, so nothing
  * of its changes the tree while we walk. */
+/* True when a root holds an entry the hand-back would walk or change: one
+ * of the job's, or a directory open to all.  Most jobs leave nothing in
+ * their --writable paths, and a job that wrote nothing (or only in /tmp)
+ * nothing at all: they cost no namespace and no helper. */
+static bool left_anything(const struct subid_access *a)
+{
+        for (size_t i = 0; i < a->nroots; i++) {
+                int d = openat(a->root[i], ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (d < 0)
+                        continue;
+                DIR *dir = fdopendir(d);
+                if (!dir) {
+                        close(d);
+                        return true; /* cannot tell: walk */
+                }
+                bool found = false;
+                struct dirent *de;
+                while (!found && (de = readdir(dir))) {
+                        struct stat st;
+                        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+                            fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                                continue;
+                        found =
+                            st.st_uid == a->uid || (S_ISDIR(st.st_mode) && (st.st_mode & S_IWOTH));
+                }
+                closedir(dir);
+                if (found)
+                        return true;
+        }
+        return false;
+}
+
 static int hand_back(struct subid_access *a)
 {
-        if (a->nroots == 0)
+        if (a->nroots == 0 || !left_anything(a))
                 return 0;
         int p[2];
         if (pipe2(p, O_CLOEXEC) < 0)
