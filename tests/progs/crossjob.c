@@ -8,7 +8,7 @@
  *                         its working directory), listens on DIR/victim.sock
  *                         (0666: anyone may connect), sends each client a
  *                         pidfd of itself and an fd of its /proc/self, and
- *                         exits once DIR/stop exists (or after 60 s).
+ *                         exits once DIR/stop exists (or after 20 s).
  *   crossjob attack DIR FILE...
  *                         prints key=yes|no (or an errno name) per probe:
  *                         connect, signal (pidfd_send_signal 0), ptrace
@@ -37,7 +37,7 @@ static void wait_stop(const char *dir)
 {
         char stop[4096];
         snprintf(stop, sizeof(stop), "%s/stop", dir);
-        for (int i = 0; i < 6000 && access(stop, F_OK) != 0; i++)
+        for (int i = 0; i < 2000 && access(stop, F_OK) != 0; i++)
                 usleep(10000);
 }
 
@@ -103,7 +103,7 @@ static int victim(const char *dir)
         fcntl(s, F_SETFL, O_NONBLOCK);
         char stop[4096];
         snprintf(stop, sizeof(stop), "%s/stop", dir);
-        for (int i = 0; i < 6000 && access(stop, F_OK) != 0; i++) {
+        for (int i = 0; i < 2000 && access(stop, F_OK) != 0; i++) {
                 int c = accept4(s, NULL, NULL, SOCK_CLOEXEC);
                 if (c < 0) {
                         usleep(10000);

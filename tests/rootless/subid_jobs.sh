@@ -49,9 +49,11 @@ deleg_before_cleanup() {
         sleep 0.2
         rm -rf "$BASE"
 }
-trap 'cleanup_deleg; id "$TU" >/dev/null 2>&1 && userdel "$TU" 2>/dev/null' EXIT
 BG=
 deleg_setup 450000
+# After deleg_setup (which sets its own trap): the user goes last, once its
+# processes are gone (deleg_before_cleanup has restored both files by then).
+trap 'cleanup_deleg; id "$TU" >/dev/null 2>&1 && userdel "$TU"' EXIT
 useradd -M -N -g 65534 -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 -d "$BASE/home" -s /usr/sbin/nologin "$TU" || { not_ok "useradd"; finish; }
 TUID=$(id -u "$TU")
 for h in $HIER; do chown -R "$TUID:65534" "/sys/fs/cgroup/$h/$D"; done
