@@ -167,6 +167,13 @@ case "$(cat "$BASE/out/gid.err")" in
 esac
 if [ -e "$BASE/wA/ran" ]; then not_ok "the job ran as the user's uid instead"; else ok "nothing ran"; fi
 
+# The user's supplementary groups are not the job's (setgroups(0) in the
+# job's namespace, allowed there because newgidmap mapped a range).
+(cd "$BASE/wA" && sh -c 'for h in '"$HIER"'; do echo $$ >/sys/fs/cgroup/$h/'"$D"'/cgroup.procs || exit 99; done
+        exec setpriv --reuid '"$TUID"' --regid 65534 --groups 100 env HOME='"$BASE/home"' XDG_RUNTIME_DIR='"$BASE/run"' "$@"' _ \
+        "$CORRAL" run -- /bin/sh -c 'grep "^Groups:" /proc/self/status' >"$BASE/out/groups.out" 2>"$BASE/out/groups.err")
+assert_eq "a user in group 100: the job keeps no supplementary group" "Groups:" "$(sed 's/[[:space:]]*$//' "$BASE/out/groups.out")"
+
 # Results: the user's afterwards, no ACL left.
 for d in "$BASE/wA" "$BASE/wB" "$BASE/s"; do
         assert_eq "no ACL entry left on ${d#"$BASE"/}" "" "$(getfacl -cp "$d" 2>/dev/null | grep -E '^(user:[^:]+:|mask)')"
