@@ -433,9 +433,7 @@ static void reap(pid_t pid)
  * child's maps ("0 USER 1 1 SUB 1": subid.h), then the child may go on. */
 static int map_subid(const struct hostview *v, pid_t pid, int map_wr)
 {
-        int r = subid_write_map("newuidmap", pid, v->outer_uid, v->sub_uid);
-        if (r == 0)
-                r = subid_write_map("newgidmap", pid, v->outer_gid, v->sub_gid);
+        int r = subid_write_maps(pid, v->outer_uid, v->sub_uid, v->outer_gid, v->sub_gid);
         if (r < 0)
                 return r;
         char go = 1;

@@ -277,9 +277,7 @@ static int hand_back(struct subid_access *a)
         }
         closep(&go_rd);
         go_rd = -EBADF;
-        int r = subid_write_map("newuidmap", pid, a->outer_uid, a->uid);
-        if (r == 0)
-                r = subid_write_map("newgidmap", pid, a->outer_gid, a->gid);
+        int r = subid_write_maps(pid, a->outer_uid, a->uid, a->outer_gid, a->gid);
         char go = 1;
         if (r == 0 && write(go_wr, &go, 1) != 1)
                 r = NEG_ERRNO();

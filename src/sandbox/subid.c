@@ -80,7 +80,9 @@ static const char *tool_path(const char *tool, char *buf, size_t len)
         return NULL;
 }
 
-int subid_write_map(const char *tool, pid_t pid, unsigned long outer, unsigned long sub)
+/* Starts tool on pid with the map "0 OUTER 1 1 SUB 1"; the helper's pid or
+ * -errno. */
+static pid_t start_helper(const char *tool, pid_t pid, unsigned long outer, unsigned long sub)
 {
         char path[64];
         if (!tool_path(tool, path, sizeof(path)))
@@ -102,6 +104,11 @@ int subid_write_map(const char *tool, pid_t pid, unsigned long outer, unsigned l
                 execv(path, argv);
                 _exit(127);
         }
+        return helper;
+}
+
+static int wait_helper(pid_t helper)
+{
         int status;
         while (waitpid(helper, &status, 0) < 0)
                 if (errno != EINTR)
@@ -109,6 +116,25 @@ int subid_write_map(const char *tool, pid_t pid, unsigned long outer, unsigned l
         if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
                 return 0;
         return WIFEXITED(status) && WEXITSTATUS(status) == 127 ? -ENOEXEC : -EPERM;
+}
+
+int subid_write_map(const char *tool, pid_t pid, unsigned long outer, unsigned long sub)
+{
+        pid_t helper = start_helper(tool, pid, outer, sub);
+        return helper < 0 ? (int)helper : wait_helper(helper);
+}
+
+int subid_write_maps(pid_t pid, uid_t uid, uid_t sub_uid, gid_t gid, gid_t sub_gid)
+{
+        /* Both at once: each helper costs an exec of a setuid program (a few
+         * ms), and the two maps are independent files. */
+        pid_t u = start_helper("newuidmap", pid, uid, sub_uid);
+        if (u < 0)
+                return (int)u;
+        pid_t g = start_helper("newgidmap", pid, gid, sub_gid);
+        int ru = wait_helper(u);
+        int rg = g < 0 ? (int)g : wait_helper(g);
+        return ru < 0 ? ru : rg;
 }
 
 /* The probe's child: a user namespace, a wait until the parent has mapped

@@ -36,6 +36,10 @@ int subid_find(const char *path, const char *name, unsigned long id, struct subi
  * -EPERM: the tool refused the map). */
 int subid_write_map(const char *tool, pid_t pid, unsigned long outer, unsigned long sub);
 
+/* Both maps of pid's user namespace ("0 UID 1 1 SUB 1" for uids, the same
+ * for gids), the two helpers run at once.  0 or -errno as above. */
+int subid_write_maps(pid_t pid, uid_t uid, uid_t sub_uid, gid_t gid, gid_t sub_gid);
+
 struct subid_report {
         int uid_err; /* subid_find() on /etc/subuid for the caller */
         int gid_err;
