@@ -14,6 +14,7 @@
 #     append to B's note in the shared directory or read B's private file;
 #   - A cannot open for writing the user's exposed file nor its own cgroup's
 #     memory.limit_in_bytes: EACCES (the uid), not only EROFS (the mount);
+#     nor a file of the user's already in its own work directory;
 #   - a third job while both run: `corral run` is refused (exit 125, the
 #     range named), a submitted job waits for an id and runs afterwards;
 #   - the work directory: results written, then the user's (reclaimed: the
@@ -100,12 +101,13 @@ pair() {
         arm=$1
         rm -rf "$BASE/s" "$BASE/wA" "$BASE/wB"
         mkdir -p "$BASE/s" "$BASE/wA" "$BASE/wB"
-        chown "$TUID:65534" "$BASE/s" "$BASE/wA" "$BASE/wB"
+        echo "the user's" >"$BASE/wA/mine"
+        chown "$TUID:65534" "$BASE/s" "$BASE/wA" "$BASE/wB" "$BASE/wA/mine"
         as_user "$BASE/wB" "$arm-B" run --writable "$BASE/s" -- "$CORRAL_PROGS/crossjob" victim "$BASE/s" &
         BG="$BG $!"
         wait_for "$BASE/s/victim.ready" || not_ok "$arm: victim never ready: $(cat "$BASE/out/$arm-B.err")"
         as_user "$BASE/wA" "$arm-A" run --writable "$BASE/s" --expose "$BASE/home/shared" -- \
-                "$CORRAL_PROGS/crossjob" attack "$BASE/s" "$BASE/wB/private" "$BASE/home/shared/data" &
+                "$CORRAL_PROGS/crossjob" attack "$BASE/s" "$BASE/wB/private" "$BASE/home/shared/data" "$BASE/wA/mine" &
         BG="$BG $!"
         wait_for "$BASE/s/attack.done" || not_ok "$arm: attacker never done: $(cat "$BASE/out/$arm-A.err")"
 }
@@ -151,6 +153,7 @@ assert_eq "sub: A cannot write B's file in the shared directory" EACCES "$(got s
 assert_eq "sub: A cannot read B's private work file" EACCES "$(got sub-A "read:$BASE/wB/private")"
 assert_eq "sub: the exposed file is refused by its owner, not only the mount" EACCES "$(got sub-A "append:$BASE/home/shared/data")"
 assert_eq "sub: its own memory.limit_in_bytes is refused by its owner" EACCES "$(got sub-A cgroup)"
+assert_eq "sub: a file of the user's in its own work directory is not writable" EACCES "$(got sub-A "append:$BASE/wA/mine")"
 assert_eq "sub: signals do not cross PID namespaces (pidfd_send_signal)" EINVAL "$(got sub-A signal)"
 as_user "$BASE" wait3 wait "$id3" --timeout 30s
 assert_eq "the waiting job ran once an id was free (wait exit)" 0 "$RC"
@@ -235,6 +238,7 @@ assert_eq "control: signals do not cross PID namespaces" EINVAL "$(got ctl-A sig
 assert_eq "control: B's private work file is readable" yes "$(got ctl-A "read:$BASE/wB/private")"
 assert_eq "control: the exposed file is refused only by the mount" EROFS "$(got ctl-A "append:$BASE/home/shared/data")"
 assert_eq "control: memory.limit_in_bytes is refused only by the mount" EROFS "$(got ctl-A cgroup)"
+assert_eq "control: the user's file in the work directory is writable" yes "$(got ctl-A "append:$BASE/wA/mine")"
 submit_pair ctl
 assert_eq "control: submit: A reads B's work/" work=yes "$(sed -n 1p "$BASE/out/ctl-sA.out")"
 assert_eq "control: submit: A reads B's log" log=yes "$(sed -n 2p "$BASE/out/ctl-sA.out")"
