@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -305,5 +306,50 @@ int subid_access_revoke(struct subid_access *a, bool ran)
                 close(a->fd[i]);
         }
         free(a);
+        return first;
+}
+
+int subid_access_recover(int job_dirfd)
+{
+        _cleanup_close_ int work =
+            openat(job_dirfd, "work", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (work < 0)
+                return errno == ENOENT ? 0 : NEG_ERRNO();
+        uid_t users[16];
+        int n = posix_acl_users(work, users, ELEMENTSOF(users));
+        if (n <= 0)
+                return n == -EOPNOTSUPP ? 0 : n;
+        struct passwd *pw = getpwuid(getuid());
+        struct subid_range u, g;
+        if (subid_find(SUBID_UID_FILE, pw ? pw->pw_name : NULL, getuid(), &u) < 0 ||
+            subid_find(SUBID_GID_FILE, pw ? pw->pw_name : NULL, getuid(), &g) < 0)
+                return 0; /* no range: no entry of ours to take back */
+        int first = 0;
+        for (int i = 0; i < n && i < (int)ELEMENTSOF(users); i++) {
+                unsigned long off = (unsigned long)users[i] - u.first;
+                if (users[i] < u.first || off >= u.count || off >= g.count)
+                        continue; /* not one of ours: the user's own entry */
+                struct subid_access *a = calloc(1, sizeof(*a));
+                if (!a)
+                        return -ENOMEM;
+                *a = (struct subid_access){.uid = users[i],
+                                           .gid = (gid_t)(g.first + off),
+                                           .outer_uid = getuid(),
+                                           .outer_gid = getgid()};
+                a->fd[a->n++] = openat(job_dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                a->fd[a->n++] = fcntl(work, F_DUPFD_CLOEXEC, 3);
+                a->root[a->nroots++] = a->fd[1];
+                int r = a->fd[0] < 0 || a->fd[1] < 0 ? -EBADF : 0;
+                if (r == 0)
+                        r = subid_access_revoke(a, true);
+                else {
+                        for (size_t k = 0; k < a->n; k++)
+                                if (a->fd[k] >= 0)
+                                        close(a->fd[k]);
+                        free(a);
+                }
+                if (r < 0 && first == 0)
+                        first = r;
+        }
         return first;
 }

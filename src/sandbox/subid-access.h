@@ -41,3 +41,11 @@ int subid_access_grant(const struct hostview *v, struct subid_access **ret, char
 /* Hands back (when the job ran) and revokes (see above); frees a.  NULL:
  * nothing.  0 or the first -errno (every entry is still attempted). */
 int subid_access_revoke(struct subid_access *a, bool ran);
+
+/* A job whose supervisor died (recovery marks it lost): its grants were
+ * never taken back.  For each entry on job_dirfd's work/ naming an id of the
+ * calling user's subordinate range, what that id left in work/ is handed
+ * back and its entries on work/ and the job's directory removed.  Entries
+ * it got on the store's shared directories above stay (execute only).
+ * 0, or the first -errno. */
+int subid_access_recover(int job_dirfd);

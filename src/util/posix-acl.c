@@ -165,3 +165,19 @@ int posix_acl_get(int fd, uid_t uid)
                         return a.e[i].perm;
         return -ENODATA;
 }
+
+int posix_acl_users(int fd, uid_t *ret, size_t max)
+{
+        struct acl a;
+        int r = acl_read(fd, &a);
+        if (r < 0)
+                return r;
+        size_t n = 0;
+        for (size_t i = 0; i < a.n; i++)
+                if (a.e[i].tag == ACL_USER) {
+                        if (n < max)
+                                ret[n] = (uid_t)a.e[i].id;
+                        n++;
+                }
+        return (int)n;
+}

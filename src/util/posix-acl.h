@@ -18,6 +18,7 @@
  */
 #pragma once
 
+#include <stddef.h>
 #include <sys/types.h>
 
 #define POSIX_ACL_R 4u
@@ -35,3 +36,7 @@ int posix_acl_revoke(int fd, uid_t uid);
 /* The perms of user:uid in fd's access ACL: >= 0, -ENODATA when it has no
  * such entry, or -errno. */
 int posix_acl_get(int fd, uid_t uid);
+
+/* The uids of fd's named user entries: how many (at most max stored in
+ * ret), or -errno. */
+int posix_acl_users(int fd, uid_t *ret, size_t max);

@@ -20,7 +20,9 @@
 #   - the work directory: results written, then the user's (reclaimed: the
 #     user reads and deletes them, subdirectories included), no ACL left,
 #     also after a --timeout kill; ids released (the next job gets one);
-#   - `corral submit`: A cannot read B's work/ or logs in the store.
+#   - `corral submit`: A cannot read B's work/ or logs in the store; a job
+#     whose supervisor is killed (SIGKILL) is recovered as lost with its
+#     grants taken back and its files the user's.
 # Control: the same user without a range: every probe above succeeds, so
 # each refusal is the subordinate ids' doing.
 . "$(dirname "$0")/deleg.bash"
@@ -209,6 +211,20 @@ assert_eq "submit: A cannot read B's work/" work=no "$(sed -n 1p "$BASE/out/sub-
 assert_eq "submit: A cannot read B's log" log=no "$(sed -n 2p "$BASE/out/sub-sA.out")"
 assert_eq "submit: no ACL entry left on the store" "" "$(getfacl -Rcp "$STATE" 2>/dev/null | grep -E '^(user:[^:]+:|mask)')"
 assert_eq "submit: B's result is the user's" "$TUID" "$(stat -c %u "$jB/work/result")"
+
+# A supervisor killed with SIGKILL cannot take its grants back: recovery
+# (here at `corral list`) does, and hands the job's files to the user.
+as_user "$BASE" lost-s submit -- /bin/sh -c 'mkdir d; echo x >d/f; chmod 700 d; touch ready; sleep 30'
+idL=$(tail -n 1 "$BASE/out/lost-s.out")
+jL=$(find "$STATE" -type d -path "*/jobs/$idL")
+wait_for "$jL/work/ready" || not_ok "the job to be lost never ran: $(cat "$jL/supervisor.log" 2>/dev/null)"
+assert_eq "while it runs, work/ grants its id" "user:$SUB:rwx" "$(getfacl -cp "$jL/work" 2>/dev/null | grep -E "^user:$SUB:")"
+for pid in $(our_supervisors); do kill -9 "$pid"; done
+sleep 0.2
+as_user "$BASE" lost-l list
+assert_eq "recovery: the job is lost" lost "$(as_user "$BASE" lost-st status "$idL" --json; json "$BASE/out/lost-st.out" 'j["status"]')"
+assert_eq "recovery: no ACL entry left on the lost job's directories" "" "$(getfacl -cp "$jL" "$jL/work" 2>/dev/null | grep -E '^(user:[^:]+:|mask)')"
+assert_eq "recovery: the lost job's files are the user's" "$TUID $TUID" "$(stat -c %u "$jL/work/d" "$jL/work/d/f" | tr '\n' ' ' | sed 's/ $//')"
 
 # The desktop default: the store in the user's (hidden) home; the job's
 # view passes corral's 0755 tmpfs above its work/, so nothing above is granted.
