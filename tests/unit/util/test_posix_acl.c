@@ -1,6 +1,7 @@
 /* Unit tests for posix-acl.c: a named user's entry added and removed on a
  * real directory's access ACL (read back with getxattr, as getfacl does):
- * the mask follows the entries, two uids' entries live side by side and
+ * the mask follows the entries, two uids' entries live side by side (and are
+ * listed) and
  * removing one keeps the other, and removing the last gives the directory
  * back as it was (no ACL, its original mode).  Runs in a private temporary
  * directory removed afterwards (the file system must support ACLs: ext4 and
@@ -64,6 +65,11 @@ static void grant_and_revoke(void **state)
         assert_int_equal(posix_acl_grant(fd, 654321, POSIX_ACL_X), 0);
         assert_int_equal(posix_acl_grant(fd, 654321, POSIX_ACL_X), 0); /* replaced, not doubled */
         assert_int_equal(getxattr(dir, "system.posix_acl_access", NULL, 0), 4 + 6 * 8);
+        uid_t users[4];
+        assert_int_equal(posix_acl_users(fd, users, 4), 2);
+        assert_int_equal(users[0], 123456); /* in the kernel's order: by uid */
+        assert_int_equal(users[1], 654321);
+        assert_int_equal(posix_acl_users(fd, users, 1), 2); /* counts past max */
         assert_int_equal(posix_acl_revoke(fd, 123456), 0);
         assert_int_equal(posix_acl_get(fd, 123456), -ENODATA);
         assert_int_equal(posix_acl_get(fd, 654321), 1);
