@@ -54,6 +54,8 @@ const char *store_tenant(const struct store *s);
 int store_jobs_fd(const struct store *s);
 /* The tenant's directory fd (owned by the store; do not close). */
 int store_tenant_fd(const struct store *s);
+/* The tenant's active/ directory fd (store-active.h; owned by the store). */
+int store_active_fd(const struct store *s);
 
 /* ---- locks ---------------------------------------------------------------
  * store_job_lock: exclusive flock on jobs/<id>/lock.  wait=false returns
@@ -130,9 +132,16 @@ void store_list_done(struct store_list *l);
 /* Lists this tenant's jobs matching filter (NULL: all), oldest first, at most
  * limit (0: no limit) after cursor (NULL: from the start; else a
  * next_cursor from an earlier call; -EINVAL for a malformed one).
+ * Finished jobs come from the index and live ones from the active set
+ * (store-list.c): a page reads the records it returns, not the store.
+ * When the index cannot be used at all, falls back to store_list_scan. */
+int store_list_jobs(struct store *s, const struct store_filter *filter, const char *cursor,
+                    size_t limit, struct store_list *ret);
+
+/* store_list_jobs by reading every record in jobs/ (the index's fallback).
  * Directories without a readable job.json (being created, or corrupt) are
  * skipped and counted. */
-int store_list_jobs(struct store *s, const struct store_filter *filter, const char *cursor,
+int store_list_scan(struct store *s, const struct store_filter *filter, const char *cursor,
                     size_t limit, struct store_list *ret);
 
 /* ---- results and state patches ------------------------------------------- */

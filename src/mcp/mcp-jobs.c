@@ -14,6 +14,7 @@
 #include "gov-measure.h"
 #include "slurm-status.h"
 #include "jobid.h"
+#include "store-list.h"
 #include "log.h"
 #include "gov-status.h"
 #include "hostview.h"
@@ -1297,19 +1298,22 @@ static int register_catalog_tools(struct mcp_jobs *J)
 /* Tasks are job records: those of earlier servers come back from the store. */
 static void restore_tasks(struct mcp_jobs *J)
 {
-        struct store_list l = {0};
-        if (store_list_jobs(J->ctl->store, NULL, NULL, 0, &l) < 0)
+        /* The newest jobs' ids from the index; a record is read only when
+         * the job carries a task marker (most jobs never were tasks). */
+        struct store_index_query q = {.limit = RESTORE_MAX_TASKS};
+        char **ids = NULL;
+        if (store_list_ids(J->ctl->store, &q, &ids, NULL) < 0)
                 return;
         uint64_t now = now_realtime_usec();
-        size_t first = l.n > RESTORE_MAX_TASKS ? l.n - RESTORE_MAX_TASKS : 0;
         size_t n = 0;
-        for (size_t i = first; i < l.n; i++) {
-                struct job *j = l.jobs[i];
+        for (char **id = ids; *id; id++) {
                 _cleanup_close_ int dfd = -EBADF;
                 _cleanup_free_ char *marker = NULL;
+                _cleanup_(job_freep) struct job *j = NULL;
                 size_t len;
-                if (store_job_open_dir(J->ctl->store, j->id, &dfd) < 0 ||
-                    read_file_at(dfd, TASK_MARKER, 4096, &marker, &len) < 0)
+                if (store_job_open_dir(J->ctl->store, *id, &dfd) < 0 ||
+                    read_file_at(dfd, TASK_MARKER, 4096, &marker, &len) < 0 ||
+                    store_job_load(J->ctl->store, *id, &j, NULL) < 0)
                         continue;
                 cJSON *m = cJSON_Parse(marker);
                 const cJSON *ttl = cJSON_GetObjectItemCaseSensitive(m, "ttl_ms");
@@ -1332,7 +1336,7 @@ static void restore_tasks(struct mcp_jobs *J)
                 else if (watch_add(J, WATCH_RUN, work, j, 0) < 0)
                         mcp_request_fail(work, -ENOMEM, "out of memory");
         }
-        store_list_done(&l);
+        store_ids_free(ids);
         if (n)
                 log_info("Re-created %zu task(s) from the job store", n);
 }
