@@ -648,7 +648,7 @@ int store_index_query(struct store_index *ix, const struct store_index_query *q,
         char sql[1024];
         int n =
             snprintf(sql, sizeof(sql),
-                     "SELECT id, created_at FROM jobs WHERE created_at >= ?1 AND created_at < ?2"
+                     "SELECT id, created_at FROM jobs WHERE created_at >= ?1 AND created_at <= ?2"
                      " AND (?3 IS NULL OR instr(command, ?3) > 0)");
         if (q->status_mask) {
                 n += snprintf(sql + n, sizeof(sql) - n, " AND status IN (");
@@ -661,12 +661,13 @@ int store_index_query(struct store_index *ix, const struct store_index_query *q,
                         }
                 n += snprintf(sql + n, sizeof(sql) - n, ")");
         }
-        /* Row values: one range scan of jobs_created from the cursor, so a
-         * later page costs what the first does. */
+        /* A cursor narrows ?1..?2, the range SQLite scans jobs_created in (a
+         * row value comparison is only a filter to it: measured, a page deep
+         * in 100,000 rows walked half of them); the id breaks the tie. */
         if (q->after_id)
-                n += snprintf(sql + n, sizeof(sql) - n, " AND (created_at, id) > (?5, ?6)");
+                n += snprintf(sql + n, sizeof(sql) - n, " AND (created_at > ?5 OR id > ?6)");
         if (q->before_id)
-                n += snprintf(sql + n, sizeof(sql) - n, " AND (created_at, id) < (?7, ?8)");
+                n += snprintf(sql + n, sizeof(sql) - n, " AND (created_at < ?7 OR id < ?8)");
         /* The oldest N, or the newest N handed back oldest first. */
         snprintf(sql + n, sizeof(sql) - n,
                  q->oldest_first ? " ORDER BY created_at, id LIMIT ?4"
@@ -675,8 +676,13 @@ int store_index_query(struct store_index *ix, const struct store_index_query *q,
         int rc = sqlite3_prepare_v2(ix->db, sql, -1, &st, NULL);
         if (rc != SQLITE_OK)
                 return sql_errno(rc) ?: -EIO;
-        sqlite3_bind_int64(st, 1, (int64_t)q->since);
-        sqlite3_bind_int64(st, 2, q->until ? (int64_t)q->until : INT64_MAX);
+        int64_t lo = (int64_t)q->since, hi = q->until ? (int64_t)q->until - 1 : INT64_MAX;
+        if (q->after_id && (int64_t)q->after_created > lo)
+                lo = (int64_t)q->after_created;
+        if (q->before_id && (int64_t)q->before_created < hi)
+                hi = (int64_t)q->before_created;
+        sqlite3_bind_int64(st, 1, lo);
+        sqlite3_bind_int64(st, 2, hi);
         if (q->command)
                 sqlite3_bind_text(st, 3, q->command, -1, SQLITE_STATIC);
         else

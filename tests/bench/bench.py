@@ -11,6 +11,9 @@ Measures, in one run and against baselines measured in the same run:
   4. output      bytes/s a job writes to its log under corral vs to a file
   5. oom         kill -> outcome visible (job.json, `corral status`), and in
                  `corral run` kill -> exit
+  6. store       (only with --only store) 100,000 finished jobs against an
+                 empty store: serve start-up, status, list pages, MCP
+                 list_jobs pages, gc, serve RSS (issue 18)
 
 Timing loops that need microsecond precision are C programs next to this file
 (spawnbench, mcplat); this script runs them, computes medians/p99/min/max and
@@ -620,6 +623,133 @@ def bench_footprint(b, tools):
     b.results["footprint"] = out
 
 
+# ---------------------------------------------------------------- 6. store
+
+def store_cursor(store, jid):
+    """list_jobs's cursor for the position of job jid (store-list.h's format),
+    read from the store's index."""
+    import sqlite3
+    db = sqlite3.connect(os.path.join(store, "tenants", "default", "index.sqlite"))
+    try:
+        created = db.execute("SELECT created_at FROM jobs WHERE id=?", (jid,)).fetchone()[0]
+    finally:
+        db.close()
+    return "1.%d.%s" % (created, jid)
+
+
+def bench_store(b):
+    """Issue 18: the costs of a store with 100,000 finished jobs against an
+    empty one, in the same run, interleaved (this machine is shared)."""
+    n = 20000 if b.quick else 100000
+    real = 200
+    big = os.path.join(b.build, "bench-store-%d-real%d" % (n, real))
+    marker = os.path.join(big, ".complete-v2")
+    if not os.path.exists(marker):
+        shutil.rmtree(big, ignore_errors=True)
+        b.log("store: generating %d finished jobs (%d through the store API, the rest "
+              "clones of them; cached for later runs)" % (n, real))
+        t0 = time.time()
+        b.run([os.path.join(b.bin, "storegen"), big, str(n), "--real", str(real)])
+        b.log("store: generated in %.0f s" % (time.time() - t0))
+        open(marker, "w").close()
+    empty = os.path.join(b.tmp, "state-store-empty")
+    b.run(b.corral("list", state=empty), cwd=b.tmp)
+    # A job in the middle of the history (by time), for status and later pages.
+    listing = b.run(b.corral("list", "--limit", str(n // 2), state=big), cwd=b.tmp).stdout.split("\n")
+    mid = listing[0].split()[0]
+    some_empty = b.submit("/bin/true", state=empty)
+    b.run(b.corral("wait", some_empty, state=empty), cwd=b.tmp)
+    b.run(b.corral("list", state=empty), cwd=b.tmp)  # the empty store's own first walk
+    out = {"jobs": n, "made_by": "storegen %d --real %d: %d jobs through the store API "
+           "(create + final save), %d clones of them with fresh ids and times (same job.json, "
+           "directory, lock file, log and index row; no fsync)" % (n, real, real, n - real)}
+
+    # The first command of a boot walks jobs/ once (store-index.c): measured
+    # by making the index's boot id another boot's before each run.
+    def first_of_boot(store):
+        import sqlite3
+        t = []
+        for _ in range(3 if b.quick else 5):
+            db = sqlite3.connect(os.path.join(store, "tenants", "default", "index.sqlite"))
+            db.execute("UPDATE meta SET value='another-boot' WHERE key='boot_id'")
+            db.commit()
+            db.close()
+            t0 = time.perf_counter_ns()
+            b.run(b.corral("list", "--limit", "50", state=store), cwd=b.tmp)
+            t.append(time.perf_counter_ns() - t0)
+        return t
+    out["first_command_of_boot_ms"] = {"empty": summary(first_of_boot(empty), 1e6),
+                                       "big": summary(first_of_boot(big), 1e6)}
+
+    rounds = 3 if b.quick else 6
+    per = 5 if b.quick else 10
+    cli = [("status ID", lambda st, jid: ["status", jid]),
+           ("list --limit 50", lambda st, jid: ["list", "--limit", "50"]),
+           ("list --limit 50 --before ID (a later page)",
+            lambda st, jid: ["list", "--limit", "50", "--before", jid]),
+           ("gc (removes nothing; runs recovery first)", lambda st, jid: ["gc"])]
+    mcp = [("serve start-up to initialize reply (recovery included)", None, None),
+           ("MCP list_jobs first page (limit 50)", "list_jobs", lambda st, jid: {"limit": 50}),
+           ("MCP list_jobs later page (cursor mid-history)", "list_jobs",
+            lambda st, jid: {"limit": 50, "cursor": store_cursor(st, jid)})]
+    times = {name: {"empty": [], "big": []} for name, _ in cli}
+    times.update({name: {"empty": [], "big": []} for name, _, _ in mcp})
+    for r in range(rounds):
+        for which, st, jid in (("empty", empty, some_empty), ("big", big, mid)):
+            for name, argv in cli:
+                times[name][which] += b.spawnbench(b.corral(*argv(st, jid), state=st), per, 1)
+            for name, tool, args in mcp:
+                if tool is None:
+                    for _ in range(per // 2):
+                        times[name][which].append(b.mcplat(b.corral("serve", state=st), 0, 0)[0])
+                else:
+                    times[name][which] += b.mcplat(b.corral("serve", state=st), per * 2, 2, tool=tool,
+                                                   tool_args=json.dumps(args(st, jid)))[1]
+    out["commands"] = {}
+    for name, t in times.items():
+        e, g = summary(t["empty"], 1e6), summary(t["big"], 1e6)
+        out["commands"][name] = {"empty_ms": e, "big_ms": g,
+                                 "ratio": ratio(g and g["median"], e and e["median"])}
+
+    # serve's memory: after initialize and after 50 list_jobs pages.
+    def serve_rss(store, jid):
+        c = McpClient(b.corral("serve", state=store), b.tmp)
+        try:
+            c.initialize()
+            idle = mem_of(c.p.pid)[0]
+            cur = None
+            for i in range(50):
+                args = {"limit": 50}
+                if i % 2:
+                    args["cursor"] = store_cursor(store, jid)
+                elif cur:
+                    args["cursor"] = cur
+                res = c.call("list_jobs", args)
+                cur = res.get("result", {}).get("structuredContent", {}).get("next_cursor")
+            return idle, mem_of(c.p.pid)[0]
+        finally:
+            c.close()
+    ie, le = serve_rss(empty, some_empty)
+    ib, lb = serve_rss(big, mid)
+    out["serve_rss_kb"] = {"empty_idle": ie, "empty_after_list_jobs": le,
+                           "big_idle": ib, "big_after_list_jobs": lb}
+
+    lines = ["", "store: %d finished jobs against an empty store (%s)" % (n, out["made_by"]),
+             "%-58s %10s %10s %7s" % ("median", "empty", "%dk" % (n // 1000), "ratio")]
+    f = out["first_command_of_boot_ms"]
+    lines.append("%-58s %8.1fms %8.1fms %6.1fx" % ("first command of a boot (walks jobs/ once)",
+                 f["empty"]["median"], f["big"]["median"], f["big"]["median"] / f["empty"]["median"]))
+    for name, v in out["commands"].items():
+        lines.append("%-58s %8.2fms %8.2fms %6.2fx" % (name, v["empty_ms"]["median"],
+                     v["big_ms"]["median"], v["ratio"]))
+    m = out["serve_rss_kb"]
+    lines.append("%-58s %8d kB %7d kB %6.2fx" % ("serve RSS after 50 list_jobs pages", m["empty_after_list_jobs"],
+                 m["big_after_list_jobs"], m["big_after_list_jobs"] / m["empty_after_list_jobs"]))
+    lines.append("%-58s %8d kB %7d kB" % ("serve RSS after initialize", m["empty_idle"], m["big_idle"]))
+    print("\n".join(lines), flush=True)
+    b.results["store"] = out
+
+
 # ---------------------------------------------------------------- 4. output
 
 def read_outwrite(text):
@@ -987,7 +1117,7 @@ def main():
     r["serve_tools"] = tools
     steps = [("launch", lambda: bench_launch(b)), ("protocol", lambda: bench_protocol(b, tools)),
              ("footprint", lambda: bench_footprint(b, tools)), ("output", lambda: bench_output(b)),
-             ("oom", lambda: bench_oom(b))]
+             ("oom", lambda: bench_oom(b)), ("store", lambda: bench_store(b))]
     for name, fn in steps:
         if name not in only:
             continue
