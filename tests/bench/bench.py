@@ -637,32 +637,80 @@ def store_cursor(store, jid):
     return "1.%d.%s" % (created, jid)
 
 
+def cli_cpu_ms(argv, cwd):
+    """Wall and CPU (user + system, from wait4) milliseconds of one command."""
+    t0 = time.perf_counter_ns()
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd)
+    _, _, ru = os.wait4(p.pid, 0)
+    return (time.perf_counter_ns() - t0) / 1e6, (ru.ru_utime + ru.ru_stime) * 1e3
+
+
+def on_cpu_ns(pid):
+    """Nanoseconds a process has run on a CPU (/proc/PID/schedstat)."""
+    with open("/proc/%d/schedstat" % pid) as f:
+        return int(f.read().split()[0])
+
+
+def serve_cpu_ms(b, store, calls=0, args=None):
+    """CPU milliseconds of `corral serve` up to its initialize reply; with
+    calls, the CPU per list_jobs call (args) instead."""
+    c = McpClient(b.corral("serve", state=store), b.tmp)
+    try:
+        c.request("initialize", {"protocolVersion": "2025-11-25", "capabilities": {},
+                                 "clientInfo": {"name": "bench", "version": "1"}})
+        start = on_cpu_ns(c.p.pid)
+        if not calls:
+            return start / 1e6
+        c.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        for _ in range(3):
+            c.call("list_jobs", args)
+        t0 = on_cpu_ns(c.p.pid)
+        for _ in range(calls):
+            c.call("list_jobs", args)
+        return (on_cpu_ns(c.p.pid) - t0) / 1e6 / calls
+    finally:
+        c.close()
+
+
 def bench_store(b):
     """Issue 18: the costs of a store with 100,000 finished jobs against an
-    empty one, in the same run, interleaved (this machine is shared)."""
+    empty one and one of two pages (100 jobs), in the same run, interleaved
+    (this machine is shared: CPU time, from wait4 and schedstat, is reported
+    beside the wall time)."""
     n = 20000 if b.quick else 100000
     real = 200
+
+    def gen(path, count, k):
+        marker = os.path.join(path, ".complete-v2")
+        if not os.path.exists(marker):
+            shutil.rmtree(path, ignore_errors=True)
+            b.log("store: generating %d finished jobs (%d through the store API, the rest "
+                  "clones of them; cached for later runs)" % (count, k))
+            t0 = time.time()
+            b.run([os.path.join(b.bin, "storegen"), path, str(count), "--real", str(k)])
+            b.log("store: generated in %.0f s" % (time.time() - t0))
+            open(marker, "w").close()
+
     big = os.path.join(b.build, "bench-store-%d-real%d" % (n, real))
-    marker = os.path.join(big, ".complete-v2")
-    if not os.path.exists(marker):
-        shutil.rmtree(big, ignore_errors=True)
-        b.log("store: generating %d finished jobs (%d through the store API, the rest "
-              "clones of them; cached for later runs)" % (n, real))
-        t0 = time.time()
-        b.run([os.path.join(b.bin, "storegen"), big, str(n), "--real", str(real)])
-        b.log("store: generated in %.0f s" % (time.time() - t0))
-        open(marker, "w").close()
+    gen(big, n, real)
+    page = os.path.join(b.build, "bench-store-100")
+    gen(page, 100, 100)
     empty = os.path.join(b.tmp, "state-store-empty")
-    b.run(b.corral("list", state=empty), cwd=b.tmp)
-    # A job in the middle of the history (by time), for status and later pages.
-    listing = b.run(b.corral("list", "--limit", str(n // 2), state=big), cwd=b.tmp).stdout.split("\n")
-    mid = listing[0].split()[0]
-    some_empty = b.submit("/bin/true", state=empty)
-    b.run(b.corral("wait", some_empty, state=empty), cwd=b.tmp)
-    b.run(b.corral("list", state=empty), cwd=b.tmp)  # the empty store's own first walk
+    one = b.submit("/bin/true", state=empty)
+    b.run(b.corral("wait", one, state=empty), cwd=b.tmp)
+
+    def middle(store, count):
+        # A job in the middle of the history (by time), for status and later pages.
+        out = b.run(b.corral("list", "--limit", str(max(1, count // 2)), state=store), cwd=b.tmp)
+        return out.stdout.split("\n")[0].split()[0]
+    stores = [("empty", empty, one), ("page", page, middle(page, 100)), ("big", big, middle(big, n))]
+    for _, st, _ in stores:  # each store's own first command of this boot
+        b.run(b.corral("list", "--limit", "1", state=st), cwd=b.tmp)
     out = {"jobs": n, "made_by": "storegen %d --real %d: %d jobs through the store API "
            "(create + final save), %d clones of them with fresh ids and times (same job.json, "
-           "directory, lock file, log and index row; no fsync)" % (n, real, real, n - real)}
+           "directory, lock file, log and index row; no fsync)" % (n, real, real, n - real),
+           "baselines": "empty: one finished job; pages: 100 finished jobs (two full pages: "
+           "the same page sizes as the big store)"}
 
     # The first command of a boot walks jobs/ once (store-index.c): measured
     # by making the index's boot id another boot's before each run.
@@ -674,42 +722,50 @@ def bench_store(b):
             db.execute("UPDATE meta SET value='another-boot' WHERE key='boot_id'")
             db.commit()
             db.close()
-            t0 = time.perf_counter_ns()
-            b.run(b.corral("list", "--limit", "50", state=store), cwd=b.tmp)
-            t.append(time.perf_counter_ns() - t0)
+            t.append(cli_cpu_ms(b.corral("list", "--limit", "50", state=store), b.tmp)[0])
         return t
-    out["first_command_of_boot_ms"] = {"empty": summary(first_of_boot(empty), 1e6),
-                                       "big": summary(first_of_boot(big), 1e6)}
+    out["first_command_of_boot_ms"] = {w: summary(first_of_boot(st)) for w, st, _ in stores}
 
     rounds = 3 if b.quick else 6
     per = 5 if b.quick else 10
-    cli = [("status ID", lambda st, jid: ["status", jid]),
-           ("list --limit 50", lambda st, jid: ["list", "--limit", "50"]),
-           ("list --limit 50 --before ID (a later page)",
+    cli = [("corral status ID", lambda st, jid: ["status", jid]),
+           ("corral list --limit 50", lambda st, jid: ["list", "--limit", "50"]),
+           ("corral list --limit 50 --before ID (a later page)",
             lambda st, jid: ["list", "--limit", "50", "--before", jid]),
-           ("gc (removes nothing; runs recovery first)", lambda st, jid: ["gc"])]
+           ("corral gc (removes nothing; recovery first)", lambda st, jid: ["gc"])]
     mcp = [("serve start-up to initialize reply (recovery included)", None, None),
            ("MCP list_jobs first page (limit 50)", "list_jobs", lambda st, jid: {"limit": 50}),
            ("MCP list_jobs later page (cursor mid-history)", "list_jobs",
             lambda st, jid: {"limit": 50, "cursor": store_cursor(st, jid)})]
-    times = {name: {"empty": [], "big": []} for name, _ in cli}
-    times.update({name: {"empty": [], "big": []} for name, _, _ in mcp})
+    names = [x[0] for x in cli] + [x[0] for x in mcp]
+    wall = {name: {w: [] for w, _, _ in stores} for name in names}
+    cpu = {name: {w: [] for w, _, _ in stores} for name in names}
     for r in range(rounds):
-        for which, st, jid in (("empty", empty, some_empty), ("big", big, mid)):
+        for which, st, jid in stores:
             for name, argv in cli:
-                times[name][which] += b.spawnbench(b.corral(*argv(st, jid), state=st), per, 1)
+                wall[name][which] += [x / 1e6 for x in b.spawnbench(b.corral(*argv(st, jid), state=st), per, 1)]
+                cpu[name][which] += [cli_cpu_ms(b.corral(*argv(st, jid), state=st), b.tmp)[1]
+                                     for _ in range(max(2, per // 2))]
             for name, tool, args in mcp:
                 if tool is None:
-                    for _ in range(per // 2):
-                        times[name][which].append(b.mcplat(b.corral("serve", state=st), 0, 0)[0])
+                    for _ in range(max(2, per // 2)):
+                        wall[name][which].append(b.mcplat(b.corral("serve", state=st), 0, 0)[0] / 1e6)
+                        cpu[name][which].append(serve_cpu_ms(b, st))
                 else:
-                    times[name][which] += b.mcplat(b.corral("serve", state=st), per * 2, 2, tool=tool,
-                                                   tool_args=json.dumps(args(st, jid)))[1]
+                    a = args(st, jid)
+                    wall[name][which] += [x / 1e6 for x in b.mcplat(b.corral("serve", state=st), per * 2, 2,
+                                                                    tool=tool, tool_args=json.dumps(a))[1]]
+                    cpu[name][which].append(serve_cpu_ms(b, st, per * 2, a))
     out["commands"] = {}
-    for name, t in times.items():
-        e, g = summary(t["empty"], 1e6), summary(t["big"], 1e6)
-        out["commands"][name] = {"empty_ms": e, "big_ms": g,
-                                 "ratio": ratio(g and g["median"], e and e["median"])}
+    for name in names:
+        v = {}
+        for w, _, _ in stores:
+            v["wall_" + w] = summary(wall[name][w])
+            v["cpu_" + w] = summary(cpu[name][w])
+        for base in ("empty", "page"):
+            v["ratio_wall_vs_" + base] = ratio(v["wall_big"]["median"], v["wall_" + base]["median"])
+            v["ratio_cpu_vs_" + base] = ratio(v["cpu_big"]["median"], v["cpu_" + base]["median"])
+        out["commands"][name] = v
 
     # serve's memory: after initialize and after 50 list_jobs pages.
     def serve_rss(store, jid):
@@ -726,26 +782,31 @@ def bench_store(b):
                     args["cursor"] = cur
                 res = c.call("list_jobs", args)
                 cur = res.get("result", {}).get("structuredContent", {}).get("next_cursor")
-            return idle, mem_of(c.p.pid)[0]
+            return {"idle": idle, "after_list_jobs": mem_of(c.p.pid)[0]}
         finally:
             c.close()
-    ie, le = serve_rss(empty, some_empty)
-    ib, lb = serve_rss(big, mid)
-    out["serve_rss_kb"] = {"empty_idle": ie, "empty_after_list_jobs": le,
-                           "big_idle": ib, "big_after_list_jobs": lb}
+    out["serve_rss_kb"] = {w: serve_rss(st, jid) for w, st, jid in stores}
 
-    lines = ["", "store: %d finished jobs against an empty store (%s)" % (n, out["made_by"]),
-             "%-58s %10s %10s %7s" % ("median", "empty", "%dk" % (n // 1000), "ratio")]
+    k = "%dk" % (n // 1000)
+    lines = ["", "store: %d finished jobs (%s); %s" % (n, out["made_by"], out["baselines"]),
+             "medians, ms: wall (CPU)             %16s %16s %16s   %s / empty  %s / pages" % ("empty", "pages (100)", k, k, k)]
+
+    def cell(s_):
+        return "%7.2f" % s_["median"] if s_ else "      -"
     f = out["first_command_of_boot_ms"]
-    lines.append("%-58s %8.1fms %8.1fms %6.1fx" % ("first command of a boot (walks jobs/ once)",
-                 f["empty"]["median"], f["big"]["median"], f["big"]["median"] / f["empty"]["median"]))
+    lines.append("%-50s %16s %16s %16s   %5.1fx" % ("first command of a boot (walks jobs/ once)",
+                 cell(f["empty"]), cell(f["page"]), cell(f["big"]), f["big"]["median"] / f["empty"]["median"]))
     for name, v in out["commands"].items():
-        lines.append("%-58s %8.2fms %8.2fms %6.2fx" % (name, v["empty_ms"]["median"],
-                     v["big_ms"]["median"], v["ratio"]))
+        lines.append("%-50s %7.2f (%6.2f) %7.2f (%6.2f) %7.2f (%6.2f)   %4.2fx (%4.2fx) %4.2fx (%4.2fx)" % (
+            name, v["wall_empty"]["median"], v["cpu_empty"]["median"], v["wall_page"]["median"],
+            v["cpu_page"]["median"], v["wall_big"]["median"], v["cpu_big"]["median"],
+            v["ratio_wall_vs_empty"], v["ratio_cpu_vs_empty"], v["ratio_wall_vs_page"], v["ratio_cpu_vs_page"]))
     m = out["serve_rss_kb"]
-    lines.append("%-58s %8d kB %7d kB %6.2fx" % ("serve RSS after 50 list_jobs pages", m["empty_after_list_jobs"],
-                 m["big_after_list_jobs"], m["big_after_list_jobs"] / m["empty_after_list_jobs"]))
-    lines.append("%-58s %8d kB %7d kB" % ("serve RSS after initialize", m["empty_idle"], m["big_idle"]))
+    lines.append("%-50s %13d kB %13d kB %13d kB   %5.2fx" % (
+        "serve RSS after 50 list_jobs pages", m["empty"]["after_list_jobs"], m["page"]["after_list_jobs"],
+        m["big"]["after_list_jobs"], m["big"]["after_list_jobs"] / m["empty"]["after_list_jobs"]))
+    lines.append("%-50s %13d kB %13d kB %13d kB" % ("serve RSS after initialize", m["empty"]["idle"],
+                 m["page"]["idle"], m["big"]["idle"]))
     print("\n".join(lines), flush=True)
     b.results["store"] = out
 
