@@ -525,16 +525,28 @@ out:
  * gets its row (a crash between its final write and the index) and loses its
  * marker; a marker without a directory is a creation under way or an
  * interrupted creation or removal: a row of that id is dropped. */
+static bool has_row(sqlite3 *db, const char *id)
+{
+        sqlite3_stmt *st = NULL;
+        bool found = false;
+        if (sqlite3_prepare_v2(db, "SELECT 1 FROM jobs WHERE id=?", -1, &st, NULL) == SQLITE_OK) {
+                sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+                found = sqlite3_step(st) != SQLITE_DONE; /* an error: assume so, delete */
+        }
+        sqlite3_finalize(st);
+        return found;
+}
+
 static int sync_active(struct store_index *ix, struct store *s, struct strv *live)
 {
         char **ids = NULL;
         int r = store_active_list(s, &ids);
         if (r < 0)
                 return r;
+        r = 0;
         struct strv done = {0};
+        bool writing = false;
         ix->n_unreadable = 0;
-        if (r > 0 && (r = exec(ix->db, "BEGIN IMMEDIATE")) < 0)
-                goto out;
         for (char **id = ids; r >= 0 && *id; id++) {
                 _cleanup_(job_freep) struct job *j = NULL;
                 int lr = store_job_load(s, *id, &j, NULL);
@@ -543,16 +555,29 @@ static int sync_active(struct store_index *ix, struct store *s, struct strv *liv
                         break;
                 }
                 _cleanup_close_ int dfd = -EBADF;
-                if (lr == -ENOENT && store_job_open_dir(s, *id, &dfd) == -ENOENT)
-                        r = delete_row(ix->db, *id);
-                else if (lr < 0)
-                        ix->n_unreadable++; /* kept marked until it reads again */
-                else if (!job_status_is_terminal(j->status))
+                bool gone = lr == -ENOENT && store_job_open_dir(s, *id, &dfd) == -ENOENT;
+                if (lr < 0 && !gone) {
+                        if (lr != -ENOENT)          /* ENOENT: another tenant's record */
+                                ix->n_unreadable++; /* kept marked until it reads again */
+                        continue;
+                }
+                if (!gone && !job_status_is_terminal(j->status)) {
                         r = strv_push(live, *id);
+                        continue;
+                }
+                if (gone && !has_row(ix->db, *id))
+                        continue; /* a creation under way, or nothing left to drop */
+                /* Something to write: one transaction, taken only then (serve
+                 * syncs every 2 s and live jobs need no write). */
+                if (!writing && (r = exec(ix->db, "BEGIN IMMEDIATE")) < 0)
+                        break;
+                writing = true;
+                if (gone)
+                        r = delete_row(ix->db, *id);
                 else if ((r = store_index_put(ix, j)) >= 0 && !store_active_wanted(j))
                         r = strv_push(&done, *id);
         }
-        if (ids && ids[0]) {
+        if (writing) {
                 int cr = exec(ix->db, r < 0 ? "ROLLBACK" : "COMMIT");
                 if (r >= 0)
                         r = cr;
@@ -560,7 +585,6 @@ static int sync_active(struct store_index *ix, struct store *s, struct strv *liv
         /* Only once the rows are committed. */
         for (size_t i = 0; r >= 0 && i < done.n; i++)
                 (void)store_active_remove(s, done.v[i]);
-out:
         strv_done(&done);
         store_ids_free(ids);
         return r;
