@@ -521,10 +521,8 @@ int store_job_create(struct store *s, struct job *j, const char *requested_id, c
                 int lock = -EBADF;
                 /* The marker first: no job is ever in jobs/ without one
                  * (store-active.h), so recovery finds it without a readdir. */
-                bool marked = false;
                 r = store_active_add(s, j->id);
-                if (r == 0)
-                        marked = true;
+                bool marked = r == 0;
                 if (r == 0)
                         r = create_staged(s, j, input, input_len, tmp, &lock);
                 /* The atomic "id in use" decision: the rename fails with EEXIST

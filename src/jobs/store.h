@@ -73,7 +73,8 @@ int store_lock(struct store *s, bool wait, int *ret_fd);
  * one) and j->tenant, sets created_at when 0, builds the job directory
  * under a hidden staging name (lock file, locked; input.json when input is not
  * NULL: input_len bytes, must be JSON; job.json) and renames it to jobs/<id>
- * with RENAME_NOREPLACE: an existing jobs/<id> is -EEXIST, "id in use",
+ * with RENAME_NOREPLACE (after marking the id in the active set,
+ * store-active.h): an existing jobs/<id> is -EEXIST, "id in use",
  * decided atomically, and no one ever sees a half-made job.  Returns 0 with the held lock in
  * *ret_lock_fd (or released when ret_lock_fd is NULL).  -EINVAL for an invalid requested id or
  * record (*ret_reason says why), -EEXIST for an id in use, -EBADMSG for input
@@ -109,7 +110,7 @@ int store_job_open_log(int job_dirfd, int which, int *ret_fd);
 /* Bytes on disk used by jobs/<id>/ (st_blocks of every file in it). */
 int store_job_disk_usage(struct store *s, const char *id, uint64_t *ret);
 
-/* Deletes jobs/<id>/ with its lock held (taken here, not waiting: -EWOULDBLOCK
+/* Deletes jobs/<id>/ and its index row with its lock held (taken here, not waiting: -EWOULDBLOCK
  * when someone holds it).  Refuses a job that is not terminal (-EBUSY).  Only
  * ever removes inside jobs/, by validated id, never following symlinks. */
 int store_job_remove(struct store *s, const char *id);
