@@ -39,6 +39,23 @@ check_filters() { # $1: when
 }
 check_filters "fresh index"
 
+# Paging back with --before: every job once, newest page first, each page
+# oldest first; stderr names the next page while there is one.
+all=$(corral list | awk '{print $1}' | xargs)
+paged="" before=()
+for _ in $(seq 10); do
+        page=$(corral list --limit 5 "${before[@]}" 2>"$TEST_TMP/more" | awk '{print $1}' | xargs)
+        paged="$page${paged:+ $paged}"
+        next=$(sed -n 's/^more: corral list --before //p' "$TEST_TMP/more")
+        [ -n "$next" ] || break
+        assert_eq "--before names the page's oldest" "${page%% *}" "$next"
+        before=(--before "$next")
+done
+assert_eq "pages with --before cover every job once, in order" "$all" "$paged"
+err=$(corral list --before nosuchjob 2>&1)
+assert_eq "--before an unknown job: exit status" 2 $?
+case "$err" in *"No such job for --before: 'nosuchjob'"*) ok "unknown --before named" ;; *) not_ok "$err" ;; esac
+
 # A live job is listed from its record, filters applied to it too.
 run=$(corral submit -- "$CORRAL_PROGS/waitfile" go)
 for _ in $(seq 100); do [ "$(corral status "$run" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')" = running ] && break; sleep 0.1; done
