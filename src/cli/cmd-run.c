@@ -492,6 +492,7 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
         }
 
         _cleanup_(cg_manager_freep) struct cg_manager *m = NULL;
+        bool in_step = false;
         if (sandbox_open_cgroups(o, &m) < 0)
                 return EXIT_CORRAL_FAILED;
         if (a.memory_in_step) {
@@ -504,6 +505,11 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
                                   strerror(-r));
                         return EXIT_CORRAL_FAILED;
                 }
+                /* corral shares that group with the job: the OOM killer must
+                 * take the job, never corral (its outcome would be lost).
+                 * Lowering corral's own score needs CAP_SYS_RESOURCE, which
+                 * Slurm's steps lack (measured); raising the job's does not. */
+                in_step = r >= 0;
         }
 
         /* Privileges: as root, a uid of the job's own (or the one asked for);
@@ -559,7 +565,8 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
                       .view = &a.view,
                       .privs = &privs,
                       .rlimits = &a.rlimits,
-                      .policy = policy},
+                      .policy = policy,
+                      .oom_score_adj = in_step ? "1000" : NULL},
             .limits = a.limits,
             .timeout_usec = a.timeout_usec,
             .cancel_grace_usec = a.grace_usec,
