@@ -47,7 +47,27 @@ struct entries {
 struct state {
         struct entries run, queue;
         uint64_t pruned_at; /* CLOCK_REALTIME usec of the last liveness check */
+        bool other_boot;    /* written during another boot: no owner of it lives */
 };
+
+/* The kernel's id of this boot (random per boot), "" when unreadable.  A
+ * pid and start time name a process within one boot only: after a reboot a
+ * new process may carry both (boots are alike), so a ledger that survived
+ * one (on persistent storage) would keep its dead owners' slots. */
+static const char *this_boot(void)
+{
+        static char id[40];
+        static bool read_once;
+        if (!read_once) {
+                _cleanup_free_ char *text = NULL;
+                if (read_file_at(AT_FDCWD, "/proc/sys/kernel/random/boot_id", 64, &text, NULL) >=
+                        0 &&
+                    sscanf(text, "%36s", id) != 1)
+                        id[0] = 0;
+                read_once = true;
+        }
+        return id;
+}
 
 static void state_done(struct state *s)
 {
@@ -286,8 +306,12 @@ static int parse_line(char *line, struct state *s, struct idset *ids, bool *chan
                 return 0;
         if (line[0] == '#') {
                 unsigned long long at;
+                char boot[40];
                 if (sscanf(line, "# pruned-at %llu", &at) == 1)
                         s->pruned_at = at;
+                else if (sscanf(line, "# boot %39s", boot) == 1 && this_boot()[0] &&
+                         strcmp(boot, this_boot()) != 0)
+                        s->other_boot = true;
                 return 0;
         }
         int n = sscanf(line, "%7s %129s %129s %llu %d %llu %3s", kind, job, tenant, &mem, &pid, &st,
@@ -371,6 +395,12 @@ static int read_state(struct gov_ledger *l, struct state *ret, bool *ret_changed
                 line = next;
         }
         free(ids.h);
+        if (s.other_boot) {
+                /* Every entry is stale; the next write says this boot. */
+                s.run.n = s.queue.n = 0;
+                s.other_boot = false;
+                changed = true;
+        }
         *ret = s;
         *ret_changed = changed;
         return 0;
@@ -383,10 +413,11 @@ static int write_state(struct gov_ledger *l, const struct state *s)
         FILE *f = open_memstream(&buf, &len);
         if (!f)
                 return -ENOMEM;
-        fprintf(f,
-                "# corral governor ledger: run|queue JOB TENANT MEMORY OWNER-PID "
-                "OWNER-STARTTIME [w]\n# pruned-at %" PRIu64 "\n",
-                s->pruned_at);
+        fprintf(f, "# corral governor ledger: run|queue JOB TENANT MEMORY OWNER-PID "
+                   "OWNER-STARTTIME [w]\n");
+        if (this_boot()[0])
+                fprintf(f, "# boot %s\n", this_boot());
+        fprintf(f, "# pruned-at %" PRIu64 "\n", s->pruned_at);
         for (int k = 0; k < 2; k++) {
                 const struct entries *e = k == 0 ? &s->run : &s->queue;
                 for (size_t i = 0; i < e->n; i++)
@@ -399,8 +430,9 @@ static int write_state(struct gov_ledger *l, const struct state *s)
                 free(buf);
                 return -ENOMEM;
         }
-        /* No fsync: every entry names a live owner, and after a power loss no owner lives,
-         * so whichever ledger survives (old, new or empty) says the same thing. */
+        /* No fsync: every entry names a live owner, and after a power loss no owner lives
+         * (the boot line tells another boot's entries), so whichever ledger survives (old,
+         * new or empty) says the same thing. */
         int r = write_file_replace_at(l->dirfd, "ledger", buf, len, 0600, 0);
         free(buf);
         return r;
@@ -461,6 +493,15 @@ static int self_starttime(pid_t *pid, uint64_t *starttime)
         return 0;
 }
 
+static bool take_over(struct gov_entry *e, pid_t pid, uint64_t starttime)
+{
+        if (e->pid == pid && e->starttime == starttime)
+                return false;
+        e->pid = pid;
+        e->starttime = starttime;
+        return true;
+}
+
 static int admit(struct gov_ledger *l, const struct gov_candidate *c,
                  const struct gov_measurements *m, const struct gov_policy *policy, pid_t owner_pid,
                  uint64_t owner_starttime, bool wake, struct gov_decision *ret, bool *ret_head)
@@ -493,9 +534,13 @@ static int admit(struct gov_ledger *l, const struct gov_candidate *c,
                         return r;
 
                 bool wake_heads = false;
-                if (find(&s.run, c->job_id) >= 0)
+                ssize_t running = find(&s.run, c->job_id);
+                if (running >= 0) {
                         d = (struct gov_decision){.verdict = GOV_ADMIT};
-                else {
+                        /* Reserved by its submitter: the waiter runs it now. */
+                        if (wake)
+                                changed |= take_over(&s.run.v[running], owner_pid, owner_starttime);
+                } else {
                         struct gov_view v = {s.run.v, s.run.n, s.queue.v, s.queue.n};
                         gov_decide(m, policy, &v, c, &d);
                         /* Owners' liveness matters only when the job cannot go:
@@ -521,9 +566,16 @@ static int admit(struct gov_ledger *l, const struct gov_candidate *c,
                         } else if (d.verdict == GOV_WAIT && q < 0) {
                                 r = push(&s.queue, &e, wake);
                                 changed = true;
-                        } else if (d.verdict == GOV_WAIT && s.queue.wake[q] != wake) {
-                                s.queue.wake[q] = wake;
-                                changed = true;
+                        } else if (d.verdict == GOV_WAIT) {
+                                /* A place its submitter took: the waiter is woken
+                                 * from now on, not the submitter. */
+                                if (wake)
+                                        changed |=
+                                            take_over(&s.queue.v[q], owner_pid, owner_starttime);
+                                if (s.queue.wake[q] != wake) {
+                                        s.queue.wake[q] = wake;
+                                        changed = true;
+                                }
                         }
                         if (d.verdict == GOV_WAIT && r >= 0) {
                                 q = find(&s.queue, c->job_id);

@@ -63,7 +63,8 @@ int gov_ledger_admit(struct gov_ledger *l, const struct gov_candidate *c,
  * read it from a signalfd. */
 #define GOV_LEDGER_WAKE_SIGNAL SIGUSR1
 
-/* gov_ledger_admit for a job that waits its turn in this process (owned by it),
+/* gov_ledger_admit for a job that waits its turn in this process (owned by it:
+ * an entry its submitter reserved with gov_ledger_admit becomes this process's),
  * without watching the ledger: when a slot is freed or the queue moves, the
  * process that changed the ledger sends GOV_LEDGER_WAKE_SIGNAL to the first
  * queued job of each tenant (the only ones that can go next).  *ret_head (on

@@ -81,8 +81,10 @@ void jobctl_ledger_key(const struct job *j, char *buf, size_t len)
 
 /* Starts `corral __supervise` for id, detached (own session, reparented to
  * init), holding the job's lock through lock_fd (flock locks belong to the
- * open file description, so the supervisor inherits the lock itself). */
-static int spawn_supervisor(struct jobctl *c, const char *id, int lock_fd)
+ * open file description, so the supervisor inherits the lock itself).
+ * *ret_pid: the supervisor's pid, for the ledger's hand-over (0 if the
+ * intermediate could not say). */
+static int spawn_supervisor(struct jobctl *c, const char *id, int lock_fd, pid_t *ret_pid)
 {
         const struct corral_options *o = c->options;
         char fdbuf[16];
@@ -115,6 +117,11 @@ static int spawn_supervisor(struct jobctl *c, const char *id, int lock_fd)
         argv[n++] = id;
         argv[n] = NULL;
 
+        int pidpipe[2];
+        if (pipe2(pidpipe, O_CLOEXEC) < 0)
+                return NEG_ERRNO();
+        _cleanup_close_ int pid_rd = pidpipe[0];
+        _cleanup_close_ int pid_wr = pidpipe[1];
         pid_t pid = fork();
         if (pid < 0)
                 return NEG_ERRNO();
@@ -123,6 +130,8 @@ static int spawn_supervisor(struct jobctl *c, const char *id, int lock_fd)
                  * that it is nobody's child but init's. */
                 setsid();
                 pid_t sup = fork();
+                if (sup > 0 && write(pid_wr, &sup, sizeof(sup)) != sizeof(sup))
+                        _exit(1);
                 if (sup != 0)
                         _exit(sup < 0 ? 1 : 0);
                 int null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -140,7 +149,11 @@ static int spawn_supervisor(struct jobctl *c, const char *id, int lock_fd)
         while (waitpid(pid, &status, 0) < 0)
                 if (errno != EINTR)
                         return NEG_ERRNO();
-        return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -ECHILD;
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                return -ECHILD;
+        pid_t sup = 0;
+        *ret_pid = read(pid_rd, &sup, sizeof(sup)) == sizeof(sup) ? sup : 0;
+        return 0;
 }
 
 static int admission_precheck(struct jobctl *c, const struct job *j, char *err, size_t errlen)
@@ -167,6 +180,55 @@ static int admission_precheck(struct jobctl *c, const struct job *j, char *err, 
                 return d.verdict == GOV_REFUSE_QUEUE_FULL ? -EBUSY : -E2BIG;
         }
         return 0;
+}
+
+/* The job's place in the ledger, taken now under its lock so that what the
+ * submitter is told holds: admission_precheck() read a snapshot, and
+ * concurrent submitters near the queue's bound can all pass it.  Owned by
+ * this process until the supervisor takes it (gov_ledger_set_owner).  A job
+ * with dependencies is not reserved: it must not hold a slot or a place
+ * ahead of the jobs it waits for; its supervisor asks when they ended.
+ * 1: reserved; 0: nothing reserved (the supervisor asks); -EBUSY or -E2BIG
+ * with err set: refused. */
+static int admission_reserve(struct jobctl *c, const struct job *j, struct gov_ledger **ret_ledger,
+                             char *err, size_t errlen)
+{
+        if (j->executor || (j->depends_on && j->depends_on[0]))
+                return 0;
+        _cleanup_(gov_ledger_freep) struct gov_ledger *l = NULL;
+        _cleanup_(gov_measure_freep) struct gov_measure *m = NULL;
+        struct gov_measurements meas;
+        if (gov_ledger_open(c->state_dir, &l) < 0 || gov_measure_new("/", &m) < 0 ||
+            gov_measure_sample(m, now_monotonic_usec()) < 0 || gov_measure_read(m, &meas) < 0)
+                return 0;
+        char key[160];
+        jobctl_ledger_key(j, key, sizeof(key));
+        struct gov_candidate cand = {.job_id = key,
+                                     .tenant = store_tenant(c->store),
+                                     .memory_bytes = j->limits.memory_bytes};
+        struct gov_decision d;
+        if (gov_ledger_admit(l, &cand, &meas, NULL, 0, 0, &d) < 0)
+                return 0;
+        if (d.verdict == GOV_REFUSE_NEVER_FITS || d.verdict == GOV_REFUSE_QUEUE_FULL) {
+                snprintf(err, errlen, "Job refused: %s", d.reason);
+                job_counters_refused(c->state_dir, store_tenant(c->store), d.verdict);
+                return d.verdict == GOV_REFUSE_QUEUE_FULL ? -EBUSY : -E2BIG;
+        }
+        *ret_ledger = TAKE_PTR(l);
+        return 1;
+}
+
+/* Gives the reservation to the supervisor (pid), or drops it when there is
+ * none to take it. */
+static void admission_hand_over(struct gov_ledger *l, const struct job *j, pid_t sup)
+{
+        char key[160];
+        jobctl_ledger_key(j, key, sizeof(key));
+        uint64_t starttime;
+        /* Already gone: it released its entry, or never took it. */
+        if (sup <= 0 || proc_starttime(sup, &starttime) < 0 ||
+            gov_ledger_set_owner(l, key, sup, starttime) < 0)
+                gov_ledger_release(l, key);
 }
 
 /* The job's executor: the store's (executor.conf), or the one the request
@@ -272,7 +334,27 @@ int jobctl_submit(struct jobctl *c, struct job *j, const char *requested_id, con
                 return r;
         }
         _cleanup_close_ int lock = lock_fd;
-        r = spawn_supervisor(c, j->id, lock);
+        _cleanup_(gov_ledger_freep) struct gov_ledger *reserved = NULL;
+        r = admission_reserve(c, j, &reserved, err, errlen);
+        if (r < 0) {
+                /* Refused: the id was never given out, so the record goes.  Ended
+                 * first (the store removes only ended jobs): a crash in between
+                 * leaves a record that says why. */
+                j->status = JOB_FAILED;
+                j->finished_at = now_realtime_usec() / 1000 * 1000;
+                char why[300];
+                snprintf(why, sizeof(why), "refused at submit: %s", err);
+                job_set_string(&j->reason, why);
+                store_job_save(c->store, j);
+                closep(&lock);
+                lock = -EBADF;
+                store_job_remove(c->store, j->id);
+                return r;
+        }
+        pid_t sup = 0;
+        r = spawn_supervisor(c, j->id, lock, &sup);
+        if (reserved)
+                admission_hand_over(reserved, j, r < 0 ? 0 : sup);
         if (r < 0) {
                 /* Nobody will run it: record that instead of leaving it queued. */
                 j->status = JOB_LOST;
@@ -402,7 +484,8 @@ static int recover_job(struct jobctl *c, const char *id)
          * supervisor adopts it (by its recorded id, or by its name when the
          * first died before recording one) and records its true outcome. */
         if (fresh->executor && strcmp(fresh->executor, "slurm") == 0) {
-                if (spawn_supervisor(c, id, lock) < 0)
+                pid_t sup;
+                if (spawn_supervisor(c, id, lock, &sup) < 0)
                         log_warning("Failed to restart the supervisor of Slurm job '%s'", id);
                 return 0;
         }

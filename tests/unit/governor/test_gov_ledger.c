@@ -237,6 +237,57 @@ static void dead_owners_release_their_reservations(void **state)
         assert_int_equal(gov_ledger_set_owner(c->l, "nope", 1, 1), -ENOENT);
 }
 
+/* Writes the ledger as `text` and counts the running entries a snapshot sees. */
+static size_t running_after_writing(struct ctx *c, const char *text)
+{
+        char path[128];
+        snprintf(path, sizeof(path), "%s/governor", c->dir);
+        int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        assert_true(dfd >= 0);
+        assert_int_equal(write_file_atomic_at(dfd, "ledger", text, strlen(text), 0600), 0);
+        close(dfd);
+        struct gov_snapshot s;
+        assert_int_equal(gov_ledger_snapshot(c->l, &s), 0);
+        size_t n = s.n_running;
+        gov_snapshot_done(&s);
+        return n;
+}
+
+/* A ledger that survived a reboot names owners by pid and start time of
+ * another boot, which a new process may match: its entries are dropped.  The
+ * owner here is this (live) process, so only the boot line can drop it. */
+static void another_boots_entries_are_dropped(void **state)
+{
+        struct ctx *c = *state;
+        uint64_t st;
+        assert_int_equal(proc_starttime(getpid(), &st), 0);
+        char *boot = NULL;
+        assert_int_equal(read_file_at(AT_FDCWD, "/proc/sys/kernel/random/boot_id", 64, &boot, NULL),
+                         0);
+        *strchrnul(boot, '\n') = 0;
+        char text[512];
+        snprintf(text, sizeof(text), "# boot %s\nrun live t 0 %d %llu\n", boot, (int)getpid(),
+                 (unsigned long long)st);
+        assert_int_equal(running_after_writing(c, text), 1);
+        snprintf(text, sizeof(text),
+                 "# boot 00000000-0000-0000-0000-000000000000\nrun live t 0 %d %llu\n",
+                 (int)getpid(), (unsigned long long)st);
+        assert_int_equal(running_after_writing(c, text), 0);
+        /* The next write says this boot, and the slot is free. */
+        struct gov_policy p = max_concurrent(1);
+        struct gov_decision d;
+        assert_int_equal(admit(c, &p, "next", "t", 0, &d), 0);
+        assert_int_equal(d.verdict, GOV_ADMIT);
+        char path[128], *cur = NULL;
+        snprintf(path, sizeof(path), "%s/governor/ledger", c->dir);
+        assert_int_equal(read_file_at(AT_FDCWD, path, 1 << 20, &cur, NULL), 0);
+        char want[64];
+        snprintf(want, sizeof(want), "# boot %s\n", boot);
+        assert_non_null(strstr(cur, want));
+        free(cur);
+        free(boot);
+}
+
 static void shared_policy_file(void **state)
 {
         struct ctx *c = *state;
@@ -459,6 +510,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(refusals_change_nothing, setup, teardown),
             cmocka_unit_test_setup_teardown(dead_owners_release_their_reservations, setup,
                                             teardown),
+            cmocka_unit_test_setup_teardown(another_boots_entries_are_dropped, setup, teardown),
             cmocka_unit_test_setup_teardown(shared_policy_file, setup, teardown),
             cmocka_unit_test_setup_teardown(racing_processes_admit_exactly_three, setup, teardown),
             cmocka_unit_test_setup_teardown(a_release_wakes_the_head_only, setup, teardown),
