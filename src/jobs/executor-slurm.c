@@ -381,9 +381,17 @@ static int submit(struct srun *s)
 {
         char workdir[4200];
         snprintf(workdir, sizeof(workdir), "%s/work", s->jobdir);
-        int r = prepare_workdir(s);
-        if (r == -EAGAIN)
-                return finish(s, JOB_FAILED, "no free job uid on the submitting host");
+        int r;
+        /* Every job uid busy: wait for one, as a local job does, rather than
+         * fail the job (the pool is this host's, shared with local jobs). */
+        while ((r = prepare_workdir(s)) == -EAGAIN) {
+                char why[128], range[32];
+                uidpool_default_range(range, sizeof(range));
+                snprintf(why, sizeof(why), "waiting for a free job uid (%s all in use)", range);
+                set_reason(s, why, -1);
+                if (wait_signal(s, 500))
+                        return finish(s, JOB_CANCELLED, "cancelled while waiting for a job uid");
+        }
         if (r < 0)
                 return log_error_errno(r, "Failed to prepare the work directory: %s", strerror(-r));
         r = write_node_argv(s, workdir);
