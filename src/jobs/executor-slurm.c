@@ -73,6 +73,7 @@ struct srun {
         char jobdir[4096];
         bool cancel_requested;
         bool cancel_sent;
+        bool log_cap_stop; /* cancelled by us: a log reached its cap */
         int uid_lock;
         bool switch_user;
         uid_t uid;
@@ -690,6 +691,9 @@ static int record(struct srun *s, const char *state, const char *nodes)
         slurm_decide(&f, &v);
 
         j->status = v.status;
+        /* Our cancel for the log cap: the job was killed for it, as locally. */
+        if (s->log_cap_stop && j->status == JOB_CANCELLED)
+                j->status = JOB_KILLED;
         job_set_string(&j->slurm_state, rstate);
         if (node[0] && strcmp(node, "(null)") != 0)
                 job_set_string(&j->slurm_node, node);
@@ -826,6 +830,16 @@ static int follow(struct srun *s)
                                         save(s);
                                 set_reason(s, why, -1);
                                 tick_progress(s);
+                                /* A job that ignores SIGXFSZ writes on with
+                                 * EFBIG: stopped, as a local job is. */
+                                char cap[160];
+                                if (!s->cancel_requested &&
+                                    job_log_cap_reached(s->dirfd, &s->job->limits, cap,
+                                                        sizeof(cap))) {
+                                        s->log_cap_stop = true;
+                                        s->cancel_requested = true;
+                                        continue;
+                                }
                         }
                 }
                 slurm_cmd_result_done(&res);

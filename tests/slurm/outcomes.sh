@@ -16,6 +16,7 @@ b=$(corral submit --memory 32M -- sh -c "'$CORRAL_PROGS/memhog' 200; exit 0")
 n=$(corral submit --memory 32M -- sh -c "'$CORRAL_PROGS/memhog' 200; echo hogged; exec sleep 60")
 # A log beyond its cap: the same stop and the same words as a local job's.
 lc=$(corral submit --log 64K -- sh -c 'exec yes corral')
+lci=$(corral submit --log 64K -- sh -c 'trap "" XFSZ; while :; do echo corral || sleep 0.1; done')
 timeout 120 "$CORRAL" --state-dir "$STATE" wait "$a" >/dev/null
 assert_eq "exit 3: corral wait's status" 3 $?
 assert_eq "exit 3: status" failed "$(jf "$a" 'j["status"]')"
@@ -56,6 +57,12 @@ assert_eq "log cap: the reason names the cap, as for a local job" \
         "log cap reached: stdout.log is at its limit of 64 KiB (limits.log)" "$(jf "$lc" 'j["reason"]')"
 assert_eq "log cap: stdout.log stopped at the cap" 65536 "$(stat -c %s "$STATE/tenants/default/jobs/$lc/stdout.log")"
 assert_eq "log cap: Slurm's job id kept" true "$(jf "$lc" 'int(j["slurm"]["job_id"]) > 0')"
+timeout 120 "$CORRAL" --state-dir "$STATE" wait "$lci" >/dev/null
+case "$(jf "$lci" 'j["status"]'):$(jf "$lci" 'j["reason"]')" in
+killed:"log cap reached"*) ok "log cap: a job ignoring SIGXFSZ is stopped too" ;;
+*) not_ok "log cap ignored: $(jf "$lci" 'j["status"]'): $(jf "$lci" 'j["reason"]')" ;;
+esac
+assert_cmp "log cap ignored: stdout.log not beyond the cap" "$(stat -c %s "$STATE/tenants/default/jobs/$lci/stdout.log")" -le 65536
 
 # The OOM kill has happened once the shell says so; then the batch step's
 # process (corral run, started for this job) is killed.
