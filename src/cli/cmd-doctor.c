@@ -60,14 +60,15 @@ static int report_userns(void)
         return 1;
 }
 
-/* Subordinate ids: informational (jobs do not use them yet), never a
- * problem; the line says what a rootless job shares meanwhile. */
+/* Subordinate ids: informational, never a problem; the last line says who
+ * rootless jobs run as, and what they share when it is the user's uid. */
 static void report_subids(void)
 {
         if (getuid() == 0)
                 return; /* root's jobs get uids of their own from its pool */
         struct subid_report s;
         subid_check(&s);
+        bool usable = false;
         if (s.uid_err < 0 || s.gid_err < 0) {
                 printf("subordinate ids: none for uid %d (%s: %s, %s: %s)\n", (int)getuid(),
                        SUBID_UID_FILE, s.uid_err < 0 ? strerror(-s.uid_err) : "listed",
@@ -79,14 +80,25 @@ static void report_subids(void)
                         printf("  newuidmap/newgidmap cannot map them: %s (install Debian's "
                                "uidmap package)\n",
                                strerror(-s.probe_err));
-                else
+                else {
                         printf("  newuidmap/newgidmap map them: a probe ran as host uid %lu, "
                                "gid %lu\n",
                                s.host_uid, s.host_gid);
+                        usable = true;
+                }
         }
-        printf("  rootless jobs still all run as uid %d: they cannot write its files outside "
-               "their directories, but can read what it can read (docs/rootless.md)\n",
-               (int)getuid());
+        if (usable) {
+                unsigned long n = s.uid.count < s.gid.count ? s.uid.count : s.gid.count;
+                printf("  rootless jobs each run as a subordinate id of their own (up to %lu at "
+                       "once): they cannot signal, ptrace or read each other, nor write uid %d's "
+                       "files but their own directories (docs/rootless.md)\n",
+                       n < 65536 ? n : 65536, (int)getuid());
+        } else {
+                printf("  rootless jobs all run as uid %d: they cannot write its files outside "
+                       "their directories, but can read what it can read and reach each "
+                       "other's files (docs/rootless.md)\n",
+                       (int)getuid());
+        }
 }
 
 int cmd_doctor(const struct corral_options *o, int argc, char **argv)

@@ -14,7 +14,7 @@
 #include "netpolicy.h"
 #include "outcome.h"
 #include "progress-view.h"
-#include "store-index.h"
+#include "store-list.h"
 #include "units.h"
 #include "usage-chart.h"
 
@@ -373,38 +373,16 @@ int cli_parse_time(const char *s, uint64_t now, uint64_t *ret)
         return -EINVAL;
 }
 
-static int cmp_job_created(const void *a, const void *b)
-{
-        const struct job *x = *(struct job *const *)a, *y = *(struct job *const *)b;
-        if (x->created_at != y->created_at)
-                return x->created_at < y->created_at ? -1 : 1;
-        return strcmp(x->id, y->id);
-}
-
-static bool job_command_contains(const struct job *j, const char *sub)
-{
-        size_t len = 1;
-        for (char **a = j->command; a && *a; a++)
-                len += strlen(*a) + 1;
-        _cleanup_free_ char *t = malloc(len);
-        if (!t)
-                return false;
-        char *p = t;
-        *p = 0;
-        for (char **a = j->command; a && *a; a++)
-                p += sprintf(p, "%s%s", p == t ? "" : " ", *a);
-        return strstr(t, sub) != NULL;
-}
-
 #define LIST_USAGE                                                                                 \
         "corral list [--json] [--status STATUS]... [--since TIME] [--until TIME]\n"                \
-        "            [--command SUBSTRING] [--tenant NAME] [--limit N]"
+        "            [--command SUBSTRING] [--tenant NAME] [--limit N] [--before ID]"
 
 int cmd_list(const struct corral_options *o, int argc, char **argv)
 {
         if (wants_help(argc, argv, LIST_USAGE))
                 return 0;
         bool json = false;
+        const char *before_id = NULL;
         struct store_index_query q = {0};
         uint64_t now = now_realtime_usec();
         for (int i = 1; i < argc; i++) {
@@ -434,6 +412,9 @@ int cmd_list(const struct corral_options *o, int argc, char **argv)
                 } else if (strcmp(argv[i], "--command") == 0 && v) {
                         q.command = v;
                         i++;
+                } else if (strcmp(argv[i], "--before") == 0 && v) {
+                        before_id = v;
+                        i++;
                 } else if (strcmp(argv[i], "--limit") == 0 && v) {
                         uint64_t n;
                         if (parse_uint(v, 1000000000, &n) < 0 || n == 0) {
@@ -453,53 +434,37 @@ int cmd_list(const struct corral_options *o, int argc, char **argv)
         _cleanup_(jobctl_freep) struct jobctl *c = NULL;
         if (jobctl_open(o, &c) < 0)
                 return 1;
-        /* Finished jobs from the index, live ones from their records.  Only
-         * the live ones can have lost their supervisor: recover those (a lost
-         * one gets its terminal record, read below), not the whole store. */
-        _cleanup_(store_index_freep) struct store_index *ix = NULL;
-        char **live = NULL, **ids = NULL;
-        uint64_t *created = NULL;
-        size_t n_ids = 0;
-        int r = store_index_open(c->store, &ix, NULL);
-        if (r >= 0)
-                r = store_index_sync(ix, c->store, &live);
-        for (char **id = live; r >= 0 && *id; id++)
-                jobctl_recover_one(c, *id);
-        if (r >= 0)
-                r = store_index_query(ix, &q, &ids, &created, &n_ids);
+        /* --before ID: the page older than that job (its position from its record). */
+        _cleanup_(job_freep) struct job *before = NULL;
+        if (before_id) {
+                if (store_job_load(c->store, before_id, &before, NULL) < 0) {
+                        log_error("No such job for --before: '%s'", before_id);
+                        return EXIT_USAGE;
+                }
+                q.before_id = before->id;
+                q.before_created = before->created_at;
+        }
+        /* Finished jobs from the index, live ones from their records (the
+         * active set): a page reads its own records, not the history.  Only
+         * live jobs can have lost their supervisor: recover those (a lost one
+         * gets its terminal record), not the whole store. */
+        struct store_list l = {0};
+        int r = store_list_query(c->store, &q, &l);
+        bool recovered = false;
+        for (size_t i = 0; r >= 0 && i < l.n; i++)
+                if (!job_status_is_terminal(l.jobs[i]->status) &&
+                    jobctl_recover_one(c, l.jobs[i]->id) > 0)
+                        recovered = true;
+        if (recovered) {
+                store_list_done(&l);
+                r = store_list_query(c->store, &q, &l);
+        }
         if (r < 0) {
-                store_ids_free(live);
                 log_error("Failed to read the job index: %s", strerror(-r));
                 return 1;
         }
-        free(created);
-        size_t n_live = 0;
-        while (live[n_live])
-                n_live++;
-        _cleanup_free_ struct job **jobs = calloc(n_ids + n_live + 1, sizeof(struct job *));
-        size_t n = 0;
-        for (size_t i = 0; jobs && i < n_ids + n_live; i++) {
-                const char *id = i < n_ids ? ids[i] : live[i - n_ids];
-                struct job *j = NULL;
-                if (store_job_load(c->store, id, &j, NULL) < 0)
-                        continue; /* removed since (gc) */
-                if (i >= n_ids &&
-                    ((q.status_mask && !(q.status_mask & STORE_STATUS_BIT(j->status))) ||
-                     j->created_at < q.since || (q.until && j->created_at >= q.until) ||
-                     (q.command && !job_command_contains(j, q.command)))) {
-                        job_free(j);
-                        continue;
-                }
-                jobs[n++] = j;
-        }
-        store_ids_free(ids);
-        store_ids_free(live);
-        if (!jobs) {
-                log_error("Out of memory");
-                return 1;
-        }
-        qsort(jobs, n, sizeof(struct job *), cmp_job_created);
-        size_t first = q.limit && n > q.limit ? n - q.limit : 0;
+        struct job **jobs = l.jobs;
+        size_t n = l.n, first = 0;
         if (json)
                 printf("[");
         for (size_t i = first; i < n; i++) {
@@ -520,8 +485,10 @@ int cmd_list(const struct corral_options *o, int argc, char **argv)
         }
         if (json)
                 printf("]\n");
-        for (size_t i = 0; i < n; i++)
-                job_free(jobs[i]);
+        /* Where the next (older) page starts; stderr keeps stdout the listing. */
+        if (l.next_cursor && n)
+                fprintf(stderr, "more: corral list --before %s\n", jobs[0]->id);
+        store_list_done(&l);
         return 0;
 }
 

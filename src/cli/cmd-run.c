@@ -15,6 +15,7 @@
 #include "procfs.h"
 #include "runner.h"
 #include "sandbox-setup.h"
+#include "subid.h"
 #include "uidpool.h"
 #include "units.h"
 
@@ -551,6 +552,36 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
         a.view.writable = writable;
         a.view.expose = expose;
         hostview_decide(&a.view, geteuid() == 0);
+        /* Without root, a subordinate id of the job's own where the user has
+         * a range (docs/rootless.md): held until corral exits. */
+        _cleanup_close_ int subid_lock = -EBADF;
+        if (a.view.own_user) {
+                struct subid_lease lease;
+                r = subid_acquire(&lease);
+                subid_lock = lease.lockfd;
+                if (r == 0) {
+                        hostview_use_subid(&a.view, lease.uid, lease.gid);
+                        privs.switch_user = true;
+                        privs.uid = SUBID_NS_ID;
+                        privs.gid = SUBID_NS_ID;
+                } else if (r == -EAGAIN) {
+                        char range[48];
+                        subid_lease_range(&lease, range, sizeof(range));
+                        log_error("All %lu subordinate ids of uid %u (%s) are lent to running "
+                                  "jobs; nothing was run: wait for one to end, or give the "
+                                  "user a larger range in %s and %s (docs/rootless.md)",
+                                  lease.count, (unsigned)getuid(), range, SUBID_UID_FILE,
+                                  SUBID_GID_FILE);
+                        return EXIT_CORRAL_FAILED;
+                } else if (r != -ENOENT) {
+                        log_error_errno(r,
+                                        "Failed to take a subordinate id for the job (locks in "
+                                        "'%s'): %s; nothing was run",
+                                        lease.lockdir[0] ? lease.lockdir : "no directory",
+                                        strerror(-r));
+                        return EXIT_CORRAL_FAILED;
+                }
+        }
 
         static unsigned counter;
         char label[32];
@@ -587,7 +618,9 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
                 else if (fail.step != CHILD_STEP_NONE)
                         log_error("Failed to %s for '%s': %s%s", child_step_to_string(fail.step),
                                   a.argv[0], strerror(-r),
-                                  fail.step == CHILD_STEP_NAMESPACES ? userns_refusal_hint() : "");
+                                  fail.step == CHILD_STEP_NAMESPACES
+                                      ? userns_refusal_hint()
+                                      : subid_refusal_hint(fail.step));
                 else
                         log_error("Failed to run '%s' in a new cgroup under '%s': %s", a.argv[0],
                                   cg_manager_path(m, CG_MEMORY), strerror(-r));
@@ -595,6 +628,11 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
                         return r == -ENOENT ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE;
                 return EXIT_CORRAL_FAILED;
         }
+        if (out.subid_revoke_err)
+                log_warning("Failed to hand back what the job left or remove its ACL entries "
+                            "in '%s' or its --writable paths: %s; `getfacl` shows what is left "
+                            "(docs/rootless.md)",
+                            cwd, strerror(out.subid_revoke_err));
         if (write_result(a.result_file, result_fd, &out) < 0)
                 return EXIT_CORRAL_FAILED;
         return outcome_exit_status(out.status, out.exit_code, out.signal);

@@ -15,6 +15,7 @@
 #include "procfs.h"
 #include "sandbox-setup.h"
 #include "statedir.h"
+#include "subid-access.h"
 #include "units.h"
 
 #include <errno.h>
@@ -506,6 +507,16 @@ static int recover_job(struct jobctl *c, const char *id)
         _cleanup_close_ int dfd = -EBADF;
         if (geteuid() == 0 && store_job_open_dir(c->store, id, &dfd) == 0)
                 workdir_reclaim(dfd);
+        /* Without root, the subordinate id it ran as went back to the pool
+         * with its lock: the grants that id still holds on this job's
+         * directories go, and what it left becomes the user's. */
+        if (geteuid() != 0 && store_job_open_dir(c->store, id, &dfd) == 0) {
+                int k = subid_access_recover(dfd);
+                if (k < 0)
+                        log_warning("Failed to take back job '%s''s subordinate id grants: %s; "
+                                    "`getfacl` shows what is left",
+                                    id, strerror(-k));
+        }
         if (store_job_save(c->store, fresh) < 0)
                 return 0;
         job_counters_finished(c->state_dir, fresh);

@@ -13,9 +13,11 @@
 #include <unistd.h>
 
 #include "jobid.h"
+#include "store-active.h"
 
 struct store_index {
         sqlite3 *db;
+        size_t n_unreadable; /* marked records that did not parse, at the last sync */
 };
 
 #define INDEX_NAME "index.sqlite"
@@ -33,7 +35,12 @@ static const char SCHEMA[] = "CREATE TABLE IF NOT EXISTS jobs ("
                              " cpu_usage_usec INTEGER NOT NULL,"
                              " memory_peak_bytes INTEGER NOT NULL,"
                              " command TEXT NOT NULL) WITHOUT ROWID;"
-                             "CREATE INDEX IF NOT EXISTS jobs_created ON jobs(created_at, id);";
+                             "CREATE INDEX IF NOT EXISTS jobs_created ON jobs(created_at, id);"
+                             "CREATE INDEX IF NOT EXISTS jobs_finished ON jobs(finished_at);"
+                             /* boot_id: the boot of the last full reconciliation;
+                              * leftovers: hidden names it saw in jobs/. */
+                             "CREATE TABLE IF NOT EXISTS meta ("
+                             " key TEXT PRIMARY KEY NOT NULL, value TEXT) WITHOUT ROWID;";
 
 /* SQLite's result codes as -errno, for callers that speak errno. */
 static int sql_errno(int rc)
@@ -171,12 +178,17 @@ static struct store_index *index_new(sqlite3 *db)
         return ix;
 }
 
-int store_index_open(struct store *s, struct store_index **ret, bool *ret_rebuilt)
+static int open_or_rebuild(struct store *s, bool rebuild, struct store_index **ret,
+                           bool *ret_rebuilt)
 {
         int tfd = store_tenant_fd(s);
         bool fresh = false;
         sqlite3 *db = NULL;
-        int r = open_checked(tfd, true, &db, &fresh);
+        /* No quick_check here: it reads every page, O(history) on every
+         * command.  A damaged page is found by the query that reads it
+         * (-EBADMSG: the caller rebuilds, store_index_rebuild) and by the
+         * full reconciliation, which checks first. */
+        int r = rebuild ? -EBADMSG : open_checked(tfd, false, &db, &fresh);
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
@@ -189,9 +201,10 @@ int store_index_open(struct store *s, struct store_index **ret, bool *ret_rebuil
                         return NEG_ERRNO();
                 if (flock(lk, LOCK_EX) < 0)
                         return NEG_ERRNO();
-                /* Someone may have rebuilt it while we waited. */
+                /* Someone may have rebuilt it while we waited (a rebuild
+                 * asked for by a failed query always starts again). */
                 fresh = false;
-                r = open_checked(tfd, true, &db, &fresh);
+                r = rebuild ? -EBADMSG : open_checked(tfd, true, &db, &fresh);
                 if (r == -ENOMEM)
                         return r;
                 if (r < 0) {
@@ -213,6 +226,18 @@ int store_index_open(struct store *s, struct store_index **ret, bool *ret_rebuil
                 *ret_rebuilt = fresh;
         *ret = ix;
         return 0;
+}
+
+int store_index_open(struct store *s, struct store_index **ret, bool *ret_rebuilt)
+{
+        return open_or_rebuild(s, false, ret, ret_rebuilt);
+}
+
+int store_index_rebuild(struct store *s, struct store_index **ix)
+{
+        store_index_free(*ix);
+        *ix = NULL;
+        return open_or_rebuild(s, true, ix, NULL);
 }
 
 void store_index_free(struct store_index *ix)
@@ -347,11 +372,66 @@ static int delete_row(sqlite3 *db, const char *id)
         return rc == SQLITE_DONE ? 0 : sql_errno(rc) ?: -EIO;
 }
 
-int store_index_sync(struct store_index *ix, struct store *s, char ***ret_live_ids)
+static int meta_get(sqlite3 *db, const char *key, char *buf, size_t size)
 {
-        struct strv dir = {0}, rows = {0}, live = {0};
-        int r = 0;
-        /* The job directories' names: a readdir, no record read. */
+        sqlite3_stmt *st = NULL;
+        int rc = sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key=?", -1, &st, NULL);
+        int r = -ENOENT;
+        if (rc == SQLITE_OK) {
+                sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+                rc = sqlite3_step(st);
+                if (rc == SQLITE_ROW) {
+                        const unsigned char *t = sqlite3_column_text(st, 0);
+                        snprintf(buf, size, "%s", t ? (const char *)t : "");
+                        r = 0;
+                } else if (rc != SQLITE_DONE)
+                        r = sql_errno(rc) ?: -EIO;
+        } else
+                r = sql_errno(rc) ?: -EIO;
+        sqlite3_finalize(st);
+        return r;
+}
+
+static int meta_set(sqlite3 *db, const char *key, const char *value)
+{
+        sqlite3_stmt *st = NULL;
+        int rc = sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO meta(key,value) VALUES(?,?)", -1,
+                                    &st, NULL);
+        if (rc == SQLITE_OK) {
+                sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+                rc = sqlite3_step(st);
+        }
+        sqlite3_finalize(st);
+        return rc == SQLITE_DONE ? 0 : sql_errno(rc) ?: -EIO;
+}
+
+/* This boot's id: an index last reconciled in another boot may have lost its
+ * last commits, and the store its unsynced markers, with the power. */
+static int boot_id(char buf[64])
+{
+        _cleanup_close_ int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return NEG_ERRNO();
+        ssize_t n = read(fd, buf, 63);
+        if (n <= 0)
+                return n < 0 ? NEG_ERRNO() : -EIO;
+        buf[n] = 0;
+        buf[strcspn(buf, "\n")] = 0;
+        return 0;
+}
+
+/* The full reconciliation: every name in jobs/ against every row.  A row
+ * without a directory was removed (gc); a directory without a row is live,
+ * or finished without its row (a crash between the final write and the
+ * index): its record is read, and a live one gets its marker back. */
+static int sync_full(struct store_index *ix, struct store *s)
+{
+        struct strv dir = {0}, rows = {0};
+        size_t hidden = 0;
+        int r = check_ok(ix->db);
+        if (r < 0)
+                return r;
         int dfd = fcntl(store_jobs_fd(s), F_DUPFD_CLOEXEC, 3);
         if (dfd < 0)
                 return NEG_ERRNO();
@@ -362,9 +442,12 @@ int store_index_sync(struct store_index *ix, struct store *s, char ***ret_live_i
                 return r;
         }
         rewinddir(d);
-        for (struct dirent *de; (de = readdir(d));)
-                if (jobid_is_valid(de->d_name) && (r = strv_push(&dir, de->d_name)) < 0)
+        for (struct dirent *de; (de = readdir(d));) {
+                if (strncmp(de->d_name, ".new-", 5) == 0 || strncmp(de->d_name, ".trash-", 7) == 0)
+                        hidden++;
+                else if (jobid_is_valid(de->d_name) && (r = strv_push(&dir, de->d_name)) < 0)
                         break;
+        }
         closedir(d);
         if (r < 0)
                 goto out;
@@ -388,9 +471,6 @@ int store_index_sync(struct store_index *ix, struct store *s, char ***ret_live_i
                 qsort(rows.v, rows.n, sizeof(char *),
                       cmp_str); /* SQLite's collation is memcmp too */
 
-        /* Merge the two sorted lists: a row without a directory was removed
-         * (gc); a directory without a row is live, or finished without its
-         * row (a crash between the final write and the index): read it. */
         if ((r = exec(ix->db, "BEGIN IMMEDIATE")) < 0)
                 goto out;
         size_t i = 0, k = 0;
@@ -409,32 +489,181 @@ int store_index_sync(struct store_index *ix, struct store *s, char ***ret_live_i
                                 r = lr;
                                 break;
                         }
-                        if (lr < 0)
-                                continue; /* being created, removed meanwhile, or unreadable */
+                        if (lr == -EBADMSG)
+                                /* Unreadable: marked, so listings keep counting
+                                 * it without this walk (store_index_unreadable). */
+                                r = store_active_add(s, id);
+                        if (lr < 0) {
+                                if (r < 0)
+                                        break;
+                                continue; /* being created, or removed meanwhile */
+                        }
                         if (job_status_is_terminal(j->status))
                                 r = store_index_put(ix, j);
-                        else
-                                r = strv_push(&live, id);
+                        if (r >= 0 && store_active_wanted(j))
+                                r = store_active_add(s, id);
                         if (r < 0)
                                 break;
                 }
         }
+        char bid[64], n_hidden[32];
+        snprintf(n_hidden, sizeof(n_hidden), "%zu", hidden);
+        if (r >= 0 && boot_id(bid) == 0)
+                r = meta_set(ix->db, "boot_id", bid);
+        if (r >= 0)
+                r = meta_set(ix->db, "leftovers", n_hidden);
         int cr = exec(ix->db, r < 0 ? "ROLLBACK" : "COMMIT");
         if (r >= 0)
                 r = cr;
-        if (r >= 0) {
-                if (!live.v && !(live.v = calloc(1, sizeof(char *)))) {
-                        r = -ENOMEM;
-                        goto out;
-                }
-                *ret_live_ids = live.v;
-                live = (struct strv){0};
-        }
 out:
         strv_done(&dir);
         strv_done(&rows);
-        strv_done(&live);
         return r;
+}
+
+/* The usual reconciliation: the active set only.  A marked job that finished
+ * gets its row (a crash between its final write and the index) and loses its
+ * marker; a marker without a directory is a creation under way or an
+ * interrupted creation or removal: a row of that id is dropped. */
+static bool has_row(sqlite3 *db, const char *id)
+{
+        sqlite3_stmt *st = NULL;
+        bool found = false;
+        if (sqlite3_prepare_v2(db, "SELECT 1 FROM jobs WHERE id=?", -1, &st, NULL) == SQLITE_OK) {
+                sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+                found = sqlite3_step(st) != SQLITE_DONE; /* an error: assume so, delete */
+        }
+        sqlite3_finalize(st);
+        return found;
+}
+
+static int sync_active(struct store_index *ix, struct store *s, struct strv *live)
+{
+        char **ids = NULL;
+        int r = store_active_list(s, &ids);
+        if (r < 0)
+                return r;
+        r = 0;
+        struct strv done = {0};
+        bool writing = false;
+        ix->n_unreadable = 0;
+        for (char **id = ids; r >= 0 && *id; id++) {
+                _cleanup_(job_freep) struct job *j = NULL;
+                int lr = store_job_load(s, *id, &j, NULL);
+                if (lr == -ENOMEM) {
+                        r = lr;
+                        break;
+                }
+                _cleanup_close_ int dfd = -EBADF;
+                bool gone = lr == -ENOENT && store_job_open_dir(s, *id, &dfd) == -ENOENT;
+                if (lr < 0 && !gone) {
+                        if (lr != -ENOENT)          /* ENOENT: another tenant's record */
+                                ix->n_unreadable++; /* kept marked until it reads again */
+                        continue;
+                }
+                if (!gone && !job_status_is_terminal(j->status)) {
+                        r = strv_push(live, *id);
+                        continue;
+                }
+                if (gone && !has_row(ix->db, *id))
+                        continue; /* a creation under way, or nothing left to drop */
+                /* Something to write: one transaction, taken only then (serve
+                 * syncs every 2 s and live jobs need no write). */
+                if (!writing && (r = exec(ix->db, "BEGIN IMMEDIATE")) < 0)
+                        break;
+                writing = true;
+                if (gone)
+                        r = delete_row(ix->db, *id);
+                else if ((r = store_index_put(ix, j)) >= 0 && !store_active_wanted(j))
+                        r = strv_push(&done, *id);
+        }
+        if (writing) {
+                int cr = exec(ix->db, r < 0 ? "ROLLBACK" : "COMMIT");
+                if (r >= 0)
+                        r = cr;
+        }
+        /* Only once the rows are committed. */
+        for (size_t i = 0; r >= 0 && i < done.n; i++)
+                (void)store_active_remove(s, done.v[i]);
+        strv_done(&done);
+        store_ids_free(ids);
+        return r;
+}
+
+int store_index_sync(struct store_index *ix, struct store *s, char ***ret_live_ids)
+{
+        /* The full walk once per boot (and for a new or rebuilt index); the
+         * active set the rest of the time (docs/decisions/store-index.md). */
+        char have[64] = "", now[64];
+        int r = meta_get(ix->db, "boot_id", have, sizeof(have));
+        if (r < 0 && r != -ENOENT)
+                return r;
+        if (r == -ENOENT || boot_id(now) < 0 || strcmp(have, now) != 0)
+                if ((r = sync_full(ix, s)) < 0)
+                        return r;
+        struct strv live = {0};
+        r = sync_active(ix, s, &live);
+        if (r >= 0 && !live.v && !(live.v = calloc(1, sizeof(char *))))
+                r = -ENOMEM;
+        if (r < 0) {
+                strv_done(&live);
+                return r;
+        }
+        *ret_live_ids = live.v;
+        return 0;
+}
+
+int store_index_open_synced(struct store *s, struct store_index **ret, char ***ret_live_ids)
+{
+        _cleanup_(store_index_freep) struct store_index *ix = NULL;
+        int r = store_index_open(s, &ix, NULL);
+        if (r < 0)
+                return r;
+        r = store_index_sync(ix, s, ret_live_ids);
+        if (r == -EBADMSG) {
+                /* Damaged (quick_check or a read failed): from the records. */
+                if ((r = store_index_rebuild(s, &ix)) < 0)
+                        return r;
+                r = store_index_sync(ix, s, ret_live_ids);
+        }
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(ix);
+        return 0;
+}
+
+size_t store_index_unreadable(struct store_index *ix)
+{
+        return ix->n_unreadable;
+}
+
+int store_index_forget(struct store *s, const char *id)
+{
+        sqlite3 *db = NULL;
+        bool fresh = false;
+        int r = open_checked(store_tenant_fd(s), false, &db, &fresh);
+        if (r < 0)
+                return r;
+        r = delete_row(db, id);
+        sqlite3_close(db);
+        return r;
+}
+
+int store_index_leftovers(struct store_index *ix, size_t *ret)
+{
+        char buf[32] = "";
+        int r = meta_get(ix->db, "leftovers", buf, sizeof(buf));
+        if (r < 0 && r != -ENOENT)
+                return r;
+        *ret = (size_t)strtoull(buf, NULL, 10);
+        return 0;
+}
+
+int store_index_set_leftovers(struct store_index *ix, size_t n)
+{
+        char buf[32];
+        snprintf(buf, sizeof(buf), "%zu", n);
+        return meta_set(ix->db, "leftovers", buf);
 }
 
 int store_index_query(struct store_index *ix, const struct store_index_query *q, char ***ret_ids,
@@ -443,7 +672,7 @@ int store_index_query(struct store_index *ix, const struct store_index_query *q,
         char sql[1024];
         int n =
             snprintf(sql, sizeof(sql),
-                     "SELECT id, created_at FROM jobs WHERE created_at >= ?1 AND created_at < ?2"
+                     "SELECT id, created_at FROM jobs WHERE created_at >= ?1 AND created_at <= ?2"
                      " AND (?3 IS NULL OR instr(command, ?3) > 0)");
         if (q->status_mask) {
                 n += snprintf(sql + n, sizeof(sql) - n, " AND status IN (");
@@ -456,19 +685,41 @@ int store_index_query(struct store_index *ix, const struct store_index_query *q,
                         }
                 n += snprintf(sql + n, sizeof(sql) - n, ")");
         }
-        /* The newest N, handed back oldest first. */
-        snprintf(sql + n, sizeof(sql) - n, " ORDER BY created_at DESC, id DESC LIMIT ?4");
+        /* A cursor narrows ?1..?2, the range SQLite scans jobs_created in (a
+         * row value comparison is only a filter to it: measured, a page deep
+         * in 100,000 rows walked half of them); the id breaks the tie. */
+        if (q->after_id)
+                n += snprintf(sql + n, sizeof(sql) - n, " AND (created_at > ?5 OR id > ?6)");
+        if (q->before_id)
+                n += snprintf(sql + n, sizeof(sql) - n, " AND (created_at < ?7 OR id < ?8)");
+        /* The oldest N, or the newest N handed back oldest first. */
+        snprintf(sql + n, sizeof(sql) - n,
+                 q->oldest_first ? " ORDER BY created_at, id LIMIT ?4"
+                                 : " ORDER BY created_at DESC, id DESC LIMIT ?4");
         sqlite3_stmt *st = NULL;
         int rc = sqlite3_prepare_v2(ix->db, sql, -1, &st, NULL);
         if (rc != SQLITE_OK)
                 return sql_errno(rc) ?: -EIO;
-        sqlite3_bind_int64(st, 1, (int64_t)q->since);
-        sqlite3_bind_int64(st, 2, q->until ? (int64_t)q->until : INT64_MAX);
+        int64_t lo = (int64_t)q->since, hi = q->until ? (int64_t)q->until - 1 : INT64_MAX;
+        if (q->after_id && (int64_t)q->after_created > lo)
+                lo = (int64_t)q->after_created;
+        if (q->before_id && (int64_t)q->before_created < hi)
+                hi = (int64_t)q->before_created;
+        sqlite3_bind_int64(st, 1, lo);
+        sqlite3_bind_int64(st, 2, hi);
         if (q->command)
                 sqlite3_bind_text(st, 3, q->command, -1, SQLITE_STATIC);
         else
                 sqlite3_bind_null(st, 3);
         sqlite3_bind_int64(st, 4, q->limit ? (int64_t)q->limit : -1);
+        if (q->after_id) {
+                sqlite3_bind_int64(st, 5, (int64_t)q->after_created);
+                sqlite3_bind_text(st, 6, q->after_id, -1, SQLITE_STATIC);
+        }
+        if (q->before_id) {
+                sqlite3_bind_int64(st, 7, (int64_t)q->before_created);
+                sqlite3_bind_text(st, 8, q->before_id, -1, SQLITE_STATIC);
+        }
         struct strv ids = {0};
         uint64_t *created = NULL;
         int r = 0;
@@ -492,7 +743,7 @@ int store_index_query(struct store_index *ix, const struct store_index_query *q,
                 return r;
         }
         /* Reverse into oldest first. */
-        for (size_t a = 0, b = ids.n ? ids.n - 1 : 0; a < b; a++, b--) {
+        for (size_t a = 0, b = ids.n ? ids.n - 1 : 0; !q->oldest_first && a < b; a++, b--) {
                 char *t = ids.v[a];
                 ids.v[a] = ids.v[b];
                 ids.v[b] = t;
@@ -506,6 +757,38 @@ int store_index_query(struct store_index *ix, const struct store_index_query *q,
         *ret_created = created;
         *ret_n = ids.n;
         return 0;
+}
+
+int store_index_expired(struct store_index *ix, uint64_t finished_before,
+                        int (*f)(const char *id, const struct store_index_row *row, void *userdata),
+                        void *userdata)
+{
+        sqlite3_stmt *st = NULL;
+        /* jobs_finished: the rows past the retention, not the whole table. */
+        int rc = sqlite3_prepare_v2(ix->db,
+                                    "SELECT id, status, created_at, finished_at FROM jobs"
+                                    " WHERE finished_at < ?1 ORDER BY finished_at",
+                                    -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return sql_errno(rc) ?: -EIO;
+        sqlite3_bind_int64(st, 1, (int64_t)finished_before);
+        int r = 0;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                const char *id = (const char *)sqlite3_column_text(st, 0);
+                struct store_index_row row = {
+                    .status = job_status_from_string((const char *)sqlite3_column_text(st, 1)),
+                    .created_at = (uint64_t)sqlite3_column_int64(st, 2),
+                    .finished_at = (uint64_t)sqlite3_column_int64(st, 3),
+                };
+                if (!id || row.status < 0)
+                        continue;
+                if ((r = f(id, &row, userdata)) < 0)
+                        break;
+        }
+        sqlite3_finalize(st);
+        if (r >= 0 && rc != SQLITE_DONE)
+                r = sql_errno(rc) ?: -EIO;
+        return r;
 }
 
 int store_index_foreach(struct store_index *ix, uint64_t since, uint64_t until,

@@ -7,10 +7,13 @@
  * records, one row each.  store_job_save() adds a row when it writes a
  * terminal record (the supervisor's final write, recovery's "lost"); the index
  * is rebuilt from the records when it is missing, of another schema version or
- * damaged (open fails, PRAGMA quick_check fails), and store_index_sync()
- * reconciles it with the jobs/ directory (names only, no record parsed unless
- * it has no row), so a crash between a final write and its row, or a gc,
- * never leaves it wrong.  All functions return >= 0 or -errno and do not log.
+ * damaged (open fails, a read or PRAGMA quick_check fails), and
+ * store_index_sync() reconciles it with the store: the jobs of the active set
+ * (store-active.h) on every call, and every name in jobs/ once per boot (the
+ * boot id is kept in the index), so a crash between a final write and its row,
+ * a gc, or a power loss never leaves it wrong, and no command reads the whole
+ * jobs/ directory in the usual case.  All functions return >= 0 or -errno and
+ * do not log.
  */
 #pragma once
 
@@ -22,13 +25,18 @@
 #include "job.h"
 #include "store.h"
 
-#define STORE_INDEX_SCHEMA 1
+#define STORE_INDEX_SCHEMA 2
 
 struct store_index;
 
 /* Opens (creating or rebuilding as above) the index of s's tenant.
  * *ret_rebuilt (optional) tells whether it was (re)created from scratch. */
 int store_index_open(struct store *s, struct store_index **ret, bool *ret_rebuilt);
+/* Replaces *ix (freed) by a new empty index file, for a caller whose query
+ * found the index damaged (-EBADMSG); store_index_sync then fills it. */
+int store_index_rebuild(struct store *s, struct store_index **ix);
+/* store_index_open + store_index_sync, rebuilding a damaged index. */
+int store_index_open_synced(struct store *s, struct store_index **ret, char ***ret_live_ids);
 void store_index_free(struct store_index *ix);
 DEFINE_FREE_FUNC(struct store_index, store_index_free);
 
@@ -38,16 +46,33 @@ int store_index_put(struct store_index *ix, const struct job *j);
 /* store_index_open + put + free, for a writer that has only the store. */
 int store_index_record(struct store *s, const struct job *j);
 
-/* Reconciles the index with jobs/: removes rows whose directory is gone, loads
- * every record without a row and indexes the terminal ones.  Returns the ids
- * of the non-terminal (live) jobs as a NULL-terminated array (store_ids_free). */
+/* Reconciles the index with the store (above): indexes the finished jobs of
+ * the active set and drops the rows of removed ones; once per boot, or for a
+ * new index, also every name in jobs/ against every row (after a
+ * quick_check: -EBADMSG when damaged).  Returns the ids of the non-terminal
+ * (live) jobs as a NULL-terminated array (store_ids_free). */
 int store_index_sync(struct store_index *ix, struct store *s, char ***ret_live_ids);
+
+/* Records of the active set that did not parse at the last sync. */
+size_t store_index_unreadable(struct store_index *ix);
+
+/* Drops the row of id (store_job_remove, after the directory is gone). */
+int store_index_forget(struct store *s, const char *id);
+
+/* Hidden names (interrupted creations and removals) the last full
+ * reconciliation saw in jobs/, for store_gc; and what gc leaves of them. */
+int store_index_leftovers(struct store_index *ix, size_t *ret);
+int store_index_set_leftovers(struct store_index *ix, size_t n);
 
 struct store_index_query {
         uint32_t status_mask;  /* STORE_STATUS_BIT(); 0 = every status */
         uint64_t since, until; /* created_at bounds, realtime usec; 0 = none */
         const char *command;   /* substring of the command line; NULL = any */
-        size_t limit;          /* the newest N; 0 = all */
+        size_t limit;          /* the newest N (oldest N with oldest_first); 0 = all */
+        bool oldest_first;
+        /* Only jobs after / before this (created_at, id) position; NULL id = no bound. */
+        const char *after_id, *before_id;
+        uint64_t after_created, before_created;
 };
 
 /* Ids of the indexed jobs matching q, oldest first (by created_at, then id),
@@ -67,6 +92,13 @@ struct store_index_row {
  * oldest first; a negative return from f stops and is returned. */
 int store_index_foreach(struct store_index *ix, uint64_t since, uint64_t until,
                         int (*f)(const struct store_index_row *row, void *userdata),
+                        void *userdata);
+
+/* Calls f for every indexed job with finished_at < finished_before (jobs
+ * without finished_at too), oldest finish first; row has status, created_at
+ * and finished_at only.  A negative return from f stops and is returned. */
+int store_index_expired(struct store_index *ix, uint64_t finished_before,
+                        int (*f)(const char *id, const struct store_index_row *row, void *userdata),
                         void *userdata);
 
 /* The SQLite handle (tests, diagnostics). */

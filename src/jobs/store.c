@@ -22,6 +22,7 @@
  * id is simply not there, and creation of the same id in two tenants is fine).
  */
 #include "store.h"
+#include "store-active.h"
 #include "store-index.h"
 #include "fileio.h"
 #include "jobid.h"
@@ -50,6 +51,7 @@ struct store {
         int tenant_fd;
         int jobs_fd;
         int state_fd;
+        int active_fd;
 };
 
 /* ---- small helpers ---------------------------------------------------------- */
@@ -202,7 +204,7 @@ int store_open(const char *dir, const char *tenant, struct store **ret)
         struct store *s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
-        s->root_fd = s->tenant_fd = s->jobs_fd = s->state_fd = -EBADF;
+        s->root_fd = s->tenant_fd = s->jobs_fd = s->state_fd = s->active_fd = -EBADF;
         _cleanup_close_ int tenants_fd = -EBADF;
         int r = -ENOMEM;
         if (!(s->tenant = strdup(tenant)))
@@ -220,7 +222,8 @@ int store_open(const char *dir, const char *tenant, struct store **ret)
         if ((r = open_subdir(s->root_fd, "tenants", true, &tenants_fd)) < 0 ||
             (r = open_subdir(tenants_fd, tenant, true, &s->tenant_fd)) < 0 ||
             (r = open_subdir(s->tenant_fd, "jobs", true, &s->jobs_fd)) < 0 ||
-            (r = open_subdir(s->tenant_fd, "state", true, &s->state_fd)) < 0)
+            (r = open_subdir(s->tenant_fd, "state", true, &s->state_fd)) < 0 ||
+            (r = open_subdir(s->tenant_fd, "active", true, &s->active_fd)) < 0)
                 goto fail;
         *ret = s;
         return 0;
@@ -237,6 +240,7 @@ void store_free(struct store *s)
         closep(&s->tenant_fd);
         closep(&s->jobs_fd);
         closep(&s->state_fd);
+        closep(&s->active_fd);
         free(s->tenant);
         free(s);
 }
@@ -254,6 +258,11 @@ int store_tenant_fd(const struct store *s)
 int store_jobs_fd(const struct store *s)
 {
         return s->jobs_fd;
+}
+
+int store_active_fd(const struct store *s)
+{
+        return s->active_fd;
 }
 
 int store_job_open_dir(struct store *s, const char *id, int *ret_fd)
@@ -403,8 +412,16 @@ static int save(struct store *s, const struct job *j, unsigned sync)
         /* The index is a cache of the terminal records (store-index.h): a row
          * it misses is added by the next store_index_sync, so a failure here
          * costs one record parse later, never a wrong answer. */
-        if (r >= 0 && job_status_is_terminal(j->status))
-                (void)store_index_record(s, j);
+        if (r >= 0 && job_status_is_terminal(j->status)) {
+                int ir = store_index_record(s, j);
+                if (store_active_wanted(j))
+                        (void)store_active_add(s, j->id); /* a state patch to replay */
+                else if (ir >= 0)
+                        /* Indexed: recovery need not look at it again
+                         * (store-active.h).  A marker left by a failure here
+                         * is the next sync's to clear. */
+                        (void)store_active_remove(s, j->id);
+        }
         return r;
 }
 
@@ -502,7 +519,12 @@ int store_job_create(struct store *s, struct job *j, const char *requested_id, c
                 if ((r = staging_name(tmp, sizeof(tmp), "new", NULL)) < 0)
                         return r;
                 int lock = -EBADF;
-                r = create_staged(s, j, input, input_len, tmp, &lock);
+                /* The marker first: no job is ever in jobs/ without one
+                 * (store-active.h), so recovery finds it without a readdir. */
+                r = store_active_add(s, j->id);
+                bool marked = r == 0;
+                if (r == 0)
+                        r = create_staged(s, j, input, input_len, tmp, &lock);
                 /* The atomic "id in use" decision: the rename fails with EEXIST
                  * when jobs/<id> exists, whoever created it and whenever. */
                 if (r == 0 && renameat2(s->jobs_fd, tmp, s->jobs_fd, j->id, RENAME_NOREPLACE) < 0)
@@ -512,6 +534,9 @@ int store_job_create(struct store *s, struct job *j, const char *requested_id, c
                 if (r < 0) {
                         closep(&lock);
                         remove_staged(s, tmp);
+                        /* Not when the id is in use: the marker may be that job's. */
+                        if (marked && r != -EEXIST)
+                                (void)store_active_remove(s, j->id);
                         if (r == -EEXIST && !requested_id && attempt < 3)
                                 continue; /* 80 random bits collided: astronomically rare */
                         if (r == -EEXIST && ret_reason)
@@ -592,6 +617,10 @@ int store_job_remove(struct store *s, const char *id)
                 return r;
         if (!job_status_is_terminal(j->status))
                 return -EBUSY;
+        /* Marked while it goes: an interrupted removal leaves the marker, and
+         * the next sync drops the row of a job whose directory is gone. */
+        if ((r = store_active_add(s, id)) < 0)
+                return r;
         /* Out of sight first (atomically), then emptied: a reader sees either
          * the whole job or no job, never half of one. */
         char trash[128];
@@ -608,6 +637,8 @@ int store_job_remove(struct store *s, const char *id)
                 return r;
         if (unlinkat(dfd, "lock", 0) < 0 || unlinkat(s->jobs_fd, trash, AT_REMOVEDIR) < 0)
                 return NEG_ERRNO();
+        if (store_index_forget(s, id) >= 0)
+                (void)store_active_remove(s, id);
         return 0;
 }
 
@@ -650,7 +681,7 @@ static int cursor_parse(const char *c, struct job *ret)
         return 0;
 }
 
-int store_list_jobs(struct store *s, const struct store_filter *filter, const char *cursor,
+int store_list_scan(struct store *s, const struct store_filter *filter, const char *cursor,
                     size_t limit, struct store_list *ret)
 {
         struct job after = {0};
@@ -825,6 +856,7 @@ int store_state_apply(struct store *s, struct job *j, char **ret_error)
                 j->state_applied = false;
                 return r;
         }
+        (void)store_active_remove(s, j->id); /* nothing left to replay */
         return 1;
 }
 
@@ -839,19 +871,35 @@ void store_ids_free(char **ids)
 
 int store_state_pending(struct store *s, char ***ret_ids)
 {
-        struct store_filter f = {.status_mask = STORE_STATUS_BIT(JOB_COMPLETED)};
-        struct store_list l;
-        int r = store_list_jobs(s, &f, NULL, 0, &l);
+        /* Such a job keeps its marker until the patch is applied
+         * (store-active.h): the active set, not every record. */
+        char **active = NULL;
+        int r = store_active_list(s, &active);
         if (r < 0)
                 return r;
-        char **ids = calloc(l.n + 1, sizeof(char *));
+        struct job **jobs = calloc((size_t)r + 1, sizeof(struct job *));
+        char **ids = calloc((size_t)r + 1, sizeof(char *));
         size_t n = 0;
-        r = ids ? 0 : -ENOMEM;
-        for (size_t i = 0; r == 0 && i < l.n; i++)
-                if (l.jobs[i]->state_patch_field && !l.jobs[i]->state_applied)
-                        if (!(ids[n++] = strdup(l.jobs[i]->id)))
-                                r = -ENOMEM;
-        store_list_done(&l);
+        r = jobs && ids ? 0 : -ENOMEM;
+        for (char **id = active; r == 0 && *id; id++) {
+                struct job *j = NULL;
+                if (store_job_load(s, *id, &j, NULL) < 0)
+                        continue;
+                if (j->status == JOB_COMPLETED && j->state_patch_field && !j->state_applied)
+                        jobs[n++] = j;
+                else
+                        job_free(j);
+        }
+        store_ids_free(active);
+        /* Oldest first: replays of the same field land in submission order. */
+        if (n > 1)
+                qsort(jobs, n, sizeof(*jobs), job_order_qsort);
+        for (size_t i = 0; i < n; i++) {
+                if (r == 0 && !(ids[i] = strdup(jobs[i]->id)))
+                        r = -ENOMEM;
+                job_free(jobs[i]);
+        }
+        free(jobs);
         if (r < 0) {
                 store_ids_free(ids);
                 return r;
@@ -886,15 +934,16 @@ int store_job_refresh_progress(struct store *s, struct job *j)
 
 /* ---- retention ---------------------------------------------------------------- */
 
-static void remove_leftovers(struct store *s, uint64_t now_usec)
+/* Returns how many leftovers remain (too young, or locked). */
+static size_t remove_leftovers(struct store *s, uint64_t now_usec)
 {
         int dfd = fcntl(s->jobs_fd, F_DUPFD_CLOEXEC, 3);
         if (dfd < 0)
-                return;
+                return 1;
         DIR *d = fdopendir(dfd);
         if (!d) {
                 close(dfd);
-                return;
+                return 1;
         }
         rewinddir(d);
         /* Collect first: removing entries while readdir() walks is unspecified. */
@@ -912,16 +961,114 @@ static void remove_leftovers(struct store *s, uint64_t now_usec)
                         n++;
                 }
         closedir(d);
+        size_t left = 0;
         for (size_t i = 0; i < n; i++) {
-                remove_leftover(s, names[i], now_usec);
+                left += remove_leftover(s, names[i], now_usec) < 0;
                 free(names[i]);
         }
         free(names);
+        return left;
+}
+
+/* Markers whose job directory is gone: interrupted creations (a creation
+ * under way is younger than an hour) and removals.  Returns how many. */
+static size_t clear_orphan_markers(struct store *s, uint64_t now_usec)
+{
+        char **ids = NULL;
+        if (store_active_list(s, &ids) < 0)
+                return 0;
+        size_t n = 0;
+        for (char **id = ids; *id; id++) {
+                _cleanup_close_ int dfd = -EBADF;
+                uint64_t age;
+                if (store_job_open_dir(s, *id, &dfd) != -ENOENT)
+                        continue;
+                n++;
+                if (store_active_age(s, *id, now_usec, &age) == 0 && age > 3600u * 1000000u &&
+                    store_index_forget(s, *id) >= 0)
+                        (void)store_active_remove(s, *id);
+        }
+        store_ids_free(ids);
+        return n;
+}
+
+struct expired {
+        struct retention_entry *e;
+        char **ids;
+        size_t n, cap;
+};
+
+static int add_expired(const char *id, const struct store_index_row *row, void *userdata)
+{
+        struct expired *x = userdata;
+        if (x->n == x->cap) {
+                size_t nc = x->cap ? x->cap * 2 : 64;
+                struct retention_entry *ne = realloc(x->e, nc * sizeof(*ne));
+                if (!ne)
+                        return -ENOMEM;
+                x->e = ne;
+                char **ni = realloc(x->ids, nc * sizeof(*ni));
+                if (!ni)
+                        return -ENOMEM;
+                x->ids = ni;
+                x->cap = nc;
+        }
+        if (!(x->ids[x->n] = strdup(id)))
+                return -ENOMEM;
+        x->e[x->n++] = (struct retention_entry){
+            .status = row->status, .finished_at = row->finished_at, .created_at = row->created_at};
+        return 0;
+}
+
+/* gc by age alone, from the index: the rows finished before now - ttl, not
+ * every record (a disk budget needs every job's usage: store_gc's scan). */
+static int gc_by_age(struct store *s, uint64_t ttl_usec, uint64_t now_usec, size_t *ret_removed)
+{
+        _cleanup_(store_index_freep) struct store_index *ix = NULL;
+        char **live = NULL;
+        int r = store_index_open_synced(s, &ix, &live);
+        if (r < 0)
+                return r;
+        store_ids_free(live);
+        /* Leftovers of interrupted creations and removals need a walk of
+         * jobs/: only when the last full reconciliation saw some, or a marker
+         * says a creation or removal did not finish. */
+        size_t leftovers = 0;
+        (void)store_index_leftovers(ix, &leftovers);
+        if (clear_orphan_markers(s, now_usec) > 0 || leftovers > 0)
+                (void)store_index_set_leftovers(ix, remove_leftovers(s, now_realtime_usec()));
+        struct expired x = {0};
+        if (ttl_usec && ttl_usec < now_usec)
+                r = store_index_expired(ix, now_usec - ttl_usec, add_expired, &x);
+        size_t *pick = NULL, removed = 0;
+        struct retention_policy p = {.ttl_usec = ttl_usec};
+        if (r >= 0)
+                r = retention_select(x.e, x.n, &p, now_usec, &pick);
+        for (int i = 0; i < r; i++)
+                if (store_job_remove(s, x.ids[pick[i]]) == 0)
+                        removed++;
+        free(pick);
+        for (size_t i = 0; i < x.n; i++)
+                free(x.ids[i]);
+        free(x.ids);
+        free(x.e);
+        if (r < 0)
+                return r;
+        if (ret_removed)
+                *ret_removed = removed;
+        return 0;
 }
 
 int store_gc(struct store *s, uint64_t ttl_usec, uint64_t disk_budget_bytes, uint64_t now_usec,
              size_t *ret_removed)
 {
+        if (!disk_budget_bytes) {
+                int r = gc_by_age(s, ttl_usec, now_usec, ret_removed);
+                if (r != -ENOMEM && r < 0)
+                        goto scan; /* no usable index: every record, as before it */
+                return r;
+        }
+scan:
         remove_leftovers(s, now_realtime_usec());
         struct store_list l;
         int r = store_list_jobs(s, NULL, NULL, 0, &l);

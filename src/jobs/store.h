@@ -54,6 +54,8 @@ const char *store_tenant(const struct store *s);
 int store_jobs_fd(const struct store *s);
 /* The tenant's directory fd (owned by the store; do not close). */
 int store_tenant_fd(const struct store *s);
+/* The tenant's active/ directory fd (store-active.h; owned by the store). */
+int store_active_fd(const struct store *s);
 
 /* ---- locks ---------------------------------------------------------------
  * store_job_lock: exclusive flock on jobs/<id>/lock.  wait=false returns
@@ -71,7 +73,8 @@ int store_lock(struct store *s, bool wait, int *ret_fd);
  * one) and j->tenant, sets created_at when 0, builds the job directory
  * under a hidden staging name (lock file, locked; input.json when input is not
  * NULL: input_len bytes, must be JSON; job.json) and renames it to jobs/<id>
- * with RENAME_NOREPLACE: an existing jobs/<id> is -EEXIST, "id in use",
+ * with RENAME_NOREPLACE (after marking the id in the active set,
+ * store-active.h): an existing jobs/<id> is -EEXIST, "id in use",
  * decided atomically, and no one ever sees a half-made job.  Returns 0 with the held lock in
  * *ret_lock_fd (or released when ret_lock_fd is NULL).  -EINVAL for an invalid requested id or
  * record (*ret_reason says why), -EEXIST for an id in use, -EBADMSG for input
@@ -107,7 +110,7 @@ int store_job_open_log(int job_dirfd, int which, int *ret_fd);
 /* Bytes on disk used by jobs/<id>/ (st_blocks of every file in it). */
 int store_job_disk_usage(struct store *s, const char *id, uint64_t *ret);
 
-/* Deletes jobs/<id>/ with its lock held (taken here, not waiting: -EWOULDBLOCK
+/* Deletes jobs/<id>/ and its index row with its lock held (taken here, not waiting: -EWOULDBLOCK
  * when someone holds it).  Refuses a job that is not terminal (-EBUSY).  Only
  * ever removes inside jobs/, by validated id, never following symlinks. */
 int store_job_remove(struct store *s, const char *id);
@@ -130,9 +133,16 @@ void store_list_done(struct store_list *l);
 /* Lists this tenant's jobs matching filter (NULL: all), oldest first, at most
  * limit (0: no limit) after cursor (NULL: from the start; else a
  * next_cursor from an earlier call; -EINVAL for a malformed one).
+ * Finished jobs come from the index and live ones from the active set
+ * (store-list.c): a page reads the records it returns, not the store.
+ * When the index cannot be used at all, falls back to store_list_scan. */
+int store_list_jobs(struct store *s, const struct store_filter *filter, const char *cursor,
+                    size_t limit, struct store_list *ret);
+
+/* store_list_jobs by reading every record in jobs/ (the index's fallback).
  * Directories without a readable job.json (being created, or corrupt) are
  * skipped and counted. */
-int store_list_jobs(struct store *s, const struct store_filter *filter, const char *cursor,
+int store_list_scan(struct store *s, const struct store_filter *filter, const char *cursor,
                     size_t limit, struct store_list *ret);
 
 /* ---- results and state patches ------------------------------------------- */

@@ -41,6 +41,7 @@
 #include "procfs.h"
 #include "runner.h"
 #include "sandbox-setup.h"
+#include "subid.h"
 #include "uidpool.h"
 #include "workdir.h"
 #include "units.h"
@@ -72,6 +73,10 @@ struct supervisor {
         char ledger_key[160];
         bool reserved;
         bool running; /* between on_started and the runner's return: job->pid is live */
+        /* Without root: the subordinate id lent to the job (take_job_uid). */
+        bool subid;
+        uid_t sub_uid;
+        gid_t sub_gid;
 };
 
 static int save(struct supervisor *s)
@@ -452,10 +457,53 @@ static inline void jobenv_freep(char ***p)
 /* As root, a uid of the job's own from the pool.  Every uid busy: wait for
  * one, as for any other resource, rather than fail the job.  1: proceed; 0:
  * the job ended here (cancelled, recorded); < 0: error. */
+/* Without root: a subordinate id of the job's own where the user has a
+ * range (docs/rootless.md), waited for like root's uids; none: the job
+ * keeps the user's uid. */
+static int take_job_subid(struct supervisor *s, struct privs_spec *privs, int *ret_lock)
+{
+        struct subid_lease lease;
+        int r;
+        while ((r = subid_acquire(&lease)) == -EAGAIN) {
+                *ret_lock = -EBADF;
+                if (!s->job->reason || strncmp(s->job->reason, "waiting for a free", 18)) {
+                        char why[160], range[48];
+                        subid_lease_range(&lease, range, sizeof(range));
+                        snprintf(why, sizeof(why),
+                                 "waiting for a free subordinate id (%s all lent to running jobs)",
+                                 range);
+                        job_set_string(&s->job->reason, why);
+                        save_interim(s);
+                }
+                if (cancel_requested(s, WAIT_POLL_MS)) {
+                        finish_early(s, JOB_CANCELLED,
+                                     "cancelled while waiting for a subordinate id");
+                        return 0;
+                }
+        }
+        *ret_lock = lease.lockfd;
+        if (r == -ENOENT)
+                return 1;
+        if (r < 0) {
+                char why[700];
+                snprintf(why, sizeof(why), "could not take a subordinate id (locks in '%s'): %s",
+                         lease.lockdir[0] ? lease.lockdir : "no directory", strerror(-r));
+                log_error("%s", why);
+                return finish_early(s, JOB_FAILED, why) < 0 ? -EIO : 0;
+        }
+        s->subid = true;
+        s->sub_uid = lease.uid;
+        s->sub_gid = lease.gid;
+        privs->switch_user = true;
+        privs->uid = SUBID_NS_ID;
+        privs->gid = SUBID_NS_ID;
+        return 1;
+}
+
 static int take_job_uid(struct supervisor *s, struct privs_spec *privs, int *ret_lock)
 {
         if (geteuid() != 0)
-                return 1;
+                return take_job_subid(s, privs, ret_lock);
         int r;
         while ((r = uidpool_acquire_default(&privs->uid, ret_lock)) == -EAGAIN) {
                 if (!s->job->reason || strncmp(s->job->reason, "waiting for a free", 18)) {
@@ -490,9 +538,11 @@ static int prepare_work_dir(struct supervisor *s, const struct privs_spec *privs
             openat(s->job_dirfd, "work", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (s->work_dirfd < 0)
                 return log_error_errno(NEG_ERRNO(), "Failed to open the work directory");
-        if (privs->switch_user && fchown(s->work_dirfd, privs->uid, privs->gid) < 0)
+        /* A subordinate id gets the directory by an ACL instead (runner.c). */
+        bool own_uid = privs->switch_user && !s->subid;
+        if (own_uid && fchown(s->work_dirfd, privs->uid, privs->gid) < 0)
                 return log_error_errno(NEG_ERRNO(), "Failed to hand the work directory over");
-        if (privs->switch_user)
+        if (own_uid)
                 open_path_to_work_dir(s);
         char self[64];
         snprintf(self, sizeof(self), "/proc/self/fd/%d", s->work_dirfd);
@@ -669,6 +719,8 @@ static int run_in_sandbox(struct supervisor *s, const struct privs_spec *privs, 
         view.network = netpol->mode == NET_HOST ? HOSTVIEW_NETWORK_HOST : HOSTVIEW_NETWORK_NONE;
         view.expose = (const char *const *)j->expose;
         hostview_decide(&view, geteuid() == 0);
+        if (s->subid)
+                hostview_use_subid(&view, s->sub_uid, s->sub_gid);
         struct job_rlimits rl = job_rlimits_of(&j->limits);
         char label[80];
         snprintf(label, sizeof(label), "job-%s", j->id);
@@ -711,9 +763,14 @@ static int run_in_sandbox(struct supervisor *s, const struct privs_spec *privs, 
                          fail.step != CHILD_STEP_NONE ? child_step_to_string(fail.step)
                                                       : "create the job's cgroup",
                          strerror(-r),
-                         fail.step == CHILD_STEP_NAMESPACES ? userns_refusal_hint() : "");
+                         fail.step == CHILD_STEP_NAMESPACES ? userns_refusal_hint()
+                                                            : subid_refusal_hint(fail.step));
                 return finish_early(s, JOB_FAILED, reason);
         }
+        if (o.subid_revoke_err)
+                log_warning("Failed to hand back what the job left or remove its ACL entries in "
+                            "'%s' or above: %s; `getfacl` shows what is left (docs/rootless.md)",
+                            workdir, strerror(o.subid_revoke_err));
         usage_recorder_finish(&usage, &o.stats, o.wall_usec);
         record_outcome(s, &o);
         r = save(s);
@@ -737,7 +794,7 @@ static int run_job(struct supervisor *s)
                 r = run_in_sandbox(s, &privs, workdir);
         /* Before the uid goes back to the pool (uid_lock): the next job on it,
          * of whatever tenant, must find nothing of this one's. */
-        if (privs.switch_user) {
+        if (privs.switch_user && !s->subid) {
                 int k = workdir_reclaim(s->job_dirfd);
                 if (k < 0)
                         log_warning("Failed to hand the work directory back: %s", strerror(-k));

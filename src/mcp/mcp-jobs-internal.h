@@ -49,6 +49,7 @@ struct mcp_jobs {
         struct jobctl *ctl;
         struct loop_source *timer;
         int inotify_fd; /* on jobs/: new jobs, whoever submitted them */
+        int tasks_fd;   /* tenants/<t>/mcp-tasks/: one entry per job that is a task */
         struct loop_source *inotify_src;
         struct gov_measure *meas;
         uint64_t last_sample, last_scan;

@@ -14,6 +14,7 @@
 #include "gov-measure.h"
 #include "slurm-status.h"
 #include "jobid.h"
+#include "store-list.h"
 #include "log.h"
 #include "gov-status.h"
 #include "hostview.h"
@@ -21,6 +22,7 @@
 #include "tools-schema.h"
 #include "units.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -44,6 +46,7 @@
 #define LOGS_MAX          (1024u * 1024u)
 #define TASK_MARKER       ".mcp-task"
 #define RESTORE_MAX_TASKS 1000
+#define TASK_SET_DIR      "mcp-tasks"
 #define INPUT_MAX         (16u << 20)
 
 /* ---- schemas --------------------------------------------------------------- */
@@ -741,6 +744,8 @@ static int on_tick(struct loop_source *s, void *userdata)
 
 /* ---- tools ----------------------------------------------------------------- */
 
+static void task_entry_add(struct mcp_jobs *J, const char *id);
+
 static void mark_task(struct mcp_jobs *J, struct mcp_request *req, const struct job *j)
 {
         struct mcp_task *t = mcp_request_task(req);
@@ -754,7 +759,8 @@ static void mark_task(struct mcp_jobs *J, struct mcp_request *req, const struct 
         if (store_job_open_dir(J->ctl->store, j->id, &dfd) == 0) {
                 char buf[64];
                 snprintf(buf, sizeof(buf), "{\"ttl_ms\":%lld}\n", (long long)mcp_task_ttl_ms(t));
-                write_file_atomic_at(dfd, TASK_MARKER, buf, strlen(buf), 0600);
+                if (write_file_atomic_at(dfd, TASK_MARKER, buf, strlen(buf), 0600) >= 0)
+                        task_entry_add(J, j->id);
         }
 }
 
@@ -1295,31 +1301,145 @@ static int register_catalog_tools(struct mcp_jobs *J)
 }
 
 /* Tasks are job records: those of earlier servers come back from the store. */
+struct restored {
+        struct job *job;
+        int64_t ttl_ms;
+};
+
+static int cmp_created(const void *a, const void *b)
+{
+        const struct job *x = ((const struct restored *)a)->job,
+                         *y = ((const struct restored *)b)->job;
+        if (x->created_at != y->created_at)
+                return x->created_at < y->created_at ? -1 : 1;
+        return strcmp(x->id, y->id);
+}
+
+/* The task set's directory: tasks are re-created at start-up from these
+ * entries, not by opening the newest thousand job directories (which cost
+ * serve's start-up 2,000 openat with 100,000 finished jobs).  Created on the
+ * first start of this version, from the markers of the newest jobs. */
+static int open_task_set(struct mcp_jobs *J, bool *ret_fresh)
+{
+        int tfd = store_tenant_fd(J->ctl->store);
+        *ret_fresh = mkdirat(tfd, TASK_SET_DIR, 0700) == 0;
+        if (!*ret_fresh && errno != EEXIST)
+                return NEG_ERRNO();
+        J->tasks_fd = openat(tfd, TASK_SET_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        return J->tasks_fd < 0 ? NEG_ERRNO() : 0;
+}
+
+static void task_entry_add(struct mcp_jobs *J, const char *id)
+{
+        if (J->tasks_fd < 0 || !jobid_is_valid(id))
+                return;
+        int fd = openat(J->tasks_fd, id, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd >= 0)
+                close(fd);
+}
+
+/* Ids of the task set (and, on its first use, of the newest jobs' markers). */
+static int task_set_ids(struct mcp_jobs *J, bool fresh, char ***ret)
+{
+        if (fresh) {
+                struct store_index_query q = {.limit = RESTORE_MAX_TASKS};
+                char **ids = NULL;
+                if (store_list_ids(J->ctl->store, &q, &ids, NULL) >= 0) {
+                        for (char **id = ids; *id; id++) {
+                                _cleanup_close_ int dfd = -EBADF;
+                                if (store_job_open_dir(J->ctl->store, *id, &dfd) == 0 &&
+                                    faccessat(dfd, TASK_MARKER, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+                                        task_entry_add(J, *id);
+                        }
+                        store_ids_free(ids);
+                }
+        }
+        int dfd = fcntl(J->tasks_fd, F_DUPFD_CLOEXEC, 3);
+        DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+        if (!d) {
+                if (dfd >= 0)
+                        close(dfd);
+                return -errno;
+        }
+        rewinddir(d);
+        size_t n = 0;
+        char **ids = calloc(1, sizeof(char *));
+        for (struct dirent *de; ids && (de = readdir(d));) {
+                if (!jobid_is_valid(de->d_name))
+                        continue;
+                char **nv = realloc(ids, (n + 2) * sizeof(char *));
+                if (!nv || !(nv[n] = strdup(de->d_name))) {
+                        ids = nv ? nv : ids;
+                        ids[n] = NULL;
+                        store_ids_free(ids);
+                        ids = NULL;
+                        break;
+                }
+                ids = nv;
+                ids[++n] = NULL;
+        }
+        closedir(d);
+        if (!ids)
+                return -ENOMEM;
+        *ret = ids;
+        return 0;
+}
+
+/* Tasks are job records: those of earlier servers come back from the store. */
 static void restore_tasks(struct mcp_jobs *J)
 {
-        struct store_list l = {0};
-        if (store_list_jobs(J->ctl->store, NULL, NULL, 0, &l) < 0)
+        bool fresh = false;
+        char **ids = NULL;
+        if (open_task_set(J, &fresh) < 0 || task_set_ids(J, fresh, &ids) < 0) {
+                log_warning("Tasks of earlier servers are not re-created: cannot read %s/",
+                            TASK_SET_DIR);
                 return;
+        }
+        size_t n_ids = 0;
+        while (ids[n_ids])
+                n_ids++;
+        struct restored *jobs = calloc(n_ids + 1, sizeof(*jobs));
         uint64_t now = now_realtime_usec();
-        size_t first = l.n > RESTORE_MAX_TASKS ? l.n - RESTORE_MAX_TASKS : 0;
-        size_t n = 0;
-        for (size_t i = first; i < l.n; i++) {
-                struct job *j = l.jobs[i];
+        size_t n_jobs = 0;
+        for (size_t i = 0; jobs && i < n_ids; i++) {
                 _cleanup_close_ int dfd = -EBADF;
                 _cleanup_free_ char *marker = NULL;
+                struct job *j = NULL;
                 size_t len;
-                if (store_job_open_dir(J->ctl->store, j->id, &dfd) < 0 ||
-                    read_file_at(dfd, TASK_MARKER, 4096, &marker, &len) < 0)
+                int r = store_job_open_dir(J->ctl->store, ids[i], &dfd);
+                if (r >= 0)
+                        r = read_file_at(dfd, TASK_MARKER, 4096, &marker, &len);
+                if (r >= 0)
+                        r = store_job_load(J->ctl->store, ids[i], &j, NULL);
+                if (r == -ENOENT) {
+                        /* The job was removed (gc): so is its task. */
+                        (void)unlinkat(J->tasks_fd, ids[i], 0);
+                        continue;
+                }
+                if (r < 0)
                         continue;
                 cJSON *m = cJSON_Parse(marker);
                 const cJSON *ttl = cJSON_GetObjectItemCaseSensitive(m, "ttl_ms");
                 int64_t ttl_ms = cJSON_IsNumber(ttl) ? (int64_t)ttl->valuedouble : 3600000;
                 cJSON_Delete(m);
-                if (ttl_ms >= 0 && j->created_at + (uint64_t)ttl_ms * 1000 < now)
+                if (ttl_ms >= 0 && j->created_at + (uint64_t)ttl_ms * 1000 < now) {
+                        (void)unlinkat(J->tasks_fd, ids[i], 0); /* expired */
+                        job_free(j);
                         continue;
+                }
+                jobs[n_jobs++] = (struct restored){j, ttl_ms};
+        }
+        store_ids_free(ids);
+        /* The newest RESTORE_MAX_TASKS, adopted oldest first. */
+        size_t n = 0, first = n_jobs > RESTORE_MAX_TASKS ? n_jobs - RESTORE_MAX_TASKS : 0;
+        if (n_jobs > 1)
+                qsort(jobs, n_jobs, sizeof(*jobs), cmp_created);
+        for (size_t i = 0; i < n_jobs; i++) {
+                struct job *j = jobs[i].job;
+                int64_t ttl_ms = jobs[i].ttl_ms;
                 struct mcp_request *work;
-                if (mcp_task_adopt(J->server, j->id, j->created_at, ttl_ms, &work) < 0)
-                        continue;
+                if (i < first || mcp_task_adopt(J->server, j->id, j->created_at, ttl_ms, &work) < 0)
+                        goto next;
                 n++;
                 if (j->status == JOB_CANCELLED) {
                         char summary[512], msg[600];
@@ -1331,8 +1451,10 @@ static void restore_tasks(struct mcp_jobs *J)
                         mcp_request_complete(work, jobview_result(J->ctl, j));
                 else if (watch_add(J, WATCH_RUN, work, j, 0) < 0)
                         mcp_request_fail(work, -ENOMEM, "out of memory");
+        next:
+                job_free(j);
         }
-        store_list_done(&l);
+        free(jobs);
         if (n)
                 log_info("Re-created %zu task(s) from the job store", n);
 }
@@ -1346,6 +1468,7 @@ int mcp_jobs_new(struct loop *l, struct mcp_server *s, const struct corral_optio
         J->loop = l;
         J->server = s;
         J->inotify_fd = -EBADF;
+        J->tasks_fd = -EBADF;
         int r = 0;
         /* The catalog first: a bad one stops serve before the store is touched. */
         if (tools_file) {
@@ -1422,6 +1545,8 @@ void mcp_jobs_free(struct mcp_jobs *J)
         loop_source_free(J->inotify_src);
         if (J->inotify_fd >= 0)
                 close(J->inotify_fd);
+        if (J->tasks_fd >= 0)
+                close(J->tasks_fd);
         gov_measure_free(J->meas);
         for (size_t i = 0; i < J->n_own; i++)
                 free(J->own[i]);

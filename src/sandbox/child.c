@@ -8,7 +8,8 @@
  * joins its groups as its very first step.  The child then runs a short fixed
  * pipeline, each step only async-signal-safe calls:
  *
- *   cgroup -> session -> namespaces (hostview_apply_root)
+ *   cgroup -> session -> [with a subordinate id: wait until the parent has
+ *          mapped it] -> namespaces (hostview_apply_root)
  *          [as root: the process is PID 1 of the job's new PID and IPC
  *           namespaces; it forks the job and stays as its init, init_run()]
  *   job:   stdio -> fds -> rlimits -> capabilities (bounding, ambient)
@@ -37,6 +38,7 @@
 #include "hostview.h"
 #include "policy.h"
 #include "privs.h"
+#include "subid.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -73,6 +75,10 @@ static const char *const step_names[_CHILD_STEP_MAX] = {
     [CHILD_STEP_LISTENER] = "hand the seccomp listener to corral",
     [CHILD_STEP_NAMESPACES] = "set up the job's namespaces",
     [CHILD_STEP_INIT] = "start the job under its init",
+    [CHILD_STEP_SUBID] = "map the job's subordinate id with newuidmap/newgidmap",
+    [CHILD_STEP_SUBID_ACCESS] =
+        "grant the job's subordinate id its work directory, --writable and --expose paths "
+        "(POSIX ACLs: each must be your own, on a file system with ACLs)",
 };
 
 const char *child_step_to_string(enum child_step s)
@@ -156,6 +162,14 @@ static _Noreturn void job_run(const struct child_spec *spec, int report_fd)
                 if (r < 0)
                         fail(report_fd, (enum child_step)step, -r);
         }
+        /* Switching to a subordinate id cleared the dumpable flag, and until
+         * exec this process still has corral's memory, whose owner namespace
+         * is the host's: corral could not take the seccomp listener
+         * (pidfd_getfd is a ptrace check).  Only corral (the owner of the
+         * job's user namespace) and the job's own id could use it, and exec
+         * decides the flag anew. */
+        if (spec->view && spec->view->subid && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+                fail(report_fd, CHILD_STEP_CREDENTIALS, errno);
 
         if (spec->view && (r = hostview_apply_user(spec->view)) < 0)
                 fail(report_fd, CHILD_STEP_CWD, -r);
@@ -243,9 +257,11 @@ static _Noreturn void init_run(pid_t job, int status_fd)
 }
 
 /* Runs in the child (the job's init when it has a PID namespace); never
- * returns.  status_fd < 0: no init, this process becomes the job. */
+ * returns.  status_fd < 0: no init, this process becomes the job.  map_fd
+ * >= 0 (a subordinate id): the parent writes one byte there once it has
+ * written the namespace's maps; nothing that depends on them runs before. */
 static _Noreturn void child_run(const struct child_spec *spec, int report_fd, int status_fd,
-                                bool in_cgroup)
+                                int map_fd, bool in_cgroup)
 {
         int r;
 
@@ -290,6 +306,17 @@ static _Noreturn void child_run(const struct child_spec *spec, int report_fd, in
                 if (moved < 0)
                         fail(report_fd, CHILD_STEP_FDS, errno);
                 status_fd = moved;
+        }
+
+        if (map_fd >= 0) {
+                char mapped = 0;
+                ssize_t n;
+                do
+                        n = read(map_fd, &mapped, 1);
+                while (n < 0 && errno == EINTR);
+                if (n != 1 || mapped != 1)
+                        _exit(127); /* the parent failed: it reports and reaps us */
+                close(map_fd);
         }
 
         if (spec->view && (r = hostview_apply_root(spec->view)) < 0)
@@ -413,6 +440,17 @@ static void reap(pid_t pid)
         waitpid(pid, NULL, 0);
 }
 
+/* The parent's half of a subordinate id: the setuid helpers write the
+ * child's maps ("0 USER 1 1 SUB 1": subid.h), then the child may go on. */
+static int map_subid(const struct hostview *v, pid_t pid, int map_wr)
+{
+        int r = subid_write_maps(pid, v->outer_uid, v->sub_uid, v->outer_gid, v->sub_gid);
+        if (r < 0)
+                return r;
+        char go = 1;
+        return write(map_wr, &go, 1) == 1 ? 0 : NEG_ERRNO();
+}
+
 int child_spawn(const struct child_spec *spec, pid_t *ret_pid, int *ret_pidfd, int *ret_listener,
                 int *ret_status_fd, struct child_failure *ret_failure)
 {
@@ -432,6 +470,15 @@ int child_spawn(const struct child_spec *spec, pid_t *ret_pid, int *ret_pidfd, i
                 status_wr = pipefd[1];
         }
         unsigned long long ns = spec->view ? hostview_clone_flags(spec->view) : 0;
+        /* A subordinate id: the child waits for its maps on a pipe of its own. */
+        bool subid = spec->view && spec->view->subid;
+        _cleanup_close_ int map_rd = -EBADF, map_wr = -EBADF;
+        if (subid) {
+                if (pipe2(pipefd, O_CLOEXEC) < 0)
+                        return NEG_ERRNO();
+                map_rd = pipefd[0];
+                map_wr = pipefd[1];
+        }
 
         int cgfd = spec->group ? cg_group_clone_fd(spec->group) : -EBADF;
         int pidfd = -EBADF;
@@ -462,13 +509,24 @@ int child_spawn(const struct child_spec *spec, pid_t *ret_pid, int *ret_pidfd, i
         if (pid == 0) {
                 rd = -EBADF; /* not ours to close in the child */
                 status_rd = -EBADF;
-                child_run(spec, wr, has_init ? status_wr : -1, in_cgroup);
+                if (subid)
+                        close(map_wr); /* the parent's death must reach us as EOF */
+                child_run(spec, wr, has_init ? status_wr : -1, subid ? map_rd : -1, in_cgroup);
         }
         _cleanup_close_ int owned_pidfd = pidfd;
         closep(&wr);
         wr = -EBADF;
         closep(&status_wr);
         status_wr = -EBADF;
+        if (subid) {
+                int r = map_subid(spec->view, pid, map_wr);
+                if (r < 0) {
+                        reap(pid);
+                        if (ret_failure)
+                                *ret_failure = (struct child_failure){CHILD_STEP_SUBID, -r};
+                        return r;
+                }
+        }
 
         _cleanup_close_ int listener = -EBADF;
         struct step_report rep;

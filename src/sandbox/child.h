@@ -32,8 +32,10 @@ enum child_step {
         CHILD_STEP_NO_NEW_PRIVS,
         CHILD_STEP_SECCOMP,
         CHILD_STEP_EXEC,
-        CHILD_STEP_LISTENER, /* handing the seccomp listener to the parent (notify mode) */
-        CHILD_STEP_INIT,     /* the job's init starting the job in its PID namespace */
+        CHILD_STEP_LISTENER,     /* handing the seccomp listener to the parent (notify mode) */
+        CHILD_STEP_INIT,         /* the job's init starting the job in its PID namespace */
+        CHILD_STEP_SUBID,        /* corral mapping the job's subordinate id (newuidmap/newgidmap) */
+        CHILD_STEP_SUBID_ACCESS, /* corral granting that id its paths (runner.c) */
         _CHILD_STEP_MAX,
 };
 

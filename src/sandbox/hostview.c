@@ -66,6 +66,13 @@ void hostview_decide(struct hostview *v, bool privileged)
         };
 }
 
+void hostview_use_subid(struct hostview *v, uid_t sub_uid, gid_t sub_gid)
+{
+        v->subid = v->own_user;
+        v->sub_uid = sub_uid;
+        v->sub_gid = sub_gid;
+}
+
 int hostview_parse_network(const char *s, enum hostview_network *ret)
 {
         if (strcmp(s, "host") == 0)
@@ -154,7 +161,10 @@ static int map_own_ids(const struct hostview *v)
 int hostview_apply_root(const struct hostview *v)
 {
         int r;
-        if (v->own_user && (r = map_own_ids(v)) < 0)
+        /* With a subordinate id, the maps were written from outside before
+         * this child went on (child.c): an unprivileged process may map
+         * only its own ids itself. */
+        if (v->own_user && !v->subid && (r = map_own_ids(v)) < 0)
                 return r;
         r = mountns_apply(&v->mounts);
         if (r < 0)

@@ -46,14 +46,22 @@ struct hostview {
         /* Decided by hostview_decide(). */
         bool own_pids; /* a PID namespace with its own /proc */
         bool own_ipc;  /* an IPC namespace */
-        bool own_user; /* without root: a user namespace mapping only our own uid and gid,
-                        * which lets the others be made (delegated mode) */
+        bool own_user; /* without root: a user namespace mapping our own uid and gid (and,
+                        * with .subid, one subordinate id), which lets the others be made
+                        * (delegated mode) */
         /* Without root: the user's home directories ($HOME and the password
          * database's), hidden from the job (docs/rootless.md). */
         const char *hide[3];
         char home_pw[512];
         uid_t outer_uid;
         gid_t outer_gid;
+        /* With a subordinate id (hostview_use_subid(); docs/rootless.md): the
+         * user namespace maps 0 to the user and SUBID_NS_ID to sub_uid /
+         * sub_gid, written from outside by newuidmap/newgidmap while the
+         * child waits (child.c); the job's process runs as SUBID_NS_ID. */
+        bool subid;
+        uid_t sub_uid;
+        gid_t sub_gid;
         struct mountns_spec mounts;
 };
 
@@ -64,6 +72,12 @@ struct hostview {
  * namespaces step fails and the job is refused); with --mounts host the job
  * shares corral's namespaces. */
 void hostview_decide(struct hostview *v, bool privileged);
+
+/* After hostview_decide(), with own_user: the job's process runs as the
+ * host's sub_uid/sub_gid (a lent subordinate id, subid.h).  The caller also
+ * switches the job to SUBID_NS_ID (privs.h) and grants that uid its work
+ * directory and --writable paths (runner.c). */
+void hostview_use_subid(struct hostview *v, uid_t sub_uid, gid_t sub_gid);
 
 /* "host" or "none"; -EINVAL otherwise. */
 int hostview_parse_network(const char *s, enum hostview_network *ret);

@@ -48,6 +48,9 @@ struct outcome {
         bool timed_out;
         bool cancelled;
         bool seccomp_killed; /* proof (not just SIGSYS) that seccomp killed it */
+        /* > 0 (an errno): a job run as a subordinate id left an ACL entry or a
+         * file corral could not take back (subid-access.h); said, not recorded. */
+        int subid_revoke_err;
         char seccomp_syscall[64];
         struct outcome_denial denied[OUTCOME_MAX_DENIALS]; /* in order of first denial */
         size_t n_denied;

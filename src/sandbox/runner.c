@@ -5,6 +5,7 @@
 #include "netproxy.h"
 #include "policy.h"
 #include "procfs.h"
+#include "subid-access.h"
 #include "units.h"
 
 #include <errno.h>
@@ -190,6 +191,8 @@ int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outc
         _cleanup_close_ int listener = -EBADF;
         _cleanup_(netproxy_freep) struct netproxy *np = NULL;
         _cleanup_close_ int status_fd = -EBADF;
+        struct subid_access *access = NULL; /* revoked at out: */
+        bool ran = false;
         r = cg_group_create(m, spec->label, &spec->limits, &g);
         if (r < 0)
                 goto out;
@@ -197,8 +200,22 @@ int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outc
         struct child_spec child = spec->child;
         child.group = g;
         struct hostview view = {0};
+        /* A job lent a subordinate id runs as that id: it is granted its
+         * directories for its lifetime (subid-access.h).  Its proxy keeps
+         * corral's uid: the id exists only in the job's namespace. */
+        bool subid = child.view && child.view->subid;
+        if (subid) {
+                char where[256];
+                r = subid_access_grant(child.view, &access, where, sizeof(where));
+                if (r < 0) {
+                        if (ret_failure)
+                                *ret_failure = (struct child_failure){CHILD_STEP_SUBID_ACCESS, -r};
+                        cg_group_destroy(g);
+                        goto out;
+                }
+        }
         if (spec->network && spec->network->mode == NET_ALLOW) {
-                r = netproxy_start(spec->network, spec->child.privs, &np);
+                r = netproxy_start(spec->network, subid ? NULL : spec->child.privs, &np);
                 if (r < 0) {
                         cg_group_destroy(g);
                         goto out;
@@ -222,6 +239,7 @@ int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outc
                 cg_group_destroy(g);
                 goto out;
         }
+        ran = true;
         if (spec->on_started) {
                 uint64_t start = 0;
                 proc_starttime(pid, &start);
@@ -259,6 +277,14 @@ int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outc
         *ret = o;
         r = 0;
 out:
+        /* The job is gone (its group emptied and removed): what it left is
+         * handed back and its grants taken back.  A failure leaves an entry
+         * naming an id that goes back to the pool: the caller hears of it. */
+        if (access) {
+                int k = subid_access_revoke(access, ran);
+                if (k < 0 && r == 0)
+                        ret->subid_revoke_err = -k;
+        }
         sigprocmask(SIG_SETMASK, &old_set, NULL);
         return r;
 }

@@ -8,7 +8,10 @@
  * clone, as rootless Podman and bubblewrap's callers do.
  */
 #include "subid.h"
+#include "child.h"
 #include "cleanup.h"
+#include "fileio.h"
+#include "uidpool.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -76,7 +80,9 @@ static const char *tool_path(const char *tool, char *buf, size_t len)
         return NULL;
 }
 
-int subid_write_map(const char *tool, pid_t pid, unsigned long outer, unsigned long sub)
+/* Starts tool on pid with the map "0 OUTER 1 1 SUB 1"; the helper's pid or
+ * -errno. */
+static pid_t start_helper(const char *tool, pid_t pid, unsigned long outer, unsigned long sub)
 {
         char path[64];
         if (!tool_path(tool, path, sizeof(path)))
@@ -98,6 +104,11 @@ int subid_write_map(const char *tool, pid_t pid, unsigned long outer, unsigned l
                 execv(path, argv);
                 _exit(127);
         }
+        return helper;
+}
+
+static int wait_helper(pid_t helper)
+{
         int status;
         while (waitpid(helper, &status, 0) < 0)
                 if (errno != EINTR)
@@ -105,6 +116,25 @@ int subid_write_map(const char *tool, pid_t pid, unsigned long outer, unsigned l
         if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
                 return 0;
         return WIFEXITED(status) && WEXITSTATUS(status) == 127 ? -ENOEXEC : -EPERM;
+}
+
+int subid_write_map(const char *tool, pid_t pid, unsigned long outer, unsigned long sub)
+{
+        pid_t helper = start_helper(tool, pid, outer, sub);
+        return helper < 0 ? (int)helper : wait_helper(helper);
+}
+
+int subid_write_maps(pid_t pid, uid_t uid, uid_t sub_uid, gid_t gid, gid_t sub_gid)
+{
+        /* Both at once: each helper costs an exec of a setuid program (a few
+         * ms), and the two maps are independent files. */
+        pid_t u = start_helper("newuidmap", pid, uid, sub_uid);
+        if (u < 0)
+                return (int)u;
+        pid_t g = start_helper("newgidmap", pid, gid, sub_gid);
+        int ru = wait_helper(u);
+        int rg = g < 0 ? (int)g : wait_helper(g);
+        return ru < 0 ? ru : rg;
 }
 
 /* The probe's child: a user namespace, a wait until the parent has mapped
@@ -204,4 +234,102 @@ int subid_check(struct subid_report *ret)
         if (ret->uid_err == 0 && ret->gid_err == 0)
                 ret->probe_err = run_probe(ret);
         return 0;
+}
+
+/* A directory of the caller's own, or -errno: the locks must be the same
+ * for every corral of this user (whatever its environment), and nobody else
+ * may hold them (a directory another user made could be filled with locks
+ * held forever). */
+static int own_dir(const char *path)
+{
+        struct stat st;
+        if (stat(path, &st) < 0)
+                return NEG_ERRNO();
+        if (!S_ISDIR(st.st_mode))
+                return -ENOTDIR;
+        return st.st_uid == getuid() ? 0 : -EPERM;
+}
+
+static int lock_dir(char *buf, size_t len)
+{
+        char run[64];
+        snprintf(run, sizeof(run), "/run/user/%u", (unsigned)getuid());
+        const char *xdg = getenv("XDG_RUNTIME_DIR");
+        const char *base = NULL;
+        /* /run/user/UID first: it is what XDG_RUNTIME_DIR names in a login
+         * session, and a corral started without that variable (cron, a
+         * service) must find the same locks. */
+        if (own_dir(run) == 0)
+                base = run;
+        else if (xdg && xdg[0] == '/' && own_dir(xdg) == 0)
+                base = xdg;
+        int n;
+        if (base)
+                n = snprintf(buf, len, "%s/corral/subids", base);
+        else {
+                const char *state = getenv("XDG_STATE_HOME");
+                const char *home = getenv("HOME");
+                if (state && state[0] == '/')
+                        n = snprintf(buf, len, "%s/corral/subids", state);
+                else if (home && home[0] == '/')
+                        n = snprintf(buf, len, "%s/.local/state/corral/subids", home);
+                else
+                        return -ENOENT;
+        }
+        if (n < 0 || (size_t)n >= len)
+                return -ENAMETOOLONG;
+        int r = mkdir_p(buf, 0700);
+        if (r < 0)
+                return r;
+        return own_dir(buf);
+}
+
+static bool have_tool(const char *tool)
+{
+        char path[64];
+        return tool_path(tool, path, sizeof(path)) != NULL;
+}
+
+int subid_acquire(struct subid_lease *ret)
+{
+        *ret = (struct subid_lease){.lockfd = -EBADF};
+        struct passwd *pw = getpwuid(getuid());
+        const char *user = pw ? pw->pw_name : NULL;
+        struct subid_range u, g;
+        if (subid_find(SUBID_UID_FILE, user, getuid(), &u) < 0 ||
+            subid_find(SUBID_GID_FILE, user, getuid(), &g) < 0 || !have_tool("newuidmap") ||
+            !have_tool("newgidmap"))
+                return -ENOENT;
+        ret->first = u.first;
+        ret->count = u.count < g.count ? u.count : g.count;
+        if (ret->count > 65536)
+                ret->count = 65536; /* one lock file per id: enough for any host */
+        int r = lock_dir(ret->lockdir, sizeof(ret->lockdir));
+        if (r < 0)
+                return r;
+        uid_t uid;
+        r = uidpool_acquire(ret->lockdir, (uid_t)u.first, (unsigned)ret->count, &uid, &ret->lockfd);
+        if (r < 0)
+                return r;
+        ret->uid = uid;
+        ret->gid = (gid_t)(g.first + (uid - u.first));
+        return 0;
+}
+
+void subid_lease_range(const struct subid_lease *l, char *buf, size_t len)
+{
+        snprintf(buf, len, "%lu-%lu", l->first, l->first + l->count - 1);
+}
+
+const char *subid_refusal_hint(int step)
+{
+        if (step == CHILD_STEP_SUBID)
+                return "; the helpers map only the user's ranges in " SUBID_UID_FILE
+                       " and " SUBID_GID_FILE
+                       ", for a process whose gid is the user's primary group (its message above "
+                       "says which check failed; docs/rootless.md)";
+        if (step == CHILD_STEP_SUBID_ACCESS)
+                return "; the job runs as a subordinate id of its own and gets its paths by ACL "
+                       "entries only their owner can add (docs/rootless.md)";
+        return "";
 }

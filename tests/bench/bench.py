@@ -11,6 +11,9 @@ Measures, in one run and against baselines measured in the same run:
   4. output      bytes/s a job writes to its log under corral vs to a file
   5. oom         kill -> outcome visible (job.json, `corral status`), and in
                  `corral run` kill -> exit
+  6. store       (only with --only store) 100,000 finished jobs against an
+                 empty store: serve start-up, status, list pages, MCP
+                 list_jobs pages, gc, serve RSS (issue 18)
 
 Timing loops that need microsecond precision are C programs next to this file
 (spawnbench, mcplat); this script runs them, computes medians/p99/min/max and
@@ -620,6 +623,194 @@ def bench_footprint(b, tools):
     b.results["footprint"] = out
 
 
+# ---------------------------------------------------------------- 6. store
+
+def store_cursor(store, jid):
+    """list_jobs's cursor for the position of job jid (store-list.h's format),
+    read from the store's index."""
+    import sqlite3
+    db = sqlite3.connect(os.path.join(store, "tenants", "default", "index.sqlite"))
+    try:
+        created = db.execute("SELECT created_at FROM jobs WHERE id=?", (jid,)).fetchone()[0]
+    finally:
+        db.close()
+    return "1.%d.%s" % (created, jid)
+
+
+def cli_cpu_ms(argv, cwd):
+    """Wall and CPU (user + system, from wait4) milliseconds of one command."""
+    t0 = time.perf_counter_ns()
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd)
+    _, _, ru = os.wait4(p.pid, 0)
+    return (time.perf_counter_ns() - t0) / 1e6, (ru.ru_utime + ru.ru_stime) * 1e3
+
+
+def on_cpu_ns(pid):
+    """Nanoseconds a process has run on a CPU (/proc/PID/schedstat)."""
+    with open("/proc/%d/schedstat" % pid) as f:
+        return int(f.read().split()[0])
+
+
+def serve_cpu_ms(b, store, calls=0, args=None):
+    """CPU milliseconds of `corral serve` up to its initialize reply; with
+    calls, the CPU per list_jobs call (args) instead."""
+    c = McpClient(b.corral("serve", state=store), b.tmp)
+    try:
+        c.request("initialize", {"protocolVersion": "2025-11-25", "capabilities": {},
+                                 "clientInfo": {"name": "bench", "version": "1"}})
+        start = on_cpu_ns(c.p.pid)
+        if not calls:
+            return start / 1e6
+        c.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        for _ in range(3):
+            c.call("list_jobs", args)
+        t0 = on_cpu_ns(c.p.pid)
+        for _ in range(calls):
+            c.call("list_jobs", args)
+        return (on_cpu_ns(c.p.pid) - t0) / 1e6 / calls
+    finally:
+        c.close()
+
+
+def bench_store(b):
+    """Issue 18: the costs of a store with 100,000 finished jobs against an
+    empty one and one of two pages (100 jobs), in the same run, interleaved
+    (this machine is shared: CPU time, from wait4 and schedstat, is reported
+    beside the wall time)."""
+    n = 20000 if b.quick else 100000
+    real = 200
+
+    def gen(path, count, k):
+        marker = os.path.join(path, ".complete-v2")
+        if not os.path.exists(marker):
+            shutil.rmtree(path, ignore_errors=True)
+            b.log("store: generating %d finished jobs (%d through the store API, the rest "
+                  "clones of them; cached for later runs)" % (count, k))
+            t0 = time.time()
+            b.run([os.path.join(b.bin, "storegen"), path, str(count), "--real", str(k)])
+            b.log("store: generated in %.0f s" % (time.time() - t0))
+            open(marker, "w").close()
+
+    big = os.path.join(b.build, "bench-store-%d-real%d" % (n, real))
+    gen(big, n, real)
+    page = os.path.join(b.build, "bench-store-100")
+    gen(page, 100, 100)
+    empty = os.path.join(b.tmp, "state-store-empty")
+    one = b.submit("/bin/true", state=empty)
+    b.run(b.corral("wait", one, state=empty), cwd=b.tmp)
+
+    def middle(store, count):
+        # A job in the middle of the history (by time), for status and later pages.
+        out = b.run(b.corral("list", "--limit", str(max(1, count // 2)), state=store), cwd=b.tmp)
+        return out.stdout.split("\n")[0].split()[0]
+    stores = [("empty", empty, one), ("page", page, middle(page, 100)), ("big", big, middle(big, n))]
+    for _, st, _ in stores:  # each store's own first command of this boot
+        b.run(b.corral("list", "--limit", "1", state=st), cwd=b.tmp)
+    out = {"jobs": n, "made_by": "storegen %d --real %d: %d jobs through the store API "
+           "(create + final save), %d clones of them with fresh ids and times (same job.json, "
+           "directory, lock file, log and index row; no fsync)" % (n, real, real, n - real),
+           "baselines": "empty: one finished job; pages: 100 finished jobs (two full pages: "
+           "the same page sizes as the big store)"}
+
+    # The first command of a boot walks jobs/ once (store-index.c): measured
+    # by making the index's boot id another boot's before each run.
+    def first_of_boot(store):
+        import sqlite3
+        t = []
+        for _ in range(3 if b.quick else 5):
+            db = sqlite3.connect(os.path.join(store, "tenants", "default", "index.sqlite"))
+            db.execute("UPDATE meta SET value='another-boot' WHERE key='boot_id'")
+            db.commit()
+            db.close()
+            t.append(cli_cpu_ms(b.corral("list", "--limit", "50", state=store), b.tmp)[0])
+        return t
+    out["first_command_of_boot_ms"] = {w: summary(first_of_boot(st)) for w, st, _ in stores}
+
+    rounds = 3 if b.quick else 6
+    per = 5 if b.quick else 10
+    cli = [("corral status ID", lambda st, jid: ["status", jid]),
+           ("corral list --limit 50", lambda st, jid: ["list", "--limit", "50"]),
+           ("corral list --limit 50 --before ID (a later page)",
+            lambda st, jid: ["list", "--limit", "50", "--before", jid]),
+           ("corral gc (removes nothing; recovery first)", lambda st, jid: ["gc"])]
+    mcp = [("serve start-up to initialize reply (recovery included)", None, None),
+           ("MCP list_jobs first page (limit 50)", "list_jobs", lambda st, jid: {"limit": 50}),
+           ("MCP list_jobs later page (cursor mid-history)", "list_jobs",
+            lambda st, jid: {"limit": 50, "cursor": store_cursor(st, jid)})]
+    names = [x[0] for x in cli] + [x[0] for x in mcp]
+    wall = {name: {w: [] for w, _, _ in stores} for name in names}
+    cpu = {name: {w: [] for w, _, _ in stores} for name in names}
+    for r in range(rounds):
+        for which, st, jid in stores:
+            for name, argv in cli:
+                wall[name][which] += [x / 1e6 for x in b.spawnbench(b.corral(*argv(st, jid), state=st), per, 1)]
+                cpu[name][which] += [cli_cpu_ms(b.corral(*argv(st, jid), state=st), b.tmp)[1]
+                                     for _ in range(max(2, per // 2))]
+            for name, tool, args in mcp:
+                if tool is None:
+                    for _ in range(max(2, per // 2)):
+                        wall[name][which].append(b.mcplat(b.corral("serve", state=st), 0, 0)[0] / 1e6)
+                        cpu[name][which].append(serve_cpu_ms(b, st))
+                else:
+                    a = args(st, jid)
+                    wall[name][which] += [x / 1e6 for x in b.mcplat(b.corral("serve", state=st), per * 2, 2,
+                                                                    tool=tool, tool_args=json.dumps(a))[1]]
+                    cpu[name][which].append(serve_cpu_ms(b, st, per * 2, a))
+    out["commands"] = {}
+    for name in names:
+        v = {}
+        for w, _, _ in stores:
+            v["wall_" + w] = summary(wall[name][w])
+            v["cpu_" + w] = summary(cpu[name][w])
+        for base in ("empty", "page"):
+            v["ratio_wall_vs_" + base] = ratio(v["wall_big"]["median"], v["wall_" + base]["median"])
+            v["ratio_cpu_vs_" + base] = ratio(v["cpu_big"]["median"], v["cpu_" + base]["median"])
+        out["commands"][name] = v
+
+    # serve's memory: after initialize and after 50 list_jobs pages.
+    def serve_rss(store, jid):
+        c = McpClient(b.corral("serve", state=store), b.tmp)
+        try:
+            c.initialize()
+            idle = mem_of(c.p.pid)[0]
+            cur = None
+            for i in range(50):
+                args = {"limit": 50}
+                if i % 2:
+                    args["cursor"] = store_cursor(store, jid)
+                elif cur:
+                    args["cursor"] = cur
+                res = c.call("list_jobs", args)
+                cur = res.get("result", {}).get("structuredContent", {}).get("next_cursor")
+            return {"idle": idle, "after_list_jobs": mem_of(c.p.pid)[0]}
+        finally:
+            c.close()
+    out["serve_rss_kb"] = {w: serve_rss(st, jid) for w, st, jid in stores}
+
+    k = "%dk" % (n // 1000)
+    lines = ["", "store: %d finished jobs (%s); %s" % (n, out["made_by"], out["baselines"]),
+             "medians, ms: wall (CPU)             %16s %16s %16s   %s / empty  %s / pages" % ("empty", "pages (100)", k, k, k)]
+
+    def cell(s_):
+        return "%7.2f" % s_["median"] if s_ else "      -"
+    f = out["first_command_of_boot_ms"]
+    lines.append("%-50s %16s %16s %16s   %5.1fx" % ("first command of a boot (walks jobs/ once)",
+                 cell(f["empty"]), cell(f["page"]), cell(f["big"]), f["big"]["median"] / f["empty"]["median"]))
+    for name, v in out["commands"].items():
+        lines.append("%-50s %7.2f (%6.2f) %7.2f (%6.2f) %7.2f (%6.2f)   %4.2fx (%4.2fx) %4.2fx (%4.2fx)" % (
+            name, v["wall_empty"]["median"], v["cpu_empty"]["median"], v["wall_page"]["median"],
+            v["cpu_page"]["median"], v["wall_big"]["median"], v["cpu_big"]["median"],
+            v["ratio_wall_vs_empty"], v["ratio_cpu_vs_empty"], v["ratio_wall_vs_page"], v["ratio_cpu_vs_page"]))
+    m = out["serve_rss_kb"]
+    lines.append("%-50s %13d kB %13d kB %13d kB   %5.2fx" % (
+        "serve RSS after 50 list_jobs pages", m["empty"]["after_list_jobs"], m["page"]["after_list_jobs"],
+        m["big"]["after_list_jobs"], m["big"]["after_list_jobs"] / m["empty"]["after_list_jobs"]))
+    lines.append("%-50s %13d kB %13d kB %13d kB" % ("serve RSS after initialize", m["empty"]["idle"],
+                 m["page"]["idle"], m["big"]["idle"]))
+    print("\n".join(lines), flush=True)
+    b.results["store"] = out
+
+
 # ---------------------------------------------------------------- 4. output
 
 def read_outwrite(text):
@@ -987,7 +1178,7 @@ def main():
     r["serve_tools"] = tools
     steps = [("launch", lambda: bench_launch(b)), ("protocol", lambda: bench_protocol(b, tools)),
              ("footprint", lambda: bench_footprint(b, tools)), ("output", lambda: bench_output(b)),
-             ("oom", lambda: bench_oom(b))]
+             ("oom", lambda: bench_oom(b)), ("store", lambda: bench_store(b))]
     for name, fn in steps:
         if name not in only:
             continue

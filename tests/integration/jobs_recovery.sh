@@ -54,4 +54,46 @@ before=$(sha256sum "$f")
 corral list >/dev/null
 assert_eq "a lost record is final" "$before" "$(sha256sum "$f")"
 
+# Recovery reads the active set, not every record (docs/decisions/store-index.md):
+# with 300 more finished jobs in the store, a dead running job still becomes
+# lost, through `corral gc` and through serve's start-up, and nothing else is
+# touched: no finished record rewritten, no job added or run again.
+STOREGEN="$CORRAL_BUILD/tests/bench/storegen"
+[ -x "$STOREGEN" ] || not_ok "storegen not built: $STOREGEN"
+"$STOREGEN" "$STATE" 300 --real 10 2>/dev/null || not_ok "storegen failed"
+dead_job() { # a running job whose supervisor is SIGKILLed; prints its id
+        local id sup
+        id=$(corral submit -- "$CORRAL_PROGS/waitfile" never)
+        for _ in $(seq 100); do
+                [ "$(json "$STATE/tenants/default/jobs/$id/job.json" 'j["status"]')" = running ] && break
+                sleep 0.1
+        done
+        sup=$(json "$STATE/tenants/default/jobs/$id/job.json" 'j["supervisor"]["pid"]')
+        kill -9 "$sup"
+        echo "$id"
+}
+d1=$(dead_job)
+d2=$(dead_job)
+sleep 0.2
+jobs_dir=$STATE/tenants/default/jobs
+snapshot() { for d in "$jobs_dir"/*/; do id=$(basename "$d"); [ "$id" = "$d1" ] || [ "$id" = "$d2" ] || sha256sum "$d/job.json"; done | sort; }
+snap=$(snapshot)
+count=$(ls "$jobs_dir" | wc -l)
+assert_eq "the dead jobs are in the active set" "$(printf '%s\n' "$d1" "$d2" | sort | xargs)" "$(ls "$STATE/tenants/default/active" | xargs)"
+corral gc >/dev/null
+assert_eq "gc's recovery: the dead job is lost" lost "$(json "$jobs_dir/$d1/job.json" 'j["status"]')"
+assert_eq "gc's recovery: and the other" lost "$(json "$jobs_dir/$d2/job.json" 'j["status"]')"
+assert_eq "gc's recovery rewrote no finished record" "$snap" "$(snapshot)"
+assert_eq "gc removed nothing, added nothing" "$count" "$(ls "$jobs_dir" | wc -l)"
+d3=$(dead_job)
+sleep 0.2
+snap=$(snapshot | grep -v "/$d3/")
+"$CORRAL" --state-dir "$STATE" serve </dev/null >/dev/null 2>&1
+assert_eq "serve's start-up recovery: the dead job is lost" lost "$(json "$jobs_dir/$d3/job.json" 'j["status"]')"
+assert_eq "no finished record rewritten" "$snap" "$(snapshot | grep -v "/$d3/")"
+assert_eq "no job added or requeued" "$((count + 1))" "$(ls "$jobs_dir" | wc -l)"
+assert_eq "the active set empty again" "" "$(ls "$STATE/tenants/default/active")"
+assert_eq "the lost jobs indexed" 3 "$(corral list --status lost | grep -c -e "$d1" -e "$d2" -e "$d3")"
+assert_no_groups
+
 finish

@@ -18,6 +18,10 @@ j["created_at"] = "2020-01-01T00:00:00.000Z"
 j["started_at"] = "2020-01-01T00:00:00.000Z"
 open(p, "w").write(json.dumps(j, indent=1))
 PY
+# A record edited by hand, behind the store's API: its marker in the active
+# set makes the index read it again (docs/store.md "The index"), as it does
+# for a writer that died between its record and the index.
+touch "$STATE/tenants/default/active/$old"
 
 # stdin at EOF: serve starts, runs its start-up work, and exits promptly.
 "$CORRAL" --state-dir "$STATE" serve --max-concurrent 5 --memory-threshold 80 </dev/null >"$TEST_TMP/out" 2>"$TEST_TMP/err"

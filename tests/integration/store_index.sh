@@ -39,6 +39,23 @@ check_filters() { # $1: when
 }
 check_filters "fresh index"
 
+# Paging back with --before: every job once, newest page first, each page
+# oldest first; stderr names the next page while there is one.
+all=$(corral list | awk '{print $1}' | xargs)
+paged="" before=()
+for _ in $(seq 10); do
+        page=$(corral list --limit 5 "${before[@]}" 2>"$TEST_TMP/more" | awk '{print $1}' | xargs)
+        paged="$page${paged:+ $paged}"
+        next=$(sed -n 's/^more: corral list --before //p' "$TEST_TMP/more")
+        [ -n "$next" ] || break
+        assert_eq "--before names the page's oldest" "${page%% *}" "$next"
+        before=(--before "$next")
+done
+assert_eq "pages with --before cover every job once, in order" "$all" "$paged"
+err=$(corral list --before nosuchjob 2>&1)
+assert_eq "--before an unknown job: exit status" 2 $?
+case "$err" in *"No such job for --before: 'nosuchjob'"*) ok "unknown --before named" ;; *) not_ok "$err" ;; esac
+
 # A live job is listed from its record, filters applied to it too.
 run=$(corral submit -- "$CORRAL_PROGS/waitfile" go)
 for _ in $(seq 100); do [ "$(corral status "$run" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')" = running ] && break; sleep 0.1; done
@@ -115,12 +132,51 @@ check_filters "after deletion"
 # An older schema version: rebuilt.
 sql 'PRAGMA user_version=0' >/dev/null
 check_filters "after a schema version change"
-assert_eq "schema version restamped" 1 "$(sql 'PRAGMA user_version')"
+assert_eq "schema version restamped" 2 "$(sql 'PRAGMA user_version')"
 
-# A row lost (a crash between the final write and the index): re-added.
+# No walk of jobs/ in the usual case: the active set holds only live jobs.
+assert_eq "active set empty when every job finished" "" "$(ls "$STATE/tenants/default/active")"
+
+# A row lost in a crash between the final write and the index: the job keeps
+# its active marker (removed only once indexed), so the next list re-adds it.
 sql "DELETE FROM jobs WHERE id='$fail'" >/dev/null
-check_filters "after a lost row"
+touch "$STATE/tenants/default/active/$fail"
+check_filters "after a crash before the row"
 assert_eq "lost row re-added" failed "$(sql "SELECT status FROM jobs WHERE id='$fail'")"
+assert_eq "its marker cleared" "" "$(ls "$STATE/tenants/default/active")"
+
+# A finished record written while the index was not updated at all (the
+# writer died before its index write): seen, and indexed.
+live=$(corral submit -- "$CORRAL_PROGS/waitfile" go2)
+for _ in $(seq 100); do [ "$(corral status "$live" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')" = running ] && break; sleep 0.1; done
+assert_eq "live job marked" "$live" "$(ls "$STATE/tenants/default/active")"
+touch "$STATE/tenants/default/jobs/$live/work/go2"
+corral wait --timeout 60s "$live" >/dev/null
+sql "DELETE FROM jobs WHERE id='$live'" >/dev/null
+touch "$STATE/tenants/default/active/$live"
+python3 - "$STATE/tenants/default/jobs/$live/job.json" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1])); j["exit_code"] = 7; j["status"] = "failed"
+open(sys.argv[1], "w").write(json.dumps(j))
+PY
+assert_eq "record written behind the index's back is listed" "$live failed" "$(corral list --status failed --limit 1 | awk '{print $1, $2}')"
+assert_eq "and indexed" failed "$(sql "SELECT status FROM jobs WHERE id='$live'")"
+corral rm "$live" >/dev/null 2>&1 || rm -rf "${STATE:?}/tenants/default/jobs/$live"
+
+# A power loss can lose the index's last commits and unsynced markers: the
+# first command of another boot walks jobs/ (the index keeps the boot id).
+sql "DELETE FROM jobs WHERE id='$fail'" >/dev/null
+sql "UPDATE meta SET value='another-boot' WHERE key='boot_id'" >/dev/null
+check_filters "after a power loss"
+assert_eq "row re-added by the boot's full walk" failed "$(sql "SELECT status FROM jobs WHERE id='$fail'")"
+assert_eq "boot id recorded" "$(cat /proc/sys/kernel/random/boot_id)" "$(sql "SELECT value FROM meta WHERE key='boot_id'")"
+
+# An interrupted removal (the directory gone, its row not): the row goes.
+gone=$(corral list --limit 1 | awk '{print $1}')
+rm -rf "${STATE:?}/tenants/default/jobs/$gone"
+touch "$STATE/tenants/default/active/$gone"
+corral list >/dev/null
+assert_eq "interrupted removal's row dropped" 0 "$(sql "SELECT count(*) FROM jobs WHERE id='$gone'")"
 
 # --tenant: root reads another tenant's history.
 other=$("$CORRAL" --state-dir "$STATE" --tenant other submit -- true)

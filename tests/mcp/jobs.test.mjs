@@ -403,6 +403,49 @@ test('restart: tasks are job records and answer from the store', async (t) => {
   for (const { msg, method } of b.seen.received) checkServerMessage('2025-11-25', msg, method);
 });
 
+test('list_jobs pages a store through its index: every job once, in order, across inserts', async (t) => {
+  // 230 finished jobs as the store writes them (tests/bench/storegen), then a
+  // server; jobs submitted between pages come after the cursor, never twice.
+  const store = privateStore();
+  defer(t, store.cleanup);
+  const storegen = join(dirname(CORRAL), 'tests', 'bench', 'storegen');
+  const gen = spawnSync(storegen, [store.dir, '230', '--real', '30'], { encoding: 'utf8' });
+  assert.equal(gen.status, 0, `storegen: ${gen.stderr}`);
+  const s = await start(store);
+  defer(t, () => s.close());
+  const page = async (cursor) => (await s.client.callTool({ name: 'list_jobs', arguments:
+    cursor ? { limit: 50, cursor } : { limit: 50 } })).structuredContent;
+  const seen = [];
+  let p = await page();
+  assert.equal(p.jobs.length, 50);
+  assert.equal(typeof p.next_cursor, 'string');
+  seen.push(...p.jobs);
+  // Inserts between pages: one finished, one still running while paged.
+  const done = await s.client.callTool({ name: 'run_job', arguments: { command: ['true'] } });
+  const running = await s.client.callTool({ name: 'submit_job', arguments: {
+    command: ['sleep', '30'] } });
+  const ids = [done.structuredContent.job_id, running.structuredContent.job_id];
+  while (p.next_cursor) {
+    p = await page(p.next_cursor);
+    assert.ok(p.jobs.length <= 50);
+    seen.push(...p.jobs);
+  }
+  assert.equal(seen.length, 232);
+  assert.equal(new Set(seen.map((j) => j.job_id)).size, 232, 'no job twice');
+  for (let i = 1; i < seen.length; i++)
+    assert.ok(seen[i - 1].created_at <= seen[i].created_at, 'oldest first');
+  assert.deepEqual(seen.slice(-2).map((j) => j.job_id), ids, 'the inserts come last');
+  assert.equal(seen.at(-2).status, 'completed');
+  assert.ok(['queued', 'running'].includes(seen.at(-1).status));
+  // A status filter through the index, and a bad cursor named.
+  const live = await s.client.callTool({ name: 'list_jobs', arguments: { status: ['queued', 'running'] } });
+  assert.deepEqual(live.structuredContent.jobs.map((j) => j.job_id), [ids[1]]);
+  const bad = await s.client.callTool({ name: 'list_jobs', arguments: { cursor: '1.5./etc' } });
+  assert.equal(bad.isError, true);
+  assert.match(text(bad), /Invalid cursor/);
+  await s.client.callTool({ name: 'cancel_job', arguments: { job_id: ids[1] } });
+});
+
 test('--on-exit=cancel cancels this server\'s running jobs', async (t) => {
   const store = privateStore();
   defer(t, store.cleanup);

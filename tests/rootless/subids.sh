@@ -5,7 +5,7 @@
 # user (useradd, userdel in the trap) gets a range the test adds; both files
 # are restored byte for byte, even on failure.  Controls: the same user
 # without a range (and with only another user's) is told it has none, and
-# every job still runs as its uid.
+# that every job then runs as its uid (rootless/subid_jobs: what jobs do).
 . "$CORRAL_SRC/tests/lib.sh"
 [ "$(id -u)" = 0 ] || { not_ok "needs root to create its test user and ranges"; finish; }
 for t in useradd userdel setpriv newuidmap newgidmap; do
@@ -52,6 +52,10 @@ case "$out" in
 *"newuidmap/newgidmap map them: a probe ran as host uid $SUB, gid $SUB"*) ok "a child mapped from outside runs as the first subordinate id" ;;
 *) not_ok "probe: $out" ;;
 esac
+case "$out" in
+*"rootless jobs each run as a subordinate id of their own (up to 64 at once)"*) ok "doctor says jobs run as ids of their own" ;;
+*) not_ok "who jobs run as: $out" ;;
+esac
 
 # By uid, as shadow also accepts, and a range of another user is not ours.
 with_ranges "$TUID:$((SUB + 64)):8" "$TU:$((SUB + 64)):8"
@@ -64,7 +68,7 @@ esac
 with_ranges "not-$TU:$SUB:64" "not-$TU:$SUB:64"
 out=$(doctor)
 case "$out" in
-*"subordinate ids: none for uid $TUID"*"rootless jobs still all run as uid $TUID"*) ok "control: without a range, none, and what is shared is said" ;;
+*"subordinate ids: none for uid $TUID"*"rootless jobs all run as uid $TUID"*) ok "control: without a range, none, and what is shared is said" ;;
 *) not_ok "control: $out" ;;
 esac
 
