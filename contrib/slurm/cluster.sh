@@ -67,7 +67,9 @@ JobCompLoc=$D/jobcomp.txt
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
 SchedulerType=sched/backfill
-SchedulerParameters=batch_sched_delay=0
+# The main scheduling pass every 2 s (default 60): a dependency that failed
+# is found there, and a test waited up to a minute for it.
+SchedulerParameters=batch_sched_delay=0,sched_interval=2,bf_interval=2
 KillWait=5
 MinJobAge=600
 DefMemPerCPU=256
