@@ -11,12 +11,13 @@
 set -eu
 pkgs="build-essential cmake pkg-config libseccomp-dev libcjson-dev libcap-dev
       libcgroup-dev libsystemd-dev libsqlite3-dev libcmocka-dev clang clang-format libclang-rt-14-dev python3
-      systemd dbus-daemon scdoc binutils dpkg-dev uidmap acl strace"
+      systemd dbus-daemon scdoc binutils dpkg-dev uidmap acl strace procps"
 # systemd and dbus-daemon: rootless/user_scope starts a user manager on a
 # private session bus.  uidmap (newuidmap, newgidmap): an ordinary user's
 # subordinate ids (rootless/subids, rootless/subid_jobs); acl: getfacl
 # shows the ACLs rootless/subid_jobs checks.  strace: integration/run_oom_slow_parent
-# holds corral so the job's OOM kill comes before corral runs again.  The MCP
+# holds corral so the job's OOM kill comes before corral runs again.  procps
+# (pgrep): tests/lib.sh finds its own supervisors by command line.  The MCP
 # client tests need Node.js and npm; the machine image ships both.
 command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
 command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"

@@ -67,7 +67,9 @@ JobCompLoc=$D/jobcomp.txt
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
 SchedulerType=sched/backfill
-SchedulerParameters=batch_sched_delay=0
+# The main scheduling pass every 2 s (default 60): a dependency that failed
+# is found there, and a test waited up to a minute for it.
+SchedulerParameters=batch_sched_delay=0,sched_interval=2,bf_interval=2
 KillWait=5
 MinJobAge=600
 DefMemPerCPU=256
@@ -212,10 +214,11 @@ down() {
         if [ -f "$SLURM_CONF" ] && alive "$D/slurmctld.pid"; then
                 scancel --full --quiet --user=root 2>/dev/null || true
         fi
-        stop_pids "$D/slurmd.pid" "$D/slurmctld.pid"
+        # All three at once: munged alone takes ~2 s to exit, and neither
+        # daemon needs it to stop.
+        stop_pids "$D/slurmd.pid" "$D/slurmctld.pid" "$D/munge/munged.pid"
         # slurmstepd processes outlive slurmd; they live in our groups.
         remove_groups
-        stop_pids "$D/munge/munged.pid"
         case "$D" in
         /tmp/* | /run/* | /var/tmp/*) rm -rf "$D" ;;
         *) echo "cluster.sh: left $D in place (not under /tmp)" ;;

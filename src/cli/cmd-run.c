@@ -48,6 +48,10 @@ static void usage(FILE *f)
                    "\n"
                    "  --memory SIZE      memory limit, no swap (e.g. 256M, 1.5G)\n"
                    "  --memory-high SIZE throttle above this much memory (v2 memory.high)\n"
+                   "  --memory-in-step   stay in the memory cgroup corral was started in (a\n"
+                   "                     batch scheduler's job step) and take its limit, so\n"
+                   "                     the scheduler sees the OOM kills; --memory applies\n"
+                   "                     only where that group has no limit (v1; docs/slurm.md)\n"
                    "  --cpus N           CPU limit in CPUs (e.g. 0.5)\n"
                    "  --pids N           limit on processes and threads\n"
                    "  --timeout T        wall-clock limit (e.g. 30s, 500ms, 2m)\n"
@@ -86,6 +90,7 @@ struct run_args {
         struct cg_limits limits;
         uint64_t timeout_usec;
         uint64_t grace_usec;
+        bool memory_in_step; /* --memory-in-step */
         const char *result_file;
         bool uid_set; /* --uid N; otherwise auto */
         uid_t uid;
@@ -158,6 +163,7 @@ enum {
         OPT_NETWORK,
         OPT_POLICY,
         OPT_TMP,
+        OPT_MEMORY_IN_STEP,
 };
 
 static const struct option run_options[] = {
@@ -177,6 +183,7 @@ static const struct option run_options[] = {
     {"network", required_argument, NULL, OPT_NETWORK},
     {"policy", required_argument, NULL, OPT_POLICY},
     {"tmp", required_argument, NULL, OPT_TMP},
+    {"memory-in-step", no_argument, NULL, OPT_MEMORY_IN_STEP},
     {"help", no_argument, NULL, 'h'},
     {},
 };
@@ -333,6 +340,10 @@ static int parse_args(int argc, char **argv, struct run_args *a)
                         a->result_file = optarg;
                         continue;
                 }
+                if (c == OPT_MEMORY_IN_STEP) {
+                        a->memory_in_step = true;
+                        continue;
+                }
                 int r = parse_limit_option(c, optarg, a);
                 if (r == -ENOENT)
                         r = parse_sandbox_option(c, optarg, a);
@@ -482,8 +493,25 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
         }
 
         _cleanup_(cg_manager_freep) struct cg_manager *m = NULL;
+        bool in_step = false;
         if (sandbox_open_cgroups(o, &m) < 0)
                 return EXIT_CORRAL_FAILED;
+        if (a.memory_in_step) {
+                /* No limited group to stay in (v2, or a step without a memory
+                 * limit): the job gets a group of corral's, with --memory. */
+                r = cg_manager_use_enclosing_memory(m);
+                if (r < 0 && r != -ENOENT && r != -EOPNOTSUPP) {
+                        log_error("Failed to use the memory cgroup corral was started in "
+                                  "(--memory-in-step): %s",
+                                  strerror(-r));
+                        return EXIT_CORRAL_FAILED;
+                }
+                /* corral shares that group with the job: the OOM killer must
+                 * take the job, never corral (its outcome would be lost).
+                 * Lowering corral's own score needs CAP_SYS_RESOURCE, which
+                 * Slurm's steps lack (measured); raising the job's does not. */
+                in_step = r >= 0;
+        }
 
         /* Privileges: as root, a uid of the job's own (or the one asked for);
          * otherwise the job keeps ours.  Capabilities and no_new_privs always. */
@@ -568,7 +596,8 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
                       .view = &a.view,
                       .privs = &privs,
                       .rlimits = &a.rlimits,
-                      .policy = policy},
+                      .policy = policy,
+                      .oom_score_adj = in_step ? "1000" : NULL},
             .limits = a.limits,
             .timeout_usec = a.timeout_usec,
             .cancel_grace_usec = a.grace_usec,

@@ -25,6 +25,7 @@
 #include "executor-slurm.h"
 #include "executor.h"
 #include "fileio.h"
+#include "job-logcap.h"
 #include "log.h"
 #include "outcome.h"
 #include "progress.h"
@@ -60,8 +61,6 @@
 #define NODE_ARGV          "slurm-argv"
 #define NODE_SCRIPT        "slurm-batch.sh"
 #define NODE_OUTCOME       "slurm-outcome.json"
-/* Slurm's own memory limit holds `corral run` too; the job's limit is corral's. */
-#define SLURM_MEM_HEADROOM (64ull << 20)
 #define JOB_PATH           "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 struct srun {
@@ -74,6 +73,7 @@ struct srun {
         char jobdir[4096];
         bool cancel_requested;
         bool cancel_sent;
+        bool log_cap_stop; /* cancelled by us: a log reached its cap */
         int uid_lock;
         bool switch_user;
         uid_t uid;
@@ -219,6 +219,11 @@ static int write_node_argv(struct srun *s, const char *workdir)
                   sv_add(&a, "%s/%s", s->jobdir, NODE_OUTCOME);
         if (s->switch_user)
                 r = r ?: sv_add(&a, "--uid") ?: sv_add(&a, "%u", (unsigned)s->uid);
+        /* The job stays in Slurm's task group, whose limit is --mem: Slurm
+         * counts its OOM kills there (OUT_OF_MEMORY), corral reads them for
+         * its own outcome (docs/decisions/slurm-oom-in-step-group.md).
+         * --memory holds where the node gives no limited group. */
+        r = r ?: sv_add(&a, "--memory-in-step");
         if (j->limits.memory_bytes)
                 r = r ?: sv_add(&a, "--memory") ?: sv_add(&a, "%" PRIu64, j->limits.memory_bytes);
         if (j->limits.cpus_milli)
@@ -235,9 +240,9 @@ static int write_node_argv(struct srun *s, const char *workdir)
                 r = r ?: sv_add(&a, "--policy") ?: sv_add(&a, "%s", j->policy);
         if (j->network)
                 r = r ?: sv_add(&a, "--network") ?: sv_add(&a, "%s", j->network);
-        if (j->limits.file_size_bytes)
-                r = r ?: sv_add(&a, "--rlimit") ?:
-                          sv_add(&a, "fsize=%" PRIu64, j->limits.file_size_bytes);
+        /* The logs are the files Slurm opened for the job's stdout and
+         * stderr: RLIMIT_FSIZE caps them as it caps a local job's. */
+        r = r ?: sv_add(&a, "--rlimit") ?: sv_add(&a, "fsize=%" PRIu64, job_log_cap_bytes(&j->limits));
         if (j->limits.open_files)
                 r = r ?: sv_add(&a, "--rlimit") ?:
                           sv_add(&a, "nofile=%" PRIu64, j->limits.open_files);
@@ -313,9 +318,7 @@ static int build_sbatch(struct srun *s, const char *workdir, struct strv *a)
         if (j->limits.memory_bytes)
                 r = r
                         ?: sv_add(a, "--mem=%" PRIu64 "M",
-                                  (uint64_t)((j->limits.memory_bytes + SLURM_MEM_HEADROOM +
-                                              (1 << 20) - 1) >>
-                                             20));
+                                  (uint64_t)((j->limits.memory_bytes + (1 << 20) - 1) >> 20));
         if (j->limits.cpus_milli)
                 r = r ?: sv_add(a, "--cpus-per-task=%" PRIu64, (j->limits.cpus_milli + 999) / 1000);
         if (j->limits.timeout_ms) {
@@ -379,9 +382,17 @@ static int submit(struct srun *s)
 {
         char workdir[4200];
         snprintf(workdir, sizeof(workdir), "%s/work", s->jobdir);
-        int r = prepare_workdir(s);
-        if (r == -EAGAIN)
-                return finish(s, JOB_FAILED, "no free job uid on the submitting host");
+        int r;
+        /* Every job uid busy: wait for one, as a local job does, rather than
+         * fail the job (the pool is this host's, shared with local jobs). */
+        while ((r = prepare_workdir(s)) == -EAGAIN) {
+                char why[128], range[32];
+                uidpool_default_range(range, sizeof(range));
+                snprintf(why, sizeof(why), "waiting for a free job uid (%s all in use)", range);
+                set_reason(s, why, -1);
+                if (wait_signal(s, 500))
+                        return finish(s, JOB_CANCELLED, "cancelled while waiting for a job uid");
+        }
         if (r < 0)
                 return log_error_errno(r, "Failed to prepare the work directory: %s", strerror(-r));
         r = write_node_argv(s, workdir);
@@ -574,9 +585,12 @@ static int read_node_outcome(struct srun *s, struct outcome *o)
                     signal_from_name(v->valuestring) > 0 ? signal_from_name(v->valuestring) : 0;
         v = cJSON_GetObjectItemCaseSensitive(j, "oom_cause");
         if (cJSON_IsString(v))
-                o->oom_cause = strcmp(v->valuestring, "job_limit") == 0 ? OOM_CAUSE_OWN_LIMIT
-                               : strcmp(v->valuestring, "host") == 0    ? OOM_CAUSE_ANCESTOR_OR_HOST
-                                                                        : OOM_CAUSE_UNKNOWN;
+                o->oom_cause =
+                    strcmp(v->valuestring, oom_cause_to_string(OOM_CAUSE_OWN_LIMIT)) == 0
+                        ? OOM_CAUSE_OWN_LIMIT
+                    : strcmp(v->valuestring, oom_cause_to_string(OOM_CAUSE_ANCESTOR_OR_HOST)) == 0
+                        ? OOM_CAUSE_ANCESTOR_OR_HOST
+                        : OOM_CAUSE_UNKNOWN;
         v = cJSON_GetObjectItemCaseSensitive(j, "seccomp_syscall");
         if (cJSON_IsString(v))
                 snprintf(o->seccomp_syscall, sizeof(o->seccomp_syscall), "%s", v->valuestring);
@@ -636,6 +650,15 @@ static int record(struct srun *s, const char *state, const char *nodes)
                 slurm_scontrol_value(res.out, "Reason", reason, sizeof(reason));
                 if (!node[0])
                         slurm_scontrol_value(res.out, "NodeList", node, sizeof(node));
+                /* A short job may start and end between two polls: its start
+                 * is Slurm's, if a node ran it at all (and the node's outcome
+                 * is then waited for). */
+                char start[64];
+                uint64_t t;
+                if (!j->started_at && node[0] && strcmp(node, "(null)") != 0 &&
+                    slurm_scontrol_value(res.out, "StartTime", start, sizeof(start)) == 0 &&
+                    slurm_parse_time(start, &t) == 0)
+                        j->started_at = t;
         }
         slurm_cmd_result_done(&res);
         /* Any step's OUT_OF_MEMORY, where accounting is kept. */
@@ -668,6 +691,9 @@ static int record(struct srun *s, const char *state, const char *nodes)
         slurm_decide(&f, &v);
 
         j->status = v.status;
+        /* Our cancel for the log cap: the job was killed for it, as locally. */
+        if (s->log_cap_stop && j->status == JOB_CANCELLED)
+                j->status = JOB_KILLED;
         job_set_string(&j->slurm_state, rstate);
         if (node[0] && strcmp(node, "(null)") != 0)
                 job_set_string(&j->slurm_node, node);
@@ -706,6 +732,11 @@ static int record(struct srun *s, const char *state, const char *nodes)
                          node[0] ? " on " : "", node, rstate);
                 job_set_string(&j->reason, reason);
         }
+        /* As for a local job: a log at its cap is why it stopped. */
+        char cap[160];
+        if (v.status != JOB_COMPLETED &&
+            job_log_cap_reached(s->dirfd, &j->limits, cap, sizeof(cap)))
+                job_set_string(&j->reason, cap);
         j->queue_position = -1;
         j->finished_at = now_realtime_usec() / 1000 * 1000;
         if (j->status != JOB_COMPLETED)
@@ -799,6 +830,16 @@ static int follow(struct srun *s)
                                         save(s);
                                 set_reason(s, why, -1);
                                 tick_progress(s);
+                                /* A job that ignores SIGXFSZ writes on with
+                                 * EFBIG: stopped, as a local job is. */
+                                char cap[160];
+                                if (!s->cancel_requested &&
+                                    job_log_cap_reached(s->dirfd, &s->job->limits, cap,
+                                                        sizeof(cap))) {
+                                        s->log_cap_stop = true;
+                                        s->cancel_requested = true;
+                                        continue;
+                                }
                         }
                 }
                 slurm_cmd_result_done(&res);

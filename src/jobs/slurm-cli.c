@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -243,6 +244,20 @@ int slurm_scontrol_value(const char *record, const char *key, char *buf, size_t 
                 p += kl;
         }
         return -ENOENT;
+}
+
+int slurm_parse_time(const char *s, uint64_t *ret_usec)
+{
+        struct tm tm = {0};
+        const char *end = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+        if (!end || *end)
+                return -EINVAL;
+        tm.tm_isdst = -1;
+        time_t t = mktime(&tm);
+        if (t <= 0)
+                return -EINVAL;
+        *ret_usec = (uint64_t)t * 1000000u;
+        return 0;
 }
 
 int slurm_parse_exit_code(const char *s, int *ret_code, int *ret_signal)

@@ -60,6 +60,11 @@ int64_t slurm_queue_position(const char *out, const char *id);
  * "Key=Value" words): copied into buf.  0, or -ENOENT when absent. */
 int slurm_scontrol_value(const char *record, const char *key, char *buf, size_t len);
 
+/* Slurm's "StartTime=2026-12-07T04:52:01" (the controller's local time, as
+ * its clients print it) as microseconds since the epoch.  0, or -EINVAL for
+ * "Unknown", "None" or anything else that is not a time. */
+int slurm_parse_time(const char *s, uint64_t *ret_usec);
+
 /* Slurm's "ExitCode=A:B": exit code A, signal B.  0 or -EINVAL. */
 int slurm_parse_exit_code(const char *s, int *ret_code, int *ret_signal);
 

@@ -28,6 +28,7 @@
 #include "gov-ledger.h"
 #include "gov-measure.h"
 #include "job-counters.h"
+#include "job-logcap.h"
 #include "jobctl.h"
 #include "jobenv.h"
 #include "job-limits.h"
@@ -669,16 +670,12 @@ static void apply_state_patch(struct supervisor *s)
 }
 
 /* The rlimits of a background job: open files, and one cap on the size of
- * any file it writes, which is what stops its logs (RLIMIT_FSIZE applies to
- * writes through stdout and stderr too): the smaller of the log cap and the
- * file-size limit. */
+ * any file it writes, which is what stops its logs (job-logcap.h). */
 static struct job_rlimits job_rlimits_of(const struct job_limits *l)
 {
-        uint64_t log = l->log_bytes ? l->log_bytes : LIMIT_LOG_DEFAULT;
-        uint64_t fsize = l->file_size_bytes && l->file_size_bytes < log ? l->file_size_bytes : log;
         return (struct job_rlimits){
             .nofile = l->open_files ? l->open_files : LIMIT_OPEN_FILES_DEFAULT,
-            .fsize = fsize,
+            .fsize = job_log_cap_bytes(l),
         };
 }
 
@@ -686,22 +683,7 @@ static struct job_rlimits job_rlimits_of(const struct job_limits *l)
  * supervisor when it ignored that): the reason names the cap. */
 static bool log_cap_reached(struct supervisor *s, char *reason, size_t len)
 {
-        const struct job_limits *l = &s->job->limits;
-        struct job_rlimits rl = job_rlimits_of(l);
-        static const char *const logs[] = {"stdout.log", "stderr.log"};
-        for (size_t i = 0; i < ELEMENTSOF(logs); i++) {
-                struct stat st;
-                if (fstatat(s->job_dirfd, logs[i], &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-                    (uint64_t)st.st_size < rl.fsize)
-                        continue;
-                char b[32];
-                uint64_t log = l->log_bytes ? l->log_bytes : LIMIT_LOG_DEFAULT;
-                snprintf(reason, len, "log cap reached: %s is at its limit of %s (limits.%s)",
-                         logs[i], format_bytes(b, sizeof(b), rl.fsize),
-                         rl.fsize < log ? "file_size" : "log");
-                return true;
-        }
-        return false;
+        return job_log_cap_reached(s->job_dirfd, &s->job->limits, reason, len);
 }
 
 /* Runs the job in its sandbox as privs say, in workdir; returns 0 once an

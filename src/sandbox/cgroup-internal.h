@@ -26,6 +26,9 @@ struct cg_manager {
          * path. NULL where the controller is unusable. */
         char *path[_CG_CONTROLLER_MAX];
         unsigned next_label;
+        /* v1: the memory group we were started in, used for every job
+         * (cg_manager_use_enclosing_memory); NULL = groups of our own. */
+        char *enclosing_memory;
 };
 
 struct cg_group {

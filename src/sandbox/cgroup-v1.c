@@ -84,9 +84,20 @@ static int v1_group_create(struct cg_group *g, const struct cg_limits *lim)
                         return NEG_ERRNO();
         }
 
-        int mem = g->dir_fd[CG_MEMORY];
         int r;
-        if (lim->memory_max) {
+        if (g->m->enclosing_memory) {
+                /* Read-only use of the group we run in: its limit is the job's. */
+                g->dir_fd[CG_MEMORY] =
+                    open(g->m->enclosing_memory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (g->dir_fd[CG_MEMORY] < 0)
+                        return NEG_ERRNO();
+                r = read_keyed_u64_at(g->dir_fd[CG_MEMORY], "memory.stat",
+                                      "hierarchical_memory_limit", &g->limits.memory_max);
+                if (r < 0)
+                        return r;
+        }
+        int mem = g->dir_fd[CG_MEMORY];
+        if (lim->memory_max && !g->m->enclosing_memory) {
                 r = dir_write(mem, "memory.limit_in_bytes", "%" PRIu64, lim->memory_max);
                 if (r < 0)
                         return r;
@@ -95,7 +106,7 @@ static int v1_group_create(struct cg_group *g, const struct cg_limits *lim)
                 if (r < 0 && r != -ENOENT)
                         return r;
         }
-        if (lim->memory_high) {
+        if (lim->memory_high && !g->m->enclosing_memory) {
                 r = dir_write(mem, "memory.soft_limit_in_bytes", "%" PRIu64, lim->memory_high);
                 if (r < 0)
                         return r;

@@ -203,7 +203,36 @@ void cg_manager_free(struct cg_manager *m)
         free(m->parent_name);
         for (int c = 0; c < _CG_CONTROLLER_MAX; c++)
                 free(m->path[c]);
+        free(m->enclosing_memory);
         free(m);
+}
+
+int cg_manager_use_enclosing_memory(struct cg_manager *m)
+{
+        const struct cg_layout *l = m->layout;
+        if (l->version != CG_V1)
+                return -EOPNOTSUPP;
+        if (!l->v1_mount[CG_MEMORY] || !l->v1_self[CG_MEMORY] ||
+            strcmp(l->v1_self[CG_MEMORY], "/") == 0)
+                return -ENOENT;
+        _cleanup_free_ char *dir = path_join(l->v1_mount[CG_MEMORY], l->v1_self[CG_MEMORY]);
+        if (!dir)
+                return -ENOMEM;
+        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return NEG_ERRNO();
+        uint64_t limit;
+        /* The limit that binds may be an ancestor's (Slurm limits the step's
+         * and the job's groups, not the task's): memory.stat says the least. */
+        int r = read_keyed_u64_at(fd, "memory.stat", "hierarchical_memory_limit", &limit);
+        if (r < 0)
+                return r;
+        /* "No limit" reads as PAGE_COUNTER_MAX pages: far above any host's memory. */
+        if (limit >= (UINT64_C(1) << 62))
+                return -ENOENT;
+        free(m->enclosing_memory);
+        m->enclosing_memory = TAKE_PTR(dir);
+        return 0;
 }
 
 int cg_manager_open(struct cg_layout *layout, const char *parent_name, struct cg_manager **ret)
@@ -518,7 +547,9 @@ int cg_group_create(struct cg_manager *m, const char *label, const struct cg_lim
                 return -ENOMEM;
         }
         for (int c = 0; c < _CG_CONTROLLER_MAX; c++) {
-                if (!m->path[c])
+                /* The enclosing memory group is not ours: no path, so it is
+                 * never entered, signalled as a whole or removed. */
+                if (!m->path[c] || (c == CG_MEMORY && m->enclosing_memory))
                         continue;
                 g->path[c] = path_join(m->path[c], g->name);
                 if (!g->path[c])
@@ -596,6 +627,11 @@ int cg_group_stats(struct cg_group *g, struct cg_stats *ret)
                 return r;
         *ret = s;
         return 0;
+}
+
+uint64_t cg_group_memory_max(const struct cg_group *g)
+{
+        return g->limits.memory_max;
 }
 
 int cg_group_is_empty(struct cg_group *g)

@@ -72,6 +72,16 @@ const struct cg_layout *cg_manager_layout(const struct cg_manager *m);
 /* The parent group's directory for a controller (v2: the one directory). */
 const char *cg_manager_path(const struct cg_manager *m, enum cg_controller c);
 
+/* Leaves every job in the memory cgroup this process was started in instead
+ * of a memory group of corral's: that group's limit is then the job's, and
+ * its OOM kills are counted there.  For `corral run` inside a batch
+ * scheduler's step (Slurm's task group): v1's oom_kill counter is not
+ * hierarchical, so a kill in a group of corral's below it would be invisible
+ * to the scheduler (docs/decisions/slurm-oom-in-step-group.md).  v1
+ * only: -EOPNOTSUPP on v2; -ENOENT when that group has no memory limit
+ * (nothing would bound the job).  The other controllers keep corral's groups. */
+int cg_manager_use_enclosing_memory(struct cg_manager *m);
+
 /* Removes groups left by a corral process that died: every job group whose
  * owner (pid and start time encoded in its name) is gone is killed and removed.
  * Returns the number of groups removed. */
@@ -131,6 +141,9 @@ int cg_group_clone_fd(const struct cg_group *g);
  * calling thread, which is then the whole process. */
 int cg_group_enter_self(const struct cg_group *g);
 int cg_group_stats(struct cg_group *g, struct cg_stats *ret);
+/* The memory limit the group's processes have: the one asked for, or the
+ * enclosing group's (cg_manager_use_enclosing_memory).  0 = none. */
+uint64_t cg_group_memory_max(const struct cg_group *g);
 /* True when no process is left in the group. */
 int cg_group_is_empty(struct cg_group *g);
 /* Kills every process in the group (v2 cgroup.kill, else freeze + SIGKILL

@@ -270,6 +270,17 @@ static _Noreturn void child_run(const struct child_spec *spec, int report_fd, in
                 if (r < 0)
                         fail(report_fd, CHILD_STEP_CGROUP, -r);
         }
+        if (spec->oom_score_adj) {
+                /* Raising it needs no privilege; a job that would keep
+                 * corral's score could make corral the victim. */
+                int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+                if (fd < 0)
+                        fail(report_fd, CHILD_STEP_CGROUP, errno);
+                size_t n = strlen(spec->oom_score_adj);
+                if (write(fd, spec->oom_score_adj, n) != (ssize_t)n)
+                        fail(report_fd, CHILD_STEP_CGROUP, EIO);
+                close(fd);
+        }
 
         /* Default signal dispositions: the parent may ignore or block some. */
         sigset_t none;

@@ -60,6 +60,10 @@ struct child_spec {
          * installs policy_bpf_notify(policy) with a listener that child_spawn() hands back,
          * and .seccomp is ignored.  NULL: plain mode with .seccomp. */
         const struct policy *policy;
+        /* Written to /proc/self/oom_score_adj first thing ("1000"): the job
+         * is the OOM killer's first choice where it shares its memory group
+         * with corral (`corral run --memory-in-step`).  NULL: inherited. */
+        const char *oom_score_adj;
 };
 
 struct child_failure {

@@ -253,7 +253,7 @@ int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outc
 
         o.timed_out = st.timed_out;
         o.cancelled = st.cancelled;
-        o.memory_limit_bytes = spec->limits.memory_max;
+        o.memory_limit_bytes = cg_group_memory_max(g);
         o.pids_limit = spec->limits.pids_max;
         o.wall_usec = t1 - t0;
         /* The counters are read before teardown: removing the group loses them. */

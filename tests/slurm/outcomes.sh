@@ -11,6 +11,12 @@ a=$(corral submit -- sh -c 'echo out; echo "failing now" >&2; exit 3')
 q=$(corral submit -- printf '%s|' '$(touch /tmp/corral-pwned)' '; echo x' "a'b\"c" '*')
 p=$(corral submit --state-patch model:/v -- sh -c 'echo "{\"v\": {\"layers\": 3}}" > results.json')
 b=$(corral submit --memory 32M -- sh -c "'$CORRAL_PROGS/memhog' 200; exit 0")
+# Only Slurm's view: the job is OOM-killed, then corral run on the node dies
+# (SIGKILL, as a crash would) before it writes its outcome.
+n=$(corral submit --memory 32M -- sh -c "'$CORRAL_PROGS/memhog' 200; echo hogged; exec sleep 60")
+# A log beyond its cap: the same stop and the same words as a local job's.
+lc=$(corral submit --log 64K -- sh -c 'exec yes corral')
+lci=$(corral submit --log 64K -- sh -c 'trap "" XFSZ; while :; do echo corral || sleep 0.1; done')
 timeout 120 "$CORRAL" --state-dir "$STATE" wait "$a" >/dev/null
 assert_eq "exit 3: corral wait's status" 3 $?
 assert_eq "exit 3: status" failed "$(jf "$a" 'j["status"]')"
@@ -29,6 +35,54 @@ assert_eq "OOM behind sh: status" oom_killed "$(jf "$b" 'j["status"]')"
 assert_eq "OOM behind sh: the shell exited 0" 0 "$(jf "$b" 'j["exit_code"]')"
 assert_eq "OOM behind sh: oom_kills" 1 "$(jf "$b" 'j["oom_kills"]')"
 assert_eq "OOM behind sh: limit" 33554432 "$(jf "$b" 'j["memory_limit_bytes"]')"
+# Both views, each from its own source: Slurm counted the kill in its step
+# (the job stays in Slurm's task group on the node) and corral's own outcome
+# from the node says the same, with the job's own limit as the cause.
+assert_eq "OOM behind sh: Slurm's state in the record" OUT_OF_MEMORY "$(jf "$b" 'j["slurm"]["state"]')"
+bid=$(jf "$b" 'j["slurm"]["job_id"]')
+assert_eq "OOM behind sh: Slurm's own word (scontrol)" JobState=OUT_OF_MEMORY \
+        "$(scontrol show job -o "$bid" | grep -o 'JobState=[A-Z_]*')"
+grep -q "^JobId=$bid .*JobState=OUT_OF_MEMORY" "$CORRAL_SLURM_DIR/jobcomp.txt" &&
+        ok "OOM behind sh: Slurm's job completion log says OUT_OF_MEMORY" ||
+        not_ok "OOM behind sh: jobcomp: $(grep "^JobId=$bid " "$CORRAL_SLURM_DIR/jobcomp.txt")"
+node_out="$STATE/tenants/default/jobs/$b/slurm-outcome.json"
+assert_eq "OOM behind sh: corral's outcome on the node" oom_killed "$(json "$node_out" 'j["status"]')"
+assert_eq "OOM behind sh: the node's outcome counted the kill" 1 "$(json "$node_out" 'j["oom_kills"]')"
+assert_eq "OOM behind sh: cause, from the node" own_limit "$(jf "$b" 'j["oom_cause"]')"
+
+timeout 120 "$CORRAL" --state-dir "$STATE" wait "$lc" >/dev/null
+assert_eq "log cap: status" killed "$(jf "$lc" 'j["status"]')"
+assert_eq "log cap: signal" SIGXFSZ "$(jf "$lc" 'j["signal"]')"
+assert_eq "log cap: the reason names the cap, as for a local job" \
+        "log cap reached: stdout.log is at its limit of 64 KiB (limits.log)" "$(jf "$lc" 'j["reason"]')"
+assert_eq "log cap: stdout.log stopped at the cap" 65536 "$(stat -c %s "$STATE/tenants/default/jobs/$lc/stdout.log")"
+assert_eq "log cap: Slurm's job id kept" true "$(jf "$lc" 'int(j["slurm"]["job_id"]) > 0')"
+timeout 120 "$CORRAL" --state-dir "$STATE" wait "$lci" >/dev/null
+case "$(jf "$lci" 'j["status"]'):$(jf "$lci" 'j["reason"]')" in
+killed:"log cap reached"*) ok "log cap: a job ignoring SIGXFSZ is stopped too" ;;
+*) not_ok "log cap ignored: $(jf "$lci" 'j["status"]'): $(jf "$lci" 'j["reason"]')" ;;
+esac
+assert_cmp "log cap ignored: stdout.log not beyond the cap" "$(stat -c %s "$STATE/tenants/default/jobs/$lci/stdout.log")" -le 65536
+
+# The OOM kill has happened once the shell says so; then the batch step's
+# process (corral run, started for this job) is killed.
+ndir="$STATE/tenants/default/jobs/$n"
+hogged() { grep -q hogged "$ndir/stdout.log"; }
+wait_for "node view lost: the hog was killed" 60 hogged
+esc=$(printf '%s' "$ndir/slurm-outcome.json" | sed 's/[][\.*^$+?(){}|]/\\&/g')
+run_pid=$(pgrep -f -- " run --result $esc ")
+assert_cmp "node view lost: corral run found on the node" "${run_pid:-0}" -gt 0
+kill -9 $run_pid
+timeout 120 "$CORRAL" --state-dir "$STATE" wait "$n" >/dev/null
+assert_eq "node view lost: corral wait's status" 137 $?
+assert_eq "node view lost: no outcome from the node" "" "$(cat "$ndir/slurm-outcome.json" 2>/dev/null)"
+nid=$(jf "$n" 'j["slurm"]["job_id"]')
+assert_eq "node view lost: Slurm's own word (scontrol)" JobState=OUT_OF_MEMORY \
+        "$(scontrol show job -o "$nid" | grep -o 'JobState=[A-Z_]*')"
+assert_eq "node view lost: status from Slurm's view" oom_killed "$(jf "$n" 'j["status"]')"
+assert_eq "node view lost: Slurm's state in the record" OUT_OF_MEMORY "$(jf "$n" 'j["slurm"]["state"]')"
+case "$(jf "$n" 'j["reason"]')" in "Slurm: OUT_OF_MEMORY on "*) ok "node view lost: the reason is Slurm's" ;; *) not_ok "node view lost: reason '$(jf "$n" 'j["reason"]')'" ;; esac
+# What corral run left running is killed with its groups (lib.sh's cleanup).
 
 # Timeout: 2 s; Slurm's own limit is whole minutes, so a wall time under 30 s
 # shows corral's enforcement.  Cancel: a running job.

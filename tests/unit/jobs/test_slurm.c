@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "executor.h"
@@ -75,6 +76,24 @@ static void reads_scontrol_records(void **state)
         assert_int_equal(slurm_scontrol_value(scontrol_job, "NodeList", v, sizeof(v)), 0);
         assert_string_equal(v, "vm");
         assert_int_equal(slurm_parse_exit_code("3", &code, &sig), -EINVAL);
+}
+
+/* StartTime is local time; a job that never started has none. */
+static void parses_start_times(void **state)
+{
+        uint64_t t = 0;
+        struct tm tm = {.tm_year = 126,
+                        .tm_mon = 11,
+                        .tm_mday = 7,
+                        .tm_hour = 4,
+                        .tm_min = 52,
+                        .tm_sec = 1,
+                        .tm_isdst = -1};
+        assert_int_equal(slurm_parse_time("2026-12-07T04:52:01", &t), 0);
+        assert_true(t == (uint64_t)mktime(&tm) * 1000000u);
+        assert_int_equal(slurm_parse_time("Unknown", &t), -EINVAL);
+        assert_int_equal(slurm_parse_time("None", &t), -EINVAL);
+        assert_int_equal(slurm_parse_time("2026-12-07T04:52:01x", &t), -EINVAL);
 }
 
 static void sums_the_cluster(void **state)
@@ -239,6 +258,7 @@ int main(void)
             cmocka_unit_test(parses_sbatch_parsable),
             cmocka_unit_test(parses_squeue_lines),
             cmocka_unit_test(reads_scontrol_records),
+            cmocka_unit_test(parses_start_times),
             cmocka_unit_test(sums_the_cluster),
             cmocka_unit_test(tells_transient_errors),
             cmocka_unit_test(oom_wins_over_everything),
