@@ -9,6 +9,7 @@
 #include "systemd-scope.h"
 #include "cleanup.h"
 #include "fileio.h"
+#include "sdbus-load.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -16,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <systemd/sd-bus.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,6 +37,9 @@ const char *scope_failure_to_string(enum scope_failure f)
         return (size_t)f < ELEMENTSOF(failure_names) ? failure_names[f] : "unknown";
 }
 
+/* libsystemd, loaded by systemd_scope_enter (sdbus-load.h). */
+static const struct sdbus *sd;
+
 struct job_wait {
         const char *unit;
         char result[64]; /* empty until JobRemoved for our unit arrived */
@@ -48,7 +51,7 @@ static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *error
         struct job_wait *w = userdata;
         uint32_t id;
         const char *path, *unit, *result;
-        if (sd_bus_message_read(m, "uoss", &id, &path, &unit, &result) < 0)
+        if (sd->message_read(m, "uoss", &id, &path, &unit, &result) < 0)
                 return 0;
         if (strcmp(unit, w->unit) == 0)
                 snprintf(w->result, sizeof(w->result), "%s", result);
@@ -57,24 +60,24 @@ static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *error
 
 static int append_properties(sd_bus_message *m, const char *unit)
 {
-        int r = sd_bus_message_open_container(m, 'a', "(sv)");
+        int r = sd->message_open_container(m, 'a', "(sv)");
         if (r < 0)
                 return r;
         char desc[128];
         snprintf(desc, sizeof(desc), "corral job groups (%s)", unit);
-        r = sd_bus_message_append(m, "(sv)", "Description", "s", desc);
+        r = sd->message_append(m, "(sv)", "Description", "s", desc);
         if (r >= 0)
                 /* The subtree is ours: corral creates its job groups below it. */
-                r = sd_bus_message_append(m, "(sv)", "Delegate", "b", 1);
+                r = sd->message_append(m, "(sv)", "Delegate", "b", 1);
         if (r >= 0)
-                r = sd_bus_message_append(m, "(sv)", "PIDs", "au", 1, (uint32_t)getpid());
+                r = sd->message_append(m, "(sv)", "PIDs", "au", 1, (uint32_t)getpid());
         if (r >= 0)
                 /* A scope whose processes all exited is gone, failed or not: no
                  * unit left behind for the user to reset. */
-                r = sd_bus_message_append(m, "(sv)", "CollectMode", "s", "inactive-or-failed");
+                r = sd->message_append(m, "(sv)", "CollectMode", "s", "inactive-or-failed");
         if (r < 0)
                 return r;
-        return sd_bus_message_close_container(m);
+        return sd->message_close_container(m);
 }
 
 static uint64_t now_usec(void)
@@ -106,48 +109,54 @@ static bool in_scope(const char *unit)
 int systemd_scope_enter(const char *prefix, char **ret_unit, enum scope_failure *ret_failure,
                         char *detail, size_t detail_len)
 {
-        __attribute__((cleanup(sd_bus_flush_close_unrefp))) sd_bus *bus = NULL;
-        __attribute__((cleanup(sd_bus_slot_unrefp))) sd_bus_slot *slot = NULL;
-        __attribute__((cleanup(sd_bus_message_unrefp))) sd_bus_message *m = NULL;
-        __attribute__((cleanup(sd_bus_message_unrefp))) sd_bus_message *reply = NULL;
-        __attribute__((cleanup(sd_bus_error_free))) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sdbus_bus_closep) sd_bus *bus = NULL;
+        _cleanup_(sdbus_slot_unrefp) sd_bus_slot *slot = NULL;
+        _cleanup_(sdbus_message_unrefp) sd_bus_message *m = NULL;
+        _cleanup_(sdbus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sdbus_error_freep) sd_bus_error error = SD_BUS_ERROR_NULL;
         if (detail_len)
                 detail[0] = 0;
+        char why[256];
+        sd = sdbus_load(why, sizeof(why));
+        if (!sd) {
+                *ret_failure = SCOPE_NO_BUS;
+                snprintf(detail, detail_len, "%s", why);
+                return -ELIBACC;
+        }
 
         _cleanup_free_ char *unit = NULL;
         if (asprintf(&unit, "%s-%d.scope", prefix, (int)getpid()) < 0)
                 return -ENOMEM;
         struct job_wait w = {.unit = unit};
 
-        int r = sd_bus_open_user(&bus);
+        int r = sd->open_user(&bus);
         if (r < 0) {
                 *ret_failure = SCOPE_NO_BUS;
                 snprintf(detail, detail_len, "%s", strerror(-r));
                 return r;
         }
-        r = sd_bus_match_signal(bus, &slot, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                                "org.freedesktop.systemd1.Manager", "JobRemoved", on_job_removed,
-                                &w);
+        r = sd->match_signal(bus, &slot, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                             "org.freedesktop.systemd1.Manager", "JobRemoved", on_job_removed, &w);
         if (r < 0) {
                 *ret_failure = SCOPE_NO_BUS;
                 snprintf(detail, detail_len, "%s", strerror(-r));
                 return r;
         }
-        r = sd_bus_message_new_method_call(
-            bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-            "org.freedesktop.systemd1.Manager", "StartTransientUnit");
+        r = sd->message_new_method_call(bus, &m, "org.freedesktop.systemd1",
+                                        "/org/freedesktop/systemd1",
+                                        "org.freedesktop.systemd1.Manager", "StartTransientUnit");
         if (r >= 0)
-                r = sd_bus_message_append(m, "ss", unit, "fail");
+                r = sd->message_append(m, "ss", unit, "fail");
         if (r >= 0)
                 r = append_properties(m, unit);
         if (r >= 0)
-                r = sd_bus_message_append(m, "a(sa(sv))", 0);
+                r = sd->message_append(m, "a(sa(sv))", 0);
         if (r < 0)
                 return r;
-        r = sd_bus_call(bus, m, SCOPE_TIMEOUT_USEC, &error, &reply);
+        r = sd->call(bus, m, SCOPE_TIMEOUT_USEC, &error, &reply);
         if (r < 0) {
-                bool absent = sd_bus_error_has_names(&error, SD_BUS_ERROR_SERVICE_UNKNOWN,
-                                                     SD_BUS_ERROR_NAME_HAS_NO_OWNER);
+                bool absent = sd->error_has_names_sentinel(&error, SD_BUS_ERROR_SERVICE_UNKNOWN,
+                                                           SD_BUS_ERROR_NAME_HAS_NO_OWNER, NULL);
                 *ret_failure = absent ? SCOPE_NO_MANAGER : SCOPE_REFUSED;
                 snprintf(detail, detail_len, "%s: %s", error.name ? error.name : "error",
                          error.message ? error.message : strerror(-r));
@@ -156,7 +165,7 @@ int systemd_scope_enter(const char *prefix, char **ret_unit, enum scope_failure 
 
         uint64_t deadline = now_usec() + SCOPE_TIMEOUT_USEC;
         while (!w.result[0]) {
-                r = sd_bus_process(bus, NULL);
+                r = sd->process(bus, NULL);
                 if (r < 0)
                         return r;
                 if (r > 0)
@@ -168,7 +177,7 @@ int systemd_scope_enter(const char *prefix, char **ret_unit, enum scope_failure 
                                  SCOPE_TIMEOUT_USEC / 1000000ULL);
                         return -ETIMEDOUT;
                 }
-                r = sd_bus_wait(bus, deadline - now);
+                r = sd->wait(bus, deadline - now);
                 if (r < 0)
                         return r;
         }
