@@ -520,13 +520,6 @@ static int admit(struct gov_ledger *l, const struct gov_candidate *c,
                 _cleanup_close_ int fd = lock(l, LOCK_EX);
                 if (fd < 0)
                         return fd;
-                struct gov_policy shared;
-                if (!policy) {
-                        r = load_policy_unlocked(l, &shared, NULL, 0);
-                        if (r < 0)
-                                return r;
-                        policy = &shared;
-                }
                 struct state s;
                 bool changed;
                 r = read_state(l, &s, &changed);
@@ -540,7 +533,22 @@ static int admit(struct gov_ledger *l, const struct gov_candidate *c,
                         /* Reserved by its submitter: the waiter runs it now. */
                         if (wake)
                                 changed |= take_over(&s.run.v[running], owner_pid, owner_starttime);
+                } else if (!m) {
+                        /* No measurements: the caller measures only when there
+                         * is a decision to make (gov-ledger.h). */
+                        state_done(&s);
+                        return -ENODATA;
                 } else {
+                        /* Read only for a decision: a reserved job needs none. */
+                        struct gov_policy shared;
+                        if (!policy) {
+                                r = load_policy_unlocked(l, &shared, NULL, 0);
+                                if (r < 0) {
+                                        state_done(&s);
+                                        return r;
+                                }
+                                policy = &shared;
+                        }
                         struct gov_view v = {s.run.v, s.run.n, s.queue.v, s.queue.n};
                         gov_decide(m, policy, &v, c, &d);
                         /* Owners' liveness matters only when the job cannot go:

@@ -52,7 +52,10 @@ int gov_ledger_store_policy(struct gov_ledger *l, const struct gov_policy *p);
  *   WAIT:   adds c to the tail of the queue (owned likewise) unless queued;
  *   REFUSE: changes nothing.
  * policy NULL: the shared policy from governor.conf, read under the lock.
- * owner_pid 0: this process.  Admitting a job already running returns ADMIT.
+ * owner_pid 0: this process.  Admitting a job already running returns ADMIT
+ * (reading neither m nor the policy).  m NULL: only that; a job with no
+ * "run" entry gets -ENODATA and the ledger is left as it was, so a caller
+ * can measure the host only when there is a decision to make.
  * -EINVAL for an invalid job id or tenant, or a malformed governor.conf
  * (gov_ledger_load_policy() says which line). */
 int gov_ledger_admit(struct gov_ledger *l, const struct gov_candidate *c,

@@ -157,16 +157,34 @@ static int spawn_supervisor(struct jobctl *c, const char *id, int lock_fd, pid_t
         return 0;
 }
 
-static int admission_precheck(struct jobctl *c, const struct job *j, char *err, size_t errlen)
+/* What admission_precheck() opened and measured, for admission_reserve() to
+ * decide on: one measurement of the host per submit, not two (each is some 15
+ * files under /proc and the cgroup tree), taken a few ms apart anyway. */
+struct admission {
+        struct gov_ledger *ledger;
+        struct gov_measurements meas;
+        bool measured;
+};
+
+static void admission_done(struct admission *a)
 {
-        _cleanup_(gov_ledger_freep) struct gov_ledger *l = NULL;
+        gov_ledger_free(a->ledger);
+        a->ledger = NULL;
+}
+
+static int admission_precheck(struct jobctl *c, const struct job *j, struct admission *a, char *err,
+                              size_t errlen)
+{
         _cleanup_(gov_measure_freep) struct gov_measure *m = NULL;
         struct gov_snapshot snap = {0};
-        if (gov_ledger_open(c->state_dir, &l) < 0 || gov_measure_new("/", &m) < 0)
+        if (gov_ledger_open(c->state_dir, &a->ledger) < 0 || gov_measure_new("/", &m) < 0)
                 return 0; /* the supervisor asks again and records what it finds */
         struct gov_measurements meas;
-        if (gov_measure_sample(m, now_monotonic_usec()) < 0 || gov_measure_read(m, &meas) < 0 ||
-            gov_ledger_snapshot(l, &snap) < 0)
+        if (gov_measure_sample(m, now_monotonic_usec()) < 0 || gov_measure_read(m, &meas) < 0)
+                return 0;
+        a->meas = meas;
+        a->measured = true;
+        if (gov_ledger_snapshot(a->ledger, &snap) < 0)
                 return 0;
         struct gov_view view = gov_snapshot_view(&snap);
         struct gov_candidate cand = {.job_id = "new",
@@ -191,17 +209,13 @@ static int admission_precheck(struct jobctl *c, const struct job *j, char *err, 
  * ahead of the jobs it waits for; its supervisor asks when they ended.
  * 1: reserved; 0: nothing reserved (the supervisor asks); -EBUSY or -E2BIG
  * with err set: refused. */
-static int admission_reserve(struct jobctl *c, const struct job *j, struct gov_ledger **ret_ledger,
-                             char *err, size_t errlen)
+static int admission_reserve(struct jobctl *c, const struct job *j, struct admission *a,
+                             struct gov_ledger **ret_ledger, char *err, size_t errlen)
 {
-        if (j->executor || (j->depends_on && j->depends_on[0]))
+        if (j->executor || (j->depends_on && j->depends_on[0]) || !a->measured)
                 return 0;
-        _cleanup_(gov_ledger_freep) struct gov_ledger *l = NULL;
-        _cleanup_(gov_measure_freep) struct gov_measure *m = NULL;
-        struct gov_measurements meas;
-        if (gov_ledger_open(c->state_dir, &l) < 0 || gov_measure_new("/", &m) < 0 ||
-            gov_measure_sample(m, now_monotonic_usec()) < 0 || gov_measure_read(m, &meas) < 0)
-                return 0;
+        struct gov_ledger *l = a->ledger;
+        const struct gov_measurements meas = a->meas;
         char key[160];
         jobctl_ledger_key(j, key, sizeof(key));
         struct gov_candidate cand = {.job_id = key,
@@ -215,7 +229,7 @@ static int admission_reserve(struct jobctl *c, const struct job *j, struct gov_l
                 job_counters_refused(c->state_dir, store_tenant(c->store), d.verdict);
                 return d.verdict == GOV_REFUSE_QUEUE_FULL ? -EBUSY : -E2BIG;
         }
-        *ret_ledger = TAKE_PTR(l);
+        *ret_ledger = TAKE_PTR(a->ledger);
         return 1;
 }
 
@@ -310,8 +324,9 @@ int jobctl_submit(struct jobctl *c, struct job *j, const char *requested_id, con
         /* A job that can never run (its limit exceeds the host's or its tenant's
          * room) or that finds the queue full is refused now, not queued.  A
          * Slurm job is queued by Slurm, whose limits are not this host's. */
+        _cleanup_(admission_done) struct admission adm = {0};
         if (!j->executor)
-                r = admission_precheck(c, j, err, errlen);
+                r = admission_precheck(c, j, &adm, err, errlen);
         if (r < 0)
                 return r;
         int lock_fd = -EBADF;
@@ -336,7 +351,7 @@ int jobctl_submit(struct jobctl *c, struct job *j, const char *requested_id, con
         }
         _cleanup_close_ int lock = lock_fd;
         _cleanup_(gov_ledger_freep) struct gov_ledger *reserved = NULL;
-        r = admission_reserve(c, j, &reserved, err, errlen);
+        r = admission_reserve(c, j, &adm, &reserved, err, errlen);
         if (r < 0) {
                 /* Refused: the id was never given out, so the record goes.  Ended
                  * first (the store removes only ended jobs): a crash in between

@@ -215,10 +215,11 @@ static int wait_for_admission(struct supervisor *s)
         int r = gov_ledger_open(s->ctl->state_dir, &s->ledger);
         if (r < 0)
                 return log_error_errno(r, "Failed to open the governor's ledger: %s", strerror(-r));
+        /* The host is measured only for a decision: a job its submitter
+         * reserved a slot for (the usual way) is admitted without one, and
+         * the measuring (some 15 files under /proc and the cgroup tree) is
+         * no longer on its way to running. */
         _cleanup_(gov_measure_freep) struct gov_measure *m = NULL;
-        r = gov_measure_new("/", &m);
-        if (r < 0)
-                return log_error_errno(r, "Failed to measure the host: %s", strerror(-r));
         /* GOV_LEDGER_WAKE_SIGNAL is blocked since start (cmd_supervise): one sent
          * before this fd exists waits in it. */
         sigset_t wake_set;
@@ -234,15 +235,24 @@ static int wait_for_admission(struct supervisor *s)
          * wait is re-decided on figures from samples a slow tick apart. */
         uint64_t seen = 0;
         for (;;) {
-                struct gov_measurements meas;
-                gov_measure_sample(m, now_monotonic_usec());
-                gov_measure_read(m, &meas);
                 struct gov_decision d;
                 bool head = false;
                 /* policy NULL: governor.conf is re-read under the ledger's lock, so a
                  * policy change by any process applies to the next decision. */
                 gov_ledger_stamp(s->ledger, &seen);
-                r = gov_ledger_wait_admit(s->ledger, &c, &meas, NULL, &d, &head);
+                r = m ? -ENODATA : gov_ledger_wait_admit(s->ledger, &c, NULL, NULL, &d, &head);
+                if (r == -ENODATA) { /* not reserved: a decision, on measurements */
+                        if (!m) {
+                                r = gov_measure_new("/", &m);
+                                if (r < 0)
+                                        return log_error_errno(r, "Failed to measure the host: %s",
+                                                               strerror(-r));
+                        }
+                        struct gov_measurements meas;
+                        gov_measure_sample(m, now_monotonic_usec());
+                        gov_measure_read(m, &meas);
+                        r = gov_ledger_wait_admit(s->ledger, &c, &meas, NULL, &d, &head);
+                }
                 if (r < 0)
                         return log_error_errno(r, "Failed to ask the governor: %s", strerror(-r));
                 if (d.verdict == GOV_ADMIT) {

@@ -503,6 +503,42 @@ static void a_deep_queue_keeps_places(void **state)
         gov_snapshot_done(&s);
 }
 
+/* A supervisor asks first without measuring the host (supervisor.c): its
+ * submitter's reservation admits it; a job with none gets -ENODATA, the
+ * ledger untouched, and is decided once measurements are given. */
+static void unmeasured_admits_only_a_reservation(void **state)
+{
+        struct ctx *c = *state;
+        struct gov_policy p = max_concurrent(1);
+        struct gov_decision d;
+        bool head = false;
+        assert_int_equal(admit(c, &p, "j1", "alice", 1 * GIB, &d), 0);
+        assert_int_equal(d.verdict, GOV_ADMIT);
+        struct gov_candidate j1 = {"j1", "alice", 1 * GIB}, j2 = {"j2", "bob", 0};
+        d.verdict = GOV_WAIT;
+        assert_int_equal(gov_ledger_wait_admit(c->l, &j1, NULL, NULL, &d, &head), 0);
+        assert_int_equal(d.verdict, GOV_ADMIT);
+
+        uint64_t before, after;
+        assert_int_equal(gov_ledger_stamp(c->l, &before), 0);
+        assert_int_equal(gov_ledger_wait_admit(c->l, &j2, NULL, NULL, &d, &head), -ENODATA);
+        assert_int_equal(gov_ledger_stamp(c->l, &after), 0);
+        assert_true(before == after);
+        struct gov_snapshot s;
+        assert_int_equal(gov_ledger_snapshot(c->l, &s), 0);
+        assert_int_equal(s.n_running, 1);
+        assert_int_equal(s.n_queued, 0);
+        gov_snapshot_done(&s);
+
+        /* Measured, it is decided as always: j1 holds the only slot. */
+        assert_int_equal(gov_ledger_wait_admit(c->l, &j2, &c->m, &p, &d, &head), 0);
+        assert_int_equal(d.verdict, GOV_WAIT);
+        assert_int_equal(gov_ledger_snapshot(c->l, &s), 0);
+        assert_int_equal(s.n_queued, 1);
+        assert_string_equal(s.queued[0].job_id, "j2");
+        gov_snapshot_done(&s);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -515,6 +551,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(racing_processes_admit_exactly_three, setup, teardown),
             cmocka_unit_test_setup_teardown(a_release_wakes_the_head_only, setup, teardown),
             cmocka_unit_test_setup_teardown(a_deep_queue_keeps_places, setup, teardown),
+            cmocka_unit_test_setup_teardown(unmeasured_admits_only_a_reservation, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
