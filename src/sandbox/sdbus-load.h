@@ -7,7 +7,9 @@
  * 0.4-1.0 ms of CPU per process (`perf stat` of an empty program linked with
  * and without them, docs/performance.md), paid twice on the way from `corral
  * submit` to a running job (submit, then its supervisor).  dlopen() here
- * loads it only in the process that asks for a scope.
+ * loads it only in the process that asks for a scope (libsqlite3 likewise:
+ * jobs/sqlite-load.c).  debian/control names both packages, which dpkg-shlibdeps
+ * no longer finds.
  *
  * The pointers' types are the header's own (__typeof__), so a mismatch with
  * libsystemd's declarations does not compile.  Call from one thread.
