@@ -12,7 +12,8 @@
  * to the library, dlopen()ed on the first sqlite3_open_v2.  The executable
  * exports no symbols (no -rdynamic), so the library never binds to these.  A
  * new sqlite3_* call elsewhere is an undefined reference at link time: add it
- * here.  Call from one thread.
+ * here.  debian/control names libsqlite3-0, which dpkg-shlibdeps no longer
+ * finds.  Call from one thread.
  */
 #include <dlfcn.h>
 #include <sqlite3.h>

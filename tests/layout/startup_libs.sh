@@ -10,7 +10,9 @@
 # and unit/test_store_list (the index, through sqlite-load.c).
 set -u
 : "${CORRAL:?}"
-command -v readelf >/dev/null || { echo "readelf missing (binutils): contrib/install-deps.sh" >&2; exit 1; }
+for tool in readelf nm; do
+        command -v $tool >/dev/null || { echo "$tool missing (binutils): contrib/install-deps.sh" >&2; exit 1; }
+done
 fails=0
 ok() { echo "ok - $*"; }
 not_ok() { fails=$((fails + 1)); echo "not ok - $*"; }
@@ -19,6 +21,11 @@ needed=$(readelf -d "$CORRAL" | grep NEEDED) || { not_ok "readelf -d $CORRAL"; e
 for lib in libsystemd libsqlite3; do
         if grep -q $lib <<<"$needed"; then not_ok "corral links $lib: $needed"; else ok "$lib is not a needed library"; fi
 done
+# sqlite-load.c defines sqlite3_* functions that forward to the library: were
+# the binary to export them (-rdynamic), libsqlite3's own calls between its
+# functions would bind to these and loop.
+exported=$(nm -D --defined-only "$CORRAL" | grep -c ' sqlite3_')
+if [ "$exported" = 0 ]; then ok "no sqlite3_* symbol exported"; else not_ok "$exported sqlite3_* symbols exported by $CORRAL"; fi
 
 loaded=$(LD_DEBUG=files "$CORRAL" version 2>&1 >/dev/null | grep -o 'file=[^ ]*' | sort -u)
 grep -q 'libc.so' <<<"$loaded" || not_ok "LD_DEBUG=files did not report the libraries loaded: $loaded"
