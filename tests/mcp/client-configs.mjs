@@ -63,6 +63,9 @@ ok(`${key}.corral read: ${entry.command} ${entry.args.join(' ')}`);
 const user = need('DESKTOP_USER');
 const env = { HOME, USER: user, LOGNAME: user, SHELL: '/bin/sh', PATH: '/usr/bin:/bin',
               XDG_RUNTIME_DIR: need('DESKTOP_RUNTIME') };
+// The sanitizer pass's settings (tests/run.sh) are the test's, not the desktop's.
+for (const k of ['ASAN_OPTIONS', 'UBSAN_OPTIONS'])
+  if (process.env[k]) env[k] = process.env[k];
 const transport = new StdioClientTransport({ command: AS_USER, args: [command, ...args], env,
                                              cwd: '/', stderr: 'pipe' });
 let stderr = '';
@@ -114,5 +117,11 @@ try {
   process.exit(1);
 }
 await client.close();
+// corral's stderr goes to the client's log; under the sanitizer pass a leak
+// or an error report at exit shows there.
+if (/Sanitizer|runtime error/.test(stderr)) {
+  console.log(`not ok - ${name}: a sanitizer report:\n${stderr.replace(/^/gm, '#   ')}`);
+  process.exit(1);
+}
 writeFileSync(OUT, JSON.stringify(seen));
-ok('client closed');
+ok('client closed, no sanitizer report from corral');
