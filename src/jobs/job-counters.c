@@ -18,11 +18,11 @@ static void add(const char *state_dir, const char *const *keys, const double *de
                 log_debug("Failed to update the metrics counters: %s", strerror(-r));
 }
 
-void job_counters_admitted(const char *state_dir, const struct job *j)
+void job_counters_admitted(const char *state_dir, const struct job *j, uint64_t admitted_at)
 {
-        uint64_t now = now_realtime_usec();
-        double waited =
-            j->created_at && now > j->created_at ? (double)(now - j->created_at) / 1e6 : 0;
+        double waited = j->created_at && admitted_at > j->created_at
+                            ? (double)(admitted_at - j->created_at) / 1e6
+                            : 0;
         const char *keys[] = {"corral_admissions_total", "corral_queue_wait_seconds_sum",
                               "corral_queue_wait_seconds_count"};
         const double deltas[] = {1, waited, 1};

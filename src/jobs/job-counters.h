@@ -8,8 +8,9 @@
 #include "governor.h"
 #include "job.h"
 
-/* The governor admitted j now (queue wait = now - created_at). */
-void job_counters_admitted(const char *state_dir, const struct job *j);
+/* The governor admitted j at admitted_at (realtime usec; queue wait =
+ * admitted_at - created_at). */
+void job_counters_admitted(const char *state_dir, const struct job *j, uint64_t admitted_at);
 /* A submission of tenant (NULL: default) was refused with verdict v. */
 void job_counters_refused(const char *state_dir, const char *tenant, enum gov_verdict v);
 /* j reached its terminal status: by outcome, plus its OOM kills and seccomp

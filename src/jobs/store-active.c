@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "jobid.h"
 
 int store_active_add(struct store *s, const char *id)
@@ -40,16 +41,10 @@ static int cmp_str(const void *a, const void *b)
 
 int store_active_list(struct store *s, char ***ret_ids)
 {
-        int dfd = fcntl(store_active_fd(s), F_DUPFD_CLOEXEC, 3);
-        if (dfd < 0)
-                return NEG_ERRNO();
-        DIR *d = fdopendir(dfd);
-        if (!d) {
-                int r = NEG_ERRNO();
-                close(dfd);
-                return r;
-        }
-        rewinddir(d);
+        DIR *d;
+        int dr = opendir_fd(store_active_fd(s), &d);
+        if (dr < 0)
+                return dr;
         char **ids = calloc(1, sizeof(char *));
         size_t n = 0;
         int r = ids ? 0 : -ENOMEM;

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "jobid.h"
 #include "store-active.h"
 
@@ -477,16 +478,10 @@ static int sync_full(struct store_index *ix, struct store *s)
                 r = check_ok(ix->db);
         if (r < 0)
                 return r;
-        int dfd = fcntl(store_jobs_fd(s), F_DUPFD_CLOEXEC, 3);
-        if (dfd < 0)
-                return NEG_ERRNO();
-        DIR *d = fdopendir(dfd);
-        if (!d) {
-                r = NEG_ERRNO();
-                close(dfd);
+        DIR *d;
+        r = opendir_fd(store_jobs_fd(s), &d);
+        if (r < 0)
                 return r;
-        }
-        rewinddir(d);
         for (struct dirent *de; (de = readdir(d));) {
                 if (strncmp(de->d_name, ".new-", 5) == 0 || strncmp(de->d_name, ".trash-", 7) == 0)
                         hidden++;

@@ -100,24 +100,6 @@ static int read_regular_at(int dirfd, const char *name, size_t max, char **ret, 
         return read_full_fd(fd, max, ret, ret_len);
 }
 
-/* A DIR stream over a directory fd we keep open (a duplicate is consumed),
- * from its first entry. */
-static int opendir_fd(int dirfd, DIR **ret)
-{
-        int dfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
-        if (dfd < 0)
-                return NEG_ERRNO();
-        DIR *d = fdopendir(dfd);
-        if (!d) {
-                int r = NEG_ERRNO();
-                close(dfd);
-                return r;
-        }
-        rewinddir(d);
-        *ret = d;
-        return 0;
-}
-
 /* The one walk over a directory tree: visit() is called for every entry
  * below dirfd, depth first, a directory after its contents; symlinks are
  * never followed and an entry that cannot be stat'ed is skipped.  For a
@@ -937,15 +919,9 @@ int store_job_refresh_progress(struct store *s, struct job *j)
 /* Returns how many leftovers remain (too young, or locked). */
 static size_t remove_leftovers(struct store *s, uint64_t now_usec)
 {
-        int dfd = fcntl(s->jobs_fd, F_DUPFD_CLOEXEC, 3);
-        if (dfd < 0)
+        DIR *d;
+        if (opendir_fd(s->jobs_fd, &d) < 0)
                 return 1;
-        DIR *d = fdopendir(dfd);
-        if (!d) {
-                close(dfd);
-                return 1;
-        }
-        rewinddir(d);
         /* Collect first: removing entries while readdir() walks is unspecified. */
         char **names = NULL;
         size_t n = 0;

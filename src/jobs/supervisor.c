@@ -73,11 +73,28 @@ struct supervisor {
         char ledger_key[160];
         bool reserved;
         bool running; /* between on_started and the runner's return: job->pid is live */
+        /* Admitted at this time (realtime usec) and not yet counted for `corral
+         * metrics`: counted once the job runs (count_admission), because the
+         * counters file is written durably (two fsyncs, 1-30 ms here) and the
+         * way from submit to running should not wait for it. */
+        uint64_t admitted_uncounted;
+        /* Swept for stale job groups once the job runs (on_started): the sweep
+         * reads /proc once per job group under the parent, O(running jobs),
+         * and the way to running should not grow with them. */
+        struct cg_manager *unswept;
         /* Without root: the subordinate id lent to the job (take_job_uid). */
         bool subid;
         uid_t sub_uid;
         gid_t sub_gid;
 };
+
+static void count_admission(struct supervisor *s)
+{
+        if (!s->admitted_uncounted)
+                return;
+        job_counters_admitted(s->ctl->state_dir, s->job, s->admitted_uncounted);
+        s->admitted_uncounted = 0;
+}
 
 static int save(struct supervisor *s)
 {
@@ -229,7 +246,7 @@ static int wait_for_admission(struct supervisor *s)
                 if (r < 0)
                         return log_error_errno(r, "Failed to ask the governor: %s", strerror(-r));
                 if (d.verdict == GOV_ADMIT) {
-                        job_counters_admitted(s->ctl->state_dir, s->job);
+                        s->admitted_uncounted = now_realtime_usec();
                         s->reserved = true;
                         s->job->queue_position = -1;
                         job_set_string(&s->job->reason, NULL);
@@ -289,6 +306,11 @@ static void on_started(void *userdata, pid_t pid, uint64_t starttime)
         s->job->started_at = now_realtime_usec() / 1000 * 1000;
         s->running = true;
         save(s);
+        count_admission(s);
+        if (s->unswept) {
+                sandbox_clean_stale_groups(s->unswept);
+                s->unswept = NULL;
+        }
 }
 
 /* Progress: the job's progress.json (in its work directory) when present, else
@@ -701,7 +723,7 @@ static int run_in_sandbox(struct supervisor *s, const struct privs_spec *privs, 
         }
 
         _cleanup_(cg_manager_freep) struct cg_manager *m = NULL;
-        r = sandbox_open_cgroups(s->ctl->options, &m);
+        r = sandbox_open_cgroups_unswept(s->ctl->options, &m);
         if (r < 0)
                 return finish_early(s, JOB_FAILED, "corral could not set up the job's cgroup");
         _cleanup_(policy_freep) struct policy *policy = NULL;
@@ -755,8 +777,13 @@ static int run_in_sandbox(struct supervisor *s, const struct privs_spec *privs, 
         };
         struct outcome o = {0};
         struct child_failure fail;
+        s->unswept = m;
         r = runner_run(m, &spec, &o, &fail);
         s->running = false;
+        if (s->unswept) { /* the job never started: sweep now */
+                sandbox_clean_stale_groups(m);
+                s->unswept = NULL;
+        }
         if (r < 0) {
                 char reason[512];
                 snprintf(reason, sizeof(reason), "could not start: failed to %s: %s%s",
@@ -879,6 +906,7 @@ int cmd_supervise(const struct corral_options *o, int argc, char **argv)
                          strerror(-r));
                 finish_early(&s, JOB_FAILED, reason);
         }
+        count_admission(&s); /* admitted, but it never started */
         if (job_status_is_terminal(s.job->status))
                 job_counters_finished(ctl->state_dir, s.job);
         if (s.ledger) {

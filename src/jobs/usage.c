@@ -147,7 +147,13 @@ int usage_load_at(int job_dirfd, struct usage_series *ret)
         return usage_from_json(text, len, ret);
 }
 
-static int save(struct usage_recorder *r)
+/* final: the series at the job's end, durable like the outcome beside it.
+ * Interim writes (every few seconds while the job runs) fsync the contents
+ * but not the directory, as store_job_save_interim does: a crash brings back
+ * the previous series, never an empty file, and with 1,000 jobs running the
+ * directory fsyncs were half of the host's ~1,000 fsyncs a second
+ * (docs/performance.md, issue 18 (c)). */
+static int save(struct usage_recorder *r, bool final)
 {
         cJSON *o = usage_to_json(&r->series);
         if (!o)
@@ -156,7 +162,8 @@ static int save(struct usage_recorder *r)
         cJSON_Delete(o);
         if (!text)
                 return -ENOMEM;
-        int k = write_file_atomic_at(r->job_dirfd, USAGE_FILE, text, strlen(text), 0600);
+        int k = write_file_replace_at(r->job_dirfd, USAGE_FILE, text, strlen(text), 0600,
+                                      final ? WRITE_SYNC_FILE | WRITE_SYNC_DIR : WRITE_SYNC_FILE);
         free(text);
         return k;
 }
@@ -190,7 +197,7 @@ void usage_recorder_sample(void *data, const struct cg_stats *st, uint64_t elaps
         if (r->written && p.t_ms < r->last_write_ms + gap)
                 return;
         /* A failed write loses nothing yet: the next one carries every point. */
-        if (save(r) == 0) {
+        if (save(r, false) == 0) {
                 r->written = true;
                 r->last_write_ms = p.t_ms;
         }
@@ -201,5 +208,5 @@ int usage_recorder_finish(struct usage_recorder *r, const struct cg_stats *st,
 {
         struct usage_point p = point_of(st, elapsed_usec);
         usage_series_add(&r->series, &p, true);
-        return save(r);
+        return save(r, true);
 }

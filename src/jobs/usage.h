@@ -28,8 +28,11 @@
 #define USAGE_START_INTERVAL_MS 500
 /* The file is rewritten at most this often, and at most once per point, while
  * the job runs (and always at its end), so a long job's writes thin out with
- * its points. */
-#define USAGE_WRITE_INTERVAL_MS 2000
+ * its points.  Each rewrite creates, fsyncs and renames a file: every 2 s,
+ * 1,000 running jobs kept the host at ~500 such writes a second and ~60% of
+ * a CPU (docs/performance.md, issue 18 (c)); every 10 s a live chart lags by
+ * at most 10 s. */
+#define USAGE_WRITE_INTERVAL_MS 10000
 /* usage.json is never larger than this (240 points of 5 numbers). */
 #define USAGE_FILE_MAX (64u << 10)
 

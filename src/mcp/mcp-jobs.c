@@ -1345,14 +1345,10 @@ static int task_set_ids(struct mcp_jobs *J, bool fresh, char ***ret)
                         store_ids_free(ids);
                 }
         }
-        int dfd = fcntl(J->tasks_fd, F_DUPFD_CLOEXEC, 3);
-        DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-        if (!d) {
-                if (dfd >= 0)
-                        close(dfd);
-                return -errno;
-        }
-        rewinddir(d);
+        DIR *d;
+        int dr = opendir_fd(J->tasks_fd, &d);
+        if (dr < 0)
+                return dr;
         size_t n = 0;
         char **ids = calloc(1, sizeof(char *));
         for (struct dirent *de; ids && (de = readdir(d));) {

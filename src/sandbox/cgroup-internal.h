@@ -37,6 +37,8 @@ struct cg_group {
         char *path[_CG_CONTROLLER_MAX];
         /* Opened at creation so that the child can join without allocating. */
         int dir_fd[_CG_CONTROLLER_MAX];
+        /* Where the child writes "0" to join: cgroup.procs on v2, the
+         * thread-level `tasks` file on v1 (cgroup-v1.c says why). */
         int procs_fd[_CG_CONTROLLER_MAX];
         struct cg_limits limits;
         uint64_t base_oom_kill;
@@ -56,7 +58,8 @@ int cg_rmdir_tree(const char *path);
 int cg_read_pids(const char *dir, pid_t **ret, size_t *ret_n);
 /* Sends sig to each listed process; returns how many there were. */
 int cg_signal_procs(const char *dir, int sig);
-/* Writes "0" (the caller) into an opened cgroup.procs; async-signal-safe. */
+/* Writes "0" (the caller) into an opened cgroup.procs or tasks file;
+ * async-signal-safe. */
 int cg_write_self(int procs_fd);
 char *path_join(const char *a, const char *b);
 

@@ -77,7 +77,9 @@ static int v1_group_create(struct cg_group *g, const struct cg_limits *lim)
                 g->dir_fd[c] = open(g->path[c], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (g->dir_fd[c] < 0)
                         return NEG_ERRNO();
-                g->procs_fd[c] = openat(g->dir_fd[c], "cgroup.procs", O_WRONLY | O_CLOEXEC);
+                /* The child joins through `tasks`, not cgroup.procs: see
+                 * v1_group_enter_self. */
+                g->procs_fd[c] = openat(g->dir_fd[c], "tasks", O_WRONLY | O_CLOEXEC);
                 if (g->procs_fd[c] < 0)
                         return NEG_ERRNO();
         }
@@ -130,6 +132,16 @@ static int v1_group_create(struct cg_group *g, const struct cg_limits *lim)
         return 0;
 }
 
+/* The caller is the job's child right after clone: one thread, so moving the
+ * calling thread (writing "0" to `tasks`) moves the whole process.  The kernel
+ * takes cgroup_threadgroup_rwsem for writing on every cgroup.procs write and
+ * on every write that names a pid, but not when a thread moves itself
+ * (cgroup_procs_write_start: "If we migrate a single thread, we don't care
+ * about threadgroup stability ... we can skip the global lock").  Taking that
+ * lock waits for an RCU grace period: 5 writes cost 5-10 ms median on this
+ * host against 0.11 ms through `tasks` (tests/bench/attachbench,
+ * docs/performance.md).  The result is the same group in every hierarchy
+ * (tests/integration/run_cgroup_attach.sh). */
 static int v1_group_enter_self(const struct cg_group *g)
 {
         /* memory first: a process must be charged before it can allocate much. */
@@ -155,6 +167,29 @@ static uint64_t keyed_or_zero(int dfd, const char *file, const char *key)
         if (dfd < 0 || read_keyed_u64_at(dfd, file, key, &v) < 0)
                 return 0;
         return v;
+}
+
+/* Several keys of one flat keyed file from one read (the supervisor samples
+ * every 0.5 s, for every running job); a key not found reads 0. */
+static void keyed_many_or_zero(int dfd, const char *file, const char *const *keys, uint64_t *vals,
+                               size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                vals[i] = 0;
+        _cleanup_free_ char *buf = NULL;
+        if (dfd < 0 || read_file_at(dfd, file, 1 << 16, &buf, NULL) < 0)
+                return;
+        for (char *line = buf; line && *line;) {
+                char *next = strchr(line, '\n');
+                if (next)
+                        *next++ = 0;
+                char *sp = strchr(line, ' ');
+                for (size_t i = 0; sp && i < n; i++)
+                        if ((size_t)(sp - line) == strlen(keys[i]) &&
+                            strncmp(line, keys[i], (size_t)(sp - line)) == 0)
+                                vals[i] = strtoull(sp + 1, NULL, 10);
+                line = next;
+        }
 }
 
 /* total split in the ratio user:sys; all user when nothing was sampled (the
@@ -206,10 +241,12 @@ static int v1_group_stats(struct cg_group *g, struct cg_stats *s)
         }
         cpu_split(s->cpu_usage_usec, tu, ts, &s->cpu_user_usec, &s->cpu_system_usec);
 
-        int cpu = g->dir_fd[CG_CPU];
-        s->cpu_nr_periods = keyed_or_zero(cpu, "cpu.stat", "nr_periods");
-        s->cpu_nr_throttled = keyed_or_zero(cpu, "cpu.stat", "nr_throttled");
-        s->cpu_throttled_usec = keyed_or_zero(cpu, "cpu.stat", "throttled_time") / 1000;
+        static const char *const cpu_keys[] = {"nr_periods", "nr_throttled", "throttled_time"};
+        uint64_t cpu[3];
+        keyed_many_or_zero(g->dir_fd[CG_CPU], "cpu.stat", cpu_keys, cpu, 3);
+        s->cpu_nr_periods = cpu[0];
+        s->cpu_nr_throttled = cpu[1];
+        s->cpu_throttled_usec = cpu[2] / 1000;
         s->pids_current = read_or_zero(g->dir_fd[CG_PIDS], "pids.current");
         /* "max N": forks and clones refused because pids.max was reached.  No
          * baseline: the group is new, and a fork bomb may hit the limit before

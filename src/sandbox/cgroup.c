@@ -380,9 +380,73 @@ static bool parse_group_owner(const char *name, pid_t *ret_pid, uint64_t *ret_st
         return true;
 }
 
+/* Owners found alive in this sweep: a job group has the same name in every
+ * hierarchy (5 on v1), and each /proc read costs; with 1,000 jobs running a
+ * sweep read /proc 5,000 times.  A small open-addressing set of names. */
+struct alive_set {
+        char **v;
+        size_t cap, n;
+};
+
+static uint64_t name_hash(const char *s)
+{
+        uint64_t h = 1469598103934665603ull;
+        for (; *s; s++)
+                h = (h ^ (unsigned char)*s) * 1099511628211ull;
+        return h;
+}
+
+static bool alive_has(const struct alive_set *a, const char *name)
+{
+        if (a->cap == 0)
+                return false;
+        for (size_t i = name_hash(name) & (a->cap - 1); a->v[i]; i = (i + 1) & (a->cap - 1))
+                if (strcmp(a->v[i], name) == 0)
+                        return true;
+        return false;
+}
+
+/* Best effort: a name not remembered is only checked again. */
+static void alive_add(struct alive_set *a, const char *name)
+{
+        if ((a->n + 1) * 2 > a->cap) {
+                size_t cap = a->cap ? a->cap * 2 : 256;
+                char **v = calloc(cap, sizeof(*v));
+                if (!v)
+                        return;
+                for (size_t k = 0; k < a->cap; k++) {
+                        if (!a->v[k])
+                                continue;
+                        size_t i = name_hash(a->v[k]) & (cap - 1);
+                        while (v[i])
+                                i = (i + 1) & (cap - 1);
+                        v[i] = a->v[k];
+                }
+                free(a->v);
+                a->v = v;
+                a->cap = cap;
+        }
+        char *copy = strdup(name);
+        if (!copy)
+                return;
+        size_t i = name_hash(name) & (a->cap - 1);
+        while (a->v[i])
+                i = (i + 1) & (a->cap - 1);
+        a->v[i] = copy;
+        a->n++;
+}
+
+static void alive_done(struct alive_set *a)
+{
+        for (size_t k = 0; k < a->cap; k++)
+                free(a->v[k]);
+        free(a->v);
+}
+
 int cg_manager_clean_stale(struct cg_manager *m)
 {
         int removed = 0;
+        _cleanup_(alive_done) struct alive_set alive = {0};
         for (int c = 0; c < _CG_CONTROLLER_MAX; c++) {
                 if (!m->path[c])
                         continue;
@@ -402,8 +466,12 @@ int cg_manager_clean_stale(struct cg_manager *m)
                         uint64_t start;
                         if (de->d_type != DT_DIR || !parse_group_owner(de->d_name, &pid, &start))
                                 continue;
-                        if (proc_alive(pid, start))
+                        if (alive_has(&alive, de->d_name))
                                 continue;
+                        if (proc_alive(pid, start)) {
+                                alive_add(&alive, de->d_name);
+                                continue;
+                        }
                         _cleanup_free_ char *path = path_join(m->path[c], de->d_name);
                         if (!path)
                                 return -ENOMEM;

@@ -136,7 +136,9 @@ int cg_group_relpath(const struct cg_group *g, char *buf, size_t len);
 /* v2: a directory fd for clone3's CLONE_INTO_CGROUP; -EOPNOTSUPP on v1. */
 int cg_group_clone_fd(const struct cg_group *g);
 /* In the child before exec: moves the calling process into the group in every
- * hierarchy through fds opened by cg_group_create. Async-signal-safe. */
+ * hierarchy through fds opened by cg_group_create. Async-signal-safe.  The
+ * caller must have one thread (a fresh clone child): on v1 it moves the
+ * calling thread, which is then the whole process. */
 int cg_group_enter_self(const struct cg_group *g);
 int cg_group_stats(struct cg_group *g, struct cg_stats *ret);
 /* The memory limit the group's processes have: the one asked for, or the

@@ -97,6 +97,24 @@ static int open_in_user_scope(const char *parent, struct cg_layout **layout, int
 
 int sandbox_open_cgroups(const struct corral_options *o, struct cg_manager **ret)
 {
+        struct cg_manager *m = NULL;
+        int r = sandbox_open_cgroups_unswept(o, &m);
+        if (r < 0)
+                return r;
+        sandbox_clean_stale_groups(m);
+        *ret = m;
+        return 0;
+}
+
+void sandbox_clean_stale_groups(struct cg_manager *m)
+{
+        int n = cg_manager_clean_stale(m);
+        if (n > 0)
+                log_notice("Removed %d stale job group(s) left by a corral process that died", n);
+}
+
+int sandbox_open_cgroups_unswept(const struct corral_options *o, struct cg_manager **ret)
+{
         _cleanup_(cg_layout_freep) struct cg_layout *layout = NULL;
         int r = cg_layout_detect(NULL, &layout);
         if (r < 0)
@@ -128,9 +146,6 @@ int sandbox_open_cgroups(const struct corral_options *o, struct cg_manager **ret
                                                                      : layout->root,
                                        strerror(-r), needs_delegation(r) && why ? why : remedy(r));
         layout = NULL; /* owned by m */
-        int n = cg_manager_clean_stale(m);
-        if (n > 0)
-                log_notice("Removed %d stale job group(s) left by a corral process that died", n);
         *ret = m;
         return 0;
 }

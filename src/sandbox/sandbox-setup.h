@@ -18,3 +18,9 @@ int sandbox_delegation_possible(const struct cg_layout *l, const char **ret_why)
  * asks the user's systemd manager for a delegated scope first (systemd-scope.h).
  * Returns 0 with *ret, or -errno after logging the reason and the remedy. */
 int sandbox_open_cgroups(const struct corral_options *o, struct cg_manager **ret);
+/* The same without the sweep of stale job groups (one /proc read per job group
+ * under the parent): for a caller that sweeps later, off its launch path, with
+ * sandbox_clean_stale_groups (a supervisor, once its job runs). */
+int sandbox_open_cgroups_unswept(const struct corral_options *o, struct cg_manager **ret);
+/* cg_manager_clean_stale, and a notice when it removed any. */
+void sandbox_clean_stale_groups(struct cg_manager *m);

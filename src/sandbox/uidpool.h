@@ -16,7 +16,8 @@
 #define UIDPOOL_DEFAULT_COUNT 1000u
 #define UIDPOOL_DEFAULT_DIR   "/run/corral/uids"
 
-/* Takes the first free uid in [first, first+count); returns 0 with the uid and
+/* Takes a free uid in [first, first+count), searching from the one the last
+ * caller took (<lockdir>/hint) and wrapping around; returns 0 with the uid and
  * the lock fd (O_CLOEXEC: the job never inherits it), -EAGAIN when all are
  * taken. */
 int uidpool_acquire(const char *lockdir, uid_t first, unsigned count, uid_t *ret_uid,

@@ -258,3 +258,20 @@ int write_file_replace_at(int dirfd, const char *name, const void *data, size_t 
                 return NEG_ERRNO();
         return 0;
 }
+
+int opendir_fd(int dirfd, DIR **ret)
+{
+        int dfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+        if (dfd < 0)
+                return NEG_ERRNO();
+        DIR *d = fdopendir(dfd);
+        if (!d) {
+                int r = NEG_ERRNO();
+                close(dfd);
+                return r;
+        }
+        /* The duplicate shares the offset of an fd walked before. */
+        rewinddir(d);
+        *ret = d;
+        return 0;
+}

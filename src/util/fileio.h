@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include <dirent.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -69,3 +70,8 @@ enum {
 };
 int write_file_replace_at(int dirfd, const char *name, const void *data, size_t len, int mode,
                           unsigned flags);
+
+/* A DIR stream over a directory fd the caller keeps open (a duplicate is
+ * consumed), from its first entry: for directories held open for the life
+ * of a store or server and walked now and then. */
+int opendir_fd(int dirfd, DIR **ret);

@@ -32,18 +32,10 @@ done
 
 TU=crl-sjob-$$
 SUB=$((500000 + ($$ % 1000) * 128))
-BK=$TEST_TMP/etc-backup
 # Outside /tmp (each job's /tmp is fresh) and outside the home (hidden): the
 # jobs see each other's directories, so only the uids separate them.
 BASE=$(mktemp -d /var/tmp/corral-test-subid.XXXXXX)
-mkdir -p "$BK"
-had_uid=0 had_gid=0
-[ -e /etc/subuid ] && { cp -p /etc/subuid "$BK/subuid"; had_uid=1; }
-[ -e /etc/subgid ] && { cp -p /etc/subgid "$BK/subgid"; had_gid=1; }
-restore() {
-        if [ $had_uid = 1 ]; then cp -p "$BK/subuid" /etc/subuid; else rm -f /etc/subuid; fi
-        if [ $had_gid = 1 ]; then cp -p "$BK/subgid" /etc/subgid; else rm -f /etc/subgid; fi
-}
+. "$CORRAL_SRC/tests/rootless/subid-files.bash"
 deleg_before_cleanup() {
         touch "$BASE/s/stop" 2>/dev/null
         for pid in $(our_supervisors); do kill -9 "$pid" 2>/dev/null; done

@@ -14,15 +14,7 @@ done
 
 TU=crl-subid-$$
 SUB=$((400000 + ($$ % 1000) * 128))
-BK=$TEST_TMP/etc-backup
-mkdir -p "$BK"
-had_uid=0 had_gid=0
-[ -e /etc/subuid ] && { cp -p /etc/subuid "$BK/subuid"; had_uid=1; }
-[ -e /etc/subgid ] && { cp -p /etc/subgid "$BK/subgid"; had_gid=1; }
-restore() {
-        if [ $had_uid = 1 ]; then cp -p "$BK/subuid" /etc/subuid; else rm -f /etc/subuid; fi
-        if [ $had_gid = 1 ]; then cp -p "$BK/subgid" /etc/subgid; else rm -f /etc/subgid; fi
-}
+. "$CORRAL_SRC/tests/rootless/subid-files.bash"
 cleanup_subids() {
         restore
         id "$TU" >/dev/null 2>&1 && userdel "$TU" 2>/dev/null

@@ -1,0 +1,108 @@
+#!/bin/bash
+# The job lands in its own group in every controller corral limits it with
+# (issue 18: on v1 the child joins by writing "0" to each group's `tasks`
+# file, a thread moving itself, instead of cgroup.procs).  Checked from inside
+# (the job's /proc/self/cgroup, and a grandchild's) and from outside (the
+# group's cgroup.procs and tasks list the job's process and every thread of
+# it), for `corral run` and for a supervised job, and the limits bind (the
+# memory limit kills a hog, the pids limit refuses forks).
+. "$(dirname "$0")/../lib.sh"
+R=$TEST_TMP/result.json
+
+# Controllers a job group exists in: v1 (hybrid) memory, cpu, cpuacct, pids,
+# freezer where mounted; v2: the unified line "0::".
+v1=0
+[ -d /sys/fs/cgroup/memory ] && [ "$(stat -f -c %T /sys/fs/cgroup/memory)" = cgroupfs ] && v1=1
+
+# Prints, for each controller of interest, "<controller> <path>" from a
+# /proc/PID/cgroup text on stdin.
+groups_of() {
+        if [ "$v1" = 1 ]; then
+                awk -F: '{ n = split($2, c, ","); for (i = 1; i <= n; i++)
+                        if (c[i] ~ /^(memory|cpu|cpuacct|pids|freezer)$/) print c[i], $3 }' | sort
+        else
+                awk -F: '$1 == "0" { print "unified", $3 }'
+        fi
+}
+
+# Every controller shows the same job group below the private parent; sets
+# GROUP to it.
+check_groups() {
+        local what=$1 text=$2
+        local lines n paths
+        lines=$(printf '%s\n' "$text" | groups_of)
+        n=$(printf '%s\n' "$lines" | grep -c .)
+        if [ "$v1" = 1 ]; then
+                want=0
+                for c in memory cpu cpuacct pids freezer; do
+                        [ -d "/sys/fs/cgroup/$c" ] && want=$((want + 1))
+                done
+                assert_eq "$what: controllers listed" "$want" "$n"
+        fi
+        paths=$(printf '%s\n' "$lines" | awk '{print $2}' | sort -u)
+        assert_eq "$what: one group in every controller" 1 "$(printf '%s\n' "$paths" | grep -c .)"
+        case "$paths" in
+        "/$CORRAL_CGROUP_PARENT/"?*) ok "$what: in a job group below the parent ($paths)" ;;
+        *) not_ok "$what: not in a job group below /$CORRAL_CGROUP_PARENT: $paths" ;;
+        esac
+        GROUP=$paths
+}
+
+# 1. corral run: the job and a process it forks.
+out=$("$CORRAL" run --memory 64M --cpus 1 --pids 32 --result "$R" -- \
+        sh -c 'cat /proc/self/cgroup; echo ---; cat /proc/$$/cgroup')
+assert_eq "corral run completed" completed "$(json "$R" 'j["status"]')"
+check_groups "corral run, the job's child" "${out%%---*}"
+g1=$GROUP
+check_groups "corral run, the job's shell" "${out#*---}"
+g2=$GROUP
+assert_eq "parent and child of the job share the group" "$g1" "$g2"
+assert_eq "the outcome names the same group" "$g1" "$(json "$R" 'j["cgroup"]')"
+
+# 2. From outside: a supervised job with threads (held to a tenth of a CPU:
+# the machine is shared); its group's member lists.
+spin_pid() {
+        for f in /proc/[0-9]*/comm; do
+                [ "$(cat "$f" 2>/dev/null)" = spin ] || continue
+                p=${f%/comm}
+                grep -q "/$CORRAL_CGROUP_PARENT/" "$p/cgroup" 2>/dev/null && echo "${p#/proc/}"
+        done | head -1
+}
+id=$(corral submit --memory 64M --pids 32 --cpus 0.1 -- "$CORRAL_PROGS/spin" 30 3)
+pid=
+for _ in $(seq 200); do
+        pid=$(spin_pid)
+        [ -n "$pid" ] && [ "$(ls "/proc/$pid/task" 2>/dev/null | wc -l)" -ge 3 ] && break
+        sleep 0.05
+done
+if [ -z "$pid" ]; then
+        not_ok "the supervised job's process was not found"
+else
+        check_groups "supervised job (pid $pid)" "$(cat "/proc/$pid/cgroup")"
+        g=$GROUP
+        for root in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
+                d=$root${g#/}
+                [ -f "$d/cgroup.procs" ] || continue
+                [ "$root" = /sys/fs/cgroup/ ] && [ "$v1" = 1 ] && continue
+                grep -qx "$pid" "$d/cgroup.procs" && ok "listed in $d/cgroup.procs" ||
+                        not_ok "pid $pid missing from $d/cgroup.procs"
+                if [ -f "$d/tasks" ]; then
+                        missing=0
+                        for t in /proc/"$pid"/task/*; do
+                                grep -qx "${t##*/}" "$d/tasks" || missing=$((missing + 1))
+                        done
+                        assert_eq "threads of the job missing from $d/tasks" 0 "$missing"
+                fi
+        done
+fi
+corral cancel "$id" >/dev/null
+corral wait "$id" >/dev/null 2>&1
+
+# 3. The limits bind on the group the job joined.
+"$CORRAL" run --memory 32M --result "$R" -- "$CORRAL_PROGS/memhog" 200 >/dev/null 2>&1
+assert_eq "a 200 MB hog under --memory 32M" oom_killed "$(json "$R" 'j["status"]')"
+"$CORRAL" run --pids 16 --timeout 60s --result "$R" -- "$CORRAL_PROGS/forkbomb" 2>/dev/null
+assert_cmp "forks refused under --pids 16" "$(json "$R" 'j["pids_max_hits"]')" -ge 1
+
+assert_no_groups
+finish
