@@ -448,6 +448,10 @@ int cmd_list(const struct corral_options *o, int argc, char **argv)
          * active set): a page reads its own records, not the history.  Only
          * live jobs can have lost their supervisor: recover those (a lost one
          * gets its terminal record), not the whole store. */
+        /* The table shows id, status, time and command: index rows hold
+         * them for finished jobs (store_index_query_brief); --json prints
+         * whole records. */
+        q.brief = !json;
         struct store_list l = {0};
         int r = store_list_query(c->store, &q, &l);
         bool recovered = false;

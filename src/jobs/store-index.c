@@ -25,7 +25,7 @@ struct store_index {
 #define WAL_MAX    (1024 * 1024)
 
 static const char SCHEMA[] = "CREATE TABLE IF NOT EXISTS jobs ("
-                             " id TEXT PRIMARY KEY NOT NULL,"
+                             " id TEXT NOT NULL,"
                              " tenant TEXT NOT NULL,"
                              " status TEXT NOT NULL,"
                              " created_at INTEGER NOT NULL,"
@@ -35,8 +35,23 @@ static const char SCHEMA[] = "CREATE TABLE IF NOT EXISTS jobs ("
                              " oom_kills INTEGER NOT NULL,"
                              " cpu_usage_usec INTEGER NOT NULL,"
                              " memory_peak_bytes INTEGER NOT NULL,"
-                             " command TEXT NOT NULL) WITHOUT ROWID;"
-                             "CREATE INDEX IF NOT EXISTS jobs_created ON jobs(created_at, id);"
+                             " command TEXT NOT NULL,"
+                             /* What a listing shows of a finished job, so a
+                              * page needs no record (store_index_query_brief):
+                              * argv is the arguments, each ended by a NUL. */
+                             " signal INTEGER NOT NULL,"
+                             " memory_limit_bytes INTEGER NOT NULL,"
+                             " wall_ms INTEGER NOT NULL,"
+                             " timeout_ms INTEGER NOT NULL,"
+                             " reason TEXT,"
+                             " lost_reason TEXT,"
+                             " seccomp_syscall TEXT,"
+                             " argv BLOB NOT NULL,"
+                             /* Rows kept in listing order, so a page is one
+                              * range of the table, not a lookup per row (the
+                              * seeks were a quarter of a list_jobs page). */
+                             " PRIMARY KEY(created_at, id)) WITHOUT ROWID;"
+                             "CREATE UNIQUE INDEX IF NOT EXISTS jobs_id ON jobs(id);"
                              "CREATE INDEX IF NOT EXISTS jobs_finished ON jobs(finished_at);"
                              /* boot_id: the boot of the last full reconciliation;
                               * leftovers: hidden names it saw in jobs/. */
@@ -136,9 +151,6 @@ static int open_checked(int tenant_fd, bool check, sqlite3 **ret, bool *ret_new)
         int64_t version = -1, tables = 0;
         if ((r = exec(db, "PRAGMA journal_mode=WAL")) < 0 ||
             (r = exec(db, "PRAGMA synchronous=NORMAL")) < 0 ||
-            /* Reads through a mapping, not one pread per page (quick_check
-             * and the sync read every page of the index). */
-            (r = exec(db, "PRAGMA mmap_size=268435456")) < 0 ||
             (r = single_int(db, "PRAGMA user_version", &version)) < 0 ||
             (r = single_int(db, "SELECT count(*) FROM sqlite_master", &tables)) < 0)
                 goto fail;
@@ -254,6 +266,21 @@ sqlite3 *store_index_db(struct store_index *ix)
         return ix->db;
 }
 
+/* The arguments, each ended by a NUL (none holds one): argv back exactly. */
+static char *command_argv(const struct job *j, size_t *ret_len)
+{
+        size_t len = 0;
+        for (char **a = j->command; a && *a; a++)
+                len += strlen(*a) + 1;
+        char *t = malloc(len ? len : 1), *p = t;
+        if (!t)
+                return NULL;
+        for (char **a = j->command; a && *a; a++)
+                p = stpcpy(p, *a) + 1;
+        *ret_len = len;
+        return t;
+}
+
 static char *command_line(const struct job *j)
 {
         size_t len = 1;
@@ -272,15 +299,17 @@ int store_index_put(struct store_index *ix, const struct job *j)
 {
         if (!job_status_is_terminal(j->status))
                 return -EINVAL;
-        _cleanup_free_ char *cmd = command_line(j);
-        if (!cmd)
+        size_t argv_len = 0;
+        _cleanup_free_ char *cmd = command_line(j), *argv = command_argv(j, &argv_len);
+        if (!cmd || !argv)
                 return -ENOMEM;
         sqlite3_stmt *st = NULL;
         int rc = sqlite3_prepare_v2(
             ix->db,
             "INSERT OR REPLACE INTO jobs(id,tenant,status,created_at,started_at,finished_at,"
-            "exit_code,oom_kills,cpu_usage_usec,memory_peak_bytes,command)"
-            " VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+            "exit_code,oom_kills,cpu_usage_usec,memory_peak_bytes,command,signal,"
+            "memory_limit_bytes,wall_ms,timeout_ms,reason,lost_reason,seccomp_syscall,argv)"
+            " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             -1, &st, NULL);
         if (rc == SQLITE_OK) {
                 sqlite3_bind_text(st, 1, j->id, -1, SQLITE_STATIC);
@@ -294,6 +323,15 @@ int store_index_put(struct store_index *ix, const struct job *j)
                 sqlite3_bind_int64(st, 9, (int64_t)j->cpu_usage_usec);
                 sqlite3_bind_int64(st, 10, (int64_t)j->memory_peak_bytes);
                 sqlite3_bind_text(st, 11, cmd, -1, SQLITE_STATIC);
+                sqlite3_bind_int64(st, 12, j->signal);
+                sqlite3_bind_int64(st, 13, (int64_t)j->memory_limit_bytes);
+                sqlite3_bind_int64(st, 14, (int64_t)j->wall_ms);
+                sqlite3_bind_int64(st, 15, (int64_t)j->limits.timeout_ms);
+                /* NULL binds NULL: "no reason" stays apart from "". */
+                sqlite3_bind_text(st, 16, j->reason, -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 17, j->lost_reason, -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 18, j->seccomp_syscall, -1, SQLITE_STATIC);
+                sqlite3_bind_blob(st, 19, argv, (int)argv_len, SQLITE_STATIC);
                 rc = sqlite3_step(st);
         }
         sqlite3_finalize(st);
@@ -430,7 +468,14 @@ static int sync_full(struct store_index *ix, struct store *s)
 {
         struct strv dir = {0}, rows = {0};
         size_t hidden = 0;
-        int r = check_ok(ix->db);
+        /* Reads through a mapping, not one pread per page: quick_check and
+         * this walk read every page of the index.  Only here: a page of a
+         * listing reads a few pages, and mapping then unmapping the file
+         * cost more than the preads (the faults and the munmap were ~40% of
+         * a list_jobs page at 100,000 jobs, docs/performance.md). */
+        int r = exec(ix->db, "PRAGMA mmap_size=268435456");
+        if (r >= 0)
+                r = check_ok(ix->db);
         if (r < 0)
                 return r;
         DIR *d;
@@ -661,14 +706,15 @@ int store_index_set_leftovers(struct store_index *ix, size_t n)
         return meta_set(ix->db, "leftovers", buf);
 }
 
-int store_index_query(struct store_index *ix, const struct store_index_query *q, char ***ret_ids,
-                      uint64_t **ret_created, size_t *ret_n)
+/* The statement selecting q's rows, columns first (id, created_at, ...). */
+static int query_prepare(struct store_index *ix, const struct store_index_query *q,
+                         const char *columns, sqlite3_stmt **ret)
 {
         char sql[1024];
-        int n =
-            snprintf(sql, sizeof(sql),
-                     "SELECT id, created_at FROM jobs WHERE created_at >= ?1 AND created_at <= ?2"
-                     " AND (?3 IS NULL OR instr(command, ?3) > 0)");
+        int n = snprintf(sql, sizeof(sql),
+                         "SELECT %s FROM jobs WHERE created_at >= ?1 AND created_at <= ?2"
+                         " AND (?3 IS NULL OR instr(command, ?3) > 0)",
+                         columns);
         if (q->status_mask) {
                 n += snprintf(sql + n, sizeof(sql) - n, " AND status IN (");
                 bool first = true;
@@ -680,7 +726,7 @@ int store_index_query(struct store_index *ix, const struct store_index_query *q,
                         }
                 n += snprintf(sql + n, sizeof(sql) - n, ")");
         }
-        /* A cursor narrows ?1..?2, the range SQLite scans jobs_created in (a
+        /* A cursor narrows ?1..?2, the range SQLite scans the table in (a
          * row value comparison is only a filter to it: measured, a page deep
          * in 100,000 rows walked half of them); the id breaks the tie. */
         if (q->after_id)
@@ -715,9 +761,19 @@ int store_index_query(struct store_index *ix, const struct store_index_query *q,
                 sqlite3_bind_int64(st, 7, (int64_t)q->before_created);
                 sqlite3_bind_text(st, 8, q->before_id, -1, SQLITE_STATIC);
         }
+        *ret = st;
+        return 0;
+}
+
+int store_index_query(struct store_index *ix, const struct store_index_query *q, char ***ret_ids,
+                      uint64_t **ret_created, size_t *ret_n)
+{
+        sqlite3_stmt *st = NULL;
+        int rc, r = query_prepare(ix, q, "id, created_at", &st);
+        if (r < 0)
+                return r;
         struct strv ids = {0};
         uint64_t *created = NULL;
-        int r = 0;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
                 if ((r = strv_push(&ids, (const char *)sqlite3_column_text(st, 0))) < 0)
                         break;
@@ -751,6 +807,125 @@ int store_index_query(struct store_index *ix, const struct store_index_query *q,
         *ret_ids = ids.v;
         *ret_created = created;
         *ret_n = ids.n;
+        return 0;
+}
+
+static int column_strdup(sqlite3_stmt *st, int i, char **ret)
+{
+        const unsigned char *t = sqlite3_column_text(st, i);
+        if (!t)
+                return 0; /* NULL stays NULL */
+        return (*ret = strdup((const char *)t)) ? 0 : -ENOMEM;
+}
+
+/* argv from its NUL-ended arguments (command_argv). */
+static int column_argv(sqlite3_stmt *st, int i, char ***ret)
+{
+        const char *b = sqlite3_column_blob(st, i);
+        size_t len = (size_t)sqlite3_column_bytes(st, i), n = 0;
+        if (!b || len == 0 || b[len - 1] != 0)
+                return -EBADMSG;
+        for (size_t k = 0; k < len; k++)
+                n += b[k] == 0;
+        char **v = calloc(n + 1, sizeof(char *));
+        if (!v)
+                return -ENOMEM;
+        for (size_t k = 0, off = 0; k < n; k++) {
+                if (!(v[k] = strdup(b + off))) {
+                        for (size_t m = 0; m < k; m++)
+                                free(v[m]);
+                        free(v);
+                        return -ENOMEM;
+                }
+                off += strlen(b + off) + 1;
+        }
+        *ret = v;
+        return 0;
+}
+
+static int brief_from_row(sqlite3_stmt *st, struct job **ret)
+{
+        _cleanup_(job_freep) struct job *j = job_new();
+        if (!j)
+                return -ENOMEM;
+        int status = job_status_from_string((const char *)sqlite3_column_text(st, 2));
+        if (status < 0)
+                return 0; /* a newer writer's status: counted as unreadable, as its record */
+        j->status = status;
+        j->created_at = (uint64_t)sqlite3_column_int64(st, 3);
+        j->started_at = (uint64_t)sqlite3_column_int64(st, 4);
+        j->finished_at = (uint64_t)sqlite3_column_int64(st, 5);
+        j->exit_code = sqlite3_column_int(st, 6);
+        j->oom_kills = (uint64_t)sqlite3_column_int64(st, 7);
+        j->cpu_usage_usec = (uint64_t)sqlite3_column_int64(st, 8);
+        j->memory_peak_bytes = (uint64_t)sqlite3_column_int64(st, 9);
+        j->signal = sqlite3_column_int(st, 10);
+        j->memory_limit_bytes = (uint64_t)sqlite3_column_int64(st, 11);
+        j->wall_ms = (uint64_t)sqlite3_column_int64(st, 12);
+        j->limits.timeout_ms = (uint64_t)sqlite3_column_int64(st, 13);
+        int r;
+        if ((r = column_strdup(st, 0, &j->id)) < 0 || (r = column_strdup(st, 1, &j->tenant)) < 0 ||
+            (r = column_strdup(st, 14, &j->reason)) < 0 ||
+            (r = column_strdup(st, 15, &j->lost_reason)) < 0 ||
+            (r = column_strdup(st, 16, &j->seccomp_syscall)) < 0 ||
+            (r = column_argv(st, 17, &j->command)) < 0)
+                return r;
+        if (!j->id || !j->tenant)
+                return -EBADMSG;
+        *ret = TAKE_PTR(j);
+        return 0;
+}
+
+int store_index_query_brief(struct store_index *ix, const struct store_index_query *q,
+                            struct job ***ret_jobs, size_t *ret_n)
+{
+        sqlite3_stmt *st = NULL;
+        int rc, r = query_prepare(ix, q,
+                                  "id, tenant, status, created_at, started_at, finished_at,"
+                                  " exit_code, oom_kills, cpu_usage_usec, memory_peak_bytes,"
+                                  " signal, memory_limit_bytes, wall_ms, timeout_ms, reason,"
+                                  " lost_reason, seccomp_syscall, argv",
+                                  &st);
+        if (r < 0)
+                return r;
+        struct job **v = NULL;
+        size_t n = 0, cap = 0;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                if (n == cap) {
+                        size_t nc = cap ? cap * 2 : 64;
+                        struct job **nv = realloc(v, nc * sizeof(*nv));
+                        if (!nv) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        v = nv;
+                        cap = nc;
+                }
+                v[n] = NULL;
+                if ((r = brief_from_row(st, &v[n])) < 0)
+                        break;
+                if (v[n])
+                        n++;
+                else
+                        ix->n_unreadable++;
+        }
+        sqlite3_finalize(st);
+        if (r >= 0 && rc != SQLITE_DONE)
+                r = sql_errno(rc) ?: -EIO;
+        if (r < 0) {
+                for (size_t i = 0; i < n; i++)
+                        job_free(v[i]);
+                free(v);
+                return r;
+        }
+        /* Reverse into oldest first. */
+        for (size_t a = 0, b = n ? n - 1 : 0; !q->oldest_first && a < b; a++, b--) {
+                struct job *t = v[a];
+                v[a] = v[b];
+                v[b] = t;
+        }
+        *ret_jobs = v;
+        *ret_n = n;
         return 0;
 }
 

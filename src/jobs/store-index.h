@@ -25,7 +25,7 @@
 #include "job.h"
 #include "store.h"
 
-#define STORE_INDEX_SCHEMA 2
+#define STORE_INDEX_SCHEMA 3
 
 struct store_index;
 
@@ -73,12 +73,27 @@ struct store_index_query {
         /* Only jobs after / before this (created_at, id) position; NULL id = no bound. */
         const char *after_id, *before_id;
         uint64_t after_created, before_created;
+        /* store_list_query: finished jobs as the index holds them
+         * (store_index_query_brief), not read from their records. */
+        bool brief;
 };
 
 /* Ids of the indexed jobs matching q, oldest first (by created_at, then id),
  * with their created_at in *ret_created (same order). */
 int store_index_query(struct store_index *ix, const struct store_index_query *q, char ***ret_ids,
                       uint64_t **ret_created, size_t *ret_n);
+
+/* As store_index_query, but each job as its row holds it: a record with only
+ * id, tenant, status, created_at, started_at, finished_at, exit_code, signal,
+ * oom_kills, cpu_usage_usec, memory_peak_bytes, memory_limit_bytes, wall_ms,
+ * limits.timeout_ms, reason, lost_reason, seccomp_syscall and command set
+ * (the rest as job_new leaves it): what a listing shows, without reading a
+ * record.  *ret_jobs is an array of n (free each with job_free, then it);
+ * -EBADMSG for a row that does not read back (the caller rebuilds); a row of
+ * a status this build does not know is left out and counted in
+ * store_index_unreadable(), as its record would be. */
+int store_index_query_brief(struct store_index *ix, const struct store_index_query *q,
+                            struct job ***ret_jobs, size_t *ret_n);
 
 /* One finished job's accounting figures, as the index holds them. */
 struct store_index_row {

@@ -2,10 +2,12 @@
 #include "store-list.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "jobid.h"
 
@@ -16,7 +18,8 @@
 struct entry {
         uint64_t created;
         char *id;        /* borrowed from ids[] or job */
-        struct job *job; /* live jobs: already read */
+        struct job *job; /* live jobs: already read; brief: from the index row */
+        bool from_row;
 };
 
 struct page {
@@ -116,7 +119,7 @@ static int page_build(struct store *s, const struct store_index_query *q, struct
                 if (lr < 0)
                         continue; /* removed since */
                 if (!live_matches(j, q) ||
-                    (r = page_push(&p, &cap, (struct entry){j->created_at, j->id, j})) < 0) {
+                    (r = page_push(&p, &cap, (struct entry){j->created_at, j->id, j, false})) < 0) {
                         job_free(j);
                         if (r < 0)
                                 goto fail;
@@ -127,16 +130,19 @@ static int page_build(struct store *s, const struct store_index_query *q, struct
         iq.limit = q->limit ? q->limit + 1 : 0;
         iq.status_mask = q->status_mask & TERMINAL_MASK;
         uint64_t *created = NULL;
+        struct job **brief = NULL;
         size_t n = 0;
         if (!q->status_mask || iq.status_mask) {
-                r = store_index_query(ix, &iq, &p.ids, &created, &n);
+                r = q->brief ? store_index_query_brief(ix, &iq, &brief, &n)
+                             : store_index_query(ix, &iq, &p.ids, &created, &n);
                 if (r == -EBADMSG) {
                         /* A damaged page: from the records, then again. */
                         store_ids_free(live);
                         live = NULL;
                         if ((r = store_index_rebuild(s, &ix)) >= 0 &&
                             (r = store_index_sync(ix, s, &live)) >= 0)
-                                r = store_index_query(ix, &iq, &p.ids, &created, &n);
+                                r = q->brief ? store_index_query_brief(ix, &iq, &brief, &n)
+                                             : store_index_query(ix, &iq, &p.ids, &created, &n);
                 }
                 if (r < 0)
                         goto fail;
@@ -144,13 +150,20 @@ static int page_build(struct store *s, const struct store_index_query *q, struct
         n_live = 0;
         while (live && live[n_live])
                 n_live++;
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                const char *id = brief ? brief[i]->id : p.ids[i];
                 /* A job that finished since the sync is in both: keep one. */
-                if (live && bsearch(p.ids[i], live, n_live, sizeof(char *), bsearch_cmp))
+                if (live && bsearch(id, live, n_live, sizeof(char *), bsearch_cmp))
                         continue;
-                if ((r = page_push(&p, &cap, (struct entry){created[i], p.ids[i], NULL})) < 0)
-                        break;
+                struct entry e =
+                    brief ? (struct entry){brief[i]->created_at, brief[i]->id, brief[i], true}
+                          : (struct entry){created[i], p.ids[i], NULL, false};
+                if ((r = page_push(&p, &cap, e)) >= 0 && brief)
+                        brief[i] = NULL; /* the page's now */
         }
+        for (size_t i = 0; brief && i < n; i++)
+                job_free(brief[i]);
+        free(brief);
         free(created);
         if (r < 0)
                 goto fail;
@@ -206,6 +219,15 @@ int store_list_query(struct store *s, const struct store_index_query *q, struct 
                 return -ENOMEM;
         }
         for (size_t i = 0; i < p.n; i++) {
+                struct stat st;
+                if (p.e[i].from_row &&
+                    fstatat(store_jobs_fd(s), p.e[i].id, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
+                    errno == ENOENT) {
+                        /* As below: the row of an interrupted removal.  One
+                         * lookup, not the record: the row has what is shown. */
+                        (void)store_index_forget(s, p.e[i].id);
+                        continue;
+                }
                 struct job *j = TAKE_PTR(p.e[i].job);
                 if (!j) {
                         int lr = store_job_load(s, p.e[i].id, &j, NULL);
@@ -262,13 +284,14 @@ int store_list_ids(struct store *s, const struct store_index_query *q, char ***r
         return 0;
 }
 
-int store_list_jobs(struct store *s, const struct store_filter *filter, const char *cursor,
-                    size_t limit, struct store_list *ret)
+static int list_jobs(struct store *s, const struct store_filter *filter, const char *cursor,
+                     size_t limit, bool brief, struct store_list *ret)
 {
         struct store_index_query q = {
             .status_mask = filter ? filter->status_mask : 0,
             .oldest_first = true,
             .limit = limit,
+            .brief = brief,
         };
         if (cursor && store_cursor_parse(cursor, &q.after_created, &q.after_id) < 0)
                 return -EINVAL;
@@ -278,4 +301,16 @@ int store_list_jobs(struct store *s, const struct store_filter *filter, const ch
         if (r < 0 && r != -ENOMEM)
                 r = store_list_scan(s, filter, cursor, limit, ret);
         return r;
+}
+
+int store_list_jobs(struct store *s, const struct store_filter *filter, const char *cursor,
+                    size_t limit, struct store_list *ret)
+{
+        return list_jobs(s, filter, cursor, limit, false, ret);
+}
+
+int store_list_brief(struct store *s, const struct store_filter *filter, const char *cursor,
+                     size_t limit, struct store_list *ret)
+{
+        return list_jobs(s, filter, cursor, limit, true, ret);
 }

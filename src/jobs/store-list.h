@@ -16,6 +16,12 @@
  * A damaged index is rebuilt from the records. */
 int store_list_query(struct store *s, const struct store_index_query *q, struct store_list *ret);
 
+/* store_list_jobs (store.h), with finished jobs as the index holds them
+ * (store_index_query_brief: what a listing shows, no record read; live jobs
+ * are read).  What list_jobs and `corral list` page through. */
+int store_list_brief(struct store *s, const struct store_filter *filter, const char *cursor,
+                     size_t limit, struct store_list *ret);
+
 /* Only the ids of store_list_query's page (no record read for finished jobs),
  * oldest first, NULL-terminated (store_ids_free); *ret_more as next_cursor. */
 int store_list_ids(struct store *s, const struct store_index_query *q, char ***ret_ids,

@@ -64,6 +64,9 @@ struct mcp_jobs {
 /* mcp-jobs-view.c: how a job reads, as structuredContent and as text. */
 void jobview_summary(const struct job *j, char *buf, size_t len);
 cJSON *jobview_status(const struct job *j);
+/* One list_jobs entry: its structuredContent object, and its text line
+ * ("ID  summary") in line. */
+cJSON *jobview_list_entry(const struct job *j, char *line, size_t len);
 char *jobview_status_text(const struct job *j);
 /* The content of job_result / run_job: results, outcome, stderr tail. */
 /* Adds "usage": the job's usage series (usage.json), or null before it ran. */

@@ -97,6 +97,25 @@ void jobview_summary(const struct job *j, char *buf, size_t len)
         snprintf(buf, len, "%s%s%s", st, j->reason ? ": " : "", j->reason ? j->reason : "");
 }
 
+cJSON *jobview_list_entry(const struct job *j, char *line, size_t len)
+{
+        /* Only what store_index_query_brief keeps of a finished job (the
+         * summary's fields, id, status, created_at, command): list_jobs pages
+         * are built from index rows (test_list_entry checks they read the same). */
+        char summary[512], when[64];
+        jobview_summary(j, summary, sizeof(summary));
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "job_id", j->id);
+        cJSON_AddStringToObject(o, "status", job_status_to_string(j->status));
+        cJSON_AddStringToObject(o, "summary", summary);
+        cJSON_AddStringToObject(o, "created_at", format_iso8601(when, sizeof(when), j->created_at));
+        cJSON *cmd = cJSON_AddArrayToObject(o, "command");
+        for (char **a = j->command; a && *a; a++)
+                cJSON_AddItemToArray(cmd, cJSON_CreateString(*a));
+        snprintf(line, len, "%s  %s", j->id, summary);
+        return o;
+}
+
 static void add_string_or_null(cJSON *o, const char *key, const char *s)
 {
         if (s)

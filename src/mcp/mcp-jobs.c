@@ -991,7 +991,9 @@ static int tool_list(struct mcp_request *req, const cJSON *args, void *userdata,
         }
         const char *cursor = arg_string(args, "cursor");
         struct store_list l = {0};
-        int r = store_list_jobs(J->ctl->store, &f, cursor, limit, &l);
+        /* Finished jobs as the index holds them: a page reads no record
+         * of a finished job (docs/decisions/store-index.md). */
+        int r = store_list_brief(J->ctl->store, &f, cursor, limit, &l);
         if (r == -EINVAL)
                 return tool_error(ret,
                                   "Invalid cursor: pass next_cursor from an earlier list_jobs");
@@ -1005,21 +1007,10 @@ static int tool_list(struct mcp_request *req, const cJSON *args, void *userdata,
         if (out)
                 fprintf(out, "%zu job(s)%s", l.n, l.next_cursor ? " (more: pass next_cursor)" : "");
         for (size_t i = 0; i < l.n; i++) {
-                struct job *j = l.jobs[i];
-                char summary[512], when[64];
-                jobview_summary(j, summary, sizeof(summary));
-                cJSON *o = cJSON_CreateObject();
-                cJSON_AddStringToObject(o, "job_id", j->id);
-                cJSON_AddStringToObject(o, "status", job_status_to_string(j->status));
-                cJSON_AddStringToObject(o, "summary", summary);
-                cJSON_AddStringToObject(o, "created_at",
-                                        format_iso8601(when, sizeof(when), j->created_at));
-                cJSON *cmd = cJSON_AddArrayToObject(o, "command");
-                for (char **a = j->command; a && *a; a++)
-                        cJSON_AddItemToArray(cmd, cJSON_CreateString(*a));
-                cJSON_AddItemToArray(jobs, o);
+                char line[640];
+                cJSON_AddItemToArray(jobs, jobview_list_entry(l.jobs[i], line, sizeof(line)));
                 if (out)
-                        fprintf(out, "\n%s  %s", j->id, summary);
+                        fprintf(out, "\n%s", line);
         }
         if (l.next_cursor)
                 cJSON_AddStringToObject(sc, "next_cursor", l.next_cursor);

@@ -76,9 +76,10 @@ static const char *const step_names[_CHILD_STEP_MAX] = {
     [CHILD_STEP_NAMESPACES] = "set up the job's namespaces",
     [CHILD_STEP_INIT] = "start the job under its init",
     [CHILD_STEP_SUBID] = "map the job's subordinate id with newuidmap/newgidmap",
+    /* Parenthesized: one string split over two lines, not two elements. */
     [CHILD_STEP_SUBID_ACCESS] =
-        "grant the job's subordinate id its work directory, --writable and --expose paths "
-        "(POSIX ACLs: each must be your own, on a file system with ACLs)",
+        ("grant the job's subordinate id its work directory, --writable and --expose paths "
+         "(POSIX ACLs: each must be your own, on a file system with ACLs)"),
 };
 
 const char *child_step_to_string(enum child_step s)

@@ -132,7 +132,7 @@ check_filters "after deletion"
 # An older schema version: rebuilt.
 sql 'PRAGMA user_version=0' >/dev/null
 check_filters "after a schema version change"
-assert_eq "schema version restamped" 2 "$(sql 'PRAGMA user_version')"
+assert_eq "schema version restamped" 3 "$(sql 'PRAGMA user_version')"
 
 # No walk of jobs/ in the usual case: the active set holds only live jobs.
 assert_eq "active set empty when every job finished" "" "$(ls "$STATE/tenants/default/active")"

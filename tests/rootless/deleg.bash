@@ -8,7 +8,7 @@
 #                       makes and chowns the groups, and arranges that they
 #                       are emptied (every process killed) and removed at exit
 #   deleg_before_cleanup  a test may redefine it: it runs first at exit
-. "$CORRAL_SRC/tests/lib.sh"
+. "${CORRAL_SRC:?CORRAL_SRC must name the source tree (ctest sets it)}/tests/lib.sh" || exit 1
 [ "$(id -u)" = 0 ] || { not_ok "needs root to build its fixture (the uid's delegated groups)"; finish; }
 command -v setpriv >/dev/null || { not_ok "missing setpriv (util-linux)"; finish; }
 
