@@ -33,6 +33,10 @@ static struct {
         __typeof__(sqlite3_bind_int64) *bind_int64;
         __typeof__(sqlite3_bind_text) *bind_text;
         __typeof__(sqlite3_bind_null) *bind_null;
+        __typeof__(sqlite3_bind_blob) *bind_blob;
+        __typeof__(sqlite3_column_int) *column_int;
+        __typeof__(sqlite3_column_blob) *column_blob;
+        __typeof__(sqlite3_column_bytes) *column_bytes;
         __typeof__(sqlite3_column_int64) *column_int64;
         __typeof__(sqlite3_column_text) *column_text;
         __typeof__(sqlite3_wal_checkpoint_v2) *wal_checkpoint_v2;
@@ -64,6 +68,10 @@ static bool load(void)
             SYM(bind_int64, "sqlite3_bind_int64"),
             SYM(bind_text, "sqlite3_bind_text"),
             SYM(bind_null, "sqlite3_bind_null"),
+            SYM(bind_blob, "sqlite3_bind_blob"),
+            SYM(column_int, "sqlite3_column_int"),
+            SYM(column_blob, "sqlite3_column_blob"),
+            SYM(column_bytes, "sqlite3_column_bytes"),
             SYM(column_int64, "sqlite3_column_int64"),
             SYM(column_text, "sqlite3_column_text"),
             SYM(wal_checkpoint_v2, "sqlite3_wal_checkpoint_v2"),
@@ -153,6 +161,26 @@ int sqlite3_bind_text(sqlite3_stmt *st, int i, const char *v, int n, void (*dest
 int sqlite3_bind_null(sqlite3_stmt *st, int i)
 {
         return fns.bind_null(st, i);
+}
+
+int sqlite3_bind_blob(sqlite3_stmt *st, int i, const void *v, int n, void (*destructor)(void *))
+{
+        return fns.bind_blob(st, i, v, n, destructor);
+}
+
+int sqlite3_column_int(sqlite3_stmt *st, int i)
+{
+        return fns.column_int(st, i);
+}
+
+const void *sqlite3_column_blob(sqlite3_stmt *st, int i)
+{
+        return fns.column_blob(st, i);
+}
+
+int sqlite3_column_bytes(sqlite3_stmt *st, int i)
+{
+        return fns.column_bytes(st, i);
 }
 
 sqlite3_int64 sqlite3_column_int64(sqlite3_stmt *st, int i)
