@@ -15,7 +15,8 @@
  * here.  debian/control names libsqlite3-0, which dpkg-shlibdeps no longer
  * finds.  Call from one thread.
  */
-#include <dlfcn.h>
+#include "dlopen-syms.h"
+
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -53,10 +54,7 @@ static bool load(void)
 {
         if (loaded)
                 return true;
-        const struct {
-                void **slot;
-                const char *sym;
-        } syms[] = {
+        const struct dlopen_sym syms[] = {
             SYM(open_v2, "sqlite3_open_v2"),
             SYM(close, "sqlite3_close"),
             SYM(db_config, "sqlite3_db_config"),
@@ -76,17 +74,12 @@ static bool load(void)
             SYM(column_text, "sqlite3_column_text"),
             SYM(wal_checkpoint_v2, "sqlite3_wal_checkpoint_v2"),
         };
-        /* Never closed: statements and handles live as long as they would
-         * with a linked library. */
-        void *h = dlopen("libsqlite3.so.0", RTLD_NOW | RTLD_LOCAL);
-        if (!h)
+        /* Why it failed is not reported: without the library the index is
+         * not there, which its callers handle (a cache, store-index.h). */
+        char why[200];
+        if (dlopen_syms("libsqlite3.so.0", syms, sizeof(syms) / sizeof(syms[0]), why, sizeof(why)) <
+            0)
                 return false;
-        for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
-                /* POSIX: a function pointer may be stored through a void *. */
-                *syms[i].slot = dlsym(h, syms[i].sym);
-                if (!*syms[i].slot)
-                        return false;
-        }
         loaded = true;
         return true;
 }

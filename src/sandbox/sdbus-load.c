@@ -1,7 +1,9 @@
 /* sdbus-load.c - see sdbus-load.h. */
 #include "sdbus-load.h"
 
-#include <dlfcn.h>
+#include "dlopen-syms.h"
+
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -17,10 +19,7 @@ const struct sdbus *sdbus_load(char *err, size_t errlen)
 {
         if (loaded)
                 return &fns;
-        const struct {
-                void **slot;
-                const char *sym;
-        } syms[] = {
+        const struct dlopen_sym syms[] = {
             SYM(open_user, "sd_bus_open_user"),
             SYM(flush_close_unref, "sd_bus_flush_close_unref"),
             SYM(slot_unref, "sd_bus_slot_unref"),
@@ -37,21 +36,12 @@ const struct sdbus *sdbus_load(char *err, size_t errlen)
             SYM(process, "sd_bus_process"),
             SYM(wait, "sd_bus_wait"),
         };
-        /* Never closed: the library stays for the process's life, as a
-         * linked one would. */
-        void *h = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
-        if (!h) {
-                snprintf(err, errlen, "cannot load libsystemd.so.0: %s", dlerror());
+        char why[200];
+        int r =
+            dlopen_syms("libsystemd.so.0", syms, sizeof(syms) / sizeof(syms[0]), why, sizeof(why));
+        if (r < 0) {
+                snprintf(err, errlen, "%s%s", why, r == -ENOSYS ? " (systemd too old?)" : "");
                 return NULL;
-        }
-        for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
-                /* POSIX: a function pointer may be stored through a void *. */
-                *syms[i].slot = dlsym(h, syms[i].sym);
-                if (!*syms[i].slot) {
-                        snprintf(err, errlen, "libsystemd.so.0 has no %s (systemd too old?)",
-                                 syms[i].sym);
-                        return NULL;
-                }
         }
         loaded = true;
         return &fns;
