@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -296,12 +297,45 @@ static int lock(struct gov_ledger *l, int how)
  * owner is woken by a signal, gov_ledger_wait_admit).  Malformed lines are
  * skipped: a torn or hand-edited line must not stop every admission.  Owners'
  * liveness is not checked here (prune_dead). */
+/* The next space-separated field of *p (NUL-terminated in place), or NULL. */
+static char *next_field(char **p)
+{
+        char *f = *p;
+        while (*f == ' ' || *f == '\t')
+                f++;
+        if (!*f)
+                return NULL;
+        char *e = f;
+        while (*e && *e != ' ' && *e != '\t')
+                e++;
+        if (*e)
+                *e++ = 0;
+        *p = e;
+        return f;
+}
+
+static bool parse_u64(const char *f, uint64_t *ret)
+{
+        if (!f || *f < '0' || *f > '9')
+                return false;
+        uint64_t v = 0;
+        for (; *f; f++) {
+                if (*f < '0' || *f > '9' || v > (UINT64_MAX - (uint64_t)(*f - '0')) / 10)
+                        return false;
+                v = v * 10 + (uint64_t)(*f - '0');
+        }
+        *ret = v;
+        return true;
+}
+
+/* Parses one "run|queue JOB TENANT MEMORY PID STARTTIME [w]" line ("w": the
+ * owner is woken by a signal, gov_ledger_wait_admit).  Malformed lines are
+ * skipped: a torn or hand-edited line must not stop every admission.  Owners'
+ * liveness is not checked here (prune_dead).  By hand, not sscanf: every
+ * admission parses every line, and with ~1,000 running jobs sscanf was most
+ * of a submit's work (callgrind: docs/performance.md). */
 static int parse_line(char *line, struct state *s, struct idset *ids, bool *changed)
 {
-        _Static_assert(GOV_ID_MAX == 129, "the sscanf widths below are GOV_ID_MAX");
-        char kind[8], job[GOV_ID_MAX + 1], tenant[GOV_ID_MAX + 1], flag[4] = "";
-        unsigned long long mem, st;
-        int pid;
         if (line[0] == 0)
                 return 0;
         if (line[0] == '#') {
@@ -314,14 +348,18 @@ static int parse_line(char *line, struct state *s, struct idset *ids, bool *chan
                         s->other_boot = true;
                 return 0;
         }
-        int n = sscanf(line, "%7s %129s %129s %llu %d %llu %3s", kind, job, tenant, &mem, &pid, &st,
-                       flag);
-        if (n < 6 || !gov_valid_id(job) || !gov_valid_id(tenant) ||
-            (strcmp(kind, "run") != 0 && strcmp(kind, "queue") != 0)) {
+        char *p = line;
+        const char *kind = next_field(&p), *job = next_field(&p), *tenant = next_field(&p);
+        const char *mem_f = next_field(&p), *pid_f = next_field(&p), *st_f = next_field(&p);
+        const char *flag = next_field(&p);
+        uint64_t mem, pid, st;
+        if (!kind || (strcmp(kind, "run") != 0 && strcmp(kind, "queue") != 0) || !job || !tenant ||
+            !gov_valid_id(job) || !gov_valid_id(tenant) || !parse_u64(mem_f, &mem) ||
+            !parse_u64(pid_f, &pid) || pid > INT_MAX || !parse_u64(st_f, &st)) {
                 *changed = true;
                 return 0;
         }
-        struct gov_entry e = {.memory_bytes = mem, .pid = pid, .starttime = st};
+        struct gov_entry e = {.memory_bytes = mem, .pid = (pid_t)pid, .starttime = st};
         strcpy(e.job_id, job);
         strcpy(e.tenant, tenant);
         struct entries *dst = kind[0] == 'r' ? &s->run : &s->queue;
@@ -335,7 +373,7 @@ static int parse_line(char *line, struct state *s, struct idset *ids, bool *chan
                 *changed = true; /* a duplicate: the first line wins */
                 return 0;
         }
-        return push(dst, &e, strcmp(flag, "w") == 0);
+        return push(dst, &e, flag && strcmp(flag, "w") == 0);
 }
 
 static void drop_dead(struct entries *e, bool *changed)
@@ -406,35 +444,90 @@ static int read_state(struct gov_ledger *l, struct state *ret, bool *ret_changed
         return 0;
 }
 
+/* The ledger's text, built in one buffer: every admission rewrites every line
+ * (parse_line says why that matters), and stdio's per-call overhead was most
+ * of the rewrite. */
+struct text {
+        char *buf;
+        size_t len, cap;
+        bool oom;
+};
+
+static void text_add(struct text *t, const char *s, size_t n)
+{
+        if (t->oom)
+                return;
+        if (t->len + n + 1 > t->cap) {
+                size_t cap = t->cap ? t->cap * 2 : 4096;
+                while (cap < t->len + n + 1)
+                        cap *= 2;
+                char *b = realloc(t->buf, cap);
+                if (!b) {
+                        t->oom = true;
+                        return;
+                }
+                t->buf = b;
+                t->cap = cap;
+        }
+        memcpy(t->buf + t->len, s, n);
+        t->len += n;
+        t->buf[t->len] = 0;
+}
+
+static void text_str(struct text *t, const char *s)
+{
+        text_add(t, s, strlen(s));
+}
+
+static void text_u64(struct text *t, uint64_t v)
+{
+        char tmp[21];
+        size_t n = sizeof(tmp);
+        do {
+                tmp[--n] = (char)('0' + v % 10);
+                v /= 10;
+        } while (v);
+        text_add(t, tmp + n, sizeof(tmp) - n);
+}
+
 static int write_state(struct gov_ledger *l, const struct state *s)
 {
-        char *buf = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&buf, &len);
-        if (!f)
-                return -ENOMEM;
-        fprintf(f, "# corral governor ledger: run|queue JOB TENANT MEMORY OWNER-PID "
-                   "OWNER-STARTTIME [w]\n");
-        if (this_boot()[0])
-                fprintf(f, "# boot %s\n", this_boot());
-        fprintf(f, "# pruned-at %" PRIu64 "\n", s->pruned_at);
+        struct text t = {0};
+        text_str(&t, "# corral governor ledger: run|queue JOB TENANT MEMORY OWNER-PID "
+                     "OWNER-STARTTIME [w]\n");
+        if (this_boot()[0]) {
+                text_str(&t, "# boot ");
+                text_str(&t, this_boot());
+                text_str(&t, "\n");
+        }
+        text_str(&t, "# pruned-at ");
+        text_u64(&t, s->pruned_at);
+        text_str(&t, "\n");
         for (int k = 0; k < 2; k++) {
                 const struct entries *e = k == 0 ? &s->run : &s->queue;
-                for (size_t i = 0; i < e->n; i++)
-                        fprintf(f, "%s %s %s %" PRIu64 " %d %" PRIu64 "%s\n",
-                                k == 0 ? "run" : "queue", e->v[i].job_id, e->v[i].tenant,
-                                e->v[i].memory_bytes, e->v[i].pid, e->v[i].starttime,
-                                e->wake[i] ? " w" : "");
+                for (size_t i = 0; i < e->n; i++) {
+                        text_str(&t, k == 0 ? "run " : "queue ");
+                        text_str(&t, e->v[i].job_id);
+                        text_str(&t, " ");
+                        text_str(&t, e->v[i].tenant);
+                        text_str(&t, " ");
+                        text_u64(&t, e->v[i].memory_bytes);
+                        text_str(&t, " ");
+                        text_u64(&t, (uint64_t)e->v[i].pid);
+                        text_str(&t, " ");
+                        text_u64(&t, e->v[i].starttime);
+                        text_str(&t, e->wake[i] ? " w\n" : "\n");
+                }
         }
-        if (fclose(f) != 0) {
-                free(buf);
+        if (t.oom) {
+                free(t.buf);
                 return -ENOMEM;
         }
         /* No fsync: every entry names a live owner, and after a power loss no owner lives
          * (the boot line tells another boot's entries), so whichever ledger survives (old,
          * new or empty) says the same thing. */
-        int r = write_file_replace_at(l->dirfd, "ledger", buf, len, 0600, 0);
-        free(buf);
+        int r = write_file_replace_at(l->dirfd, "ledger", t.buf, t.len, 0600, 0);
+        free(t.buf);
         return r;
 }
 

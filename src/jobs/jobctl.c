@@ -172,6 +172,18 @@ static void admission_done(struct admission *a)
         a->ledger = NULL;
 }
 
+/* Jobs whose place submit reserves (admission_reserve): local ones without
+ * dependencies, which must not hold a slot or a place ahead of the jobs they
+ * wait for (their supervisor asks once those ended). */
+static bool admission_reserves(const struct job *j)
+{
+        return !j->executor && !(j->depends_on && j->depends_on[0]);
+}
+
+/* Measures the host for admission_reserve(), and for a job it will not reserve
+ * refuses now what can never run or finds the queue full.  A reserved job is
+ * decided by the reservation alone, under the ledger's lock: a snapshot
+ * first would read (and, once a second, prune) the whole ledger twice. */
 static int admission_precheck(struct jobctl *c, const struct job *j, struct admission *a, char *err,
                               size_t errlen)
 {
@@ -184,7 +196,7 @@ static int admission_precheck(struct jobctl *c, const struct job *j, struct admi
                 return 0;
         a->meas = meas;
         a->measured = true;
-        if (gov_ledger_snapshot(a->ledger, &snap) < 0)
+        if (admission_reserves(j) || gov_ledger_snapshot(a->ledger, &snap) < 0)
                 return 0;
         struct gov_view view = gov_snapshot_view(&snap);
         struct gov_candidate cand = {.job_id = "new",
@@ -201,18 +213,15 @@ static int admission_precheck(struct jobctl *c, const struct job *j, struct admi
         return 0;
 }
 
-/* The job's place in the ledger, taken now under its lock so that what the
- * submitter is told holds: admission_precheck() read a snapshot, and
- * concurrent submitters near the queue's bound can all pass it.  Owned by
- * this process until the supervisor takes it (gov_ledger_set_owner).  A job
- * with dependencies is not reserved: it must not hold a slot or a place
- * ahead of the jobs it waits for; its supervisor asks when they ended.
- * 1: reserved; 0: nothing reserved (the supervisor asks); -EBUSY or -E2BIG
- * with err set: refused. */
+/* The job's place in the ledger, taken under its lock so that what the
+ * submitter is told holds (a snapshot read first would let concurrent
+ * submitters near the queue's bound all pass).  Owned by this process until
+ * the supervisor takes it (gov_ledger_set_owner).  1: reserved; 0: nothing
+ * reserved (the supervisor asks); -EBUSY or -E2BIG with err set: refused. */
 static int admission_reserve(struct jobctl *c, const struct job *j, struct admission *a,
                              struct gov_ledger **ret_ledger, char *err, size_t errlen)
 {
-        if (j->executor || (j->depends_on && j->depends_on[0]) || !a->measured)
+        if (!admission_reserves(j) || !a->measured)
                 return 0;
         struct gov_ledger *l = a->ledger;
         const struct gov_measurements meas = a->meas;

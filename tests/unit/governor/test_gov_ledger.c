@@ -253,6 +253,39 @@ static size_t running_after_writing(struct ctx *c, const char *text)
         return n;
 }
 
+/* Lines are parsed by hand (not sscanf): well-formed ones are kept whatever
+ * the spacing, malformed ones dropped, a number that does not fit refused. */
+static void malformed_lines_are_dropped(void **state)
+{
+        struct ctx *c = *state;
+        uint64_t st;
+        assert_int_equal(proc_starttime(getpid(), &st), 0);
+        int me = (int)getpid();
+        unsigned long long t = (unsigned long long)st;
+        char text[1024];
+        snprintf(text, sizeof(text),
+                 "run ok1 t 0 %d %llu\n"
+                 "run  ok2\tt 0 %d %llu w\n"
+                 "queue ok3 t 5 %d %llu w\n"
+                 "run bad1 t x %d %llu\n"
+                 "run bad2 t 0 -5 %llu\n"
+                 "run bad3 t 0 %d\n"
+                 "walk bad4 t 0 %d %llu\n"
+                 "run bad/5 t 0 %d %llu\n"
+                 "run bad6 t 99999999999999999999999 %d %llu\n"
+                 "run bad7 t 0 99999999999 %llu\n",
+                 me, t, me, t, me, t, me, t, t, me, me, t, me, t, me, t, t);
+        assert_int_equal(running_after_writing(c, text), 2);
+        struct gov_snapshot s;
+        assert_int_equal(gov_ledger_snapshot(c->l, &s), 0);
+        assert_int_equal(s.n_queued, 1);
+        assert_string_equal(s.queued[0].job_id, "ok3");
+        assert_int_equal(s.queued[0].memory_bytes, 5);
+        assert_string_equal(s.running[1].job_id, "ok2");
+        assert_int_equal(s.running[1].pid, me);
+        gov_snapshot_done(&s);
+}
+
 /* A ledger that survived a reboot names owners by pid and start time of
  * another boot, which a new process may match: its entries are dropped.  The
  * owner here is this (live) process, so only the boot line can drop it. */
@@ -547,6 +580,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(dead_owners_release_their_reservations, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(another_boots_entries_are_dropped, setup, teardown),
+            cmocka_unit_test_setup_teardown(malformed_lines_are_dropped, setup, teardown),
             cmocka_unit_test_setup_teardown(shared_policy_file, setup, teardown),
             cmocka_unit_test_setup_teardown(racing_processes_admit_exactly_three, setup, teardown),
             cmocka_unit_test_setup_teardown(a_release_wakes_the_head_only, setup, teardown),
