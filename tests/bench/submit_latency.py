@@ -98,7 +98,12 @@ def main():
         ts = sorted(r["to_started"])
         print("| %s | %.1f | %.1f, %.1f | %.0f |" % (b, statistics.median(r["submit"]),
               statistics.median(ts), ts[int(len(ts) * 0.9)], statistics.median(r["record"])))
-    json.dump(res, open(os.path.join(tempfile.gettempdir(), "corral-submitlat.json"), "w"))
+    # Beside the other benches' results (tests/bench/results/, not committed),
+    # not in /tmp where nobody removes it.
+    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "submit-latency.json"), "w") as f:
+        json.dump(res, f)
 
 
 if __name__ == "__main__":
