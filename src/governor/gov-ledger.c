@@ -742,9 +742,8 @@ int gov_ledger_set_owner(struct gov_ledger *l, const char *job_id, pid_t pid, ui
         if (!e && (i = find(&s.queue, job_id)) >= 0)
                 e = &s.queue.v[i];
         if (e) {
-                e->pid = pid;
-                e->starttime = starttime;
-                r = write_state(l, &s);
+                if (take_over(e, pid, starttime))
+                        r = write_state(l, &s);
         } else
                 r = -ENOENT;
         state_done(&s);

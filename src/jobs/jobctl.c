@@ -172,6 +172,18 @@ static void admission_done(struct admission *a)
         a->ledger = NULL;
 }
 
+/* A refusal, counted and worded for the submitter: -EBUSY (queue full) or
+ * -E2BIG (never fits); 0 when d lets the job in or wait. */
+static int admission_refused(struct jobctl *c, const struct gov_decision *d, char *err,
+                             size_t errlen)
+{
+        if (d->verdict != GOV_REFUSE_NEVER_FITS && d->verdict != GOV_REFUSE_QUEUE_FULL)
+                return 0;
+        snprintf(err, errlen, "Job refused: %s", d->reason);
+        job_counters_refused(c->state_dir, store_tenant(c->store), d->verdict);
+        return d->verdict == GOV_REFUSE_QUEUE_FULL ? -EBUSY : -E2BIG;
+}
+
 /* Jobs whose place submit reserves (admission_reserve): local ones without
  * dependencies, which must not hold a slot or a place ahead of the jobs they
  * wait for (their supervisor asks once those ended). */
@@ -205,12 +217,7 @@ static int admission_precheck(struct jobctl *c, const struct job *j, struct admi
         struct gov_decision d;
         gov_decide(&meas, &snap.policy, &view, &cand, &d);
         gov_snapshot_done(&snap);
-        if (d.verdict == GOV_REFUSE_NEVER_FITS || d.verdict == GOV_REFUSE_QUEUE_FULL) {
-                snprintf(err, errlen, "Job refused: %s", d.reason);
-                job_counters_refused(c->state_dir, store_tenant(c->store), d.verdict);
-                return d.verdict == GOV_REFUSE_QUEUE_FULL ? -EBUSY : -E2BIG;
-        }
-        return 0;
+        return admission_refused(c, &d, err, errlen);
 }
 
 /* The job's place in the ledger, taken under its lock so that what the
@@ -223,21 +230,17 @@ static int admission_reserve(struct jobctl *c, const struct job *j, struct admis
 {
         if (!admission_reserves(j) || !a->measured)
                 return 0;
-        struct gov_ledger *l = a->ledger;
-        const struct gov_measurements meas = a->meas;
         char key[160];
         jobctl_ledger_key(j, key, sizeof(key));
         struct gov_candidate cand = {.job_id = key,
                                      .tenant = store_tenant(c->store),
                                      .memory_bytes = j->limits.memory_bytes};
         struct gov_decision d;
-        if (gov_ledger_admit(l, &cand, &meas, NULL, 0, 0, &d) < 0)
+        if (gov_ledger_admit(a->ledger, &cand, &a->meas, NULL, 0, 0, &d) < 0)
                 return 0;
-        if (d.verdict == GOV_REFUSE_NEVER_FITS || d.verdict == GOV_REFUSE_QUEUE_FULL) {
-                snprintf(err, errlen, "Job refused: %s", d.reason);
-                job_counters_refused(c->state_dir, store_tenant(c->store), d.verdict);
-                return d.verdict == GOV_REFUSE_QUEUE_FULL ? -EBUSY : -E2BIG;
-        }
+        int r = admission_refused(c, &d, err, errlen);
+        if (r < 0)
+                return r;
         *ret_ledger = TAKE_PTR(a->ledger);
         return 1;
 }
