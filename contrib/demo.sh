@@ -12,7 +12,9 @@ corral=build/corral
 progs=build/tests/progs
 export CORRAL_CGROUP_PARENT="corral-demo-$$"
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# The parent group outlives its jobs (docs/cgroups.md); `corral doctor` removes
+# it once empty, so the demo leaves no group behind.
+trap '"$corral" doctor >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
 
 show() { # title, corral run arguments...
         local title=$1
