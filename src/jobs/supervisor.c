@@ -72,7 +72,7 @@ struct supervisor {
         struct gov_ledger *ledger;
         char ledger_key[160];
         bool reserved;
-        bool running; /* between on_started and the runner's return: job->pid is live */
+        bool running; /* between on_spawned and the runner's return: job->pid is live */
         /* Admitted at this time (realtime usec) and not yet counted for `corral
          * metrics`: counted once the job runs (count_admission), because the
          * counters file is written durably (two fsyncs, 1-30 ms here) and the
@@ -307,7 +307,10 @@ static int wait_for_admission(struct supervisor *s)
         }
 }
 
-static void on_started(void *userdata, pid_t pid, uint64_t starttime)
+/* The job's process exists and waits for this record before it execs: a
+ * reader never finds the job's output (or its result) beside a record that
+ * still says queued. */
+static void on_spawned(void *userdata, pid_t pid, uint64_t starttime)
 {
         struct supervisor *s = userdata;
         s->job->status = JOB_RUNNING;
@@ -316,6 +319,11 @@ static void on_started(void *userdata, pid_t pid, uint64_t starttime)
         s->job->started_at = now_realtime_usec() / 1000 * 1000;
         s->running = true;
         save(s);
+}
+
+static void on_started(void *userdata)
+{
+        struct supervisor *s = userdata;
         count_admission(s);
         if (s->unswept) {
                 sandbox_clean_stale_groups(s->unswept);
@@ -778,6 +786,7 @@ static int run_in_sandbox(struct supervisor *s, const struct privs_spec *privs, 
             .cancel_grace_usec = (j->limits.grace_ms ? j->limits.grace_ms : 5000) * 1000,
             .label = label,
             .network = proxied ? netpol : NULL,
+            .on_spawned = on_spawned,
             .on_started = on_started,
             .on_tick = on_tick,
             .tick_usec = PROGRESS_TICK_USEC,
@@ -795,6 +804,11 @@ static int run_in_sandbox(struct supervisor *s, const struct privs_spec *privs, 
                 s->unswept = NULL;
         }
         if (r < 0) {
+                /* It never ran, though on_spawned may have recorded its
+                 * process: the record says so. */
+                s->job->pid = 0;
+                s->job->pid_starttime = 0;
+                s->job->started_at = 0;
                 char reason[512];
                 snprintf(reason, sizeof(reason), "could not start: failed to %s: %s%s",
                          fail.step != CHILD_STEP_NONE ? child_step_to_string(fail.step)

@@ -53,6 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -257,12 +258,28 @@ static _Noreturn void init_run(pid_t job, int status_fd)
         }
 }
 
+/* Blocks until the parent writes its one byte on fd (see child_run); its
+ * failure or death (EOF) ends the child: the parent reports and reaps. */
+static void wait_for_parent(int fd)
+{
+        char go = 0;
+        ssize_t n;
+        do
+                n = read(fd, &go, 1);
+        while (n < 0 && errno == EINTR);
+        if (n != 1 || go != 1)
+                _exit(127);
+        close(fd);
+}
+
 /* Runs in the child (the job's init when it has a PID namespace); never
  * returns.  status_fd < 0: no init, this process becomes the job.  map_fd
  * >= 0 (a subordinate id): the parent writes one byte there once it has
- * written the namespace's maps; nothing that depends on them runs before. */
+ * written the namespace's maps; nothing that depends on them runs before.
+ * go_fd >= 0 (spec->before_exec): likewise once the parent has recorded the
+ * job as started; the job's own code runs after. */
 static _Noreturn void child_run(const struct child_spec *spec, int report_fd, int status_fd,
-                                int map_fd, bool in_cgroup)
+                                int map_fd, int go_fd, bool in_cgroup)
 {
         int r;
 
@@ -309,19 +326,13 @@ static _Noreturn void child_run(const struct child_spec *spec, int report_fd, in
                 status_fd = moved;
         }
 
-        if (map_fd >= 0) {
-                char mapped = 0;
-                ssize_t n;
-                do
-                        n = read(map_fd, &mapped, 1);
-                while (n < 0 && errno == EINTR);
-                if (n != 1 || mapped != 1)
-                        _exit(127); /* the parent failed: it reports and reaps us */
-                close(map_fd);
-        }
+        if (map_fd >= 0)
+                wait_for_parent(map_fd);
 
         if (spec->view && (r = hostview_apply_root(spec->view)) < 0)
                 fail(report_fd, CHILD_STEP_NAMESPACES, -r);
+        if (go_fd >= 0)
+                wait_for_parent(go_fd);
 
         if (status_fd < 0)
                 job_run(spec, report_fd);
@@ -480,6 +491,16 @@ int child_spawn(const struct child_spec *spec, pid_t *ret_pid, int *ret_pidfd, i
                 map_rd = pipefd[0];
                 map_wr = pipefd[1];
         }
+        /* A caller to hear of the child before it execs: the same kind of
+         * gate, a socket pair so that a child already dead costs no SIGPIPE
+         * (send with MSG_NOSIGNAL) whatever the caller does with signals. */
+        _cleanup_close_ int go_rd = -EBADF, go_wr = -EBADF;
+        if (spec->before_exec) {
+                if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pipefd) < 0)
+                        return NEG_ERRNO();
+                go_rd = pipefd[0];
+                go_wr = pipefd[1];
+        }
 
         int cgfd = spec->group ? cg_group_clone_fd(spec->group) : -EBADF;
         int pidfd = -EBADF;
@@ -510,9 +531,13 @@ int child_spawn(const struct child_spec *spec, pid_t *ret_pid, int *ret_pidfd, i
         if (pid == 0) {
                 rd = -EBADF; /* not ours to close in the child */
                 status_rd = -EBADF;
+                /* The parent's death must reach us as EOF. */
                 if (subid)
-                        close(map_wr); /* the parent's death must reach us as EOF */
-                child_run(spec, wr, has_init ? status_wr : -1, subid ? map_rd : -1, in_cgroup);
+                        close(map_wr);
+                if (spec->before_exec)
+                        close(go_wr);
+                child_run(spec, wr, has_init ? status_wr : -1, subid ? map_rd : -1,
+                          spec->before_exec ? go_rd : -1, in_cgroup);
         }
         _cleanup_close_ int owned_pidfd = pidfd;
         closep(&wr);
@@ -526,6 +551,16 @@ int child_spawn(const struct child_spec *spec, pid_t *ret_pid, int *ret_pidfd, i
                         if (ret_failure)
                                 *ret_failure = (struct child_failure){CHILD_STEP_SUBID, -r};
                         return r;
+                }
+        }
+        if (spec->before_exec) {
+                spec->before_exec(spec->before_exec_data, pid);
+                char go = 1;
+                /* A child that died already (EPIPE) reports below. */
+                if (send(go_wr, &go, 1, MSG_NOSIGNAL) != 1 && errno != EPIPE) {
+                        int e = NEG_ERRNO();
+                        reap(pid);
+                        return e;
                 }
         }
 

@@ -64,6 +64,12 @@ struct child_spec {
          * is the OOM killer's first choice where it shares its memory group
          * with corral (`corral run --memory-in-step`).  NULL: inherited. */
         const char *oom_score_adj;
+        /* Called in the parent with the child's pid once the child exists and
+         * its namespaces are built, before it may exec: the child waits on a
+         * pipe until this returns, so whatever is recorded here (the job
+         * running) precedes the job's first instruction.  NULL: no wait. */
+        void (*before_exec)(void *data, pid_t pid);
+        void *before_exec_data;
 };
 
 struct child_failure {

@@ -164,6 +164,14 @@ static int wait_for_job(struct cg_group *g, const struct runner_spec *spec, pid_
         }
 }
 
+static void spawned(void *data, pid_t pid)
+{
+        const struct runner_spec *spec = data;
+        uint64_t start = 0;
+        proc_starttime(pid, &start);
+        spec->on_spawned(spec->userdata, pid, start);
+}
+
 int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outcome *ret,
                struct child_failure *ret_failure)
 {
@@ -199,6 +207,10 @@ int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outc
 
         struct child_spec child = spec->child;
         child.group = g;
+        if (spec->on_spawned) {
+                child.before_exec = spawned;
+                child.before_exec_data = (void *)spec;
+        }
         struct hostview view = {0};
         /* A job lent a subordinate id runs as that id: it is granted its
          * directories for its lifetime (subid-access.h).  Its proxy keeps
@@ -240,11 +252,8 @@ int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outc
                 goto out;
         }
         ran = true;
-        if (spec->on_started) {
-                uint64_t start = 0;
-                proc_starttime(pid, &start);
-                spec->on_started(spec->userdata, pid, start);
-        }
+        if (spec->on_started)
+                spec->on_started(spec->userdata);
 
         struct outcome o = {0};
         struct wait_state st = {.phase = PHASE_RUNNING, .out = &o};

@@ -32,8 +32,14 @@ struct runner_spec {
          * namespace plus corral's proxy (netproxy.h), its counts in the outcome.
          * The caller announces NETPROXY_URL in the job's environment. */
         const struct net_policy *network;
-        /* Called once the job runs (after exec succeeded). */
-        void (*on_started)(void *userdata, pid_t pid, uint64_t starttime);
+        /* Called once the job's process exists, before it may exec: it waits
+         * until this returns, so a record written here says "running" before
+         * the job's first instruction (child_spec.before_exec).  Keep it short:
+         * the job's start waits on it. */
+        void (*on_spawned)(void *userdata, pid_t pid, uint64_t starttime);
+        /* Called once the job runs (after exec succeeded): for work the start
+         * should not wait for. */
+        void (*on_started)(void *userdata);
         /* Called every tick_usec while the job runs (progress, for instance). */
         void (*on_tick)(void *userdata);
         uint64_t tick_usec;
