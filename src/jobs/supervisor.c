@@ -309,7 +309,10 @@ static int wait_for_admission(struct supervisor *s)
 
 /* The job's process exists and waits for this record before it execs: a
  * reader never finds the job's output (or its result) beside a record that
- * still says queued. */
+ * still says queued.  The record's contents are synced before its rename; the
+ * rename itself is made durable once the job runs (on_started): the job's
+ * start does not wait for a second fsync, and the running record is durable
+ * as soon as it was when it was written after the exec. */
 static void on_spawned(void *userdata, pid_t pid, uint64_t starttime)
 {
         struct supervisor *s = userdata;
@@ -318,12 +321,14 @@ static void on_spawned(void *userdata, pid_t pid, uint64_t starttime)
         s->job->pid_starttime = starttime;
         s->job->started_at = now_realtime_usec() / 1000 * 1000;
         s->running = true;
-        save(s);
+        save_interim(s);
 }
 
 static void on_started(void *userdata)
 {
         struct supervisor *s = userdata;
+        if (fsync(s->job_dirfd) < 0)
+                log_error_errno(-errno, "Failed to make job.json durable: %s", strerror(errno));
         count_admission(s);
         if (s->unswept) {
                 sandbox_clean_stale_groups(s->unswept);

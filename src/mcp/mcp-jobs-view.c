@@ -14,6 +14,9 @@
 
 /* What the stderr tail in a failed job's result holds at most. */
 #define STDERR_TAIL_MAX 2048
+/* What a client that reads only the text of run_job / job_result gets of the
+ * job's output: the end of stdout.log (job_logs has the rest). */
+#define STDOUT_TAIL_MAX 4096
 
 void jobview_summary(const struct job *j, char *buf, size_t len)
 {
@@ -243,6 +246,25 @@ cJSON *jobview_tool_result(const char *text, cJSON *structured, bool is_error)
         return r;
 }
 
+/* The end of a finished job's stdout.log, made printable; NULL when empty or
+ * unreadable (a log the job replaced is never followed: progress.h). */
+static void read_stdout_tail(int job_dirfd, char **ret)
+{
+        _cleanup_free_ char *raw = NULL;
+        size_t len = 0;
+        bool partial;
+        *ret = NULL;
+        if (progress_read_tail_at(job_dirfd, "stdout.log", STDOUT_TAIL_MAX, &raw, &len, &partial,
+                                  NULL) < 0 ||
+            len == 0)
+                return;
+        if (progress_sanitize_text(raw, len, STDOUT_TAIL_MAX, true, true, ret) < 0 ||
+            (*ret && !**ret)) {
+                free(*ret);
+                *ret = NULL;
+        }
+}
+
 cJSON *jobview_result(struct jobctl *c, const struct job *j)
 {
         cJSON *o = jobview_status(j);
@@ -260,6 +282,10 @@ cJSON *jobview_result(struct jobctl *c, const struct job *j)
                 progress_sanitize_text(j->error, strlen(j->error), STDERR_TAIL_MAX, true, true,
                                        &tail);
         add_string_or_null(o, "stderr_tail", tail);
+        _cleanup_free_ char *out_tail = NULL;
+        if (dfd >= 0)
+                read_stdout_tail(dfd, &out_tail);
+        add_string_or_null(o, "stdout_tail", out_tail);
 
         _cleanup_free_ char *text = jobview_status_text(j);
         char *full = NULL;
@@ -282,6 +308,8 @@ cJSON *jobview_result(struct jobctl *c, const struct job *j)
                 cJSON_free(r);
         } else if (rerr && j->status == JOB_COMPLETED)
                 fprintf(f, "\nresults: %s", rerr);
+        if (out_tail)
+                fprintf(f, "\nstdout (end):\n%s", out_tail);
         if (tail)
                 fprintf(f, "\nstderr (end):\n%s", tail);
         fclose(f);

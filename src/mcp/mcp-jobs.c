@@ -164,6 +164,7 @@
         OBJECT_WITH(STATUS_PROPS ","                                                              \
                     PROP("results",      "{}") ","                                                \
                     PROP("result_error", NULLABLE("string")) ","                                  \
+                    PROP("stdout_tail",  NULLABLE("string")) ","                                  \
                     PROP("stderr_tail",  NULLABLE("string")),                                     \
                     REQUIRED(Q("job_id") "," Q("status")))
 #define SUBMITTED_SCHEMA                                                                          \
@@ -1132,9 +1133,9 @@ static const struct mcp_tool job_tools[] = {
         .name = "run_job",
         .title = "Run a job and wait for its result",
         .description = "Runs a command like submit_job and answers when the job ends, with "
-                       "job_result's content (results.json, the outcome, the end of stderr on "
-                       "failure). Progress is sent as notifications; as a task it returns at once "
-                       "and the task follows the job.",
+                       "job_result's content (results.json, the outcome, the end of stdout, and "
+                       "of stderr on failure). Progress is sent as notifications; as a task it "
+                       "returns at once and the task follows the job.",
         .input_schema = SUBMIT_SCHEMA,
         .output_schema = RESULT_SCHEMA,
         .annotations = ANNOT("Run a job", false, false, false, true),
@@ -1157,8 +1158,8 @@ static const struct mcp_tool job_tools[] = {
     {
         .name = "job_result",
         .title = "Job result",
-        .description = "A finished job's results (its results.json, parsed), its outcome, and the "
-                       "end of its stderr when it did not complete.",
+        .description = "A finished job's results (its results.json, parsed), its outcome, the end "
+                       "of its stdout, and the end of its stderr when it did not complete.",
         .input_schema = ID_SCHEMA,
         .output_schema = RESULT_SCHEMA,
         .annotations = ANNOT("Job result", true, false, true, false),

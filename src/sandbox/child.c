@@ -135,22 +135,44 @@ static void install_notify(const struct sock_fprog *prog, int report_fd)
         /* The listener is O_CLOEXEC (the kernel's choice): the job never holds it. */
 }
 
+/* Blocks until the parent writes its one byte on fd (see child_run); its
+ * failure or death (EOF) ends the child: the parent reports and reaps. */
+static void wait_for_parent(int fd)
+{
+        char go = 0;
+        ssize_t n;
+        do
+                n = read(fd, &go, 1);
+        while (n < 0 && errno == EINTR);
+        if (n != 1 || go != 1)
+                _exit(127);
+        close(fd);
+}
+
 /* The job's process: from its stdio to execve.  Never returns.  Every step
  * that depends on who the job is (its working directory) comes after the
  * privilege drop: a directory its uid cannot pass stays closed, whatever path
  * leads there (bubblewrap and isolate do the same). */
-static _Noreturn void job_run(const struct child_spec *spec, int report_fd)
+static _Noreturn void job_run(const struct child_spec *spec, int report_fd, int go_fd)
 {
         int r;
         if ((r = move_fd(spec->stdin_fd, 0)) < 0 || (r = move_fd(spec->stdout_fd, 1)) < 0 ||
             (r = move_fd(spec->stderr_fd, 2)) < 0)
                 fail(report_fd, CHILD_STEP_STDIO, -r);
+        /* The gate (child_run) goes just above the report pipe, the one other
+         * fd kept below. */
+        if (go_fd >= 0 && go_fd != report_fd + 1) {
+                if (dup3(go_fd, report_fd + 1, O_CLOEXEC) < 0)
+                        fail(report_fd, CHILD_STEP_FDS, errno);
+                go_fd = report_fd + 1;
+        }
 
         /* Nothing of corral's leaks into the job: every fd above 2 but the
-         * report pipe (close-on-exec) is closed, the init's status pipe too. */
+         * report pipe (close-on-exec) and the gate is closed, the init's
+         * status pipe too. */
         if (report_fd > 3 && syscall(SYS_close_range, 3, report_fd - 1, 0) < 0)
                 fail(report_fd, CHILD_STEP_FDS, errno);
-        if (syscall(SYS_close_range, report_fd + 1, ~0U, 0) < 0)
+        if (syscall(SYS_close_range, report_fd + (go_fd >= 0 ? 2 : 1), ~0U, 0) < 0)
                 fail(report_fd, CHILD_STEP_FDS, errno);
 
         static const struct job_rlimits no_limits;
@@ -175,6 +197,10 @@ static _Noreturn void job_run(const struct child_spec *spec, int report_fd)
 
         if (spec->view && (r = hostview_apply_user(spec->view)) < 0)
                 fail(report_fd, CHILD_STEP_CWD, -r);
+        /* Last before the filter and exec: the parent records the job as
+         * running meanwhile, and nothing of the job's own runs before. */
+        if (go_fd >= 0)
+                wait_for_parent(go_fd);
 
         const struct sock_fprog *notify = spec->policy ? policy_bpf_notify(spec->policy) : NULL;
         const struct sock_fprog *plain = spec->policy ? NULL : spec->seccomp;
@@ -258,26 +284,12 @@ static _Noreturn void init_run(pid_t job, int status_fd)
         }
 }
 
-/* Blocks until the parent writes its one byte on fd (see child_run); its
- * failure or death (EOF) ends the child: the parent reports and reaps. */
-static void wait_for_parent(int fd)
-{
-        char go = 0;
-        ssize_t n;
-        do
-                n = read(fd, &go, 1);
-        while (n < 0 && errno == EINTR);
-        if (n != 1 || go != 1)
-                _exit(127);
-        close(fd);
-}
-
 /* Runs in the child (the job's init when it has a PID namespace); never
  * returns.  status_fd < 0: no init, this process becomes the job.  map_fd
  * >= 0 (a subordinate id): the parent writes one byte there once it has
  * written the namespace's maps; nothing that depends on them runs before.
- * go_fd >= 0 (spec->before_exec): likewise once the parent has recorded the
- * job as started; the job's own code runs after. */
+ * go_fd >= 0 (spec->before_exec): the job's process waits there, just before
+ * its filter and exec, until the parent has recorded the job as started. */
 static _Noreturn void child_run(const struct child_spec *spec, int report_fd, int status_fd,
                                 int map_fd, int go_fd, bool in_cgroup)
 {
@@ -325,23 +337,27 @@ static _Noreturn void child_run(const struct child_spec *spec, int report_fd, in
                         fail(report_fd, CHILD_STEP_FDS, errno);
                 status_fd = moved;
         }
+        if (go_fd >= 0 && go_fd < 3) {
+                int moved = fcntl(go_fd, F_DUPFD_CLOEXEC, 3);
+                if (moved < 0)
+                        fail(report_fd, CHILD_STEP_FDS, errno);
+                go_fd = moved;
+        }
 
         if (map_fd >= 0)
                 wait_for_parent(map_fd);
 
         if (spec->view && (r = hostview_apply_root(spec->view)) < 0)
                 fail(report_fd, CHILD_STEP_NAMESPACES, -r);
-        if (go_fd >= 0)
-                wait_for_parent(go_fd);
 
         if (status_fd < 0)
-                job_run(spec, report_fd);
+                job_run(spec, report_fd, go_fd);
         /* A bare clone, not fork(): no atfork handlers or locks in a child. */
         pid_t job = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
         if (job < 0)
                 fail(report_fd, CHILD_STEP_INIT, errno);
         if (job == 0)
-                job_run(spec, report_fd);
+                job_run(spec, report_fd, go_fd);
         init_run(job, status_fd);
 }
 

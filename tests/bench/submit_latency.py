@@ -6,8 +6,11 @@
 For each run and each binary in turn (interleaved, so load elsewhere spreads
 over all of them): `corral submit -- /bin/true`, then job.json is polled every
 0.5 ms until it has started_at.  Reported per binary: the submit command's wall
-time, submit start -> job.json says started (wall clock), and the record's own
-created_at -> started_at (ms resolution).  --running K first starts K
+time, submit start -> job.json says started (wall clock), the record's own
+created_at -> started_at (ms resolution), and submit start -> the job's own
+code ran: the job is `/bin/date +%s.%N`, whose output in stdout.log is the
+wall-clock time it read, one process start after its exec (the same for every
+binary).  --running K first starts K
 `sleep` jobs per binary (each binary its own state directory) so the figures
 are taken with K jobs running.  Needs root.  Everything runs under a private
 cgroup parent and state directories, removed at the end.
@@ -37,7 +40,7 @@ def main():
     a = ap.parse_args()
     parent = "corral-bench-submit-%d" % os.getpid()
     states = [tempfile.mkdtemp(prefix="corral-submitlat-") for _ in a.bins]
-    res = {b: {"submit": [], "to_started": [], "record": []} for b in a.bins}
+    res = {b: {"submit": [], "to_started": [], "record": [], "to_ran": []} for b in a.bins}
     try:
         for b, st in zip(a.bins, states):
             for _ in range(a.running):
@@ -48,8 +51,9 @@ def main():
             order = a.bins if i % 2 == 0 else list(reversed(a.bins))
             for b in order:
                 st = states[a.bins.index(b)]
+                t0_real = time.time()
                 t0 = time.monotonic()
-                jid = submit(b, st, parent, ["/bin/true"])
+                jid = submit(b, st, parent, ["/bin/date", "+%s.%N"])
                 t1 = time.monotonic()
                 path = None
                 while True:
@@ -64,8 +68,18 @@ def main():
                         sys.exit("job %s did not start in 30 s" % jid)
                     time.sleep(0.0005)
                 t2 = time.monotonic()
+                log = os.path.join(os.path.dirname(path), "stdout.log")
+                ran = None
+                while ran is None:
+                    try:
+                        ran = float(open(log).read().strip() or "x")
+                    except (OSError, ValueError):
+                        if time.monotonic() - t0 > 30:
+                            sys.exit("job %s wrote no time in 30 s" % jid)
+                        time.sleep(0.0005)
                 if i < 3:
                     continue  # warm-ups
+                res[b]["to_ran"].append((ran - t0_real) * 1000)
                 res[b]["submit"].append((t1 - t0) * 1000)
                 res[b]["to_started"].append((t2 - t0) * 1000)
                 iso = lambda s: time.mktime(time.strptime(s[:19], "%Y-%m-%dT%H:%M:%S")) * 1000 + int(s[20:23])
@@ -91,13 +105,15 @@ def main():
                                capture_output=True)
     load = os.getloadavg()[0]
     print("runs %d, %d jobs running, load average %.2f at end" % (a.runs, a.running, load))
-    print("| binary | submit ms (median) | submit -> started ms (median, p90) | created_at -> started_at ms (median) |")
-    print("|---|---|---|---|")
+    print("| binary | submit ms (median) | submit -> started ms (median, p90) | created_at -> started_at ms (median) | submit -> job's code ran ms (median, p90) |")
+    print("|---|---|---|---|---|")
     for b in a.bins:
         r = res[b]
         ts = sorted(r["to_started"])
-        print("| %s | %.1f | %.1f, %.1f | %.0f |" % (b, statistics.median(r["submit"]),
-              statistics.median(ts), ts[int(len(ts) * 0.9)], statistics.median(r["record"])))
+        tr = sorted(r["to_ran"])
+        print("| %s | %.1f | %.1f, %.1f | %.0f | %.1f, %.1f |" % (
+            b, statistics.median(r["submit"]), statistics.median(ts), ts[int(len(ts) * 0.9)],
+            statistics.median(r["record"]), statistics.median(tr), tr[int(len(tr) * 0.9)]))
     # Beside the other benches' results (tests/bench/results/, not committed),
     # not in /tmp where nobody removes it.
     out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")

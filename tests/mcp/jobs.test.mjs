@@ -141,6 +141,11 @@ test('outcomes read differently: OOM kill, exit code, success with progress and 
   assert.deepEqual(ok.structuredContent.results, { answer: 42 });
   assert.match(text(ok), /completed: exit code 0/);
   assert.match(text(ok), /"answer":42/);
+  // What it printed reaches a client that reads only the text, as a shell
+  // tool's output would.
+  assert.equal(ok.structuredContent.stdout_tail, 'Progress: 50%\nProgress: 100%\n');
+  assert.match(text(ok), /stdout \(end\):\nProgress: 50%\nProgress: 100%/);
+  assert.equal(fail.structuredContent.stdout_tail, null);
   // The 50% went out as a progress notification while the job ran.
   const wire = seen.received.filter((x) => x.msg.method === 'notifications/progress');
   assert.ok(wire.some((x) => x.msg.params.progress === 50 && x.msg.params.total === 100),
@@ -162,6 +167,14 @@ test('outcomes read differently: OOM kill, exit code, success with progress and 
   const binlog = await client.callTool({ name: 'job_logs', arguments: {
     job_id: bin.structuredContent.job_id, stream: 'stdout' } });
   assert.equal(binlog.structuredContent.text, 'a\uFFFD\uFFFDb\n');
+  assert.equal(bin.structuredContent.stdout_tail, 'a\uFFFD\uFFFDb\n');
+  // Only the end of a long output, cut at a character boundary.
+  const long = await client.callTool({ name: 'run_job', arguments: {
+    command: ['sh', '-c', 'seq 100000; echo the-end'] } });
+  const lt = long.structuredContent.stdout_tail;
+  assert.ok(lt.length <= 4096 && lt.length > 4000, String(lt.length));
+  assert.match(lt, /\n99999\n100000\nthe-end\n$/);
+  assert.match(text(long), /stdout \(end\):\n[\s\S]*the-end/);
 
   // A bad limit is the CLI's sentence, as a tool error; nothing runs.
   const bad = await client.callTool({ name: 'submit_job', arguments: {
@@ -174,7 +187,7 @@ test('outcomes read differently: OOM kill, exit code, success with progress and 
   assert.equal(list.structuredContent.jobs[0].status, 'oom_killed');
   const next = await client.callTool({ name: 'list_jobs', arguments: {
     limit: 100, cursor: list.structuredContent.next_cursor } });
-  assert.equal(next.structuredContent.jobs.length, 4);
+  assert.equal(next.structuredContent.jobs.length, 5);
   assert.equal(next.structuredContent.next_cursor, null);
   const failed = await client.callTool({ name: 'list_jobs', arguments: { status: 'failed' } });
   assert.deepEqual(failed.structuredContent.jobs.map((j) => j.job_id), [fail.structuredContent.job_id]);
