@@ -555,12 +555,12 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
         /* Without root, a subordinate id of the job's own where the user has
          * a range (docs/rootless.md): held until corral exits. */
         _cleanup_close_ int subid_lock = -EBADF;
+        struct subid_lease lease; /* its lockdir is the view's while the job runs */
         if (a.view.own_user) {
-                struct subid_lease lease;
                 r = subid_acquire(&lease);
                 subid_lock = lease.lockfd;
                 if (r == 0) {
-                        hostview_use_subid(&a.view, lease.uid, lease.gid);
+                        hostview_use_subid(&a.view, lease.uid, lease.gid, lease.lockdir);
                         privs.switch_user = true;
                         privs.uid = SUBID_NS_ID;
                         privs.gid = SUBID_NS_ID;

@@ -86,6 +86,7 @@ struct supervisor {
         bool subid;
         uid_t sub_uid;
         gid_t sub_gid;
+        char sub_lockdir[512]; /* the lease's (subid.h) */
 };
 
 static void count_admission(struct supervisor *s)
@@ -539,6 +540,7 @@ static int take_job_subid(struct supervisor *s, struct privs_spec *privs, int *r
         s->subid = true;
         s->sub_uid = lease.uid;
         s->sub_gid = lease.gid;
+        snprintf(s->sub_lockdir, sizeof(s->sub_lockdir), "%s", lease.lockdir);
         privs->switch_user = true;
         privs->uid = SUBID_NS_ID;
         privs->gid = SUBID_NS_ID;
@@ -765,7 +767,7 @@ static int run_in_sandbox(struct supervisor *s, const struct privs_spec *privs, 
         view.expose = (const char *const *)j->expose;
         hostview_decide(&view, geteuid() == 0);
         if (s->subid)
-                hostview_use_subid(&view, s->sub_uid, s->sub_gid);
+                hostview_use_subid(&view, s->sub_uid, s->sub_gid, s->sub_lockdir);
         struct job_rlimits rl = job_rlimits_of(&j->limits);
         char label[80];
         snprintf(label, sizeof(label), "job-%s", j->id);

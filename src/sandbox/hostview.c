@@ -66,11 +66,12 @@ void hostview_decide(struct hostview *v, bool privileged)
         };
 }
 
-void hostview_use_subid(struct hostview *v, uid_t sub_uid, gid_t sub_gid)
+void hostview_use_subid(struct hostview *v, uid_t sub_uid, gid_t sub_gid, const char *lockdir)
 {
         v->subid = v->own_user;
         v->sub_uid = sub_uid;
         v->sub_gid = sub_gid;
+        v->subid_lockdir = lockdir;
 }
 
 int hostview_parse_network(const char *s, enum hostview_network *ret)

@@ -62,6 +62,9 @@ struct hostview {
         bool subid;
         uid_t sub_uid;
         gid_t sub_gid;
+        /* The lease's lock directory (subid.h), where the id's grants are
+         * journaled (subid-access.h); the caller's storage. */
+        const char *subid_lockdir;
         struct mountns_spec mounts;
 };
 
@@ -77,7 +80,7 @@ void hostview_decide(struct hostview *v, bool privileged);
  * host's sub_uid/sub_gid (a lent subordinate id, subid.h).  The caller also
  * switches the job to SUBID_NS_ID (privs.h) and grants that uid its work
  * directory and --writable paths (runner.c). */
-void hostview_use_subid(struct hostview *v, uid_t sub_uid, gid_t sub_gid);
+void hostview_use_subid(struct hostview *v, uid_t sub_uid, gid_t sub_gid, const char *lockdir);
 
 /* "host" or "none"; -EINVAL otherwise. */
 int hostview_parse_network(const char *s, enum hostview_network *ret);

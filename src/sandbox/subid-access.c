@@ -3,9 +3,19 @@
  * Every grant is kept with an fd of the file it was made on (opened
  * O_NOFOLLOW at grant time), so the revoke reaches the same inode whatever
  * was renamed meanwhile.
+ *
+ * The journal, <lockdir>/<uid>.grants beside the id's lock (subid.h): each
+ * path is written there before it is granted, and the file is removed once
+ * every entry is taken back.  A holder killed with SIGKILL (a `corral run`)
+ * leaves it; the next holder of the id, whose lock says the old one is gone
+ * (and whose sandbox set-up swept the old job's group: sandbox-setup.h),
+ * takes those grants back before it makes its own.  Format: a header line
+ * "corral-subid-grants 1 UID GID OUTER_UID OUTER_GID", then per grant 'R' (a
+ * tree the job could write in: handed back) or 'G', the absolute path, NUL.
  */
 #include "subid-access.h"
 #include "cleanup.h"
+#include "fileio.h"
 #include "hostview.h"
 #include "posix-acl.h"
 #include "subid.h"
@@ -29,6 +39,8 @@
 #define MAX_GRANTS        160
 #define MAX_ROOTS         40
 #define RECLAIM_MAX_DEPTH 64
+#define JOURNAL_HEADER    "corral-subid-grants 1"
+#define JOURNAL_MAX       ((size_t)MAX_GRANTS * (PATH_MAX + 2) + 128)
 
 struct subid_access {
         uid_t uid;
@@ -40,7 +52,42 @@ struct subid_access {
         /* The trees the job could write in (fds among the above): handed back. */
         size_t nroots;
         int root[MAX_ROOTS];
+        /* The journal (see above): its directory and file, -1 without one. */
+        int journal_dir;
+        int journal_fd;
 };
+
+static void journal_name(uid_t uid, char name[32])
+{
+        snprintf(name, 32, "%u.grants", (unsigned)uid);
+}
+
+/* One record, written before the grant it names: a crash after the grant
+ * leaves it on record. */
+static int journal_put(struct subid_access *a, char kind, const char *path)
+{
+        if (a->journal_fd < 0)
+                return 0;
+        if (path[0] != '/')
+                return -EINVAL; /* taken back later from another cwd */
+        size_t len = strlen(path);
+        if (len >= PATH_MAX)
+                return -ENAMETOOLONG;
+        char rec[PATH_MAX + 2];
+        rec[0] = kind;
+        memcpy(rec + 1, path, len + 1);
+        ssize_t w = write(a->journal_fd, rec, len + 2);
+        return w == (ssize_t)(len + 2) ? 0 : w < 0 ? NEG_ERRNO() : -EIO;
+}
+
+static void journal_remove(struct subid_access *a)
+{
+        if (a->journal_dir < 0)
+                return;
+        char name[32];
+        journal_name(a->uid, name);
+        unlinkat(a->journal_dir, name, 0);
+}
 
 static bool same_or_below(const char *path, const char *dir)
 {
@@ -84,7 +131,9 @@ static int add(struct subid_access *a, const char *path, unsigned perms, bool ro
         }
         if (!S_ISDIR(st.st_mode))
                 perms &= ~POSIX_ACL_X; /* a file is read or written, never run from here */
-        int r = posix_acl_grant(fd, a->uid, perms);
+        int r = journal_put(a, root ? 'R' : 'G', path);
+        if (r == 0)
+                r = posix_acl_grant(fd, a->uid, perms);
         if (r < 0) {
                 close(fd);
                 return r;
@@ -147,6 +196,79 @@ static int grant_all(struct subid_access *a, const struct hostview *v, char *ret
         return 0;
 }
 
+/* Takes back what an earlier holder of a->uid recorded in the journal and
+ * did not: *a names the id, the journal is open.  Every entry is attempted;
+ * one that cannot be taken back (its path gone or renamed) stays, as
+ * `getfacl` shows.  0, or the first -errno. */
+static int journal_recover(const struct subid_access *a)
+{
+        char name[32];
+        journal_name(a->uid, name);
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        int r = read_file_at(a->journal_dir, name, JOURNAL_MAX, &text, &len);
+        if (r < 0)
+                return r == -ENOENT ? 0 : r;
+        struct subid_access *old = calloc(1, sizeof(*old));
+        if (!old)
+                return -ENOMEM;
+        *old = (struct subid_access){.journal_dir = -1, .journal_fd = -1};
+        unsigned uid, gid, ouid, ogid;
+        const char *nl = memchr(text, '\n', len);
+        if (!nl || sscanf(text, JOURNAL_HEADER " %u %u %u %u", &uid, &gid, &ouid, &ogid) != 4 ||
+            uid != a->uid || ouid != a->outer_uid) {
+                free(old);
+                return -EBADMSG; /* not ours to act on */
+        }
+        old->uid = uid;
+        old->gid = gid;
+        old->outer_uid = ouid;
+        old->outer_gid = ogid;
+        int first = 0;
+        for (const char *p = nl + 1, *end = text + len; p < end;) {
+                const char *z = memchr(p, 0, (size_t)(end - p));
+                if (!z)
+                        break; /* a record cut short by the crash: never granted */
+                bool root = *p == 'R';
+                const int flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY;
+                int fd = root || *p == 'G' ? open(p + 1, flags) : -1;
+                p = z + 1;
+                if (fd < 0)
+                        continue;
+                if (old->n == MAX_GRANTS || (root && old->nroots == MAX_ROOTS)) {
+                        close(fd);
+                        first = first ? first : -E2BIG;
+                        continue;
+                }
+                old->fd[old->n++] = fd;
+                if (root)
+                        old->root[old->nroots++] = fd;
+        }
+        r = subid_access_revoke(old, true);
+        return first ? first : r;
+}
+
+/* Opens the id's journal, after taking back what it names; -1 fds without a
+ * lock directory (nothing to journal in: a caller that keeps no lease). */
+static int journal_start(struct subid_access *a, const char *lockdir)
+{
+        if (!lockdir)
+                return 0;
+        a->journal_dir = open(lockdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (a->journal_dir < 0)
+                return NEG_ERRNO();
+        (void)journal_recover(a); /* what stays is the earlier job's, not this one's failure */
+        char name[32], head[128];
+        journal_name(a->uid, name);
+        a->journal_fd = openat(a->journal_dir, name,
+                               O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (a->journal_fd < 0)
+                return NEG_ERRNO();
+        int n = snprintf(head, sizeof(head), JOURNAL_HEADER " %u %u %u %u\n", (unsigned)a->uid,
+                         (unsigned)a->gid, (unsigned)a->outer_uid, (unsigned)a->outer_gid);
+        return write(a->journal_fd, head, (size_t)n) == n ? 0 : -EIO;
+}
+
 int subid_access_grant(const struct hostview *v, struct subid_access **ret, char *ret_path,
                        size_t len)
 {
@@ -156,8 +278,17 @@ int subid_access_grant(const struct hostview *v, struct subid_access **ret, char
         *a = (struct subid_access){.uid = v->sub_uid,
                                    .gid = v->sub_gid,
                                    .outer_uid = v->outer_uid,
-                                   .outer_gid = v->outer_gid};
-        int r = grant_all(a, v, ret_path, len);
+                                   .outer_gid = v->outer_gid,
+                                   .journal_dir = -1,
+                                   .journal_fd = -1};
+        int r = journal_start(a, v->subid_lockdir);
+        if (r < 0)
+                snprintf(ret_path, len, "%s/%u.grants", v->subid_lockdir, (unsigned)a->uid);
+        else
+                r = grant_all(a, v, ret_path, len);
+        /* On record before the job runs (the grants are, on the file system). */
+        if (r == 0 && a->journal_fd >= 0 && fsync(a->journal_fd) < 0)
+                r = NEG_ERRNO();
         if (r < 0) {
                 subid_access_revoke(a, false);
                 return r;
@@ -305,6 +436,13 @@ int subid_access_revoke(struct subid_access *a, bool ran)
                         first = r;
                 close(a->fd[i]);
         }
+        /* Kept when something stayed: the next holder tries again. */
+        if (first == 0)
+                journal_remove(a);
+        if (a->journal_fd >= 0)
+                close(a->journal_fd);
+        if (a->journal_dir >= 0)
+                close(a->journal_dir);
         free(a);
         return first;
 }
@@ -335,7 +473,9 @@ int subid_access_recover(int job_dirfd)
                 *a = (struct subid_access){.uid = users[i],
                                            .gid = (gid_t)(g.first + off),
                                            .outer_uid = getuid(),
-                                           .outer_gid = getgid()};
+                                           .outer_gid = getgid(),
+                                           .journal_dir = -1,
+                                           .journal_fd = -1};
                 a->fd[a->n++] = openat(job_dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 a->fd[a->n++] = fcntl(work, F_DUPFD_CLOEXEC, 3);
                 a->root[a->nroots++] = a->fd[1];

@@ -22,7 +22,9 @@
 #     also after a --timeout kill; ids released (the next job gets one);
 #   - `corral submit`: A cannot read B's work/ or logs in the store; a job
 #     whose supervisor is killed (SIGKILL) is recovered as lost with its
-#     grants taken back and its files the user's.
+#     grants taken back and its files the user's;
+#   - a `corral run` killed with SIGKILL: the next job lent its id takes its
+#     grants back (the journal) and hands its files to the user.
 # Control: the same user without a range: every probe above succeeds, so
 # each refusal is the subordinate ids' doing.
 . "$(dirname "$0")/deleg.bash"
@@ -217,6 +219,31 @@ as_user "$BASE" lost-l list
 assert_eq "recovery: the job is lost" lost "$(as_user "$BASE" lost-st status "$idL" --json; json "$BASE/out/lost-st.out" 'j["status"]')"
 assert_eq "recovery: no ACL entry left on the lost job's directories" "" "$(getfacl -cp "$jL" "$jL/work" 2>/dev/null | grep -E '^(user:[^:]+:|mask)')"
 assert_eq "recovery: the lost job's files are the user's" "$TUID $TUID" "$(stat -c %u "$jL/work/d" "$jL/work/d/f" | tr '\n' ' ' | sed 's/ $//')"
+
+# A `corral run` killed with SIGKILL cannot take its grants back either: the
+# next job lent the same id does, before it makes its own (the journal
+# beside the id's lock, src/sandbox/subid-access.c), and hands the files
+# back; the killed run's orphaned job was ended by that run's sweep first.
+mkdir -p "$BASE/wK" "$BASE/wK2"
+chown "$TUID:65534" "$BASE/wK" "$BASE/wK2"
+as_user "$BASE/wK" killed run -- /bin/sh -c 'mkdir d; echo x >d/f; chmod 700 d; touch ready; exec sleep 30 # killed-run-marker' &
+BG="$BG $!"
+wait_for "$BASE/wK/ready" || not_ok "the run to be killed never ran: $(cat "$BASE/out/killed.err")"
+kuid=$(getfacl -cp "$BASE/wK" 2>/dev/null | sed -n 's/^user:\([0-9][0-9]*\):rwx$/\1/p')
+krun=$(pgrep -u "$TUID" -f killed-run-marker)
+[ -n "$kuid" ] && [ -n "$krun" ] && ok "the run holds id $kuid (pid $krun)" || not_ok "id '$kuid', run '$krun'"
+kill -9 $krun
+wait
+BG=
+assert_eq "the killed run left its entry behind" "user:$kuid:rwx" "$(getfacl -cp "$BASE/wK" 2>/dev/null | grep -E "^user:$kuid:")"
+if [ -e "$BASE/run/corral/subids/$kuid.grants" ]; then ok "its grants are on record beside the id's lock"; else not_ok "no $kuid.grants in $(ls "$BASE/run/corral/subids")"; fi
+as_user "$BASE/wK2" after-kill run -- /bin/true
+assert_eq "the next job runs (corral exit)" 0 "$RC"
+assert_eq "the next holder of the id took the killed run's entries back" "" "$(getfacl -Rcp "$BASE/wK" 2>/dev/null | grep -E '^(user:[^:]+:|mask)')"
+assert_eq "the killed run's files are the user's" "$TUID $TUID" "$(stat -c %u "$BASE/wK/d" "$BASE/wK/d/f" | tr '\n' ' ' | sed 's/ $//')"
+if [ -e "$BASE/run/corral/subids/$kuid.grants" ]; then not_ok "the record of id $kuid is left: $(tr '\0' ' ' <"$BASE/run/corral/subids/$kuid.grants")"; else ok "nothing is left on record"; fi
+assert_eq "the killed run's job was ended" "" "$(pgrep -u "$kuid" 2>/dev/null)"
+assert_eq "no ACL entry left on the next job's directory" "" "$(getfacl -cp "$BASE/wK2" 2>/dev/null | grep -E '^(user:[^:]+:|mask)')"
 
 # The desktop default: the store in the user's (hidden) home; the job's
 # view passes corral's 0755 tmpfs above its work/, so nothing above is granted.
