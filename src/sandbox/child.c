@@ -149,11 +149,26 @@ static void wait_for_parent(int fd)
         close(fd);
 }
 
+/* The job dies with corral, as bubblewrap's --die-with-parent: a corral
+ * killed with SIGKILL takes its job along (the init's death ends its whole
+ * PID namespace) instead of leaving it running until another corral's sweep,
+ * and, under Slurm, outside the step's tracking.  The parent may be gone
+ * already: its pidfd, readable once it has exited, says so.  A change of
+ * credentials clears the setting: the caller arms it again after one. */
+static void die_with_parent(int parent_pidfd)
+{
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+                _exit(127);
+        struct pollfd pf = {.fd = parent_pidfd, .events = POLLIN};
+        if (parent_pidfd >= 0 && poll(&pf, 1, 0) != 0)
+                _exit(127);
+}
+
 /* The job's process: from its stdio to execve.  Never returns.  Every step
  * that depends on who the job is (its working directory) comes after the
  * privilege drop: a directory its uid cannot pass stays closed, whatever path
  * leads there (bubblewrap and isolate do the same). */
-static _Noreturn void job_run(const struct child_spec *spec, int report_fd, int go_fd)
+static _Noreturn void job_run(const struct child_spec *spec, int report_fd, int go_fd, pid_t parent)
 {
         int r;
         if ((r = move_fd(spec->stdin_fd, 0)) < 0 || (r = move_fd(spec->stdout_fd, 1)) < 0 ||
@@ -186,6 +201,10 @@ static _Noreturn void job_run(const struct child_spec *spec, int report_fd, int 
                 if (r < 0)
                         fail(report_fd, (enum child_step)step, -r);
         }
+        /* Corral's own child (no init between, no PID namespace: getppid()
+         * is corral's pid here): the drop cleared die_with_parent(). */
+        if (parent && (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent))
+                _exit(127);
         /* Switching to a subordinate id cleared the dumpable flag, and until
          * exec this process still has corral's memory, whose owner namespace
          * is the host's: corral could not take the seccomp listener
@@ -291,9 +310,13 @@ static _Noreturn void init_run(pid_t job, int status_fd)
  * go_fd >= 0 (spec->before_exec): the job's process waits there, just before
  * its filter and exec, until the parent has recorded the job as started. */
 static _Noreturn void child_run(const struct child_spec *spec, int report_fd, int status_fd,
-                                int map_fd, int go_fd, bool in_cgroup)
+                                int map_fd, int go_fd, int parent_pidfd, pid_t parent,
+                                bool in_cgroup)
 {
         int r;
+
+        die_with_parent(parent_pidfd);
+        close(parent_pidfd);
 
         if (!in_cgroup && spec->group) {
                 r = cg_group_enter_self(spec->group);
@@ -351,13 +374,13 @@ static _Noreturn void child_run(const struct child_spec *spec, int report_fd, in
                 fail(report_fd, CHILD_STEP_NAMESPACES, -r);
 
         if (status_fd < 0)
-                job_run(spec, report_fd, go_fd);
+                job_run(spec, report_fd, go_fd, parent);
         /* A bare clone, not fork(): no atfork handlers or locks in a child. */
         pid_t job = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
         if (job < 0)
                 fail(report_fd, CHILD_STEP_INIT, errno);
         if (job == 0)
-                job_run(spec, report_fd, go_fd);
+                job_run(spec, report_fd, go_fd, 0);
         init_run(job, status_fd);
 }
 
@@ -518,6 +541,12 @@ int child_spawn(const struct child_spec *spec, pid_t *ret_pid, int *ret_pidfd, i
                 go_wr = pipefd[1];
         }
 
+        /* For the child to see whether we are gone (die_with_parent). */
+        pid_t self = getpid();
+        _cleanup_close_ int self_pidfd = (int)syscall(SYS_pidfd_open, self, 0);
+        if (self_pidfd < 0)
+                return NEG_ERRNO();
+
         int cgfd = spec->group ? cg_group_clone_fd(spec->group) : -EBADF;
         int pidfd = -EBADF;
         bool in_cgroup = cgfd >= 0;
@@ -553,7 +582,7 @@ int child_spawn(const struct child_spec *spec, pid_t *ret_pid, int *ret_pidfd, i
                 if (spec->before_exec)
                         close(go_wr);
                 child_run(spec, wr, has_init ? status_wr : -1, subid ? map_rd : -1,
-                          spec->before_exec ? go_rd : -1, in_cgroup);
+                          spec->before_exec ? go_rd : -1, self_pidfd, self, in_cgroup);
         }
         _cleanup_close_ int owned_pidfd = pidfd;
         closep(&wr);
