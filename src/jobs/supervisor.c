@@ -63,6 +63,26 @@ extern char **environ;
 #define WAIT_POLL_MS       250
 #define PROGRESS_TICK_USEC 500000
 
+/* A progress source as last seen (progress_sources_changed). */
+struct file_seen {
+        bool exists;
+        ino_t ino;
+        off_t size;
+        struct timespec mtime;
+};
+
+static bool file_seen_equal(const struct file_seen *a, const struct file_seen *b)
+{
+        return a->exists == b->exists && (!a->exists || (a->ino == b->ino && a->size == b->size &&
+                                                         a->mtime.tv_sec == b->mtime.tv_sec &&
+                                                         a->mtime.tv_nsec == b->mtime.tv_nsec));
+}
+
+struct progress_seen {
+        bool looked;
+        struct file_seen json, log;
+};
+
 struct supervisor {
         struct jobctl *ctl;
         struct job *job;
@@ -87,6 +107,7 @@ struct supervisor {
         uid_t sub_uid;
         gid_t sub_gid;
         char sub_lockdir[512]; /* the lease's (subid.h) */
+        struct progress_seen progress_seen;
 };
 
 static void count_admission(struct supervisor *s)
@@ -359,9 +380,29 @@ static void read_progress(struct supervisor *s, struct progress *ret)
 
 static bool log_cap_reached(struct supervisor *s, char *reason, size_t len);
 
-/* Reads the job's progress into the record; true when it moved. */
-static bool update_progress(struct supervisor *s)
+/* True when a progress source (progress.json, stdout.log) may have changed
+ * since the last look: a source that did not is not read and parsed again,
+ * and most ticks of most jobs change nothing. */
+static bool progress_sources_changed(struct supervisor *s)
 {
+        struct stat js, ls;
+        struct progress_seen now = {.looked = true};
+        if (fstatat(s->work_dirfd, "progress.json", &js, AT_SYMLINK_NOFOLLOW) == 0)
+                now.json = (struct file_seen){true, js.st_ino, js.st_size, js.st_mtim};
+        if (fstatat(s->job_dirfd, "stdout.log", &ls, AT_SYMLINK_NOFOLLOW) == 0)
+                now.log = (struct file_seen){true, ls.st_ino, ls.st_size, ls.st_mtim};
+        bool same = s->progress_seen.looked && file_seen_equal(&now.json, &s->progress_seen.json) &&
+                    file_seen_equal(&now.log, &s->progress_seen.log);
+        s->progress_seen = now;
+        return !same;
+}
+
+/* Reads the job's progress into the record; true when it moved.  force:
+ * read whatever the sources look like (the final read). */
+static bool update_progress(struct supervisor *s, bool force)
+{
+        if (!progress_sources_changed(s) && !force)
+                return false;
         struct progress now;
         read_progress(s, &now);
         double before = s->job->progress.percent;
@@ -383,7 +424,7 @@ static void on_tick(void *userdata)
          * its init (or itself without a PID namespace), alive while running. */
         if (s->running && log_cap_reached(s, cap, sizeof(cap)))
                 kill(s->job->pid, SIGKILL);
-        if (update_progress(s))
+        if (update_progress(s, false))
                 save_interim(s);
 }
 
@@ -468,7 +509,7 @@ static void record_outcome(struct supervisor *s, const struct outcome *o)
          * place before it.  Saving the final progress here wrote a terminal
          * record before collect_result, and a reader in between found no
          * result (mcp/jobs, word_stats, about 1 run in 4 on a busy host). */
-        update_progress(s);
+        update_progress(s, true);
         collect_result(s);
         if (o->status == JOB_COMPLETED)
                 store_job_check_result(s->job_dirfd, j, 0);

@@ -31,6 +31,8 @@ struct cg_manager {
         char *enclosing_memory;
 };
 
+#define CG_STAT_FILES_MAX 12
+
 struct cg_group {
         struct cg_manager *m;
         char *name;
@@ -43,9 +45,35 @@ struct cg_group {
         struct cg_limits limits;
         uint64_t base_oom_kill;
         uint64_t base_oom;
+        /* v2: the group's own events files (cgroup-v2.c). */
+        const char *events_name;
+        const char *pids_events_name;
+        /* Statistics files, opened at their first read and read again with
+         * one pread each (cg_stat_read): a supervisor samples them every
+         * 0.5 s for its job's whole life. */
+        struct cg_stat_file {
+                int dir_fd;
+                const char *name; /* a string literal */
+                int fd;
+        } stat_files[CG_STAT_FILES_MAX];
+        size_t n_stat_files;
 };
 
 /* Helpers shared by the backends (cgroup.c). */
+
+/* The text of the group's statistics file name (a string literal) in dir_fd,
+ * NUL-terminated in buf: the file is kept open after its first read and read
+ * from offset 0 each time (kernfs regenerates it then).  0 or -errno. */
+int cg_stat_read(struct cg_group *g, int dir_fd, const char *name, char *buf, size_t len);
+/* One number file; 0 when it cannot be read. */
+uint64_t cg_stat_u64(struct cg_group *g, int dir_fd, const char *name);
+/* Keys of a flat keyed file ("key value" lines) from one read; a key not
+ * found reads 0.  0, or -errno with every value 0. */
+int cg_stat_keyed(struct cg_group *g, int dir_fd, const char *name, const char *const *keys,
+                  uint64_t *vals, size_t n);
+/* Closes the files cg_stat_read kept open. */
+void cg_stat_close(struct cg_group *g);
+
 int cg_mkdir(const char *path);
 /* cg_mkdir for corral's parent group: execute-only for others (0711), so a
  * job can reach its own group's files but not list its neighbours' groups,

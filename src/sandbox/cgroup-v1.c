@@ -153,45 +153,6 @@ static int v1_group_enter_self(const struct cg_group *g)
         return 0;
 }
 
-static uint64_t read_or_zero(int dfd, const char *file)
-{
-        uint64_t v = 0;
-        if (dfd < 0 || read_u64_at(dfd, file, &v) < 0)
-                return 0;
-        return v;
-}
-
-static uint64_t keyed_or_zero(int dfd, const char *file, const char *key)
-{
-        uint64_t v = 0;
-        if (dfd < 0 || read_keyed_u64_at(dfd, file, key, &v) < 0)
-                return 0;
-        return v;
-}
-
-/* Several keys of one flat keyed file from one read (the supervisor samples
- * every 0.5 s, for every running job); a key not found reads 0. */
-static void keyed_many_or_zero(int dfd, const char *file, const char *const *keys, uint64_t *vals,
-                               size_t n)
-{
-        for (size_t i = 0; i < n; i++)
-                vals[i] = 0;
-        _cleanup_free_ char *buf = NULL;
-        if (dfd < 0 || read_file_at(dfd, file, 1 << 16, &buf, NULL) < 0)
-                return;
-        for (char *line = buf; line && *line;) {
-                char *next = strchr(line, '\n');
-                if (next)
-                        *next++ = 0;
-                char *sp = strchr(line, ' ');
-                for (size_t i = 0; sp && i < n; i++)
-                        if ((size_t)(sp - line) == strlen(keys[i]) &&
-                            strncmp(line, keys[i], (size_t)(sp - line)) == 0)
-                                vals[i] = strtoull(sp + 1, NULL, 10);
-                line = next;
-        }
-}
-
 /* total split in the ratio user:sys; all user when nothing was sampled (the
  * kernel's choice too). */
 static void cpu_split(uint64_t total, uint64_t user, uint64_t sys, uint64_t *ret_user,
@@ -212,55 +173,68 @@ static void cpu_split(uint64_t total, uint64_t user, uint64_t sys, uint64_t *ret
         *ret_user = total - s;
 }
 
+static uint64_t oom_kills(struct cg_group *g)
+{
+        static const char *const key[] = {"oom_kill"};
+        uint64_t v;
+        cg_stat_keyed(g, g->dir_fd[CG_MEMORY], "memory.oom_control", key, &v, 1);
+        return v;
+}
+
 static int v1_group_baseline(struct cg_group *g)
 {
-        int mem = g->dir_fd[CG_MEMORY];
-        g->base_oom_kill = keyed_or_zero(mem, "memory.oom_control", "oom_kill");
+        g->base_oom_kill = oom_kills(g);
         return 0;
 }
 
 static int v1_group_stats(struct cg_group *g, struct cg_stats *s)
 {
         int mem = g->dir_fd[CG_MEMORY];
-        s->memory_peak_bytes = read_or_zero(mem, "memory.max_usage_in_bytes");
-        s->memory_current_bytes = read_or_zero(mem, "memory.usage_in_bytes");
+        s->memory_peak_bytes = cg_stat_u64(g, mem, "memory.max_usage_in_bytes");
+        s->memory_current_bytes = cg_stat_u64(g, mem, "memory.usage_in_bytes");
 
         int acct = g->dir_fd[CG_CPUACCT] >= 0 ? g->dir_fd[CG_CPUACCT] : g->dir_fd[CG_CPU];
-        s->cpu_usage_usec = read_or_zero(acct, "cpuacct.usage") / 1000;
+        s->cpu_usage_usec = cg_stat_u64(g, acct, "cpuacct.usage") / 1000;
         /* The user/system split is sampled at ticks (cpuacct.usage_user/_sys
          * are nanoseconds but tick-sampled; cpuacct.stat is ticks), so a short
          * job read 0 while cpuacct.usage, the scheduler's exact runtime, did
          * not.  Split the exact total by the sampled ratio, as the kernel's
          * cputime_adjust() does for v2's cpu.stat: user + system == usage. */
         uint64_t tu, ts;
-        if (acct >= 0 && read_u64_at(acct, "cpuacct.usage_user", &tu) >= 0) {
-                ts = read_or_zero(acct, "cpuacct.usage_sys");
+        char buf[64];
+        if (cg_stat_read(g, acct, "cpuacct.usage_user", buf, sizeof(buf)) >= 0) {
+                tu = strtoull(buf, NULL, 10);
+                ts = cg_stat_u64(g, acct, "cpuacct.usage_sys");
         } else {
-                tu = keyed_or_zero(acct, "cpuacct.stat", "user");
-                ts = keyed_or_zero(acct, "cpuacct.stat", "system");
+                static const char *const keys[] = {"user", "system"};
+                uint64_t v[2];
+                cg_stat_keyed(g, acct, "cpuacct.stat", keys, v, 2);
+                tu = v[0];
+                ts = v[1];
         }
         cpu_split(s->cpu_usage_usec, tu, ts, &s->cpu_user_usec, &s->cpu_system_usec);
 
         static const char *const cpu_keys[] = {"nr_periods", "nr_throttled", "throttled_time"};
         uint64_t cpu[3];
-        keyed_many_or_zero(g->dir_fd[CG_CPU], "cpu.stat", cpu_keys, cpu, 3);
+        cg_stat_keyed(g, g->dir_fd[CG_CPU], "cpu.stat", cpu_keys, cpu, 3);
         s->cpu_nr_periods = cpu[0];
         s->cpu_nr_throttled = cpu[1];
         s->cpu_throttled_usec = cpu[2] / 1000;
-        s->pids_current = read_or_zero(g->dir_fd[CG_PIDS], "pids.current");
+        s->pids_current = cg_stat_u64(g, g->dir_fd[CG_PIDS], "pids.current");
         /* "max N": forks and clones refused because pids.max was reached.  No
          * baseline: the group is new, and a fork bomb may hit the limit before
          * the baseline would be taken (right after spawn). */
-        s->pids_max_hits = keyed_or_zero(g->dir_fd[CG_PIDS], "pids.events", "max");
+        static const char *const max_key[] = {"max"};
+        cg_stat_keyed(g, g->dir_fd[CG_PIDS], "pids.events", max_key, &s->pids_max_hits, 1);
 
-        uint64_t kills = keyed_or_zero(mem, "memory.oom_control", "oom_kill");
+        uint64_t kills = oom_kills(g);
         s->oom_kills = kills >= g->base_oom_kill ? kills - g->base_oom_kill : 0;
         /* v1 counts no limit hits (failcnt stays 0 once memsw is set: measured).
          * The evidence that the job's own limit bound is its peak reaching that
          * limit, less the per-CPU charge batch (64 pages) the kernel may hold
          * back; an ancestor's or the host's OOM kills it below its own limit. */
         if (s->oom_kills > 0 && g->limits.memory_max) {
-                uint64_t peak = read_or_zero(mem, "memory.memsw.max_usage_in_bytes");
+                uint64_t peak = cg_stat_u64(g, mem, "memory.memsw.max_usage_in_bytes");
                 if (peak < s->memory_peak_bytes)
                         peak = s->memory_peak_bytes;
                 s->oom_own_limit = peak + 2 * 64 * 4096 >= g->limits.memory_max;

@@ -191,14 +191,6 @@ static int v2_group_enter_self(const struct cg_group *g)
         return cg_write_self(g->procs_fd[CG_MEMORY]);
 }
 
-static uint64_t keyed_or_zero(int dfd, const char *file, const char *key)
-{
-        uint64_t v = 0;
-        if (dfd < 0 || read_keyed_u64_at(dfd, file, key, &v) < 0)
-                return 0;
-        return v;
-}
-
 /* memory.events.local appeared in 5.2; before it memory.events is the group's own. */
 static const char *events_file(int dfd)
 {
@@ -213,37 +205,56 @@ static const char *pids_events_file(int dfd)
                                                                  : "pids.events";
 }
 
+/* oom_kill and oom of the group's own events file (found once, at the
+ * baseline: a kernel does not change while the job runs). */
+static void oom_counts(struct cg_group *g, uint64_t *ret_kills, uint64_t *ret_ooms)
+{
+        static const char *const keys[] = {"oom_kill", "oom"};
+        uint64_t v[2];
+        cg_stat_keyed(g, g->dir_fd[CG_MEMORY], g->events_name, keys, v, 2);
+        *ret_kills = v[0];
+        *ret_ooms = v[1];
+}
+
 static int v2_group_baseline(struct cg_group *g)
 {
         int dfd = g->dir_fd[CG_MEMORY];
-        const char *ev = events_file(dfd);
-        g->base_oom_kill = keyed_or_zero(dfd, ev, "oom_kill");
-        g->base_oom = keyed_or_zero(dfd, ev, "oom");
+        g->events_name = events_file(dfd);
+        g->pids_events_name = pids_events_file(dfd);
+        oom_counts(g, &g->base_oom_kill, &g->base_oom);
         return 0;
 }
 
 static int v2_group_stats(struct cg_group *g, struct cg_stats *s)
 {
         int dfd = g->dir_fd[CG_MEMORY];
-        uint64_t v = 0;
-        if (read_u64_at(dfd, "memory.peak", &v) >= 0)
-                s->memory_peak_bytes = v;
-        if (read_u64_at(dfd, "memory.current", &v) >= 0)
-                s->memory_current_bytes = v;
-        s->cpu_usage_usec = keyed_or_zero(dfd, "cpu.stat", "usage_usec");
-        s->cpu_user_usec = keyed_or_zero(dfd, "cpu.stat", "user_usec");
-        s->cpu_system_usec = keyed_or_zero(dfd, "cpu.stat", "system_usec");
-        s->cpu_nr_periods = keyed_or_zero(dfd, "cpu.stat", "nr_periods");
-        s->cpu_nr_throttled = keyed_or_zero(dfd, "cpu.stat", "nr_throttled");
-        s->cpu_throttled_usec = keyed_or_zero(dfd, "cpu.stat", "throttled_usec");
-        if (read_u64_at(dfd, "pids.current", &v) >= 0)
-                s->pids_current = v;
+        char buf[64];
+        if (cg_stat_read(g, dfd, "memory.peak", buf, sizeof(buf)) >= 0)
+                s->memory_peak_bytes = strtoull(buf, NULL, 10);
+        if (cg_stat_read(g, dfd, "memory.current", buf, sizeof(buf)) >= 0)
+                s->memory_current_bytes = strtoull(buf, NULL, 10);
+        static const char *const cpu_keys[] = {"usage_usec", "user_usec",    "system_usec",
+                                               "nr_periods", "nr_throttled", "throttled_usec"};
+        uint64_t cpu[6];
+        cg_stat_keyed(g, dfd, "cpu.stat", cpu_keys, cpu, 6);
+        s->cpu_usage_usec = cpu[0];
+        s->cpu_user_usec = cpu[1];
+        s->cpu_system_usec = cpu[2];
+        s->cpu_nr_periods = cpu[3];
+        s->cpu_nr_throttled = cpu[4];
+        s->cpu_throttled_usec = cpu[5];
+        if (cg_stat_read(g, dfd, "pids.current", buf, sizeof(buf)) >= 0)
+                s->pids_current = strtoull(buf, NULL, 10);
         /* No baseline: the group is new (see cgroup-v1.c). */
-        s->pids_max_hits = keyed_or_zero(dfd, pids_events_file(dfd), "max");
+        static const char *const max_key[] = {"max"};
+        if (!g->pids_events_name)
+                g->pids_events_name = pids_events_file(dfd);
+        cg_stat_keyed(g, dfd, g->pids_events_name, max_key, &s->pids_max_hits, 1);
 
-        const char *ev = events_file(dfd);
-        uint64_t kills = keyed_or_zero(dfd, ev, "oom_kill");
-        uint64_t ooms = keyed_or_zero(dfd, ev, "oom");
+        if (!g->events_name)
+                g->events_name = events_file(dfd);
+        uint64_t kills, ooms;
+        oom_counts(g, &kills, &ooms);
         s->oom_kills = kills >= g->base_oom_kill ? kills - g->base_oom_kill : 0;
         s->oom_own_limit = ooms >= g->base_oom ? ooms - g->base_oom : 0;
         s->oom_own_known = true;

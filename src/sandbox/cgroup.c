@@ -514,10 +514,80 @@ int cg_manager_remove_parent(struct cg_manager *m)
         return r;
 }
 
+int cg_stat_read(struct cg_group *g, int dir_fd, const char *name, char *buf, size_t len)
+{
+        if (dir_fd < 0 || len == 0)
+                return -EBADF;
+        struct cg_stat_file *f = NULL;
+        for (size_t i = 0; i < g->n_stat_files && !f; i++)
+                if (g->stat_files[i].dir_fd == dir_fd && strcmp(g->stat_files[i].name, name) == 0)
+                        f = &g->stat_files[i];
+        int once = -EBADF; /* no room to keep it: read it the old way */
+        if (!f) {
+                int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                if (fd < 0)
+                        return NEG_ERRNO();
+                if (g->n_stat_files < CG_STAT_FILES_MAX) {
+                        f = &g->stat_files[g->n_stat_files++];
+                        *f = (struct cg_stat_file){.dir_fd = dir_fd, .name = name, .fd = fd};
+                } else
+                        once = fd;
+        }
+        ssize_t n = pread(f ? f->fd : once, buf, len - 1, 0);
+        int e = errno;
+        if (once >= 0)
+                close(once);
+        if (n < 0)
+                return -e;
+        buf[n] = 0;
+        return 0;
+}
+
+uint64_t cg_stat_u64(struct cg_group *g, int dir_fd, const char *name)
+{
+        char buf[64];
+        if (cg_stat_read(g, dir_fd, name, buf, sizeof(buf)) < 0)
+                return 0;
+        return strtoull(buf, NULL, 10);
+}
+
+int cg_stat_keyed(struct cg_group *g, int dir_fd, const char *name, const char *const *keys,
+                  uint64_t *vals, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                vals[i] = 0;
+        char buf[4096]; /* cpu.stat, memory.events, pids.events: a few lines */
+        int r = cg_stat_read(g, dir_fd, name, buf, sizeof(buf));
+        if (r < 0)
+                return r;
+        for (char *line = buf; *line;) {
+                char *next = strchr(line, '\n');
+                if (next)
+                        *next++ = 0;
+                char *sp = strchr(line, ' ');
+                for (size_t i = 0; sp && i < n; i++)
+                        if ((size_t)(sp - line) == strlen(keys[i]) &&
+                            strncmp(line, keys[i], (size_t)(sp - line)) == 0)
+                                vals[i] = strtoull(sp + 1, NULL, 10);
+                if (!next)
+                        break;
+                line = next;
+        }
+        return 0;
+}
+
+void cg_stat_close(struct cg_group *g)
+{
+        for (size_t i = 0; i < g->n_stat_files; i++)
+                close(g->stat_files[i].fd);
+        g->n_stat_files = 0;
+}
+
 void cg_group_free(struct cg_group *g)
 {
         if (!g)
                 return;
+        cg_stat_close(g);
         for (int c = 0; c < _CG_CONTROLLER_MAX; c++) {
                 free(g->path[c]);
                 closep(&g->dir_fd[c]);
@@ -657,6 +727,7 @@ int cg_group_destroy(struct cg_group *g)
                         cg_group_kill(g, SIGKILL);
                 usleep(2000);
         }
+        cg_stat_close(g); /* their fds: the group's directory goes */
         for (int c = 0; c < _CG_CONTROLLER_MAX; c++) {
                 if (!g->path[c])
                         continue;
