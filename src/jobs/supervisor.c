@@ -108,6 +108,7 @@ struct supervisor {
         gid_t sub_gid;
         char sub_lockdir[512]; /* the lease's (subid.h) */
         struct progress_seen progress_seen;
+        bool dir_gone; /* seen by on_tick: the job is being stopped */
 };
 
 static void count_admission(struct supervisor *s)
@@ -419,6 +420,17 @@ static bool update_progress(struct supervisor *s, bool force)
 static void on_tick(void *userdata)
 {
         struct supervisor *s = userdata;
+        /* The job's directory was removed (its store deleted, or the job by
+         * hand): its outcome has nowhere to go, so the job is stopped as a
+         * cancel stops it (the runner reads the signal), and its place among
+         * the running jobs is given back when this process ends, as a queued
+         * job's is (wait_for_admission). */
+        if (s->running && !s->dir_gone && job_dir_gone(s)) {
+                s->dir_gone = true;
+                log_warning("The job's directory was removed: stopping the job");
+                kill(getpid(), SIGTERM);
+                return;
+        }
         char cap[160];
         /* A job that ignores SIGXFSZ writes on with EFBIG: stop it.  job->pid is
          * its init (or itself without a PID namespace), alive while running. */
