@@ -45,7 +45,8 @@ struct cg_group {
         struct cg_limits limits;
         uint64_t base_oom_kill;
         uint64_t base_oom;
-        /* v2: the group's own events files (cgroup-v2.c). */
+        /* v2: the group's own events files, found at the baseline, which
+         * cg_group_create takes for every group (cgroup-v2.c). */
         const char *events_name;
         const char *pids_events_name;
         /* Statistics files, opened at their first read and read again with

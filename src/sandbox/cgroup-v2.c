@@ -247,12 +247,8 @@ static int v2_group_stats(struct cg_group *g, struct cg_stats *s)
                 s->pids_current = strtoull(buf, NULL, 10);
         /* No baseline: the group is new (see cgroup-v1.c). */
         static const char *const max_key[] = {"max"};
-        if (!g->pids_events_name)
-                g->pids_events_name = pids_events_file(dfd);
         cg_stat_keyed(g, dfd, g->pids_events_name, max_key, &s->pids_max_hits, 1);
 
-        if (!g->events_name)
-                g->events_name = events_file(dfd);
         uint64_t kills, ooms;
         oom_counts(g, &kills, &ooms);
         s->oom_kills = kills >= g->base_oom_kill ? kills - g->base_oom_kill : 0;
