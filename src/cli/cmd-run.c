@@ -415,6 +415,11 @@ static int write_result(const char *file, int fd, const struct outcome *o)
         return 0;
 }
 
+static void sweep_stale(void *userdata)
+{
+        sandbox_clean_stale_groups(userdata);
+}
+
 int cmd_run(const struct corral_options *o, int argc, char **argv)
 {
         struct run_args a = {0};
@@ -494,7 +499,9 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
 
         _cleanup_(cg_manager_freep) struct cg_manager *m = NULL;
         bool in_step = false;
-        if (sandbox_open_cgroups(o, &m) < 0)
+        /* Stale groups of runs that died are swept once the job runs
+         * (sweep_stale), off the launch's path, as a supervisor does. */
+        if (sandbox_open_cgroups_unswept(o, &m) < 0)
                 return EXIT_CORRAL_FAILED;
         if (a.memory_in_step) {
                 /* No limited group to stay in (v2, or a step without a memory
@@ -603,6 +610,8 @@ int cmd_run(const struct corral_options *o, int argc, char **argv)
             .cancel_grace_usec = a.grace_usec,
             .label = label,
             .network = &a.network,
+            .on_started = sweep_stale,
+            .userdata = m,
         };
         struct outcome out;
         struct child_failure fail;

@@ -17,6 +17,7 @@
 #include "statedir.h"
 #include "subid-access.h"
 #include "units.h"
+#include "vclone.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -80,6 +81,39 @@ void jobctl_ledger_key(const struct job *j, char *buf, size_t len)
                 snprintf(buf, len, "%s", j->id);
 }
 
+struct supervisor_start {
+        const char *const *argv;
+        int lock_fd, pid_wr;
+};
+
+static int supervisor_exec(void *data)
+{
+        const struct supervisor_start *st = data;
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null >= 0) {
+                /* stdout may be the MCP channel: the supervisor never writes it. */
+                dup2(null, 0);
+                dup2(null, 1);
+        }
+        int flags = fcntl(st->lock_fd, F_GETFD);
+        fcntl(st->lock_fd, F_SETFD, flags & ~FD_CLOEXEC);
+        execv("/proc/self/exe", (char *const *)st->argv);
+        _exit(127);
+}
+
+/* New session, then start the supervisor and exit, so that it is nobody's
+ * child but init's.  Both steps share the submitter's memory (vclone.h): a
+ * submitter's pages are not copied twice for a process that only execs. */
+static int supervisor_intermediate(void *data)
+{
+        const struct supervisor_start *st = data;
+        setsid();
+        pid_t sup = vclone(supervisor_exec, data);
+        if (sup > 0 && write(st->pid_wr, &sup, sizeof(sup)) != sizeof(sup))
+                _exit(1);
+        _exit(sup < 0 ? 1 : 0);
+}
+
 /* Starts `corral __supervise` for id, detached (own session, reparented to
  * init), holding the job's lock through lock_fd (flock locks belong to the
  * open file description, so the supervisor inherits the lock itself).
@@ -123,29 +157,10 @@ static int spawn_supervisor(struct jobctl *c, const char *id, int lock_fd, pid_t
                 return NEG_ERRNO();
         _cleanup_close_ int pid_rd = pidpipe[0];
         _cleanup_close_ int pid_wr = pidpipe[1];
-        pid_t pid = fork();
+        struct supervisor_start st = {.argv = argv, .lock_fd = lock_fd, .pid_wr = pid_wr};
+        pid_t pid = vclone(supervisor_intermediate, &st);
         if (pid < 0)
-                return NEG_ERRNO();
-        if (pid == 0) {
-                /* Intermediate: new session, then fork the supervisor and exit so
-                 * that it is nobody's child but init's. */
-                setsid();
-                pid_t sup = fork();
-                if (sup > 0 && write(pid_wr, &sup, sizeof(sup)) != sizeof(sup))
-                        _exit(1);
-                if (sup != 0)
-                        _exit(sup < 0 ? 1 : 0);
-                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-                if (null >= 0) {
-                        /* stdout may be the MCP channel: the supervisor never writes it. */
-                        dup2(null, 0);
-                        dup2(null, 1);
-                }
-                int flags = fcntl(lock_fd, F_GETFD);
-                fcntl(lock_fd, F_SETFD, flags & ~FD_CLOEXEC);
-                execv("/proc/self/exe", (char *const *)argv);
-                _exit(127);
-        }
+                return pid;
         int status;
         while (waitpid(pid, &status, 0) < 0)
                 if (errno != EINTR)

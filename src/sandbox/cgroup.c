@@ -61,13 +61,12 @@ void cg_layout_free(struct cg_layout *l)
 }
 
 /* Our group in the unified hierarchy ("0::/path") or, for v1, in the hierarchy
- * whose controller list contains want. */
-static int read_self_cgroup(const char *want, char **ret)
+ * whose controller list contains want; text is /proc/self/cgroup's. */
+static int self_cgroup_in(const char *text, const char *want, char **ret)
 {
-        _cleanup_free_ char *buf = NULL;
-        int r = read_file("/proc/self/cgroup", 1 << 16, &buf, NULL);
-        if (r < 0)
-                return r;
+        _cleanup_free_ char *buf = strdup(text);
+        if (!buf)
+                return -ENOMEM;
         char *save = NULL;
         for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
                 char *c1 = strchr(line, ':');
@@ -95,6 +94,11 @@ static int read_self_cgroup(const char *want, char **ret)
         return -ENOENT;
 }
 
+static int read_self_cgroup(char **ret)
+{
+        return read_file("/proc/self/cgroup", 1 << 16, ret, NULL);
+}
+
 /* v1: each controller's mount point from /proc/self/mountinfo, limited to
  * mounts below root ("cpu" and "cpuacct" may be separate mounts or one). */
 static int detect_v1(struct cg_layout *l)
@@ -102,6 +106,7 @@ static int detect_v1(struct cg_layout *l)
         _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
         if (!f)
                 return NEG_ERRNO();
+        _cleanup_free_ char *self = NULL;
         char line[4096];
         size_t rootlen = strlen(l->root);
         while (fgets(line, sizeof(line), f)) {
@@ -123,7 +128,10 @@ static int detect_v1(struct cg_layout *l)
                                 if (!l->v1_mount[c])
                                         return -ENOMEM;
                                 l->available[c] = true;
-                                if (read_self_cgroup(controller_names[c], &l->v1_self[c]) < 0)
+                                if (!self && read_self_cgroup(&self) < 0)
+                                        self = NULL;
+                                if (!self ||
+                                    self_cgroup_in(self, controller_names[c], &l->v1_self[c]) < 0)
                                         l->v1_self[c] = strdup("/");
                         }
                 }
@@ -138,7 +146,10 @@ static int detect_v2(struct cg_layout *l)
         l->v2_mount = strdup(l->root);
         if (!l->v2_mount)
                 return -ENOMEM;
-        int r = read_self_cgroup(NULL, &l->v2_self);
+        _cleanup_free_ char *text = NULL;
+        int r = read_self_cgroup(&text);
+        if (r >= 0)
+                r = self_cgroup_in(text, NULL, &l->v2_self);
         if (r < 0)
                 return r;
         _cleanup_free_ char *self = path_join(l->v2_mount, l->v2_self);
@@ -287,6 +298,11 @@ int cg_mkdir_parent(const char *path)
 
 int cg_rmdir_tree(const char *path)
 {
+        /* The usual case, a group with none below it, needs no listing. */
+        if (rmdir(path) == 0 || errno == ENOENT)
+                return 0;
+        if (errno != EBUSY && errno != ENOTEMPTY)
+                return NEG_ERRNO();
         _cleanup_closedir_ DIR *d = opendir(path);
         if (!d)
                 return errno == ENOENT ? 0 : NEG_ERRNO();
@@ -716,15 +732,21 @@ int cg_group_kill(struct cg_group *g, int sig)
 
 int cg_group_destroy(struct cg_group *g)
 {
-        int r = cg_group_kill(g, SIGKILL);
-        /* Killed processes leave the group once the kernel has reaped their
+        /* Usually the job has ended and the group is empty: nothing to kill.
+         * Killed processes leave the group once the kernel has reaped their
          * memory; that takes milliseconds, so wait a bounded while. */
+        int r = 0;
         for (int tries = 0; tries < 500; tries++) {
                 int e = cg_group_is_empty(g);
-                if (e != 0)
+                if (e == 1)
                         break;
-                if (tries % 50 == 49)
-                        cg_group_kill(g, SIGKILL);
+                if (e < 0 || tries % 50 == 0) {
+                        int k = cg_group_kill(g, SIGKILL);
+                        if (r >= 0)
+                                r = k;
+                }
+                if (e < 0)
+                        break;
                 usleep(2000);
         }
         cg_stat_close(g); /* their fds: the group's directory goes */

@@ -39,6 +39,7 @@
 #include "policy.h"
 #include "privs.h"
 #include "subid.h"
+#include "vclone.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -289,8 +290,9 @@ static _Noreturn void init_run(pid_t job, int status_fd)
         if (status_fd > 0)
                 syscall(SYS_close_range, 0, status_fd - 1, 0);
         syscall(SYS_close_range, status_fd + 1, ~0U, 0);
+        /* Again: the job may have made the memory it shared with us dumpable
+         * (a subordinate id's listener hand-over, job_run). */
         prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-        hide_cmdline();
         for (;;) {
                 int status;
                 pid_t p = waitpid(-1, &status, __WALL);
@@ -303,6 +305,55 @@ static _Noreturn void init_run(pid_t job, int status_fd)
         }
 }
 
+static char **copy_strv(char *const *v)
+{
+        size_t n = 0;
+        while (v && v[n])
+                n++;
+        char **c = calloc(n + 1, sizeof(char *));
+        for (size_t i = 0; c && i < n; i++)
+                if (!(c[i] = strdup(v[i])))
+                        return NULL; /* the init fails and exits: nothing to free */
+        return c;
+}
+
+/* The strings the job's process uses after the init hides its command line
+ * (hide_cmdline() overwrites the argument area, where `corral run`'s job
+ * arguments live), copied onto the heap: the path, arguments, environment and
+ * working directory. */
+static int own_strings(struct child_spec *spec, struct hostview *view)
+{
+        if (!(spec->path = strdup(spec->path)) || !(spec->argv = copy_strv(spec->argv)) ||
+            (spec->envp && !(spec->envp = copy_strv(spec->envp))))
+                return -ENOMEM;
+        if (spec->view && ((view->cwd && !(view->cwd = strdup(view->cwd))) ||
+                           (view->workdir && !(view->workdir = strdup(view->workdir)))))
+                return -ENOMEM;
+        return 0;
+}
+
+struct job_args {
+        const struct child_spec *spec;
+        int report_fd, go_fd;
+};
+
+static int job_main(void *data)
+{
+        const struct job_args *a = data;
+        job_run(a->spec, a->report_fd, a->go_fd, 0);
+}
+
+/* The init starts the job as posix_spawn starts a program (vclone.h): no
+ * page tables copied, none torn down by the exec.  Nothing the job does before
+ * its exec can touch the init: credentials, filters, file descriptors and the
+ * working directory are per task, and the init, which only waits afterwards,
+ * makes itself undumpable again once it resumes. */
+static pid_t job_clone(const struct child_spec *spec, int report_fd, int go_fd)
+{
+        struct job_args a = {spec, report_fd, go_fd};
+        return vclone(job_main, &a);
+}
+
 /* Runs in the child (the job's init when it has a PID namespace); never
  * returns.  status_fd < 0: no init, this process becomes the job.  map_fd
  * >= 0 (a subordinate id): the parent writes one byte there once it has
@@ -311,7 +362,7 @@ static _Noreturn void init_run(pid_t job, int status_fd)
  * its filter and exec, until the parent has recorded the job as started. */
 static _Noreturn void child_run(const struct child_spec *spec, int report_fd, int status_fd,
                                 int map_fd, int go_fd, int parent_pidfd, pid_t parent,
-                                bool in_cgroup)
+                                bool in_cgroup, bool parent_root)
 {
         int r;
 
@@ -375,12 +426,38 @@ static _Noreturn void child_run(const struct child_spec *spec, int report_fd, in
 
         if (status_fd < 0)
                 job_run(spec, report_fd, go_fd, parent);
-        /* A bare clone, not fork(): no atfork handlers or locks in a child. */
-        pid_t job = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+        pid_t job;
+        if (parent_root) {
+                /* The init's command line goes before the job can read
+                 * /proc/1: the job shares the init's memory until its exec
+                 * (job_clone), so what it still needs from that memory is
+                 * copied out of it first. */
+                struct child_spec own = *spec;
+                struct hostview view;
+                if (spec->view) {
+                        view = *spec->view;
+                        own.view = &view;
+                }
+                if (own_strings(&own, &view) < 0)
+                        fail(report_fd, CHILD_STEP_INIT, ENOMEM);
+                prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+                hide_cmdline();
+                job = job_clone(&own, report_fd, go_fd);
+        } else {
+                /* Without root, corral takes the job's listener as its
+                 * owner, which needs the job's memory dumpable: the job gets
+                 * a copy of its own, and the init's stays undumpable.  A
+                 * bare clone, not fork(): no atfork handlers or locks. */
+                job = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+                if (job == 0)
+                        job_run(spec, report_fd, go_fd, 0);
+                if (job < 0)
+                        job = -errno;
+                prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+                hide_cmdline();
+        }
         if (job < 0)
-                fail(report_fd, CHILD_STEP_INIT, errno);
-        if (job == 0)
-                job_run(spec, report_fd, go_fd, 0);
+                fail(report_fd, CHILD_STEP_INIT, -job);
         init_run(job, status_fd);
 }
 
@@ -543,6 +620,9 @@ int child_spawn(const struct child_spec *spec, pid_t *ret_pid, int *ret_pidfd, i
 
         /* For the child to see whether we are gone (die_with_parent). */
         pid_t self = getpid();
+        /* Root may take the listener of an undumpable job (CAP_SYS_PTRACE):
+         * the init can then share its memory with the job (child_run). */
+        bool parent_root = geteuid() == 0;
         _cleanup_close_ int self_pidfd = (int)syscall(SYS_pidfd_open, self, 0);
         if (self_pidfd < 0)
                 return NEG_ERRNO();
@@ -582,7 +662,7 @@ int child_spawn(const struct child_spec *spec, pid_t *ret_pid, int *ret_pidfd, i
                 if (spec->before_exec)
                         close(go_wr);
                 child_run(spec, wr, has_init ? status_wr : -1, subid ? map_rd : -1,
-                          spec->before_exec ? go_rd : -1, self_pidfd, self, in_cgroup);
+                          spec->before_exec ? go_rd : -1, self_pidfd, self, in_cgroup, parent_root);
         }
         _cleanup_close_ int owned_pidfd = pidfd;
         closep(&wr);

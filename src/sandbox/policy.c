@@ -137,6 +137,7 @@ struct source {
 
 struct parser {
         bool quiet;           /* errors never quote the text (policy_load_quiet) */
+        bool texts_only;      /* read the texts and their includes, nothing else (cache lookup) */
         uint64_t text_hash;   /* FNV-1a of every policy text read, for the program cache */
         scmp_filter_ctx ctx;  /* created by `default` */
         scmp_filter_ctx nctx; /* the same rules in notify mode, see notify_action() */
@@ -639,10 +640,12 @@ static int parse_line(struct parser *ps, const struct source *src, unsigned line
         if (at_end(&lx))
                 return 0;
 
-        if (keyword(&lx, "default"))
-                return parse_default(ps, src, line, &lx);
         if (keyword(&lx, "include"))
                 return parse_include(ps, src, line, &lx);
+        if (ps->texts_only)
+                return 0;
+        if (keyword(&lx, "default"))
+                return parse_default(ps, src, line, &lx);
         if (keyword(&lx, "unfiltered")) {
                 if (ps->nested > 0 || ps->ctx || ps->unfiltered || !at_end(&lx))
                         return fail(ps, src, line, -EINVAL,
@@ -911,8 +914,12 @@ static void parser_done(struct parser *ps)
  * Compiling is most of a policy's cost (libseccomp's BPF generation), and a
  * policy is the same program for every job.  Compiled programs are kept in a
  * cache directory (corral's state directory: only corral's uid may write it),
- * named by a hash of every policy text the parse read plus corral's version,
- * so an edited policy or include never meets a stale program. */
+ * named by a hash of every policy text the parse read plus corral's and
+ * libseccomp's versions, so an edited policy or include never meets a stale
+ * program.  The lookup reads the texts and follows their includes, nothing
+ * more: a program is cached only after those very texts parsed and compiled
+ * without error, so a hit needs no second check, and building libseccomp's
+ * rule tables (most of a cached load's cost before) is left to a miss. */
 #define CACHE_MAGIC 0x43524c42u /* "CRLB" */
 
 struct cache_header {
@@ -924,9 +931,13 @@ struct cache_header {
 
 static uint64_t cache_key(const struct parser *ps)
 {
+        const struct scmp_version *lib = seccomp_version();
+        char v[96];
+        snprintf(v, sizeof(v), "%s libseccomp %u.%u.%u", CORRAL_VERSION, lib ? lib->major : 0,
+                 lib ? lib->minor : 0, lib ? lib->micro : 0);
         uint64_t h = ps->text_hash;
-        for (const char *v = CORRAL_VERSION; *v; v++)
-                h = (h ^ (unsigned char)*v) * 0x100000001b3ull;
+        for (const char *c = v; *c; c++)
+                h = (h ^ (unsigned char)*c) * 0x100000001b3ull;
         return h;
 }
 
@@ -976,6 +987,24 @@ static void cache_write(int dirfd, const char *name, const struct policy *p)
         (void)write_file_atomic_at(dirfd, name, buf, len, 0600);
 }
 
+/* The cached program for the texts at path, if any: 0 and *p filled, or < 0
+ * (a miss, or texts that cannot be read: the full parse says why). */
+static int cache_lookup(int dirfd, const char *path, struct policy *p)
+{
+        struct parser scan = {.texts_only = true, .text_hash = 0xcbf29ce484222325ull};
+        if (parse_file(&scan, NULL, 0, path, path) < 0)
+                return -ENOENT;
+        char cname[40];
+        snprintf(cname, sizeof(cname), "%016llx.bpf", (unsigned long long)cache_key(&scan));
+        int r = cache_read(dirfd, cname, p);
+        if (r < 0) {
+                free(p->prog.filter);
+                free(p->notify_prog.filter);
+                p->prog = p->notify_prog = (struct sock_fprog){0};
+        }
+        return r;
+}
+
 static int parse_any(const char *name, const char *path, const char *buf, size_t len,
                      const char *include_dir, const char *cache_dir, bool quiet,
                      struct policy **ret, char *err, size_t errlen)
@@ -993,38 +1022,33 @@ static int parse_any(const char *name, const char *path, const char *buf, size_t
         p->name = strdup(name);
         if (!p->name)
                 return -ENOMEM;
-        if (path)
-                r = parse_file(&ps, NULL, 0, path, path);
-        else
-                r = parse_text(&ps, &top, buf, len);
 
-        /* Parsing checked the texts (errors are reported as ever); the program
-         * itself may come from the cache. */
         _cleanup_close_ int cfd = -EBADF;
-        char cname[40];
-        snprintf(cname, sizeof(cname), "%016llx.bpf", (unsigned long long)cache_key(&ps));
-        if (r >= 0 && cache_dir) {
+        if (path && cache_dir) {
                 if (mkdir(cache_dir, 0700) < 0 && errno != EEXIST)
                         cfd = -errno;
                 else
                         cfd = open(cache_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-                if (cfd >= 0 && cache_read(cfd, cname, p) == 0) {
-                        parser_done(&ps);
+                if (cfd >= 0 && cache_lookup(cfd, path, p) == 0) {
                         *ret = TAKE_PTR(p);
                         return 0;
                 }
-                free(p->prog.filter);
-                free(p->notify_prog.filter);
-                p->prog = (struct sock_fprog){0};
-                p->notify_prog = (struct sock_fprog){0};
         }
+
+        if (path)
+                r = parse_file(&ps, NULL, 0, path, path);
+        else
+                r = parse_text(&ps, &top, buf, len);
         if (r >= 0)
                 r = finish(&ps, &top, p);
         parser_done(&ps);
         if (r < 0)
                 return r;
-        if (cfd >= 0)
+        if (cfd >= 0) {
+                char cname[40];
+                snprintf(cname, sizeof(cname), "%016llx.bpf", (unsigned long long)cache_key(&ps));
                 cache_write(cfd, cname, p);
+        }
         *ret = TAKE_PTR(p);
         return 0;
 }

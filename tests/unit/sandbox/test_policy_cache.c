@@ -65,7 +65,7 @@ static void cache_hits_and_misses(void **state)
         assert_int_equal(count_entries(), 2);
         assert_false(same_program(policy_bpf(other), policy_bpf(plain)));
 
-        /* Errors are still found: parsing runs every time. */
+        /* Errors are still found: a text that fails is never cached. */
         struct policy *bad = NULL;
         write_policy("default allow\nerrno(EPERM) no_such_syscall\n");
         assert_true(policy_load_cached(file, NULL, cache, &bad, err, sizeof(err)) < 0);
@@ -74,6 +74,38 @@ static void cache_hits_and_misses(void **state)
         policy_free(cached);
         policy_free(plain);
         policy_free(other);
+}
+
+/* The lookup follows includes: an edited included file is a new program,
+ * even though the including file did not change. */
+static void edited_include_is_recompiled(void **state)
+{
+        char err[256], inc[300];
+        struct policy *a = NULL, *b = NULL, *c = NULL;
+        snprintf(inc, sizeof(inc), "%s/extra.policy", dir);
+        FILE *f = fopen(inc, "w");
+        assert_non_null(f);
+        fputs("errno(EPERM) ptrace\n", f);
+        fclose(f);
+        write_policy("default allow\ninclude extra\n");
+        assert_int_equal(policy_load_cached(file, NULL, cache, &a, err, sizeof(err)), 0);
+        f = fopen(inc, "w");
+        assert_non_null(f);
+        fputs("errno(EPERM) ptrace, bpf\n", f);
+        fclose(f);
+        assert_int_equal(policy_load_cached(file, NULL, cache, &b, err, sizeof(err)), 0);
+        assert_false(same_program(policy_bpf(a), policy_bpf(b)));
+        /* ... and the same texts again come back as the same program. */
+        assert_int_equal(policy_load_cached(file, NULL, cache, &c, err, sizeof(err)), 0);
+        assert_true(same_program(policy_bpf(b), policy_bpf(c)));
+        /* An include that disappears is an error, not a stale hit. */
+        struct policy *gone = NULL;
+        assert_int_equal(unlink(inc), 0);
+        assert_true(policy_load_cached(file, NULL, cache, &gone, err, sizeof(err)) < 0);
+        assert_non_null(strstr(err, "extra"));
+        policy_free(a);
+        policy_free(b);
+        policy_free(c);
 }
 
 static void damaged_entry_is_recompiled(void **state)
@@ -119,6 +151,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(cache_hits_and_misses),
+            cmocka_unit_test(edited_include_is_recompiled),
             cmocka_unit_test(damaged_entry_is_recompiled),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
