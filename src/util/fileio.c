@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -212,21 +213,32 @@ int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t l
 int write_file_replace_at(int dirfd, const char *name, const void *data, size_t len, int mode,
                           unsigned flags)
 {
-        uint64_t rnd;
-        if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
-                return NEG_ERRNO();
+        bool reuse = flags & WRITE_REUSE;
         char tmp[256];
-        if (snprintf(tmp, sizeof(tmp), ".%s.%016" PRIx64 ".tmp", name, rnd) >= (int)sizeof(tmp))
+        int tmplen;
+        if (reuse)
+                tmplen = snprintf(tmp, sizeof(tmp), ".%s.next", name);
+        else {
+                uint64_t rnd;
+                if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+                        return NEG_ERRNO();
+                tmplen = snprintf(tmp, sizeof(tmp), ".%s.%016" PRIx64 ".tmp", name, rnd);
+        }
+        if (tmplen >= (int)sizeof(tmp))
                 return -ENAMETOOLONG;
 
-        int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, mode);
+        int fd =
+            openat(dirfd, tmp,
+                   O_WRONLY | O_CREAT | (reuse ? O_NOFOLLOW : O_EXCL) | O_CLOEXEC | O_NOCTTY, mode);
         if (fd < 0)
                 return NEG_ERRNO();
 
         int r = 0;
+        if (reuse && ftruncate(fd, 0) < 0)
+                r = NEG_ERRNO();
         const char *p = data;
         size_t left = len;
-        while (left > 0) {
+        while (r == 0 && left > 0) {
                 ssize_t n = write(fd, p, left);
                 if (n < 0) {
                         if (errno == EINTR)
@@ -241,7 +253,13 @@ int write_file_replace_at(int dirfd, const char *name, const void *data, size_t 
                 r = NEG_ERRNO();
         if (close(fd) < 0 && r == 0)
                 r = NEG_ERRNO();
-        if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
+        if (r == 0 && reuse) {
+                /* The first write has nothing to trade places with (ENOENT);
+                 * a file system without the exchange says EINVAL. */
+                if (renameat2(dirfd, tmp, dirfd, name, RENAME_EXCHANGE) < 0 &&
+                    ((errno != ENOENT && errno != EINVAL) || renameat(dirfd, tmp, dirfd, name) < 0))
+                        r = NEG_ERRNO();
+        } else if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
                 r = NEG_ERRNO();
         if (r < 0) {
                 unlinkat(dirfd, tmp, 0);
@@ -257,6 +275,13 @@ int write_file_replace_at(int dirfd, const char *name, const void *data, size_t 
         if (dfd >= 0 && fsync(dfd) < 0)
                 return NEG_ERRNO();
         return 0;
+}
+
+void write_file_reuse_done(int dirfd, const char *name)
+{
+        char spare[256];
+        if (snprintf(spare, sizeof(spare), ".%s.next", name) < (int)sizeof(spare))
+                (void)unlinkat(dirfd, spare, 0);
 }
 
 int opendir_fd(int dirfd, DIR **ret)

@@ -63,13 +63,30 @@ int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t l
  * WRITE_SYNC_FILE fsyncs the new contents before the rename (without it, a power loss may leave
  * the old file or, on a file system that does not order data before a replacing rename, an
  * empty one); WRITE_SYNC_DIR fsyncs the directory after it (without it, the old file may come
- * back).  Readers see the old or the new contents whatever the flags. */
+ * back).  Readers see the old or the new contents whatever the flags.
+ *
+ * WRITE_REUSE keeps the inodes: the new contents go into `.NAME.next`
+ * (made once, emptied each time), which then trades places with name
+ * (renameat2 RENAME_EXCHANGE), so a file rewritten every few seconds
+ * allocates and frees no inode per rewrite (on this project's build machine,
+ * an ext4 without a journal, every recently freed inode slows each later
+ * allocation: docs/performance.md).  The old contents stay in `.NAME.next`
+ * until the next rewrite: a reader that opened name before the exchange and
+ * is still reading it then could see a partial file, so use it only for a
+ * file rewritten seconds apart, and remove `.NAME.next` when done
+ * (write_file_reuse_done).  With WRITE_SYNC_FILE and WRITE_SYNC_DIR a crash
+ * still leaves the old or the new contents (without the directory's fsync,
+ * the spare emptied by the next rewrite may still carry name on disk).
+ * Where the file system cannot exchange, a plain rename. */
 enum {
         WRITE_SYNC_FILE = 1u << 0,
         WRITE_SYNC_DIR = 1u << 1,
+        WRITE_REUSE = 1u << 2,
 };
 int write_file_replace_at(int dirfd, const char *name, const void *data, size_t len, int mode,
                           unsigned flags);
+/* Removes what WRITE_REUSE keeps beside name (`.NAME.next`), if anything. */
+void write_file_reuse_done(int dirfd, const char *name);
 
 /* A DIR stream over a directory fd the caller keeps open (a duplicate is
  * consumed), from its first entry: for directories held open for the life

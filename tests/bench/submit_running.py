@@ -161,6 +161,32 @@ def fsync_ms(st):
         os.unlink(p)
 
 
+def host_counters(path):
+    """CPU ticks (busy, total) from /proc/stat and, for the disk holding path,
+    the milliseconds it was busy (io_ticks, /proc/diskstats)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    busy, total = sum(v) - v[3] - v[4], sum(v)
+    dev = os.stat(path).st_dev
+    io = 0
+    with open("/proc/diskstats") as f:
+        for line in f:
+            x = line.split()
+            if os.makedev(int(x[0]), int(x[1])) == dev:
+                io = int(x[12])
+    return busy, total, io
+
+
+def measure_host(st, runs, res):
+    """measure(), and how busy the host's CPUs and the store's disk were meanwhile."""
+    b0, t0, io0 = host_counters(st.state)
+    w0 = time.monotonic()
+    measure(st, runs, res)
+    b1, t1, io1 = host_counters(st.state)
+    res["cpu_busy"] = [100.0 * (b1 - b0) / max(1, t1 - t0)]
+    res["disk_busy"] = [100.0 * (io1 - io0) / max(1.0, (time.monotonic() - w0) * 1000)]
+
+
 def measure(st, runs, res):
     for i in range(runs + 2):
         if i >= 2:
@@ -196,7 +222,7 @@ def main():
     phases = {k: {"submit": [], "to_started": []} for k in ("before", "busy", "after")}
     info = {}
     try:
-        measure(st, a.runs, phases["before"])
+        measure_host(st, a.runs, phases["before"])
         info["load_before"] = os.getloadavg()[0]
         # Every sleeper holds a uid, and the measured job needs one more.
         free = free_uids()
@@ -225,7 +251,7 @@ def main():
         info["start_s"] = time.monotonic() - t0
         time.sleep(a.settle)
         info["load_busy"] = os.getloadavg()[0]
-        measure(st, a.runs, phases["busy"])
+        measure_host(st, a.runs, phases["busy"])
         n2 = sum(1 for j in ids if st.record(j).get("status") == "running")
         info["sleepers_running_after_busy"] = n2
         t0 = time.monotonic()
@@ -236,7 +262,7 @@ def main():
             time.sleep(0.2)
         info["cancel_s"] = time.monotonic() - t0
         time.sleep(1)
-        measure(st, a.runs, phases["after"])
+        measure_host(st, a.runs, phases["after"])
     finally:
         st.cleanup()
     med = {k: {m: statistics.median(v[m]) for m in v} for k, v in phases.items()}
@@ -244,11 +270,13 @@ def main():
           "load average %.2f before, %.2f busy, %.2f at end"
           % (info["sleepers_running"], info["sleepers_running_after_busy"], info["start_s"],
              info["cancel_s"], info["load_before"], info["load_busy"], os.getloadavg()[0]))
-    print("| phase | submit ms (median) | submit -> started ms (median) | one fsync ms (median) |")
-    print("|---|---|---|---|")
+    print("| phase | submit ms (median) | submit -> started ms (median) | one fsync ms (median) "
+          "| CPUs busy % | disk busy % |")
+    print("|---|---|---|---|---|---|")
     for k in ("before", "busy", "after"):
-        print("| %s | %.1f | %.1f | %.2f |" % (k if k != "busy" else "%d running" % info["sleepers_running"],
-                                              med[k]["submit"], med[k]["to_started"], med[k]["fsync"]))
+        print("| %s | %.1f | %.1f | %.2f | %.0f | %.0f |"
+              % (k if k != "busy" else "%d running" % info["sleepers_running"], med[k]["submit"],
+                 med[k]["to_started"], med[k]["fsync"], med[k]["cpu_busy"], med[k]["disk_busy"]))
     for m in ("submit", "to_started", "fsync"):
         base = (med["before"][m] + med["after"][m]) / 2
         print("%s: busy / empty = %.2f" % (m, med["busy"][m] / base))

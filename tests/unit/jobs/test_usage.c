@@ -32,6 +32,9 @@ static int teardown(void **state)
 {
         unlinkat(tmpfd, USAGE_FILE, 0);
         unlinkat(tmpfd, "target", 0);
+        unlinkat(tmpfd, "interim/" USAGE_FILE, 0);
+        unlinkat(tmpfd, "interim/.usage.json.next", 0);
+        unlinkat(tmpfd, "interim", AT_REMOVEDIR);
         close(tmpfd);
         return rmdir(tmpdir);
 }
@@ -92,6 +95,57 @@ static void day_long_job_is_bounded(void **state)
         free(r);
 }
 
+/* Interim writes through the recorder, with the times the supervisor would
+ * pass: each rewrite reads back whole, two inodes trade places (the spare
+ * holds the previous series), and the final series removes the spare. */
+static void interim_writes_reuse_two_files(void **state)
+{
+        struct usage_recorder *r = malloc(sizeof(*r));
+        struct usage_series *s = malloc(sizeof(*s));
+        assert_non_null(r);
+        assert_non_null(s);
+        /* A job directory of its own: nothing written there before. */
+        assert_int_equal(mkdirat(tmpfd, "interim", 0700), 0);
+        int dfd = openat(tmpfd, "interim", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        assert_true(dfd >= 0);
+        usage_recorder_init(r, dfd);
+        struct stat a, b;
+        ino_t seen[2] = {0, 0};
+        for (uint64_t t = 500000; t <= 35000000; t += 500000) {
+                struct cg_stats st = stats_at(1 << 20, t / 2);
+                usage_recorder_sample(r, &st, t);
+                if (t == 500000) {
+                        /* The first point is written at once; nothing to trade yet. */
+                        assert_int_equal(usage_load_at(dfd, s), 0);
+                        assert_int_equal(s->n, 1);
+                        assert_int_equal(fstatat(dfd, ".usage.json.next", &b, 0), -1);
+                }
+                if (t == 10500000 || t == 20500000) {
+                        assert_int_equal(usage_load_at(dfd, s), 0);
+                        assert_int_equal(s->p[s->n - 1].t_ms, t / 1000);
+                        assert_int_equal(fstatat(dfd, USAGE_FILE, &a, 0), 0);
+                        assert_int_equal(fstatat(dfd, ".usage.json.next", &b, 0), 0);
+                        assert_true(a.st_ino != b.st_ino);
+                        if (t == 10500000) {
+                                seen[0] = a.st_ino;
+                                seen[1] = b.st_ino;
+                        } else {
+                                /* The same two files, their places traded. */
+                                assert_true(a.st_ino == seen[1] && b.st_ino == seen[0]);
+                        }
+                }
+        }
+        struct cg_stats last = stats_at(1 << 20, 18000000);
+        assert_int_equal(usage_recorder_finish(r, &last, 36000000), 0);
+        assert_int_equal(usage_load_at(dfd, s), 0);
+        assert_int_equal(s->p[s->n - 1].t_ms, 36000);
+        assert_int_equal(fstatat(dfd, ".usage.json.next", &b, 0), -1);
+        assert_int_equal(errno, ENOENT);
+        close(dfd);
+        free(s);
+        free(r);
+}
+
 static void round_trip_and_refusals(void **state)
 {
         struct usage_series a, b;
@@ -132,6 +186,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(day_long_job_is_bounded),
+            cmocka_unit_test(interim_writes_reuse_two_files),
             cmocka_unit_test(round_trip_and_refusals),
         };
         return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,6 +1,7 @@
 /* Unit tests for fileio.c: the size limit of read_file_at (a file of exactly
  * max bytes is read, one byte more is -EFBIG, whatever max is), files /proc
- * reports as empty, and mkdir_p.  Everything happens in a private temporary
+ * reports as empty, mkdir_p, and rewrites that keep their inodes
+ * (WRITE_REUSE).  Everything happens in a private temporary
  * directory removed afterwards. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -126,12 +127,74 @@ static void mkdir_p_modes(void **state)
         free(lng);
 }
 
+static void read_back(int dirfd, const char *name, const char *want)
+{
+        char *text = NULL;
+        size_t len = 0;
+        assert_int_equal(read_file_at(dirfd, name, 1 << 16, &text, &len), 0);
+        assert_int_equal(len, strlen(want));
+        assert_memory_equal(text, want, len);
+        free(text);
+}
+
+static ino_t inode_of(int dirfd, const char *name)
+{
+        struct stat st;
+        assert_int_equal(fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW), 0);
+        return st.st_ino;
+}
+
+/* A series of rewrites trades two inodes: after the first two writes no
+ * inode is made or freed, each write is read back whole (a shorter one too:
+ * the spare is emptied first), a reader that opened the file before a
+ * rewrite still reads the whole old version, and done removes the spare. */
+static void reuse_keeps_two_inodes(void **state)
+{
+        struct tmp *t = *state;
+        const unsigned f = WRITE_SYNC_FILE | WRITE_REUSE;
+        assert_int_equal(write_file_replace_at(t->fd, "u.json", "first, longer text", 18, 0600, f),
+                         0);
+        read_back(t->fd, "u.json", "first, longer text");
+        assert_int_equal(write_file_replace_at(t->fd, "u.json", "second", 6, 0600, f), 0);
+        read_back(t->fd, "u.json", "second");
+        ino_t a = inode_of(t->fd, "u.json"), b = inode_of(t->fd, ".u.json.next");
+        assert_true(a != b);
+        /* The spare holds the previous version, whole. */
+        read_back(t->fd, ".u.json.next", "first, longer text");
+
+        int before = openat(t->fd, "u.json", O_RDONLY | O_CLOEXEC);
+        assert_true(before >= 0);
+        assert_int_equal(write_file_replace_at(t->fd, "u.json", "third", 5, 0600, f), 0);
+        read_back(t->fd, "u.json", "third");
+        assert_true(inode_of(t->fd, "u.json") == b);
+        assert_true(inode_of(t->fd, ".u.json.next") == a);
+        char buf[32] = {0};
+        assert_int_equal(read(before, buf, sizeof(buf)), 6);
+        assert_string_equal(buf, "second");
+        close(before);
+
+        assert_int_equal(write_file_replace_at(t->fd, "u.json", "fourth", 6, 0600, f), 0);
+        assert_true(inode_of(t->fd, "u.json") == a);
+        /* The final write as every other atomic one, then the spare goes. */
+        assert_int_equal(write_file_replace_at(t->fd, "u.json", "final", 5, 0600,
+                                               WRITE_SYNC_FILE | WRITE_SYNC_DIR),
+                         0);
+        write_file_reuse_done(t->fd, "u.json");
+        read_back(t->fd, "u.json", "final");
+        assert_int_equal(faccessat(t->fd, ".u.json.next", F_OK, AT_SYMLINK_NOFOLLOW), -1);
+        /* A symlink in the spare's place is refused, not followed. */
+        assert_int_equal(symlinkat("u.json", t->fd, ".u.json.next"), 0);
+        assert_int_equal(write_file_replace_at(t->fd, "u.json", "x", 1, 0600, f), -ELOOP);
+        read_back(t->fd, "u.json", "final");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(limit_is_max_bytes, setup, teardown),
             cmocka_unit_test_setup_teardown(empty_and_proc, setup, teardown),
             cmocka_unit_test_setup_teardown(mkdir_p_modes, setup, teardown),
+            cmocka_unit_test_setup_teardown(reuse_keeps_two_inodes, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
