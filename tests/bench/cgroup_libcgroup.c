@@ -4,6 +4,7 @@
  * and through cgroupfs directly (what corral's per-job path does), in the same
  * run, and prints the medians.  Also shows what libcgroup's delete does to a
  * group that still holds a live process.  Needs root on a v1/hybrid host. */
+#include "bench-time.h"
 #include <libcgroup.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,19 +14,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static double now_us(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int cmp(const void *a, const void *b)
-{
-        double x = *(const double *)a, y = *(const double *)b;
-        return x < y ? -1 : x > y;
-}
 
 static const char *ctrls[] = {"memory", "cpu", "pids"};
 
@@ -88,8 +76,8 @@ int main(int argc, char **argv)
                         return 1;
                 b[i] = now_us() - s;
         }
-        qsort(a, (size_t)n, sizeof(double), cmp);
-        qsort(b, (size_t)n, sizeof(double), cmp);
+        qsort(a, (size_t)n, sizeof(double), cmp_double);
+        qsort(b, (size_t)n, sizeof(double), cmp_double);
         printf("cgroup_init: %.0f us\n", init_us);
         printf("create+limit+delete, median of %d: cgroupfs %.0f us, libcgroup %.0f us (%.1fx)\n",
                n, a[n / 2], b[n / 2], b[n / 2] / a[n / 2]);

@@ -15,6 +15,7 @@
  * and per v1 hierarchy (or the v2 root), a group's mkdir and rmdir under
  * CORRAL_CGROUP_PARENT (default corral-bench), removed at the end. */
 
+#include "bench-time.h"
 #include "vclone.h"
 
 #include <errno.h>
@@ -36,22 +37,9 @@ static const char *const names[C_MAX] = {"fork, exit",       "+ UTS ns",        
                                          "+ mount ns",       "+ mount ns, tmpfs", "+ PID ns, init",
                                          "fork + exec true", "vclone + exec true"};
 
-static double now_us(void)
-{
-        struct timespec t;
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
-}
-
-static int cmp(const void *a, const void *b)
-{
-        double x = *(const double *)a, y = *(const double *)b;
-        return x < y ? -1 : x > y;
-}
-
 static double median(double *v, int n)
 {
-        qsort(v, (size_t)n, sizeof(*v), cmp);
+        qsort(v, (size_t)n, sizeof(*v), cmp_double);
         return v[n / 2];
 }
 

@@ -20,6 +20,7 @@
  * Needs root on a host where corral can create cgroups.  Usage:
  *   launch_layers [N]      (CORRAL_CGROUP_PARENT names the parent group; default corral-bench)
  */
+#include "bench-time.h"
 #include "child.h"
 #include "options.h"
 #include "hostview.h"
@@ -59,19 +60,6 @@ static const char *const cfg_names[_CFG_MAX] = {
 /* The layer each configuration adds to (for the "adds" column). */
 static const int cfg_base[_CFG_MAX] = {-1,          CFG_SPAWN, CFG_CLONE, CFG_CGROUP, CFG_PRIVS,
                                        CFG_MOUNTNS, CFG_NETNS, CFG_NETNS, CFG_NETNS};
-
-static double now_us(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int cmp(const void *a, const void *b)
-{
-        double x = *(const double *)a, y = *(const double *)b;
-        return x < y ? -1 : x > y;
-}
 
 struct bench {
         struct cg_manager *m;
@@ -180,7 +168,7 @@ int main(int argc, char **argv)
         printf("%-16s %10s %10s %10s %8s\n", "configuration", "median us", "p90 us", "adds us",
                "x spawn");
         for (int c = 0; c < _CFG_MAX; c++) {
-                qsort(t[c], (size_t)n, sizeof(double), cmp);
+                qsort(t[c], (size_t)n, sizeof(double), cmp_double);
                 med[c] = t[c][n / 2];
                 double p90 = t[c][(n * 9) / 10];
                 if (cfg_base[c] >= 0)
@@ -205,7 +193,7 @@ int main(int argc, char **argv)
                         policy_free(p);
                 }
                 if (pt) {
-                        qsort(pt, (size_t)n, sizeof(double), cmp);
+                        qsort(pt, (size_t)n, sizeof(double), cmp_double);
                         printf("policy_load %-8s median %.0f us, p90 %.0f us (parse + compile "
                                "both programs)\n",
                                names[k], pt[n / 2], pt[(n * 9) / 10]);
