@@ -16,7 +16,6 @@
 #endif
 #endif
 
-#ifndef VCLONE_FORKS
 struct vclone_args {
         int (*fn)(void *arg);
         void *arg;
@@ -39,32 +38,34 @@ static int vclone_child(void *data)
         return a->fn(a->arg);
 }
 
-#endif
-
 pid_t vclone(int (*fn)(void *arg), void *arg)
 {
-#ifdef VCLONE_FORKS
-        pid_t pid = fork();
-        if (pid == 0)
-                _exit(fn(arg));
-        return pid < 0 ? -errno : pid;
-#else
-        /* What the child's steps before exec need (job_run, with its
-         * privilege drop, takes a few KiB); only the pages touched cost. */
-        enum { STACK_SIZE = 1 << 20 };
-        char *stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
-                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-        if (stack == MAP_FAILED)
-                return -errno;
         struct vclone_args a = {.fn = fn, .arg = arg};
         sigset_t all;
         sigfillset(&all);
         sigprocmask(SIG_SETMASK, &all, &a.mask);
-        pid_t pid = clone(vclone_child, stack + STACK_SIZE, CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+#ifdef VCLONE_FORKS
+        pid_t pid = fork();
+        if (pid == 0)
+                _exit(vclone_child(&a));
         int err = errno;
-        sigprocmask(SIG_SETMASK, &a.mask, NULL);
-        /* The child has exec'd or exited: its stack is ours again. */
-        munmap(stack, STACK_SIZE);
-        return pid < 0 ? -err : pid;
+#else
+        /* What the child's steps before exec need (job_run, with its
+         * privilege drop, takes a few KiB); only the pages touched cost. */
+        enum { STACK_SIZE = 1 << 20 };
+        pid_t pid = -1;
+        int err = 0;
+        char *stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+        if (stack == MAP_FAILED)
+                err = errno;
+        else {
+                pid = clone(vclone_child, stack + STACK_SIZE, CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+                err = errno;
+                /* The child has exec'd or exited: its stack is ours again. */
+                munmap(stack, STACK_SIZE);
+        }
 #endif
+        sigprocmask(SIG_SETMASK, &a.mask, NULL);
+        return pid < 0 ? -err : pid;
 }

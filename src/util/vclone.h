@@ -11,10 +11,12 @@
 #include <sys/types.h>
 
 /* Runs fn(arg) in a child sharing the caller's memory (CLONE_VM|CLONE_VFORK)
- * and returns its pid once it has exec'd or exited, or -errno.  fn must end in
- * execve() or _exit(), and must only change what is the child's own:
- * credentials, file descriptors, signal mask, session, working directory,
- * filters (not memory the caller relies on, nor locks).  Under
- * AddressSanitizer, whose bookkeeping assumes one stack per thread, it is a
- * fork(). */
+ * and returns its pid once it has exec'd or exited, or -errno.  fn ends in
+ * execve() or _exit(), or returns the child's exit status, and must only
+ * change what is the child's own: credentials, file descriptors, signal mask,
+ * session, working directory, filters (not memory the caller relies on, nor
+ * locks).  The child starts with the caller's signal mask and none of its
+ * handlers (each reset to the default: it would run on the caller's memory).
+ * Under AddressSanitizer, whose bookkeeping assumes one stack per thread, it
+ * is a fork(), with the same signal rules. */
 pid_t vclone(int (*fn)(void *arg), void *arg);
