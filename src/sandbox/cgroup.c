@@ -106,7 +106,10 @@ static int detect_v1(struct cg_layout *l)
         _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
         if (!f)
                 return NEG_ERRNO();
+        /* Our group in each hierarchy; "/" where it cannot be read. */
         _cleanup_free_ char *self = NULL;
+        if (read_self_cgroup(&self) < 0)
+                self = NULL;
         char line[4096];
         size_t rootlen = strlen(l->root);
         while (fgets(line, sizeof(line), f)) {
@@ -128,8 +131,6 @@ static int detect_v1(struct cg_layout *l)
                                 if (!l->v1_mount[c])
                                         return -ENOMEM;
                                 l->available[c] = true;
-                                if (!self && read_self_cgroup(&self) < 0)
-                                        self = NULL;
                                 if (!self ||
                                     self_cgroup_in(self, controller_names[c], &l->v1_self[c]) < 0)
                                         l->v1_self[c] = strdup("/");

@@ -290,8 +290,8 @@ static _Noreturn void init_run(pid_t job, int status_fd)
         if (status_fd > 0)
                 syscall(SYS_close_range, 0, status_fd - 1, 0);
         syscall(SYS_close_range, status_fd + 1, ~0U, 0);
-        /* Again: the job may have made the memory it shared with us dumpable
-         * (a subordinate id's listener hand-over, job_run). */
+        /* Again: the job's change of credentials, made while it shared this
+         * memory (job_clone), set the flag to fs.suid_dumpable's value. */
         prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         for (;;) {
                 int status;

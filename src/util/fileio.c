@@ -5,8 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdbool.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,6 +210,12 @@ int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t l
                                      WRITE_SYNC_FILE | WRITE_SYNC_DIR);
 }
 
+/* WRITE_REUSE's spare beside name. */
+static int spare_name(const char *name, char *buf, size_t len)
+{
+        return snprintf(buf, len, ".%s.next", name);
+}
+
 int write_file_replace_at(int dirfd, const char *name, const void *data, size_t len, int mode,
                           unsigned flags)
 {
@@ -217,7 +223,7 @@ int write_file_replace_at(int dirfd, const char *name, const void *data, size_t 
         char tmp[256];
         int tmplen;
         if (reuse)
-                tmplen = snprintf(tmp, sizeof(tmp), ".%s.next", name);
+                tmplen = spare_name(name, tmp, sizeof(tmp));
         else {
                 uint64_t rnd;
                 if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
@@ -280,7 +286,7 @@ int write_file_replace_at(int dirfd, const char *name, const void *data, size_t 
 void write_file_reuse_done(int dirfd, const char *name)
 {
         char spare[256];
-        if (snprintf(spare, sizeof(spare), ".%s.next", name) < (int)sizeof(spare))
+        if (spare_name(name, spare, sizeof(spare)) < (int)sizeof(spare))
                 (void)unlinkat(dirfd, spare, 0);
 }
 

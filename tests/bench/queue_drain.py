@@ -15,6 +15,8 @@ Needs root.  Private cgroup parent and state directory, removed at the end.
 """
 import argparse, glob, json, os, shutil, statistics, subprocess, sys, tempfile, threading, time
 
+import benchcg
+
 PARENT = "corral-bench-queue-%d" % os.getpid()
 # The default governor, but the CPU check off: this machine is shared and kept
 # 100% busy by other work, which would hold any queue for as long as it runs.
@@ -55,9 +57,7 @@ def cleanup(binary, state):
             load(p).get("status") in ("queued", "running") for p in records(state)):
         time.sleep(0.2)
     shutil.rmtree(state, ignore_errors=True)
-    for d in glob.glob("/sys/fs/cgroup/*/" + PARENT):
-        subprocess.run(["find", d, "-depth", "-type", "d", "-exec", "rmdir", "{}", ";"],
-                       capture_output=True)
+    benchcg.remove_parent(PARENT)
 
 
 def drain(binary, n, submitters):

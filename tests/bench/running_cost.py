@@ -14,6 +14,8 @@ the end, also on failure or Ctrl-C.
 """
 import argparse, os, shutil, statistics, subprocess, sys, tempfile, time
 
+import benchcg
+
 
 def supervisors(state):
     out = subprocess.run(["pgrep", "-f", "--", "--state-dir " + state], capture_output=True,
@@ -64,11 +66,7 @@ def one(binary, n, window):
                 pass
         time.sleep(1)
         shutil.rmtree(state, ignore_errors=True)
-        for ctl in os.listdir("/sys/fs/cgroup"):
-            d = os.path.join("/sys/fs/cgroup", ctl, parent)
-            if os.path.isdir(d):
-                subprocess.run(["find", d, "-depth", "-type", "d", "-exec", "rmdir", "{}", ";"],
-                               capture_output=True)
+        benchcg.remove_parent(parent)
 
 
 def main():

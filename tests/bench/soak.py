@@ -31,6 +31,8 @@ shared and other load must not hold the queue.
 """
 import argparse, glob, json, os, queue, shutil, signal, subprocess, sys, tempfile, threading, time
 
+import benchcg
+
 TERMINAL = {"completed", "failed", "cancelled", "timed_out", "oom_killed", "lost",
             "dependency_failed", "killed_by_signal", "seccomp_killed"}
 # The test suite gives its own private parent (tests/lib.sh), cleaned by its trap too.
@@ -249,10 +251,8 @@ def zombies_of(ppids):
 
 def leaked_groups():
     out = []
-    for root in glob.glob("/sys/fs/cgroup/*/") + ["/sys/fs/cgroup/"]:
-        p = os.path.join(root, PARENT)
-        if os.path.isdir(p):
-            out += [os.path.join(p, d) for d in os.listdir(p) if os.path.isdir(os.path.join(p, d))]
+    for p in benchcg.parent_dirs(PARENT):
+        out += [os.path.join(p, d) for d in os.listdir(p) if os.path.isdir(os.path.join(p, d))]
     return sorted(set(out))
 
 
@@ -309,11 +309,7 @@ def cleanup(corral, state, env, tmp):
         except OSError:
             pass
     time.sleep(0.1)
-    for root in glob.glob("/sys/fs/cgroup/*/") + ["/sys/fs/cgroup/"]:
-        p = os.path.join(root, PARENT)
-        if os.path.isdir(p):
-            subprocess.run(["find", p, "-depth", "-type", "d", "-exec", "rmdir", "{}", ";"],
-                           capture_output=True)
+    benchcg.remove_parent(PARENT)
     shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -469,7 +465,7 @@ def main():
         if srv is not None:
             srv.close()
         cleanup(corral, state, env, tmp)
-        left = leaked_groups() + [p for p in glob.glob("/sys/fs/cgroup/*/" + PARENT)]
+        left = leaked_groups() + benchcg.parent_dirs(PARENT)
         if left:
             fails.append("cleanup left %s" % left)
     fig["load_end"] = os.getloadavg()[0]

@@ -17,6 +17,8 @@ cgroup parent and state directories, removed at the end.
 """
 import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
 
+import benchcg
+
 
 def submit(binary, state, parent, cmd):
     out = subprocess.run([binary, "--state-dir", state, "--cgroup-parent", parent, "submit",
@@ -98,11 +100,7 @@ def main():
         time.sleep(1)
         for st in states:
             shutil.rmtree(st, ignore_errors=True)
-        for ctl in os.listdir("/sys/fs/cgroup"):
-            d = os.path.join("/sys/fs/cgroup", ctl, parent)
-            if os.path.isdir(d):
-                subprocess.run(["find", d, "-depth", "-type", "d", "-exec", "rmdir", "{}", ";"],
-                               capture_output=True)
+        benchcg.remove_parent(parent)
     load = os.getloadavg()[0]
     print("runs %d, %d jobs running, load average %.2f at end" % (a.runs, a.running, load))
     print("| binary | submit ms (median) | submit -> started ms (median, p90) | created_at -> started_at ms (median) | submit -> job's code ran ms (median, p90) |")
