@@ -24,7 +24,7 @@ command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
 for extra in "$@"; do
         case "$extra" in
         vm) pkgs="$pkgs qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils" ;;
-        bench) pkgs="$pkgs bubblewrap firejail hyperfine" ;;
+        bench) pkgs="$pkgs bubblewrap firejail hyperfine time" ;;
         slurm) pkgs="$pkgs slurm-wlm munge util-linux" ;;
         # prometheus: only for promtool (Debian ships no smaller package with
         # it); where systemd runs, its server starts too: `systemctl disable

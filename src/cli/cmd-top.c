@@ -15,6 +15,7 @@
 #include "gov-status.h"
 #include "jobctl.h"
 #include "log.h"
+#include "store-list.h"
 #include "units.h"
 #include "usage-chart.h"
 
@@ -188,8 +189,10 @@ static int frame(FILE *f, struct jobctl *c, struct gov_measure *meas, int width,
         if (r < 0)
                 return log_error_errno(r, "Failed to read the governor's ledger in '%s': %s",
                                        c->state_dir, strerror(-r));
-        struct store_list l = {0};
-        r = store_list_jobs(c->store, NULL, NULL, 0, &l);
+        /* Finished jobs counted in the index and only the shown ones read:
+         * a frame costs the live jobs, not the history (store-list.h). */
+        struct store_census l = {0};
+        r = store_census(c->store, FINISHED_SHOWN, &l);
         if (r < 0) {
                 gov_status_done(&s);
                 return log_error_errno(r, "Failed to list jobs: %s", strerror(-r));
@@ -201,26 +204,23 @@ static int frame(FILE *f, struct jobctl *c, struct gov_measure *meas, int width,
                 when);
         host_lines(f, &s);
 
-        size_t n_run = 0, n_queue = 0, n_done = 0;
-        for (size_t i = 0; i < l.n; i++) {
-                enum job_status st = l.jobs[i]->status;
-                n_run += st == JOB_RUNNING;
-                n_queue += st == JOB_QUEUED;
-                n_done += job_status_is_terminal(st);
-        }
+        size_t n_run = l.by_status[JOB_RUNNING], n_queue = l.by_status[JOB_QUEUED], n_done = 0;
+        for (int st = 0; st < _JOB_STATUS_MAX; st++)
+                if (job_status_is_terminal(st))
+                        n_done += l.by_status[st];
         fprintf(f, "\nRUNNING (%zu)\n  %-18s %-15s %-19s %-10s %5s  %s\n", n_run, "ID", "PROGRESS",
                 "MEMORY NOW/LIMIT", "HISTORY", "CPU", "COMMAND");
-        for (size_t i = 0; i < l.n; i++)
-                if (l.jobs[i]->status == JOB_RUNNING)
-                        running_line(f, c, l.jobs[i], width);
+        for (size_t i = 0; i < l.n_live; i++)
+                if (l.live[i]->status == JOB_RUNNING)
+                        running_line(f, c, l.live[i], width);
 
         fprintf(f, "\nQUEUED (%zu)\n  %-4s %-18s %s\n", n_queue, "POS", "ID", "WAITING BECAUSE");
         /* In queue order: position 1 first, unknown positions last. */
         const struct job **q = calloc(n_queue ? n_queue : 1, sizeof(*q));
         size_t nq = 0;
-        for (size_t i = 0; q && i < l.n; i++)
-                if (l.jobs[i]->status == JOB_QUEUED)
-                        q[nq++] = l.jobs[i];
+        for (size_t i = 0; q && i < l.n_live; i++)
+                if (l.live[i]->status == JOB_QUEUED)
+                        q[nq++] = l.live[i];
         if (q)
                 qsort(q, nq, sizeof(*q), by_queue_position);
         for (size_t i = 0; i < nq; i++) {
@@ -236,11 +236,8 @@ static int frame(FILE *f, struct jobctl *c, struct gov_measure *meas, int width,
 
         fprintf(f, "\nFINISHED (last %d of %zu)\n  %-18s %-18s %s\n", FINISHED_SHOWN, n_done, "ID",
                 "OUTCOME", "DETAIL");
-        int shown = 0;
-        for (size_t i = l.n; i-- > 0 && shown < FINISHED_SHOWN;) {
-                const struct job *j = l.jobs[i];
-                if (!job_status_is_terminal(j->status))
-                        continue;
+        for (size_t i = l.n_finished; i-- > 0;) {
+                const struct job *j = l.finished[i];
                 char detail[512];
                 const char *why = j->status == JOB_LOST ? j->lost_reason : j->reason;
                 if (why)
@@ -252,9 +249,8 @@ static int frame(FILE *f, struct jobctl *c, struct gov_measure *meas, int width,
                 fprintf(f, "  %-18s %-18s ", j->id, job_status_to_string(j->status));
                 cell(f, detail, width > 40 ? width - 40 : 20);
                 fputc('\n', f);
-                shown++;
         }
-        store_list_done(&l);
+        store_census_done(&l);
         gov_status_done(&s);
         return 0;
 }

@@ -1,6 +1,7 @@
 /* metrics.c - the Prometheus text of a state directory (see metrics.h).
  *
- * Gauges are read now: the job records of every tenant, the governor's ledger
+ * Gauges are read now: every tenant's jobs by status (finished ones counted in
+ * its index, live ones from their records: store_census), the governor's ledger
  * and policy, each running job's memory group, the host measurements.
  * Counters come from <state>/governor/counters (gov-counters.h), which
  * supervisors and submitters increment as events happen, so they survive
@@ -12,6 +13,7 @@
 #include "gov-status.h"
 #include "jobid.h"
 #include "procfs.h"
+#include "store-list.h"
 #include "store.h"
 #include "units.h"
 
@@ -44,14 +46,15 @@ static int collect_tenant(const char *state_dir, const char *tenant, const struc
         if (r < 0)
                 return r;
         snprintf(t->name, sizeof(t->name), "%s", tenant);
-        struct store_list l = {0};
-        r = store_list_jobs(s, NULL, NULL, 0, &l);
+        /* Finished jobs are counted in the index: a scrape costs the live
+         * jobs, not the history (store-list.h). */
+        struct store_census c = {0};
+        r = store_census(s, 0, &c);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < l.n; i++) {
-                const struct job *j = l.jobs[i];
-                if (j->status >= 0 && j->status < _JOB_STATUS_MAX)
-                        t->by_status[j->status]++;
+        memcpy(t->by_status, c.by_status, sizeof(t->by_status));
+        for (size_t i = 0; i < c.n_live; i++) {
+                const struct job *j = c.live[i];
                 if (j->status == JOB_QUEUED &&
                     (!t->oldest_queued || j->created_at < t->oldest_queued))
                         t->oldest_queued = j->created_at;
@@ -64,7 +67,7 @@ static int collect_tenant(const char *state_dir, const char *tenant, const struc
                     cg_pid_memory_current(layout, j->pid, &bytes) == 0)
                         t->memory_in_use += bytes;
         }
-        store_list_done(&l);
+        store_census_done(&c);
         return 0;
 }
 

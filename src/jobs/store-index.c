@@ -997,3 +997,64 @@ int store_index_foreach(struct store_index *ix, uint64_t since, uint64_t until,
                 r = sql_errno(rc) ?: -EIO;
         return r;
 }
+
+/* status of id's row in *ret; -ENOENT without a row. */
+static int row_status(sqlite3 *db, const char *id, enum job_status *ret)
+{
+        sqlite3_stmt *st = NULL;
+        int rc = sqlite3_prepare_v2(db, "SELECT status FROM jobs WHERE id=?", -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return sql_errno(rc) ?: -EIO;
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        int r = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : (sql_errno(rc) ?: -EIO);
+        if (r == 0)
+                *ret = job_status_from_string((const char *)sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+        return r;
+}
+
+static int count_rows(sqlite3 *db, char *const *live_ids, size_t by_status[_JOB_STATUS_MAX])
+{
+        sqlite3_stmt *st = NULL;
+        int rc = sqlite3_prepare_v2(db, "SELECT status, COUNT(*) FROM jobs GROUP BY status", -1,
+                                    &st, NULL);
+        if (rc != SQLITE_OK)
+                return sql_errno(rc) ?: -EIO;
+        size_t n[_JOB_STATUS_MAX] = {0};
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                enum job_status s =
+                    job_status_from_string((const char *)sqlite3_column_text(st, 0));
+                if (s >= 0 && s < _JOB_STATUS_MAX)
+                        n[s] += (size_t)sqlite3_column_int64(st, 1);
+        }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+                return sql_errno(rc) ?: -EIO;
+        /* A live job with a row finished after the sync: its record counts it. */
+        for (char *const *id = live_ids; id && *id; id++) {
+                enum job_status s = _JOB_STATUS_MAX;
+                int r = row_status(db, *id, &s);
+                if (r == -ENOENT)
+                        continue;
+                if (r < 0)
+                        return r;
+                if (s >= 0 && s < _JOB_STATUS_MAX && n[s] > 0)
+                        n[s]--;
+        }
+        for (int s = 0; s < _JOB_STATUS_MAX; s++)
+                by_status[s] += n[s];
+        return 0;
+}
+
+int store_index_count(struct store_index *ix, char *const *live_ids,
+                      size_t by_status[_JOB_STATUS_MAX])
+{
+        /* The snapshot starts at the first read after BEGIN. */
+        int r = exec(ix->db, "BEGIN");
+        if (r < 0)
+                return r;
+        r = count_rows(ix->db, live_ids, by_status);
+        int cr = exec(ix->db, "COMMIT");
+        return r < 0 ? r : cr;
+}

@@ -95,6 +95,15 @@ int store_index_query(struct store_index *ix, const struct store_index_query *q,
 int store_index_query_brief(struct store_index *ix, const struct store_index_query *q,
                             struct job ***ret_jobs, size_t *ret_n);
 
+/* The indexed jobs counted by status into by_status[] (added to what it
+ * holds), leaving out the rows of live_ids (NULL-terminated, from
+ * store_index_sync): the caller counts those from their records, whatever
+ * they say by then.  One read snapshot, so a live job that finishes meanwhile
+ * is counted once, by its record.  Rows of a status this build does not know
+ * are left out. */
+int store_index_count(struct store_index *ix, char *const *live_ids,
+                      size_t by_status[_JOB_STATUS_MAX]);
+
 /* One finished job's accounting figures, as the index holds them. */
 struct store_index_row {
         const char *tenant;

@@ -314,3 +314,158 @@ int store_list_brief(struct store *s, const struct store_filter *filter, const c
 {
         return list_jobs(s, filter, cursor, limit, true, ret);
 }
+
+/* ---- census: counts by status, live jobs, the newest finished ----------- */
+
+static int job_ptr_cmp(const void *a, const void *b)
+{
+        const struct job *x = *(struct job *const *)a, *y = *(struct job *const *)b;
+        return pos_cmp(x->created_at, x->id, y->created_at, y->id);
+}
+
+static int jobs_push(struct job ***v, size_t *n, size_t *cap, struct job *j)
+{
+        if (*n == *cap) {
+                size_t nc = *cap ? *cap * 2 : 16;
+                struct job **nv = realloc(*v, nc * sizeof(*nv));
+                if (!nv)
+                        return -ENOMEM;
+                *v = nv;
+                *cap = nc;
+        }
+        (*v)[(*n)++] = j;
+        return 0;
+}
+
+/* Counts j and keeps it when live; takes it either way. */
+static int census_add(struct store_census *c, size_t *cap, struct job *j)
+{
+        if (j->status >= 0 && j->status < _JOB_STATUS_MAX)
+                c->by_status[j->status]++;
+        if (job_status_is_terminal(j->status)) {
+                job_free(j);
+                return 0;
+        }
+        int r = jobs_push(&c->live, &c->n_live, cap, j);
+        if (r < 0)
+                job_free(j);
+        return r;
+}
+
+/* The newest n finished rows, less those whose directory is gone (an
+ * interrupted removal: their row goes, as store_list_query does). */
+static int census_finished(struct store *s, struct store_index *ix, size_t n,
+                           struct store_census *c)
+{
+        struct store_index_query q = {.status_mask = TERMINAL_MASK, .limit = n, .brief = true};
+        struct job **v = NULL;
+        size_t nv = 0;
+        int r = store_index_query_brief(ix, &q, &v, &nv);
+        if (r < 0)
+                return r;
+        size_t kept = 0;
+        for (size_t i = 0; i < nv; i++) {
+                struct stat st;
+                if (fstatat(store_jobs_fd(s), v[i]->id, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
+                    errno == ENOENT) {
+                        (void)store_index_forget(s, v[i]->id);
+                        job_free(v[i]);
+                        continue;
+                }
+                v[kept++] = v[i];
+        }
+        c->finished = v;
+        c->n_finished = kept;
+        return 0;
+}
+
+static int census_indexed(struct store *s, size_t n_finished, struct store_census *c)
+{
+        _cleanup_(store_index_freep) struct store_index *ix = NULL;
+        char **live = NULL;
+        int r = store_index_open_synced(s, &ix, &live);
+        if (r < 0)
+                return r;
+        r = store_index_count(ix, live, c->by_status);
+        if (r == -EBADMSG) {
+                /* Damaged: from the records, then again (as page_build). */
+                store_ids_free(live);
+                live = NULL;
+                memset(c->by_status, 0, sizeof(c->by_status));
+                if ((r = store_index_rebuild(s, &ix)) >= 0 &&
+                    (r = store_index_sync(ix, s, &live)) >= 0)
+                        r = store_index_count(ix, live, c->by_status);
+        }
+        size_t cap = 0;
+        for (char **id = live; r >= 0 && *id; id++) {
+                struct job *j = NULL;
+                int lr = store_job_load(s, *id, &j, NULL);
+                if (lr == -ENOMEM)
+                        r = lr;
+                else if (lr == 0)
+                        r = census_add(c, &cap, j);
+                /* else removed since the sync: neither live nor counted */
+        }
+        if (r >= 0 && n_finished)
+                r = census_finished(s, ix, n_finished, c);
+        c->n_unreadable = store_index_unreadable(ix);
+        store_ids_free(live);
+        return r;
+}
+
+/* Every record, for a store whose index cannot be used. */
+static int census_scan(struct store *s, size_t n_finished, struct store_census *c)
+{
+        struct store_list l = {0};
+        int r = store_list_scan(s, NULL, NULL, 0, &l);
+        if (r < 0)
+                return r;
+        c->n_unreadable = l.n_unreadable;
+        size_t cap = 0, done = 0, fcap = 0;
+        for (size_t i = 0; i < l.n; i++)
+                done += job_status_is_terminal(l.jobs[i]->status);
+        /* l is oldest first: the finished ones past the first done - n are kept. */
+        for (size_t i = 0; r >= 0 && i < l.n; i++) {
+                struct job *j = TAKE_PTR(l.jobs[i]);
+                if (job_status_is_terminal(j->status) && done-- <= n_finished) {
+                        c->by_status[j->status]++;
+                        r = jobs_push(&c->finished, &c->n_finished, &fcap, j);
+                        if (r < 0)
+                                job_free(j);
+                } else
+                        r = census_add(c, &cap, j);
+        }
+        store_list_done(&l);
+        return r;
+}
+
+int store_census(struct store *s, size_t n_finished, struct store_census *ret)
+{
+        struct store_census c = {0};
+        int r = census_indexed(s, n_finished, &c);
+        if (r < 0 && r != -ENOMEM) {
+                /* An index that cannot be opened or written at all (a read-only
+                 * state directory, a full disk), as store_list_jobs. */
+                store_census_done(&c);
+                r = census_scan(s, n_finished, &c);
+        }
+        if (r < 0) {
+                store_census_done(&c);
+                return r;
+        }
+        if (c.n_live > 1)
+                qsort(c.live, c.n_live, sizeof(*c.live), job_ptr_cmp);
+        *ret = c;
+        return 0;
+}
+
+void store_census_done(struct store_census *c)
+{
+        for (size_t i = 0; i < c->n_live; i++)
+                job_free(c->live[i]);
+        free(c->live);
+        for (size_t i = 0; i < c->n_finished; i++)
+                job_free(c->finished[i]);
+        free(c->finished);
+        *c = (struct store_census){0};
+}

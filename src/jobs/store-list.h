@@ -27,6 +27,22 @@ int store_list_brief(struct store *s, const struct store_filter *filter, const c
 int store_list_ids(struct store *s, const struct store_index_query *q, char ***ret_ids,
                    bool *ret_more);
 
+/* A tenant's jobs counted by status, its live jobs read, and its newest
+ * finished ones as the index holds them: what `corral top` and `corral
+ * metrics` show of a store, at the cost of the live jobs and not of the
+ * history (finished jobs are counted in the index, never read).  When the
+ * index cannot be used at all, every record is read, as store_list_jobs does. */
+struct store_census {
+        size_t by_status[_JOB_STATUS_MAX];
+        struct job **live; /* queued and running, oldest first (created_at, id) */
+        size_t n_live;
+        struct job **finished; /* the newest n_finished asked for, oldest first */
+        size_t n_finished;
+        size_t n_unreadable; /* records that did not parse */
+};
+int store_census(struct store *s, size_t n_finished, struct store_census *ret);
+void store_census_done(struct store_census *c);
+
 /* Cursors: "1.<created_at>.<id>", opaque to clients. */
 int store_cursor_parse(const char *cursor, uint64_t *ret_created, const char **ret_id);
 int store_cursor_format(uint64_t created, const char *id, char **ret);

@@ -645,6 +645,16 @@ def cli_cpu_ms(argv, cwd):
     return (time.perf_counter_ns() - t0) / 1e6, (ru.ru_utime + ru.ru_stime) * 1e3
 
 
+def peak_rss_kb(argv, cwd):
+    """Peak RSS (KiB) of one command, through GNU time: wait4's ru_maxrss of
+    a child spawned from here starts at this Python's own RSS (the mm the exec
+    replaced), which would hide a command smaller than the bench."""
+    with tempfile.NamedTemporaryFile("r") as f:
+        subprocess.run(["/usr/bin/time", "-q", "-f", "%M", "-o", f.name] + argv, cwd=cwd, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return int(f.read().split()[-1])
+
+
 def on_cpu_ns(pid):
     """Nanoseconds a process has run on a CPU (/proc/PID/schedstat)."""
     with open("/proc/%d/schedstat" % pid) as f:
@@ -732,7 +742,11 @@ def bench_store(b):
            ("corral list --limit 50", lambda st, jid: ["list", "--limit", "50"]),
            ("corral list --limit 50 --before ID (a later page)",
             lambda st, jid: ["list", "--limit", "50", "--before", jid]),
-           ("corral gc (removes nothing; recovery first)", lambda st, jid: ["gc"])]
+           ("corral gc (removes nothing; recovery first)", lambda st, jid: ["gc"]),
+           # A scrape and a frame: the live jobs' cost, not the history's
+           # (both sample the host's CPU for 0.25 s: CPU time is the measure).
+           ("corral metrics", lambda st, jid: ["metrics"]),
+           ("corral top --once", lambda st, jid: ["top", "--once"])]
     mcp = [("serve start-up to initialize reply (recovery included)", None, None),
            ("MCP list_jobs first page (limit 50)", "list_jobs", lambda st, jid: {"limit": 50}),
            ("MCP list_jobs later page (cursor mid-history)", "list_jobs",
@@ -740,12 +754,16 @@ def bench_store(b):
     names = [x[0] for x in cli] + [x[0] for x in mcp]
     wall = {name: {w: [] for w, _, _ in stores} for name in names}
     cpu = {name: {w: [] for w, _, _ in stores} for name in names}
+    rss = {name: {w: [] for w, _, _ in stores} for name, _ in cli}  # KiB, first round
     for r in range(rounds):
         for which, st, jid in stores:
             for name, argv in cli:
                 wall[name][which] += [x / 1e6 for x in b.spawnbench(b.corral(*argv(st, jid), state=st), per, 1)]
                 cpu[name][which] += [cli_cpu_ms(b.corral(*argv(st, jid), state=st), b.tmp)[1]
                                      for _ in range(max(2, per // 2))]
+                if r == 0:
+                    rss[name][which] += [peak_rss_kb(b.corral(*argv(st, jid), state=st), b.tmp)
+                                         for _ in range(3)]
             for name, tool, args in mcp:
                 if tool is None:
                     for _ in range(max(2, per // 2)):
@@ -762,6 +780,8 @@ def bench_store(b):
         for w, _, _ in stores:
             v["wall_" + w] = summary(wall[name][w])
             v["cpu_" + w] = summary(cpu[name][w])
+            if name in rss:
+                v["max_rss_kb_" + w] = summary(rss[name][w])
         for base in ("empty", "page"):
             v["ratio_wall_vs_" + base] = ratio(v["wall_big"]["median"], v["wall_" + base]["median"])
             v["ratio_cpu_vs_" + base] = ratio(v["cpu_big"]["median"], v["cpu_" + base]["median"])
@@ -801,6 +821,11 @@ def bench_store(b):
             name, v["wall_empty"]["median"], v["cpu_empty"]["median"], v["wall_page"]["median"],
             v["cpu_page"]["median"], v["wall_big"]["median"], v["cpu_big"]["median"],
             v["ratio_wall_vs_empty"], v["ratio_cpu_vs_empty"], v["ratio_wall_vs_page"], v["ratio_cpu_vs_page"]))
+    for name, v in out["commands"].items():
+        if "max_rss_kb_big" in v:
+            lines.append("%-50s %13d kB %13d kB %13d kB   %5.2fx" % (
+                "peak RSS: " + name, v["max_rss_kb_empty"]["median"], v["max_rss_kb_page"]["median"],
+                v["max_rss_kb_big"]["median"], v["max_rss_kb_big"]["median"] / v["max_rss_kb_empty"]["median"]))
     m = out["serve_rss_kb"]
     lines.append("%-50s %13d kB %13d kB %13d kB   %5.2fx" % (
         "serve RSS after 50 list_jobs pages", m["empty"]["after_list_jobs"], m["page"]["after_list_jobs"],

@@ -1,0 +1,222 @@
+/* Unit tests for the store's census (store_census in store-list.c and
+ * store_index_count in store-index.c), what `corral top` and `corral metrics`
+ * show: finished jobs counted by status in the index without reading their
+ * records, live jobs read and in order, the newest finished ones, a live job
+ * that finishes between the sync and the count counted once, a damaged index
+ * rebuilt, and an index that cannot be opened at all replaced by a scan that
+ * gives the same answer. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store-index.h"
+#include "store-list.h"
+#include "store.h"
+#include "store-test-util.h"
+
+static char tmpdir[64];
+static char statedir[128];
+
+#define T0 1700000000000000ull
+
+static int setup(void **state)
+{
+        strcpy(tmpdir, "/tmp/corral-test-store-census.XXXXXX");
+        if (!mkdtemp(tmpdir))
+                return -1;
+        snprintf(statedir, sizeof(statedir), "%s/state", tmpdir);
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        return test_rm_rf(tmpdir);
+}
+
+static struct store *open_store(void)
+{
+        struct store *s = NULL;
+        assert_int_equal(store_open(statedir, NULL, &s), 0);
+        return s;
+}
+
+/* A job created at T0 + i ms with status st, written as a supervisor does:
+ * created running (queued: created so), then the final save. */
+static void make_job(struct store *s, const char *id, int i, enum job_status st)
+{
+        struct job *j = test_job(NULL);
+        j->created_at = T0 + (uint64_t)i * 1000;
+        j->status = st == JOB_QUEUED ? JOB_QUEUED : JOB_RUNNING;
+        int lock;
+        assert_int_equal(store_job_create(s, j, id, NULL, 0, &lock, NULL), 0);
+        if (job_status_is_terminal(st)) {
+                j->status = st;
+                j->finished_at = j->created_at + 500;
+                if (st == JOB_FAILED)
+                        j->exit_code = 3;
+                assert_int_equal(store_job_save(s, j), 0);
+        }
+        close(lock);
+        job_free(j);
+}
+
+/* Finishes a live job as its supervisor would (record, then row). */
+static void finish(struct store *s, const char *id, enum job_status st)
+{
+        struct job *j = NULL;
+        assert_int_equal(store_job_load(s, id, &j, NULL), 0);
+        j->status = st;
+        j->finished_at = j->created_at + 900;
+        assert_int_equal(store_job_save(s, j), 0);
+        job_free(j);
+}
+
+/* 30 finished (22 completed, 5 failed, 3 oom_killed), 2 running, 1 queued,
+ * created in an order the ids do not follow. */
+static void fill(struct store *s)
+{
+        char id[32];
+        for (int i = 0; i < 33; i++) {
+                snprintf(id, sizeof(id), "c%02d", 40 - i);
+                enum job_status st = i == 5 || i == 21 ? JOB_RUNNING
+                                     : i == 30         ? JOB_QUEUED
+                                     : i % 11 == 2     ? JOB_OOM_KILLED
+                                     : i % 4 == 1      ? JOB_FAILED
+                                                       : JOB_COMPLETED;
+                make_job(s, id, i, st);
+        }
+}
+
+static void counts_live_and_newest(void **state)
+{
+        _cleanup_(store_freep) struct store *s = open_store();
+        fill(s);
+        struct store_census c;
+        assert_int_equal(store_census(s, 4, &c), 0);
+        assert_int_equal(c.by_status[JOB_COMPLETED], 22);
+        assert_int_equal(c.by_status[JOB_FAILED], 5);
+        assert_int_equal(c.by_status[JOB_OOM_KILLED], 3);
+        assert_int_equal(c.by_status[JOB_RUNNING], 2);
+        assert_int_equal(c.by_status[JOB_QUEUED], 1);
+        assert_int_equal(c.by_status[JOB_LOST], 0);
+        /* The live ones, read, oldest first. */
+        assert_int_equal(c.n_live, 3);
+        assert_string_equal(c.live[0]->id, "c35"); /* i = 5 */
+        assert_string_equal(c.live[1]->id, "c19"); /* i = 21 */
+        assert_string_equal(c.live[2]->id, "c10"); /* i = 30 */
+        assert_int_equal(c.live[2]->status, JOB_QUEUED);
+        /* The newest four finished (i = 32, 31, 29, 28), oldest first, with
+         * what a view shows of them. */
+        assert_int_equal(c.n_finished, 4);
+        assert_string_equal(c.finished[0]->id, "c12");
+        assert_string_equal(c.finished[1]->id, "c11");
+        assert_string_equal(c.finished[2]->id, "c09");
+        assert_string_equal(c.finished[3]->id, "c08");
+        assert_int_equal(c.finished[1]->status, JOB_FAILED); /* i = 29 */
+        assert_int_equal(c.finished[1]->exit_code, 3);
+        assert_int_equal(c.n_unreadable, 0);
+        store_census_done(&c);
+}
+
+/* The race the snapshot closes: a job live at the sync whose row is
+ * committed before the count is counted once, by its record. */
+static void finished_after_the_sync_counted_once(void **state)
+{
+        _cleanup_(store_freep) struct store *s = open_store();
+        fill(s);
+        struct store_index *ix = NULL;
+        char **live = NULL;
+        assert_int_equal(store_index_open_synced(s, &ix, &live), 0);
+        assert_string_equal(live[0], "c10"); /* queued */
+        assert_string_equal(live[1], "c19");
+        assert_string_equal(live[2], "c35");
+        finish(s, "c35", JOB_TIMED_OUT);
+        size_t n[_JOB_STATUS_MAX] = {0};
+        assert_int_equal(store_index_count(ix, live, n), 0);
+        assert_int_equal(n[JOB_TIMED_OUT], 0); /* its record counts it, not its row */
+        assert_int_equal(n[JOB_COMPLETED] + n[JOB_FAILED] + n[JOB_OOM_KILLED], 30);
+        store_ids_free(live);
+        store_index_free(ix);
+
+        struct store_census c;
+        assert_int_equal(store_census(s, 1, &c), 0);
+        assert_int_equal(c.by_status[JOB_TIMED_OUT], 1);
+        assert_int_equal(c.by_status[JOB_RUNNING], 1);
+        assert_int_equal(c.n_live, 2);
+        store_census_done(&c);
+}
+
+static void census_equal(const struct store_census *a, const struct store_census *b)
+{
+        assert_memory_equal(a->by_status, b->by_status, sizeof(a->by_status));
+        assert_int_equal(a->n_live, b->n_live);
+        for (size_t i = 0; i < a->n_live; i++)
+                assert_string_equal(a->live[i]->id, b->live[i]->id);
+        assert_int_equal(a->n_finished, b->n_finished);
+        for (size_t i = 0; i < a->n_finished; i++) {
+                assert_string_equal(a->finished[i]->id, b->finished[i]->id);
+                assert_int_equal(a->finished[i]->status, b->finished[i]->status);
+        }
+}
+
+/* Garbage over the index's pages: the count meets it, rebuilds, answers the
+ * same.  Then an index that cannot be opened at all (a directory where the
+ * file should be): every record is read, same answer again. */
+static void damaged_or_unusable_index(void **state)
+{
+        _cleanup_(store_freep) struct store *s = open_store();
+        fill(s);
+        struct store_census want;
+        assert_int_equal(store_census(s, 5, &want), 0);
+
+        struct store_index *ix = NULL;
+        assert_int_equal(store_index_open(s, &ix, NULL), 0);
+        assert_int_equal(
+            sqlite3_exec(store_index_db(ix), "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL),
+            0);
+        store_index_free(ix);
+        int tfd = store_tenant_fd(s);
+        int fd = openat(tfd, "index.sqlite", O_RDWR | O_CLOEXEC);
+        assert_true(fd >= 0);
+        struct stat st;
+        assert_int_equal(fstat(fd, &st), 0);
+        char junk[4096];
+        memset(junk, 0x5a, sizeof(junk));
+        for (off_t o = 4096; o < st.st_size; o += 4096)
+                assert_int_equal(pwrite(fd, junk, sizeof(junk), o), (ssize_t)sizeof(junk));
+        close(fd);
+        struct store_census got;
+        assert_int_equal(store_census(s, 5, &got), 0);
+        census_equal(&want, &got);
+        store_census_done(&got);
+
+        assert_int_equal(unlinkat(tfd, "index.sqlite", 0), 0);
+        (void)unlinkat(tfd, "index.sqlite-wal", 0);
+        (void)unlinkat(tfd, "index.sqlite-shm", 0);
+        assert_int_equal(mkdirat(tfd, "index.sqlite", 0700), 0);
+        struct store_index *none = NULL;
+        assert_true(store_index_open(s, &none, NULL) < 0); /* really unusable */
+        assert_int_equal(store_census(s, 5, &got), 0);
+        census_equal(&want, &got);
+        store_census_done(&got);
+        assert_int_equal(unlinkat(tfd, "index.sqlite", AT_REMOVEDIR), 0);
+        store_census_done(&want);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test_setup_teardown(counts_live_and_newest, setup, teardown),
+            cmocka_unit_test_setup_teardown(finished_after_the_sync_counted_once, setup, teardown),
+            cmocka_unit_test_setup_teardown(damaged_or_unusable_index, setup, teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
