@@ -373,9 +373,49 @@ int cli_parse_time(const char *s, uint64_t now, uint64_t *ret)
         return -EINVAL;
 }
 
+/* Jobs per page of an unlimited listing. */
+#define LIST_PAGE 1000
+
 #define LIST_USAGE                                                                                 \
         "corral list [--json] [--status STATUS]... [--since TIME] [--until TIME]\n"                \
         "            [--command SUBSTRING] [--tenant NAME] [--limit N] [--before ID]"
+
+/* The jobs of one `corral list` page as the user sees them: finished jobs
+ * from the index, live ones from their records (the active set), so a page
+ * reads its own records, not the history.  Only live jobs can have lost
+ * their supervisor: those are recovered (a lost one gets its terminal
+ * record) and the page read again, not the whole store. */
+static int list_page(struct jobctl *c, const struct store_index_query *q, struct store_list *ret)
+{
+        int r = store_list_query(c->store, q, ret);
+        bool recovered = false;
+        for (size_t i = 0; r >= 0 && i < ret->n; i++)
+                if (!job_status_is_terminal(ret->jobs[i]->status) &&
+                    jobctl_recover_one(c, ret->jobs[i]->id) > 0)
+                        recovered = true;
+        if (r >= 0 && recovered) {
+                store_list_done(ret);
+                r = store_list_query(c->store, q, ret);
+        }
+        return r;
+}
+
+static void print_list_row(const struct job *j, bool json, bool comma)
+{
+        if (json) {
+                _cleanup_free_ char *text = NULL;
+                size_t len;
+                if (job_to_json(j, &text, &len) == 0)
+                        printf("%s%.*s", comma ? "," : "", (int)len, text);
+                return;
+        }
+        char when[40];
+        printf("%-24s %-18s %s", j->id, job_status_to_string(j->status),
+               format_iso8601(when, sizeof(when), j->created_at));
+        for (char **a = j->command; a && *a; a++)
+                printf(" %s", *a);
+        printf("\n");
+}
 
 int cmd_list(const struct corral_options *o, int argc, char **argv)
 {
@@ -444,55 +484,52 @@ int cmd_list(const struct corral_options *o, int argc, char **argv)
                 q.before_id = before->id;
                 q.before_created = before->created_at;
         }
-        /* Finished jobs from the index, live ones from their records (the
-         * active set): a page reads its own records, not the history.  Only
-         * live jobs can have lost their supervisor: recover those (a lost one
-         * gets its terminal record), not the whole store. */
+        /* Without --limit, the whole listing goes out in pages, oldest first,
+         * each after the last one printed: memory is one page's, whatever the
+         * history (100,000 jobs held at once cost 76 MB). */
+        bool paged = q.limit == 0;
+        if (paged) {
+                q.limit = LIST_PAGE;
+                q.oldest_first = true;
+        }
         /* The table shows id, status, time and command: index rows hold
          * them for finished jobs (store_index_query_brief); --json prints
          * whole records. */
         q.brief = !json;
-        struct store_list l = {0};
-        int r = store_list_query(c->store, &q, &l);
-        bool recovered = false;
-        for (size_t i = 0; r >= 0 && i < l.n; i++)
-                if (!job_status_is_terminal(l.jobs[i]->status) &&
-                    jobctl_recover_one(c, l.jobs[i]->id) > 0)
-                        recovered = true;
-        if (recovered) {
-                store_list_done(&l);
-                r = store_list_query(c->store, &q, &l);
-        }
-        if (r < 0) {
-                log_error("Failed to read the job index: %s", strerror(-r));
-                return 1;
-        }
-        struct job **jobs = l.jobs;
-        size_t n = l.n, first = 0;
+        _cleanup_free_ char *after_id = NULL;
+        size_t printed = 0;
         if (json)
                 printf("[");
-        for (size_t i = first; i < n; i++) {
-                struct job *j = jobs[i];
-                if (json) {
-                        _cleanup_free_ char *text = NULL;
-                        size_t len;
-                        if (job_to_json(j, &text, &len) == 0)
-                                printf("%s%.*s", i > first ? "," : "", (int)len, text);
-                } else {
-                        char when[40];
-                        printf("%-24s %-18s %s", j->id, job_status_to_string(j->status),
-                               format_iso8601(when, sizeof(when), j->created_at));
-                        for (char **a = j->command; a && *a; a++)
-                                printf(" %s", *a);
-                        printf("\n");
+        for (;;) {
+                struct store_list l = {0};
+                int r = list_page(c, &q, &l);
+                if (r < 0) {
+                        log_error("Failed to read the job index: %s", strerror(-r));
+                        return 1;
+                }
+                for (size_t i = 0; i < l.n; i++)
+                        print_list_row(l.jobs[i], json, printed++ > 0);
+                /* Where the next (older) page starts; stderr keeps stdout the listing. */
+                if (!paged && l.next_cursor && l.n)
+                        fprintf(stderr, "more: corral list --before %s\n", l.jobs[0]->id);
+                bool more = paged && l.next_cursor && l.n;
+                if (more) {
+                        const struct job *last = l.jobs[l.n - 1];
+                        free(after_id);
+                        after_id = strdup(last->id);
+                        q.after_id = after_id;
+                        q.after_created = last->created_at;
+                }
+                store_list_done(&l);
+                if (!more)
+                        break;
+                if (!after_id) {
+                        log_error("Failed to list jobs: %s", strerror(ENOMEM));
+                        return 1;
                 }
         }
         if (json)
                 printf("]\n");
-        /* Where the next (older) page starts; stderr keeps stdout the listing. */
-        if (l.next_cursor && n)
-                fprintf(stderr, "more: corral list --before %s\n", jobs[0]->id);
-        store_list_done(&l);
         return 0;
 }
 

@@ -185,5 +185,27 @@ assert_eq "--tenant other" "$other" "$(corral list --tenant other | awk '{print 
 assert_eq "report --by tenant: both tenants" "default other" \
         "$(corral report --json --by tenant | python3 -c 'import json,sys; print(" ".join(g["tenant"] for g in json.load(sys.stdin)))')"
 
+
+# A listing without --limit goes out in pages of 1,000 (cmd-jobs.c): 2,500
+# jobs come out once each, oldest first, as one --limit page of them all
+# gives them, with --json and through a filter too.
+BIG="$TEST_TMP/big"
+"$STOREGEN" "$BIG" 2500 --real 3 2>/dev/null || not_ok "storegen 2500 failed"
+big() { "$CORRAL" --state-dir "$BIG" "$@"; }
+big list >"$TEST_TMP/all.txt"
+assert_eq "unlimited list: every job" 2500 "$(wc -l <"$TEST_TMP/all.txt")"
+assert_eq "unlimited list: each once" 2500 "$(awk '{print $1}' "$TEST_TMP/all.txt" | sort -u | wc -l)"
+big list --limit 2500 >"$TEST_TMP/one-page.txt"
+if cmp -s "$TEST_TMP/all.txt" "$TEST_TMP/one-page.txt"; then
+        ok "unlimited list: the same lines, in the same order, as one page of 2,500"
+else
+        not_ok "unlimited list differs from --limit 2500: $(diff "$TEST_TMP/all.txt" "$TEST_TMP/one-page.txt" | head -3)"
+fi
+assert_eq "unlimited list --json: every record" 2500 \
+        "$(big list --json | python3 -c 'import json,sys; j=json.load(sys.stdin); print(len({x["id"] for x in j}))')"
+assert_eq "unlimited list --status completed" 2500 "$(big list --status completed | wc -l)"
+older=$(sed -n 1700p "$TEST_TMP/all.txt" | awk '{print $1}')
+assert_eq "unlimited list --before the 1,700th: the 1,699 older" 1699 "$(big list --before "$older" | wc -l)"
+
 assert_no_groups
 finish
