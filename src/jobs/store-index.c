@@ -23,6 +23,8 @@ struct store_index {
 
 #define INDEX_NAME "index.sqlite"
 #define WAL_MAX    (1024 * 1024)
+/* A finished job's age for retention (retention.c's finished_key). */
+#define AGE_KEY "(CASE WHEN finished_at<>0 THEN finished_at ELSE created_at END)"
 
 static const char SCHEMA[] = "CREATE TABLE IF NOT EXISTS jobs ("
                              " id TEXT NOT NULL,"
@@ -47,12 +49,21 @@ static const char SCHEMA[] = "CREATE TABLE IF NOT EXISTS jobs ("
                              " lost_reason TEXT,"
                              " seccomp_syscall TEXT,"
                              " argv BLOB NOT NULL,"
+                             /* store_job_disk_usage of the job's directory,
+                              * for gc with a disk budget (store_gc). */
+                             " disk_bytes INTEGER NOT NULL,"
                              /* Rows kept in listing order, so a page is one
                               * range of the table, not a lookup per row (the
                               * seeks were a quarter of a list_jobs page). */
                              " PRIMARY KEY(created_at, id)) WITHOUT ROWID;"
                              "CREATE UNIQUE INDEX IF NOT EXISTS jobs_id ON jobs(id);"
                              "CREATE INDEX IF NOT EXISTS jobs_finished ON jobs(finished_at);"
+                             /* retention_select's order (retention.c), with
+                              * what it needs: the budget's oldest rows are
+                              * one range of it, and SUM(disk_bytes) reads it
+                              * rather than the wider table. */
+                             "CREATE INDEX IF NOT EXISTS jobs_age ON jobs(" AGE_KEY ","
+                             " created_at, id, finished_at, status, disk_bytes);"
                              /* boot_id: the boot of the last full reconciliation;
                               * leftovers: hidden names it saw in jobs/. */
                              "CREATE TABLE IF NOT EXISTS meta ("
@@ -295,7 +306,7 @@ static char *command_line(const struct job *j)
         return t;
 }
 
-int store_index_put(struct store_index *ix, const struct job *j)
+int store_index_put(struct store_index *ix, const struct job *j, uint64_t disk_bytes)
 {
         if (!job_status_is_terminal(j->status))
                 return -EINVAL;
@@ -308,8 +319,8 @@ int store_index_put(struct store_index *ix, const struct job *j)
             ix->db,
             "INSERT OR REPLACE INTO jobs(id,tenant,status,created_at,started_at,finished_at,"
             "exit_code,oom_kills,cpu_usage_usec,memory_peak_bytes,command,signal,"
-            "memory_limit_bytes,wall_ms,timeout_ms,reason,lost_reason,seccomp_syscall,argv)"
-            " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "memory_limit_bytes,wall_ms,timeout_ms,reason,lost_reason,seccomp_syscall,argv,"
+            "disk_bytes) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             -1, &st, NULL);
         if (rc == SQLITE_OK) {
                 sqlite3_bind_text(st, 1, j->id, -1, SQLITE_STATIC);
@@ -332,10 +343,22 @@ int store_index_put(struct store_index *ix, const struct job *j)
                 sqlite3_bind_text(st, 17, j->lost_reason, -1, SQLITE_STATIC);
                 sqlite3_bind_text(st, 18, j->seccomp_syscall, -1, SQLITE_STATIC);
                 sqlite3_bind_blob(st, 19, argv, (int)argv_len, SQLITE_STATIC);
+                sqlite3_bind_int64(st, 20, (int64_t)disk_bytes);
                 rc = sqlite3_step(st);
         }
         sqlite3_finalize(st);
         return rc == SQLITE_DONE ? 0 : sql_errno(rc) ?: -EIO;
+}
+
+/* The row of j with its directory's usage measured now: -ENOENT when the
+ * directory is gone (removed meanwhile). */
+static int put_measured(struct store_index *ix, struct store *s, const struct job *j)
+{
+        uint64_t bytes = 0;
+        int r = store_job_disk_usage(s, j->id, &bytes);
+        if (r < 0)
+                return r;
+        return store_index_put(ix, j, bytes);
 }
 
 int store_index_record(struct store *s, const struct job *j)
@@ -351,7 +374,7 @@ int store_index_record(struct store *s, const struct job *j)
         _cleanup_(store_index_freep) struct store_index *ix = index_new(db);
         if (!ix)
                 return -ENOMEM;
-        r = store_index_put(ix, j);
+        r = put_measured(ix, s, j);
         /* Connections here are short-lived and closing them does not
          * checkpoint (open_db), and SQLite's automatic checkpoint was not seen
          * to run for them (the WAL grew to 79 MB for 7,000 rows, and every
@@ -538,8 +561,11 @@ static int sync_full(struct store_index *ix, struct store *s)
                                         break;
                                 continue; /* being created, or removed meanwhile */
                         }
-                        if (job_status_is_terminal(j->status))
-                                r = store_index_put(ix, j);
+                        if (job_status_is_terminal(j->status) &&
+                            (r = put_measured(ix, s, j)) == -ENOENT) {
+                                r = 0;
+                                continue; /* removed meanwhile */
+                        }
                         if (r >= 0 && store_active_wanted(j))
                                 r = store_active_add(s, id);
                         if (r < 0)
@@ -561,20 +587,30 @@ out:
         return r;
 }
 
+/* The status of id's row in *ret; -ENOENT without a row. */
+static int row_status(sqlite3 *db, const char *id, enum job_status *ret)
+{
+        sqlite3_stmt *st = NULL;
+        int rc = sqlite3_prepare_v2(db, "SELECT status FROM jobs WHERE id=?", -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return sql_errno(rc) ?: -EIO;
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        int r = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : (sql_errno(rc) ?: -EIO);
+        if (r == 0)
+                *ret = job_status_from_string((const char *)sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+        return r;
+}
+
 /* The usual reconciliation: the active set only.  A marked job that finished
  * gets its row (a crash between its final write and the index) and loses its
  * marker; a marker without a directory is a creation under way or an
  * interrupted creation or removal: a row of that id is dropped. */
 static bool has_row(sqlite3 *db, const char *id)
 {
-        sqlite3_stmt *st = NULL;
-        bool found = false;
-        if (sqlite3_prepare_v2(db, "SELECT 1 FROM jobs WHERE id=?", -1, &st, NULL) == SQLITE_OK) {
-                sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-                found = sqlite3_step(st) != SQLITE_DONE; /* an error: assume so, delete */
-        }
-        sqlite3_finalize(st);
-        return found;
+        enum job_status st;
+        return row_status(db, id, &st) != -ENOENT; /* an error: assume so, delete */
 }
 
 static int sync_active(struct store_index *ix, struct store *s, struct strv *live)
@@ -614,8 +650,10 @@ static int sync_active(struct store_index *ix, struct store *s, struct strv *liv
                 writing = true;
                 if (gone)
                         r = delete_row(ix->db, *id);
-                else if ((r = store_index_put(ix, j)) >= 0 && !store_active_wanted(j))
+                else if ((r = put_measured(ix, s, j)) >= 0 && !store_active_wanted(j))
                         r = strv_push(&done, *id);
+                else if (r == -ENOENT)
+                        r = 0; /* removed meanwhile: the next sync drops what is left */
         }
         if (writing) {
                 int cr = exec(ix->db, r < 0 ? "ROLLBACK" : "COMMIT");
@@ -998,22 +1036,6 @@ int store_index_foreach(struct store_index *ix, uint64_t since, uint64_t until,
         return r;
 }
 
-/* status of id's row in *ret; -ENOENT without a row. */
-static int row_status(sqlite3 *db, const char *id, enum job_status *ret)
-{
-        sqlite3_stmt *st = NULL;
-        int rc = sqlite3_prepare_v2(db, "SELECT status FROM jobs WHERE id=?", -1, &st, NULL);
-        if (rc != SQLITE_OK)
-                return sql_errno(rc) ?: -EIO;
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        rc = sqlite3_step(st);
-        int r = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : (sql_errno(rc) ?: -EIO);
-        if (r == 0)
-                *ret = job_status_from_string((const char *)sqlite3_column_text(st, 0));
-        sqlite3_finalize(st);
-        return r;
-}
-
 static int count_rows(sqlite3 *db, char *const *live_ids, size_t by_status[_JOB_STATUS_MAX])
 {
         sqlite3_stmt *st = NULL;
@@ -1057,4 +1079,92 @@ int store_index_count(struct store_index *ix, char *const *live_ids,
         r = count_rows(ix->db, live_ids, by_status);
         int cr = exec(ix->db, "COMMIT");
         return r < 0 ? r : cr;
+}
+
+int store_index_refresh_usage(struct store *s, const char *id)
+{
+        uint64_t bytes = 0;
+        int r = store_job_disk_usage(s, id, &bytes);
+        if (r < 0)
+                return r;
+        /* As store_index_record: the writer's open, no rebuild. */
+        sqlite3 *db = NULL;
+        bool fresh = false;
+        r = open_checked(store_tenant_fd(s), false, &db, &fresh);
+        if (r < 0)
+                return r;
+        /* An UPDATE, never an insert: a row is the terminal record's to add
+         * (a job not finished yet has none), and one removed stays removed.
+         * Unchanged, it writes nothing. */
+        sqlite3_stmt *st = NULL;
+        int rc = sqlite3_prepare_v2(
+            db, "UPDATE jobs SET disk_bytes=?2 WHERE id=?1 AND disk_bytes<>?2", -1, &st, NULL);
+        if (rc == SQLITE_OK) {
+                sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+                sqlite3_bind_int64(st, 2, (int64_t)bytes);
+                rc = sqlite3_step(st);
+        }
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        return rc == SQLITE_DONE ? 0 : sql_errno(rc) ?: -EIO;
+}
+
+int store_index_read_begin(struct store_index *ix)
+{
+        return exec(ix->db, "BEGIN");
+}
+
+int store_index_read_end(struct store_index *ix)
+{
+        return exec(ix->db, "COMMIT");
+}
+
+int store_index_disk_total(struct store_index *ix, uint64_t *ret)
+{
+        int64_t v = 0;
+        /* total(), not sum(): 0.0 for no rows, never NULL. */
+        int r = single_int(ix->db, "SELECT CAST(total(disk_bytes) AS INTEGER) FROM jobs", &v);
+        if (r < 0)
+                return r;
+        *ret = v > 0 ? (uint64_t)v : 0;
+        return 0;
+}
+
+int store_index_has(struct store_index *ix, const char *id)
+{
+        enum job_status st;
+        int r = row_status(ix->db, id, &st);
+        return r == -ENOENT ? 0 : r < 0 ? r : 1;
+}
+
+int store_index_oldest(struct store_index *ix,
+                       int (*f)(const char *id, const struct store_index_row *row, void *userdata),
+                       void *userdata)
+{
+        sqlite3_stmt *st = NULL;
+        /* jobs_age: rows come in index order, so stopping early reads only
+         * the rows taken. */
+        int rc = sqlite3_prepare_v2(ix->db,
+                                    "SELECT id, status, created_at, finished_at, disk_bytes"
+                                    " FROM jobs ORDER BY " AGE_KEY ", created_at, id",
+                                    -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return sql_errno(rc) ?: -EIO;
+        int r = 1;
+        while (r > 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+                const char *id = (const char *)sqlite3_column_text(st, 0);
+                struct store_index_row row = {
+                    .status = job_status_from_string((const char *)sqlite3_column_text(st, 1)),
+                    .created_at = (uint64_t)sqlite3_column_int64(st, 2),
+                    .finished_at = (uint64_t)sqlite3_column_int64(st, 3),
+                    .disk_bytes = (uint64_t)sqlite3_column_int64(st, 4),
+                };
+                if (!id || row.status < 0)
+                        continue; /* a newer writer's status: not this build's to remove */
+                r = f(id, &row, userdata);
+        }
+        sqlite3_finalize(st);
+        if (r > 0 && rc != SQLITE_DONE)
+                r = sql_errno(rc) ?: -EIO;
+        return r < 0 ? r : 0;
 }

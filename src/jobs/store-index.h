@@ -25,7 +25,7 @@
 #include "job.h"
 #include "store.h"
 
-#define STORE_INDEX_SCHEMA 3
+#define STORE_INDEX_SCHEMA 4
 
 struct store_index;
 
@@ -40,11 +40,21 @@ int store_index_open_synced(struct store *s, struct store_index **ret, char ***r
 void store_index_free(struct store_index *ix);
 DEFINE_FREE_FUNC(struct store_index, store_index_free);
 
-/* Adds or replaces the row of terminal record j (-EINVAL when j is not terminal). */
-int store_index_put(struct store_index *ix, const struct job *j);
+/* Adds or replaces the row of terminal record j (-EINVAL when j is not
+ * terminal), with disk_bytes as store_job_disk_usage measured its directory
+ * (the caller measures: store_index_record and the syncs just before, storegen
+ * after writing the files). */
+int store_index_put(struct store_index *ix, const struct job *j, uint64_t disk_bytes);
 
-/* store_index_open + put + free, for a writer that has only the store. */
+/* store_index_open + put + free, for a writer that has only the store; the
+ * usage is measured now (the terminal record is written). */
 int store_index_record(struct store *s, const struct job *j);
+
+/* Measures jobs/<id> again and updates its row's disk_bytes, if it has a row
+ * (never adds one): for writers into a finished job's directory after its
+ * terminal record (the state patch's record, supervisor.log, the MCP task
+ * marker; docs/decisions/store-index.md "gc with a disk budget"). */
+int store_index_refresh_usage(struct store *s, const char *id);
 
 /* Reconciles the index with the store (above): indexes the finished jobs of
  * the active set and drops the rows of removed ones; once per boot, or for a
@@ -110,6 +120,7 @@ struct store_index_row {
         enum job_status status;
         uint64_t created_at, started_at, finished_at;
         uint64_t oom_kills, cpu_usage_usec, memory_peak_bytes;
+        uint64_t disk_bytes; /* store_index_oldest only */
 };
 
 /* Calls f for every indexed job submitted in [since, until) (0: unbounded),
@@ -124,6 +135,25 @@ int store_index_foreach(struct store_index *ix, uint64_t since, uint64_t until,
 int store_index_expired(struct store_index *ix, uint64_t finished_before,
                         int (*f)(const char *id, const struct store_index_row *row, void *userdata),
                         void *userdata);
+
+/* One read transaction around several reads, so they see the same rows
+ * (store_gc with a budget: the total, which live jobs have rows, the oldest). */
+int store_index_read_begin(struct store_index *ix);
+int store_index_read_end(struct store_index *ix);
+
+/* The sum of every row's disk_bytes. */
+int store_index_disk_total(struct store_index *ix, uint64_t *ret);
+
+/* 1 when id has a row, 0 when not. */
+int store_index_has(struct store_index *ix, const char *id);
+
+/* Calls f for the indexed jobs in retention_select's order (finished_at, else
+ * created_at; then created_at, then id), oldest first; row has status,
+ * created_at, finished_at and disk_bytes.  f returns > 0 for the next row, 0
+ * to stop, < 0 an error, which is returned. */
+int store_index_oldest(struct store_index *ix,
+                       int (*f)(const char *id, const struct store_index_row *row, void *userdata),
+                       void *userdata);
 
 /* The SQLite handle (tests, diagnostics). */
 struct sqlite3 *store_index_db(struct store_index *ix);

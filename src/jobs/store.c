@@ -839,6 +839,9 @@ int store_state_apply(struct store *s, struct job *j, char **ret_error)
                 return r;
         }
         (void)store_active_remove(s, j->id); /* nothing left to replay */
+        /* A record rewritten after the terminal one: its row's usage follows
+         * (store_gc's budget reads it). */
+        (void)store_index_refresh_usage(s, j->id);
         return 1;
 }
 
@@ -997,7 +1000,7 @@ static int add_expired(const char *id, const struct store_index_row *row, void *
 }
 
 /* gc by age alone, from the index: the rows finished before now - ttl, not
- * every record (a disk budget needs every job's usage: store_gc's scan). */
+ * every record. */
 static int gc_by_age(struct store *s, uint64_t ttl_usec, uint64_t now_usec, size_t *ret_removed)
 {
         _cleanup_(store_index_freep) struct store_index *ix = NULL;
@@ -1035,16 +1038,133 @@ static int gc_by_age(struct store *s, uint64_t ttl_usec, uint64_t now_usec, size
         return 0;
 }
 
+/* The oldest rows retention_select could choose: every one past the TTL, then
+ * more until their bytes cover the excess over the budget. */
+struct oldest {
+        struct expired x;
+        struct store *s;
+        uint64_t ttl_usec, now_usec;
+        uint64_t total;   /* every job's usage, as the scan would count it */
+        uint64_t budget;  /* disk_budget_bytes */
+        uint64_t fetched; /* the bytes of x's rows */
+};
+
+static int add_oldest(const char *id, const struct store_index_row *row, void *userdata)
+{
+        struct oldest *o = userdata;
+        /* retention_select's two tests, on the rows in its order: the first
+         * row that passes neither ends its choice, so it ends the fetch. */
+        uint64_t t = row->finished_at ? row->finished_at : row->created_at;
+        bool expired = o->ttl_usec > 0 && o->now_usec > t && o->now_usec - t > o->ttl_usec;
+        bool over = o->total > o->fetched && o->total - o->fetched > o->budget;
+        if (!expired && !over)
+                return 0;
+        struct stat st;
+        if (fstatat(o->s->jobs_fd, id, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT) {
+                /* The row of a removal that did not finish: the scan would
+                 * not list the job, so its bytes are not counted; the row
+                 * goes as a listing drops it (store-list.c). */
+                o->total -= row->disk_bytes < o->total ? row->disk_bytes : o->total;
+                (void)store_index_forget(o->s, id);
+                return 1;
+        }
+        int r = add_expired(id, row, &o->x);
+        if (r < 0)
+                return r;
+        o->x.e[o->x.n - 1].disk_bytes = row->disk_bytes;
+        o->fetched += row->disk_bytes;
+        return 1;
+}
+
+/* The total as the scan counts it: every row, plus each live job measured
+ * now.  In the caller's read transaction: a live job that finished since the
+ * sync and has a row in this view is counted once, from its row. */
+static int budget_total(struct store *s, struct store_index *ix, char **live, uint64_t *ret)
+{
+        uint64_t total = 0;
+        int r = store_index_disk_total(ix, &total);
+        if (r < 0)
+                return r;
+        for (char **id = live; *id; id++) {
+                uint64_t bytes = 0;
+                if ((r = store_index_has(ix, *id)) < 0)
+                        return r;
+                if (r == 0 && store_job_disk_usage(s, *id, &bytes) == 0)
+                        total += bytes;
+        }
+        *ret = total;
+        return 0;
+}
+
+/* gc with a disk budget, from the index: the rows' usage (measured when each
+ * job finished) and the live jobs', then only the oldest rows that can be
+ * chosen, not every record and directory (docs/decisions/store-index.md). */
+static int gc_by_budget(struct store *s, uint64_t ttl_usec, uint64_t budget, uint64_t now_usec,
+                        size_t *ret_removed)
+{
+        _cleanup_(store_index_freep) struct store_index *ix = NULL;
+        char **live = NULL;
+        int r = store_index_open_synced(s, &ix, &live);
+        if (r < 0)
+                return r;
+        /* As gc_by_age. */
+        size_t leftovers = 0;
+        (void)store_index_leftovers(ix, &leftovers);
+        if (clear_orphan_markers(s, now_usec) > 0 || leftovers > 0)
+                (void)store_index_set_leftovers(ix, remove_leftovers(s, now_realtime_usec()));
+
+        struct oldest o = {.s = s, .ttl_usec = ttl_usec, .now_usec = now_usec, .budget = budget};
+        r = store_index_read_begin(ix);
+        if (r >= 0) {
+                r = budget_total(s, ix, live, &o.total);
+                if (r >= 0)
+                        r = store_index_oldest(ix, add_oldest, &o);
+                int k = store_index_read_end(ix);
+                r = r < 0 ? r : k;
+        }
+        store_ids_free(live);
+        /* retention_select stays the one that decides: the rows fetched, and
+         * one live (never chosen) entry with the bytes of everything else, so
+         * its total, and so its choice, is the whole store's. */
+        size_t *pick = NULL, removed = 0;
+        if (r >= 0)
+                r = add_expired("", &(struct store_index_row){.status = JOB_RUNNING}, &o.x);
+        if (r >= 0) {
+                o.x.e[o.x.n - 1].disk_bytes = o.total - o.fetched;
+                struct retention_policy p = {.ttl_usec = ttl_usec, .disk_budget_bytes = budget};
+                r = retention_select(o.x.e, o.x.n, &p, now_usec, &pick);
+        }
+        for (int i = 0; i < r; i++)
+                /* A job locked right now is skipped, as in the scan. */
+                if (store_job_remove(s, o.x.ids[pick[i]]) == 0)
+                        removed++;
+        free(pick);
+        for (size_t i = 0; i < o.x.n; i++)
+                free(o.x.ids[i]);
+        free(o.x.ids);
+        free(o.x.e);
+        if (r < 0)
+                return r;
+        if (ret_removed)
+                *ret_removed = removed;
+        return 0;
+}
+
 int store_gc(struct store *s, uint64_t ttl_usec, uint64_t disk_budget_bytes, uint64_t now_usec,
              size_t *ret_removed)
 {
-        if (!disk_budget_bytes) {
-                int r = gc_by_age(s, ttl_usec, now_usec, ret_removed);
-                if (r != -ENOMEM && r < 0)
-                        goto scan; /* no usable index: every record, as before it */
+        int r = disk_budget_bytes
+                    ? gc_by_budget(s, ttl_usec, disk_budget_bytes, now_usec, ret_removed)
+                    : gc_by_age(s, ttl_usec, now_usec, ret_removed);
+        if (r >= 0 || r == -ENOMEM)
                 return r;
-        }
-scan:
+        /* No usable index: every record, as before it. */
+        return store_gc_scan(s, ttl_usec, disk_budget_bytes, now_usec, ret_removed);
+}
+
+int store_gc_scan(struct store *s, uint64_t ttl_usec, uint64_t disk_budget_bytes, uint64_t now_usec,
+                  size_t *ret_removed)
+{
         remove_leftovers(s, now_realtime_usec());
         struct store_list l;
         int r = store_list_jobs(s, NULL, NULL, 0, &l);

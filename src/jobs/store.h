@@ -181,9 +181,15 @@ void store_ids_free(char **ids);
  * than ttl_usec, or beyond disk_budget_bytes (0: none), oldest first, never a
  * queued or running one, skipping jobs whose lock is held.  Also removes
  * leftovers of interrupted creations and removals.  *ret_removed (optional)
- * is the number of jobs removed. */
+ * is the number of jobs removed.  Works from the index (store-index.h): by
+ * age, the rows past the TTL; with a budget, the rows' disk_bytes and the
+ * live jobs' usage measured now, then only the oldest rows that can go. */
 int store_gc(struct store *s, uint64_t ttl_usec, uint64_t disk_budget_bytes, uint64_t now_usec,
              size_t *ret_removed);
+/* store_gc without the index: every job listed and every directory measured
+ * (its fallback when the index cannot be used; tests compare the two). */
+int store_gc_scan(struct store *s, uint64_t ttl_usec, uint64_t disk_budget_bytes, uint64_t now_usec,
+                  size_t *ret_removed);
 
 /* Refreshes j->progress from the job's directory (progress.json, else the
  * tail of stdout.log), never decreasing (progress_update).  Reads only; the

@@ -14,6 +14,7 @@
 #include "gov-measure.h"
 #include "slurm-status.h"
 #include "jobid.h"
+#include "store-index.h"
 #include "store-list.h"
 #include "log.h"
 #include "gov-status.h"
@@ -760,8 +761,12 @@ static void mark_task(struct mcp_jobs *J, struct mcp_request *req, const struct 
         if (store_job_open_dir(J->ctl->store, j->id, &dfd) == 0) {
                 char buf[64];
                 snprintf(buf, sizeof(buf), "{\"ttl_ms\":%lld}\n", (long long)mcp_task_ttl_ms(t));
-                if (write_file_atomic_at(dfd, TASK_MARKER, buf, strlen(buf), 0600) >= 0)
+                if (write_file_atomic_at(dfd, TASK_MARKER, buf, strlen(buf), 0600) >= 0) {
                         task_entry_add(J, j->id);
+                        /* A quick job may have its final record (and row)
+                         * already: the row's usage counts the marker. */
+                        (void)store_index_refresh_usage(J->ctl->store, j->id);
+                }
         }
 }
 

@@ -13,7 +13,8 @@
  * With --real K, only the first K jobs are made so; the other COUNT - K are
  * clones of them with fresh ids and times: the same job.json text the store
  * writes (job_to_json), the same directory, lock file and log, and the same
- * index row (store_index_put), but no fsync and no staging rename, which a
+ * index row (store_index_put, with the usage store_job_disk_usage measures
+ * once the files are written), but no fsync and no staging rename, which a
  * bench fixture does not need.  The bench says which way its store was made. */
 #include <errno.h>
 #include <fcntl.h>
@@ -137,8 +138,11 @@ static int clone_one(struct store *s, struct store_index *ix, const struct job *
                 }
         }
         close(dfd);
+        uint64_t bytes = 0;
         if (r >= 0)
-                r = store_index_put(ix, j);
+                r = store_job_disk_usage(s, id, &bytes);
+        if (r >= 0)
+                r = store_index_put(ix, j, bytes);
 out:
         job_free(j);
         return r;
