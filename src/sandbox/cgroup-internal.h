@@ -8,7 +8,6 @@ struct cg_ops {
         int (*manager_open)(struct cg_manager *m);
         /* Creates g's directories under the parent, applies limits, opens fds. */
         int (*group_create)(struct cg_group *g, const struct cg_limits *limits);
-        int (*group_enter_self)(const struct cg_group *g);
         int (*group_baseline)(struct cg_group *g);
         int (*group_stats)(struct cg_group *g, struct cg_stats *ret);
         int (*group_is_empty)(struct cg_group *g);

@@ -77,8 +77,16 @@ static int v1_group_create(struct cg_group *g, const struct cg_limits *lim)
                 g->dir_fd[c] = open(g->path[c], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (g->dir_fd[c] < 0)
                         return NEG_ERRNO();
-                /* The child joins through `tasks`, not cgroup.procs: see
-                 * v1_group_enter_self. */
+                /* The child joins through `tasks`, not cgroup.procs: a
+                 * thread moving itself (writing "0") is a process of one
+                 * thread moving, and the kernel then skips
+                 * cgroup_threadgroup_rwsem (cgroup_procs_write_start: "If we
+                 * migrate a single thread, we don't care about threadgroup
+                 * stability"), whose write lock waits for an RCU grace
+                 * period: 5 writes cost 5-10 ms median on this host against
+                 * 0.11 ms through `tasks` (tests/bench/attachbench,
+                 * docs/performance.md).  The result is the same group in
+                 * every hierarchy (tests/integration/run_cgroup_attach.sh). */
                 g->procs_fd[c] = openat(g->dir_fd[c], "tasks", O_WRONLY | O_CLOEXEC);
                 if (g->procs_fd[c] < 0)
                         return NEG_ERRNO();
@@ -126,27 +134,6 @@ static int v1_group_create(struct cg_group *g, const struct cg_limits *lim)
                 if (g->dir_fd[CG_PIDS] < 0)
                         return -ENODEV;
                 r = dir_write(g->dir_fd[CG_PIDS], "pids.max", "%" PRIu64, lim->pids_max);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
-/* The caller is the job's child right after clone: one thread, so moving the
- * calling thread (writing "0" to `tasks`) moves the whole process.  The kernel
- * takes cgroup_threadgroup_rwsem for writing on every cgroup.procs write and
- * on every write that names a pid, but not when a thread moves itself
- * (cgroup_procs_write_start: "If we migrate a single thread, we don't care
- * about threadgroup stability ... we can skip the global lock").  Taking that
- * lock waits for an RCU grace period: 5 writes cost 5-10 ms median on this
- * host against 0.11 ms through `tasks` (tests/bench/attachbench,
- * docs/performance.md).  The result is the same group in every hierarchy
- * (tests/integration/run_cgroup_attach.sh). */
-static int v1_group_enter_self(const struct cg_group *g)
-{
-        /* memory first: a process must be charged before it can allocate much. */
-        for (size_t i = 0; i < ELEMENTSOF(job_controllers); i++) {
-                int r = cg_write_self(g->procs_fd[job_controllers[i]]);
                 if (r < 0)
                         return r;
         }
@@ -314,7 +301,6 @@ static int v1_group_kill(struct cg_group *g, int sig)
 const struct cg_ops cg_v1_ops = {
     .manager_open = v1_manager_open,
     .group_create = v1_group_create,
-    .group_enter_self = v1_group_enter_self,
     .group_baseline = v1_group_baseline,
     .group_stats = v1_group_stats,
     .group_is_empty = v1_group_is_empty,

@@ -186,11 +186,6 @@ static int v2_group_create(struct cg_group *g, const struct cg_limits *lim)
         return 0;
 }
 
-static int v2_group_enter_self(const struct cg_group *g)
-{
-        return cg_write_self(g->procs_fd[CG_MEMORY]);
-}
-
 /* memory.events.local appeared in 5.2; before it memory.events is the group's own. */
 static const char *events_file(int dfd)
 {
@@ -302,7 +297,6 @@ static int v2_group_kill(struct cg_group *g, int sig)
 const struct cg_ops cg_v2_ops = {
     .manager_open = v2_manager_open,
     .group_create = v2_group_create,
-    .group_enter_self = v2_group_enter_self,
     .group_baseline = v2_group_baseline,
     .group_stats = v2_group_stats,
     .group_is_empty = v2_group_is_empty,

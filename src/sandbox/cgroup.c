@@ -701,9 +701,37 @@ int cg_group_clone_fd(const struct cg_group *g)
         return g->dir_fd[CG_MEMORY] >= 0 ? g->dir_fd[CG_MEMORY] : -EBADF;
 }
 
+bool cg_manager_clone_into(const struct cg_manager *m)
+{
+        return m->layout->version == CG_V2;
+}
+
+size_t cg_group_join_fds(const struct cg_group *g, int fds[_CG_CONTROLLER_MAX])
+{
+        /* cgroup-v1.c's order (memory first); v2 has the one fd. */
+        static const enum cg_controller order[] = {CG_MEMORY, CG_CPU, CG_CPUACCT, CG_PIDS,
+                                                   CG_FREEZER};
+        size_t n = 0;
+        for (size_t i = 0; i < ELEMENTSOF(order); i++)
+                if (g->procs_fd[order[i]] >= 0)
+                        fds[n++] = g->procs_fd[order[i]];
+        return n;
+}
+
+int cg_join_fds(const int *fds, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                int r = cg_write_self(fds[i]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 int cg_group_enter_self(const struct cg_group *g)
 {
-        return g->m->ops->group_enter_self(g);
+        int fds[_CG_CONTROLLER_MAX];
+        return cg_join_fds(fds, cg_group_join_fds(g, fds));
 }
 
 int cg_group_stats(struct cg_group *g, struct cg_stats *ret)

@@ -9,8 +9,11 @@
  *   parent process                              child (after fork/clone, before exec)
  *   cg_manager_open()      start-up: parent group, stale groups cleaned
  *   cg_group_create()      per job: group + limits + counter baseline
+ *                          (v1: while the child builds its namespaces)
  *   cg_group_clone_fd()    v2: for clone3(CLONE_INTO_CGROUP)
- *                                               cg_group_enter_self()  (async-signal-safe)
+ *   cg_group_join_fds()    v1: sent to a child started before its group
+ *                                               cg_group_enter_self(),
+ *                                               cg_join_fds()  (async-signal-safe)
  *   cg_group_stats()       any time; before teardown for the outcome
  *   cg_group_kill()        timeout, cancel, teardown: the whole group, daemons too
  *   cg_group_destroy()     kill, wait until empty, remove bottom-up
@@ -135,6 +138,18 @@ const char *cg_group_name(const struct cg_group *g);
 int cg_group_relpath(const struct cg_group *g, char *buf, size_t len);
 /* v2: a directory fd for clone3's CLONE_INTO_CGROUP; -EOPNOTSUPP on v1. */
 int cg_group_clone_fd(const struct cg_group *g);
+/* Whether a child can start inside its group (v2: clone3 with
+ * CLONE_INTO_CGROUP), so the group must exist before the clone.  Without it
+ * (v1) the child joins by itself, and the group can be made while the child
+ * starts (child.h, make_group). */
+bool cg_manager_clone_into(const struct cg_manager *m);
+/* The fds a process joins the group through (cg_group_enter_self's), in its
+ * order, memory first: for a child started before the group existed, which
+ * is sent them and joins with cg_join_fds().  Returns how many (at most
+ * _CG_CONTROLLER_MAX); they stay the group's. */
+size_t cg_group_join_fds(const struct cg_group *g, int fds[_CG_CONTROLLER_MAX]);
+/* In the child: joins through fds from cg_group_join_fds. Async-signal-safe. */
+int cg_join_fds(const int *fds, size_t n);
 /* In the child before exec: moves the calling process into the group in every
  * hierarchy through fds opened by cg_group_create. Async-signal-safe.  The
  * caller must have one thread (a fresh clone child): on v1 it moves the

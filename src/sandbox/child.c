@@ -1,15 +1,20 @@
 /* child.c - the job process's road from clone to execve.
  *
  * Theory of operation.  The parent (a supervisor or `corral run`) prepares
- * everything that allocates or can fail slowly: the cgroup and its fds, the
- * resolved executable, argv/envp, the compiled seccomp program.  It then
- * clones.  On cgroup v2 clone3(CLONE_INTO_CGROUP) starts the child inside its
- * group, so not one instruction of the job runs uncharged; elsewhere the child
- * joins its groups as its very first step.  The child then runs a short fixed
- * pipeline, each step only async-signal-safe calls:
+ * everything that allocates or can fail slowly: the resolved executable,
+ * argv/envp, the compiled seccomp program, and on cgroup v2 the cgroup and
+ * its fds.  It then clones.  On v2 clone3(CLONE_INTO_CGROUP) starts the child
+ * inside its group, so not one instruction of the job runs uncharged.  On v1
+ * the child joins its groups itself (a thread moving itself is cheap there:
+ * cgroup-v1.c), so the parent makes them while the child builds its
+ * namespaces and mounts (spec->make_group: two CPUs at once), sends it their
+ * fds, and the child joins before the job exists.  The child runs a short
+ * fixed pipeline, each step only async-signal-safe calls:
  *
- *   cgroup -> session -> [with a subordinate id: wait until the parent has
- *          mapped it] -> namespaces (hostview_apply_root)
+ *   [cgroup, when made before the clone] -> session -> [with a subordinate
+ *          id: wait until the parent has mapped it] -> namespaces
+ *          (hostview_apply_root) -> [cgroup, when made meanwhile: its fds
+ *          come over a socket]
  *          [as root: the process is PID 1 of the job's new PID and IPC
  *           namespaces; it forks the job and stays as its init, init_run()]
  *   job:   stdio -> fds -> rlimits -> capabilities (bounding, ambient)
@@ -35,6 +40,7 @@
 #include "child.h"
 #include "cgroup.h"
 #include "cleanup.h"
+#include "fdpass.h"
 #include "hostview.h"
 #include "policy.h"
 #include "privs.h"
@@ -45,6 +51,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <linux/filter.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
@@ -354,15 +361,35 @@ static pid_t job_clone(const struct child_spec *spec, int report_fd, int go_fd)
         return vclone(job_main, &a);
 }
 
+_Static_assert(_CG_CONTROLLER_MAX <= FDPASS_MAX, "a group's join fds fit one message");
+
+/* Joins the group the parent made while this process built its namespaces
+ * (spec->make_group): its fds come on sock.  EOF: the parent gave up. */
+static int join_group_made_meanwhile(int sock)
+{
+        int fds[FDPASS_MAX];
+        char tag;
+        int n = fdpass_recv(sock, &tag, fds, FDPASS_MAX);
+        close(sock);
+        if (n < 0)
+                return n;
+        int r = cg_join_fds(fds, (size_t)n);
+        for (int i = 0; i < n; i++)
+                close(fds[i]);
+        return r;
+}
+
 /* Runs in the child (the job's init when it has a PID namespace); never
  * returns.  status_fd < 0: no init, this process becomes the job.  map_fd
  * >= 0 (a subordinate id): the parent writes one byte there once it has
  * written the namespace's maps; nothing that depends on them runs before.
  * go_fd >= 0 (spec->before_exec): the job's process waits there, just before
- * its filter and exec, until the parent has recorded the job as started. */
+ * its filter and exec, until the parent has recorded the job as started.
+ * join_fd >= 0 (spec->make_group): the group's fds come there once its
+ * namespaces are built. */
 static _Noreturn void child_run(const struct child_spec *spec, int report_fd, int status_fd,
-                                int map_fd, int go_fd, int parent_pidfd, pid_t parent,
-                                bool in_cgroup, bool parent_root)
+                                int map_fd, int go_fd, int join_fd, const cpu_set_t *affinity,
+                                int parent_pidfd, pid_t parent, bool in_cgroup, bool parent_root)
 {
         int r;
 
@@ -423,6 +450,12 @@ static _Noreturn void child_run(const struct child_spec *spec, int report_fd, in
 
         if (spec->view && (r = hostview_apply_root(spec->view)) < 0)
                 fail(report_fd, CHILD_STEP_NAMESPACES, -r);
+        /* Before the job exists, which inherits this process's groups. */
+        if (join_fd >= 0 && (r = join_group_made_meanwhile(join_fd)) < 0)
+                fail(report_fd, CHILD_STEP_CGROUP, -r);
+        /* Back to the CPUs corral had (spread_cpus): the job's own. */
+        if (affinity && sched_setaffinity(0, sizeof(*affinity), affinity) < 0)
+                fail(report_fd, CHILD_STEP_CGROUP, errno);
 
         if (status_fd < 0)
                 job_run(spec, report_fd, go_fd, parent);
@@ -579,6 +612,43 @@ static int map_subid(const struct hostview *v, pid_t pid, int map_wr)
         return write(map_wr, &go, 1) == 1 ? 0 : NEG_ERRNO();
 }
 
+/* A fresh child runs on its parent's CPU (the scheduler places it there):
+ * while the parent makes its group, the two would share one CPU.  The child
+ * is moved off ours for the time (any other CPU we may use) and goes back to
+ * exactly the CPUs we had once it has joined its group, before the job
+ * exists.  Nothing to gain with a single CPU. */
+static bool spread_cpus_prepare(cpu_set_t *ret_cpus, int *ret_here)
+{
+        if (sched_getaffinity(0, sizeof(*ret_cpus), ret_cpus) < 0 || CPU_COUNT(ret_cpus) < 2)
+                return false;
+        *ret_here = sched_getcpu();
+        return *ret_here >= 0 && *ret_here < CPU_SETSIZE;
+}
+
+static void spread_cpus_apply(pid_t child, const cpu_set_t *cpus, int here)
+{
+        cpu_set_t others = *cpus;
+        CPU_CLR(here, &others);
+        if (CPU_COUNT(&others) > 0)
+                (void)sched_setaffinity(child, sizeof(others), &others);
+}
+
+/* The parent's half of spec->make_group: the group, and its join fds to the
+ * child.  A child that died already (EPIPE) reports why on its pipe. */
+static int make_group_meanwhile(const struct child_spec *spec, int join_wr)
+{
+        const struct cg_group *g = NULL;
+        int r = spec->make_group(spec->make_group_data, &g);
+        if (r < 0)
+                return r;
+        int fds[_CG_CONTROLLER_MAX];
+        size_t n = cg_group_join_fds(g, fds);
+        if (n == 0)
+                return -ENODEV;
+        r = fdpass_send(join_wr, 'G', fds, n);
+        return r == -EPIPE ? 0 : r;
+}
+
 int child_spawn(const struct child_spec *spec, pid_t *ret_pid, int *ret_pidfd, int *ret_listener,
                 int *ret_status_fd, struct child_failure *ret_failure)
 {
@@ -618,6 +688,15 @@ int child_spawn(const struct child_spec *spec, pid_t *ret_pid, int *ret_pidfd, i
                 go_wr = pipefd[1];
         }
 
+        /* make_group: the group's join fds after the clone, on a socket. */
+        _cleanup_close_ int join_rd = -EBADF, join_wr = -EBADF;
+        if (spec->make_group) {
+                if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pipefd) < 0)
+                        return NEG_ERRNO();
+                join_rd = pipefd[0];
+                join_wr = pipefd[1];
+        }
+
         /* For the child to see whether we are gone (die_with_parent). */
         pid_t self = getpid();
         /* Root may take the listener of an undumpable job (CAP_SYS_PTRACE):
@@ -626,6 +705,12 @@ int child_spawn(const struct child_spec *spec, pid_t *ret_pid, int *ret_pidfd, i
         _cleanup_close_ int self_pidfd = (int)syscall(SYS_pidfd_open, self, 0);
         if (self_pidfd < 0)
                 return NEG_ERRNO();
+
+        /* make_group: the child builds its namespaces on another CPU than
+         * ours while we make its group (spread_cpus). */
+        cpu_set_t cpus;
+        int here = -1;
+        bool spread = spec->make_group && spread_cpus_prepare(&cpus, &here);
 
         int cgfd = spec->group ? cg_group_clone_fd(spec->group) : -EBADF;
         int pidfd = -EBADF;
@@ -661,14 +746,21 @@ int child_spawn(const struct child_spec *spec, pid_t *ret_pid, int *ret_pidfd, i
                         close(map_wr);
                 if (spec->before_exec)
                         close(go_wr);
+                if (spec->make_group)
+                        close(join_wr);
                 child_run(spec, wr, has_init ? status_wr : -1, subid ? map_rd : -1,
-                          spec->before_exec ? go_rd : -1, self_pidfd, self, in_cgroup, parent_root);
+                          spec->before_exec ? go_rd : -1, spec->make_group ? join_rd : -1,
+                          spread ? &cpus : NULL, self_pidfd, self, in_cgroup, parent_root);
         }
         _cleanup_close_ int owned_pidfd = pidfd;
         closep(&wr);
         wr = -EBADF;
         closep(&status_wr);
         status_wr = -EBADF;
+        closep(&join_rd);
+        join_rd = -EBADF;
+        if (spread)
+                spread_cpus_apply(pid, &cpus, here);
         if (subid) {
                 int r = map_subid(spec->view, pid, map_wr);
                 if (r < 0) {
@@ -677,6 +769,15 @@ int child_spawn(const struct child_spec *spec, pid_t *ret_pid, int *ret_pidfd, i
                                 *ret_failure = (struct child_failure){CHILD_STEP_SUBID, -r};
                         return r;
                 }
+        }
+        if (spec->make_group) {
+                int r = make_group_meanwhile(spec, join_wr);
+                if (r < 0) {
+                        reap(pid);
+                        return r;
+                }
+                closep(&join_wr);
+                join_wr = -EBADF;
         }
         if (spec->before_exec) {
                 spec->before_exec(spec->before_exec_data, pid);

@@ -70,6 +70,15 @@ struct child_spec {
          * running) precedes the job's first instruction.  NULL: no wait. */
         void (*before_exec)(void *data, pid_t pid);
         void *before_exec_data;
+        /* Instead of .group (NULL then): called in the parent right after the
+         * clone, while the child builds its namespaces and mounts, to make the
+         * group the child then joins (its join fds are sent to it) before the
+         * job exists.  For a layout where the child joins by itself anyway
+         * (cg_manager_clone_into() false): the two halves run on two CPUs at
+         * once.  A failure here ends the child; child_spawn returns it with
+         * step CHILD_STEP_NONE. */
+        int (*make_group)(void *data, const struct cg_group **ret);
+        void *make_group_data;
 };
 
 struct child_failure {

@@ -1,6 +1,7 @@
 /* netproxy.c - the proxy process's lifecycle and the job side of the bridge;
  * see netproxy.h.  The proxy itself is netproxy-serve.c. */
 #include "netproxy.h"
+#include "fdpass.h"
 #include "cleanup.h"
 #include "netproxy-internal.h"
 #include "privs.h"
@@ -94,18 +95,7 @@ int netproxy_job_listen(int sock)
                 close(l);
                 goto out;
         }
-        char cbuf[CMSG_SPACE(sizeof(int))] = {0};
-        char byte = 'L';
-        struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-        struct msghdr msg = {
-            .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
-        struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-        cm->cmsg_level = SOL_SOCKET;
-        cm->cmsg_type = SCM_RIGHTS;
-        cm->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(cm), &l, sizeof(int));
-        if (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
-                r = -errno;
+        r = fdpass_send(sock, 'L', &l, 1);
         /* The job never holds its proxy's listening socket. */
         close(l);
 out:
@@ -117,23 +107,10 @@ out:
 
 static int receive_listener(int sock)
 {
-        char cbuf[CMSG_SPACE(sizeof(int))] = {0};
-        char byte;
-        struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-        struct msghdr msg = {
-            .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
-        ssize_t n;
-        do
-                n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-        while (n < 0 && errno == EINTR);
-        if (n <= 0)
-                return n < 0 ? -errno : -ECONNRESET; /* the job never got that far */
-        struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-        if (!cm || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(sizeof(int)))
-                return -EPROTO;
+        char tag;
         int fd;
-        memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-        return fd;
+        int n = fdpass_recv(sock, &tag, &fd, 1);
+        return n < 0 ? n : fd; /* -ECONNRESET: the job never got that far */
 }
 
 static _Noreturn void proxy_main(int job_sock, int ctl, const struct net_policy *p,

@@ -18,6 +18,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* A job's group that may not exist yet (made in child_spawn on v1). */
+static void destroy_group(struct cg_group *g)
+{
+        if (g)
+                cg_group_destroy(g);
+}
+
 static int arm_timer(int tfd, uint64_t usec)
 {
         struct itimerspec its = {
@@ -164,6 +171,23 @@ static int wait_for_job(struct cg_group *g, const struct runner_spec *spec, pid_
         }
 }
 
+struct group_request {
+        struct cg_manager *m;
+        const struct runner_spec *spec;
+        struct cg_group **g;
+};
+
+/* child_spec.make_group: the job's group, made while the child builds its
+ * namespaces. */
+static int make_group(void *data, const struct cg_group **ret)
+{
+        struct group_request *q = data;
+        int r = cg_group_create(q->m, q->spec->label, &q->spec->limits, q->g);
+        if (r >= 0)
+                *ret = *q->g;
+        return r;
+}
+
 static void spawned(void *data, pid_t pid)
 {
         const struct runner_spec *spec = data;
@@ -201,12 +225,21 @@ int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outc
         _cleanup_close_ int status_fd = -EBADF;
         struct subid_access *access = NULL; /* revoked at out: */
         bool ran = false;
-        r = cg_group_create(m, spec->label, &spec->limits, &g);
-        if (r < 0)
-                goto out;
-
+        /* v2: the child starts inside its group, made first.  v1: it joins
+         * by itself, so the group is made while it builds its namespaces
+         * (child.h, make_group). */
+        struct group_request greq = {m, spec, &g};
         struct child_spec child = spec->child;
-        child.group = g;
+        if (cg_manager_clone_into(m)) {
+                r = cg_group_create(m, spec->label, &spec->limits, &g);
+                if (r < 0)
+                        goto out;
+                child.group = g;
+        } else {
+                child.group = NULL;
+                child.make_group = make_group;
+                child.make_group_data = &greq;
+        }
         if (spec->on_spawned) {
                 child.before_exec = spawned;
                 child.before_exec_data = (void *)spec;
@@ -222,14 +255,14 @@ int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outc
                 if (r < 0) {
                         if (ret_failure)
                                 *ret_failure = (struct child_failure){CHILD_STEP_SUBID_ACCESS, -r};
-                        cg_group_destroy(g);
+                        destroy_group(g);
                         goto out;
                 }
         }
         if (spec->network && spec->network->mode == NET_ALLOW) {
                 r = netproxy_start(spec->network, subid ? NULL : spec->child.privs, &np);
                 if (r < 0) {
-                        cg_group_destroy(g);
+                        destroy_group(g);
                         goto out;
                 }
                 if (child.view)
@@ -248,7 +281,7 @@ int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outc
                 netproxy_job_started(np);
         status_fd = sfd;
         if (r < 0) {
-                cg_group_destroy(g);
+                destroy_group(g); /* made or not, as make_group got */
                 goto out;
         }
         ran = true;

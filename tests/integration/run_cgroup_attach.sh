@@ -5,7 +5,8 @@
 # (the job's /proc/self/cgroup, and a grandchild's) and from outside (the
 # group's cgroup.procs and tasks list the job's process and every thread of
 # it), for `corral run` and for a supervised job, and the limits bind (the
-# memory limit kills a hog, the pids limit refuses forks).
+# memory limit kills a hog, the pids limit refuses forks), and the job keeps
+# its caller's CPU affinity.
 . "$(dirname "$0")/../lib.sh"
 R=$TEST_TMP/result.json
 
@@ -103,6 +104,23 @@ corral wait "$id" >/dev/null 2>&1
 assert_eq "a 200 MB hog under --memory 32M" oom_killed "$(json "$R" 'j["status"]')"
 "$CORRAL" run --pids 16 --timeout 60s --result "$R" -- "$CORRAL_PROGS/forkbomb" 2>/dev/null
 assert_cmp "forks refused under --pids 16" "$(json "$R" 'j["pids_max_hits"]')" -ge 1
+
+
+# 4. On v1 the job's init builds its namespaces on another CPU while corral
+# makes the group (child.c, spread_cpus), then takes back exactly the CPUs
+# corral had: the job's CPU affinity is its caller's, whatever it was.
+mine=$(awk '/^Cpus_allowed_list/ {print $2}' /proc/self/status)
+assert_eq "the job runs on the caller's CPUs ($mine)" "$mine" \
+        "$("$CORRAL" run --memory 64M -- awk '/^Cpus_allowed_list/ {print $2}' /proc/self/status)"
+assert_eq "a caller pinned to CPU 0: the job too" 0 \
+        "$(taskset -c 0 "$CORRAL" run --memory 64M -- awk '/^Cpus_allowed_list/ {print $2}' /proc/self/status)"
+last=$(($(nproc --all) - 1))
+if [ "$last" -ge 1 ]; then
+        assert_eq "a caller on CPUs 0,$last: the job too" "0,$last" \
+                "$(taskset -c "0,$last" "$CORRAL" run --memory 64M -- awk '/^Cpus_allowed_list/ {print $2}' /proc/self/status | sed "s/^0-1$/0,1/")"
+else
+        not_ok "one CPU: the spread across CPUs cannot be checked here"
+fi
 
 assert_no_groups
 finish

@@ -237,6 +237,40 @@ static void user_namespace_view(void **state)
         close(pidfd);
 }
 
+static int group_refused(void *data, const struct cg_group **ret)
+{
+        (void)ret;
+        ++*(int *)data;
+        return -ENOSPC; /* as mkdir when the kernel's memory cgroup ids run out */
+}
+
+/* A group made after the clone (make_group) that cannot be made: the child,
+ * waiting for it, is ended and reaped, nothing runs, and the error is the
+ * caller's. */
+static void group_made_meanwhile_refused(void **state)
+{
+        char *argv[] = {"sh", "-c", "echo ran > /dev/tty", NULL};
+        char *envp[] = {NULL};
+        int calls = 0;
+        struct child_spec spec = {.path = "/bin/sh",
+                                  .argv = argv,
+                                  .envp = envp,
+                                  .stdin_fd = -1,
+                                  .stdout_fd = -1,
+                                  .stderr_fd = -1,
+                                  .make_group = group_refused,
+                                  .make_group_data = &calls};
+        pid_t pid = 0;
+        int pidfd = -1;
+        struct child_failure f = {.step = CHILD_STEP_EXEC};
+        assert_int_equal(child_spawn(&spec, &pid, &pidfd, NULL, NULL, &f), -ENOSPC);
+        assert_int_equal(calls, 1);
+        assert_int_equal(pidfd, -1);
+        /* Reaped: no child of ours is left, not even a zombie. */
+        assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+        assert_int_equal(errno, ECHILD);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -247,6 +281,7 @@ int main(void)
             cmocka_unit_test(notify_mode_failure_before_install),
             cmocka_unit_test(init_relays_the_status),
             cmocka_unit_test(user_namespace_view),
+            cmocka_unit_test(group_made_meanwhile_refused),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
