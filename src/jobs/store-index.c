@@ -60,10 +60,37 @@ static const char SCHEMA[] = "CREATE TABLE IF NOT EXISTS jobs ("
                              "CREATE INDEX IF NOT EXISTS jobs_finished ON jobs(finished_at);"
                              /* retention_select's order (retention.c), with
                               * what it needs: the budget's oldest rows are
-                              * one range of it, and SUM(disk_bytes) reads it
-                              * rather than the wider table. */
+                              * one range of it. */
                              "CREATE INDEX IF NOT EXISTS jobs_age ON jobs(" AGE_KEY ","
                              " created_at, id, finished_at, status, disk_bytes);"
+                             /* The rows counted by status, kept by the triggers
+                              * below in the writer's transaction: a census
+                              * (store_index_count) and gc's budget
+                              * (store_index_disk_total) read a few rows, not
+                              * the table.  A REPLACE deletes the row it
+                              * replaces: open_db turns recursive_triggers on
+                              * so that its delete counts too. */
+                             "CREATE TABLE IF NOT EXISTS totals ("
+                             " status TEXT PRIMARY KEY NOT NULL,"
+                             " jobs INTEGER NOT NULL,"
+                             " disk_bytes INTEGER NOT NULL) WITHOUT ROWID;"
+                             "CREATE TRIGGER IF NOT EXISTS totals_insert AFTER INSERT ON jobs BEGIN"
+                             " INSERT INTO totals(status, jobs, disk_bytes)"
+                             " VALUES(NEW.status, 1, NEW.disk_bytes) ON CONFLICT(status) DO UPDATE"
+                             " SET jobs=jobs+1, disk_bytes=disk_bytes+excluded.disk_bytes;"
+                             " END;"
+                             "CREATE TRIGGER IF NOT EXISTS totals_delete AFTER DELETE ON jobs BEGIN"
+                             " UPDATE totals SET jobs=jobs-1, disk_bytes=disk_bytes-OLD.disk_bytes"
+                             " WHERE status=OLD.status;"
+                             " END;"
+                             "CREATE TRIGGER IF NOT EXISTS totals_update"
+                             " AFTER UPDATE OF status, disk_bytes ON jobs BEGIN"
+                             " UPDATE totals SET jobs=jobs-1, disk_bytes=disk_bytes-OLD.disk_bytes"
+                             " WHERE status=OLD.status;"
+                             " INSERT INTO totals(status, jobs, disk_bytes)"
+                             " VALUES(NEW.status, 1, NEW.disk_bytes) ON CONFLICT(status) DO UPDATE"
+                             " SET jobs=jobs+1, disk_bytes=disk_bytes+excluded.disk_bytes;"
+                             " END;"
                              /* boot_id: the boot of the last full reconciliation;
                               * leftovers: hidden names it saw in jobs/. */
                              "CREATE TABLE IF NOT EXISTS meta ("
@@ -145,6 +172,12 @@ static int open_db(int tenant_fd, sqlite3 **ret)
                 return sql_errno(rc) ?: -EIO;
         }
         sqlite3_busy_timeout(db, 5000);
+        /* The totals' triggers must see the delete a REPLACE makes (SCHEMA). */
+        rc = sqlite3_exec(db, "PRAGMA recursive_triggers=ON", NULL, NULL, NULL);
+        if (rc != SQLITE_OK) {
+                sqlite3_close(db);
+                return sql_errno(rc) ?: -EIO;
+        }
         /* Closing the last connection would checkpoint the WAL (fsyncs) on
          * every final write; let the automatic checkpoint do it in batches. */
         sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
@@ -1039,8 +1072,7 @@ int store_index_foreach(struct store_index *ix, uint64_t since, uint64_t until,
 static int count_rows(sqlite3 *db, char *const *live_ids, size_t by_status[_JOB_STATUS_MAX])
 {
         sqlite3_stmt *st = NULL;
-        int rc = sqlite3_prepare_v2(db, "SELECT status, COUNT(*) FROM jobs GROUP BY status", -1,
-                                    &st, NULL);
+        int rc = sqlite3_prepare_v2(db, "SELECT status, jobs FROM totals", -1, &st, NULL);
         if (rc != SQLITE_OK)
                 return sql_errno(rc) ?: -EIO;
         size_t n[_JOB_STATUS_MAX] = {0};
@@ -1073,11 +1105,11 @@ int store_index_count(struct store_index *ix, char *const *live_ids,
                       size_t by_status[_JOB_STATUS_MAX])
 {
         /* The snapshot starts at the first read after BEGIN. */
-        int r = exec(ix->db, "BEGIN");
+        int r = store_index_read_begin(ix);
         if (r < 0)
                 return r;
         r = count_rows(ix->db, live_ids, by_status);
-        int cr = exec(ix->db, "COMMIT");
+        int cr = store_index_read_end(ix);
         return r < 0 ? r : cr;
 }
 
@@ -1123,7 +1155,7 @@ int store_index_disk_total(struct store_index *ix, uint64_t *ret)
 {
         int64_t v = 0;
         /* total(), not sum(): 0.0 for no rows, never NULL. */
-        int r = single_int(ix->db, "SELECT CAST(total(disk_bytes) AS INTEGER) FROM jobs", &v);
+        int r = single_int(ix->db, "SELECT CAST(total(disk_bytes) AS INTEGER) FROM totals", &v);
         if (r < 0)
                 return r;
         *ret = v > 0 ? (uint64_t)v : 0;

@@ -25,7 +25,7 @@
 #include "job.h"
 #include "store.h"
 
-#define STORE_INDEX_SCHEMA 4
+#define STORE_INDEX_SCHEMA 5
 
 struct store_index;
 
@@ -141,7 +141,7 @@ int store_index_expired(struct store_index *ix, uint64_t finished_before,
 int store_index_read_begin(struct store_index *ix);
 int store_index_read_end(struct store_index *ix);
 
-/* The sum of every row's disk_bytes. */
+/* The sum of every row's disk_bytes (from the totals the writes keep). */
 int store_index_disk_total(struct store_index *ix, uint64_t *ret);
 
 /* 1 when id has a row, 0 when not. */

@@ -743,6 +743,8 @@ def bench_store(b):
            ("corral list --limit 50 --before ID (a later page)",
             lambda st, jid: ["list", "--limit", "50", "--before", jid]),
            ("corral gc (removes nothing; recovery first)", lambda st, jid: ["gc"]),
+           ("corral gc --disk-budget 1T (removes nothing)",
+            lambda st, jid: ["gc", "--disk-budget", "1T"]),
            # A scrape and a frame: the live jobs' cost, not the history's
            # (both sample the host's CPU for 0.25 s: CPU time is the measure).
            ("corral metrics", lambda st, jid: ["metrics"]),

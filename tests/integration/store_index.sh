@@ -132,7 +132,7 @@ check_filters "after deletion"
 # An older schema version: rebuilt.
 sql 'PRAGMA user_version=0' >/dev/null
 check_filters "after a schema version change"
-assert_eq "schema version restamped" 4 "$(sql 'PRAGMA user_version')"
+assert_eq "schema version restamped" 5 "$(sql 'PRAGMA user_version')"
 assert_eq "rebuilt rows carry their disk usage" 0 "$(sql 'SELECT count(*) FROM jobs WHERE disk_bytes <= 0')"
 
 # No walk of jobs/ in the usual case: the active set holds only live jobs.

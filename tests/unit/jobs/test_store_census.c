@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "store-active.h"
 #include "store-index.h"
 #include "store-list.h"
 #include "store.h"
@@ -211,12 +212,103 @@ static void damaged_or_unusable_index(void **state)
         store_census_done(&want);
 }
 
+/* "status jobs bytes;" per status from the totals the triggers keep, and the
+ * same counted over the rows: they must agree after any write. */
+static void totals_text(struct store *s, const char *sql, char *buf, size_t len)
+{
+        struct store_index *ix = NULL;
+        assert_int_equal(store_index_open(s, &ix, NULL), 0);
+        sqlite3_stmt *st = NULL;
+        assert_int_equal(sqlite3_prepare_v2(store_index_db(ix), sql, -1, &st, NULL), SQLITE_OK);
+        size_t o = 0;
+        buf[0] = 0;
+        while (sqlite3_step(st) == SQLITE_ROW && o < len)
+                o += (size_t)snprintf(buf + o, len - o, "%s %lld %lld;", sqlite3_column_text(st, 0),
+                                      (long long)sqlite3_column_int64(st, 1),
+                                      (long long)sqlite3_column_int64(st, 2));
+        sqlite3_finalize(st);
+        store_index_free(ix);
+}
+
+static void assert_totals_right(struct store *s)
+{
+        char kept[512], counted[512];
+        totals_text(s,
+                    "SELECT status, jobs, disk_bytes FROM totals WHERE jobs<>0 OR disk_bytes<>0"
+                    " ORDER BY status",
+                    kept, sizeof(kept));
+        totals_text(s,
+                    "SELECT status, COUNT(*), SUM(disk_bytes) FROM jobs GROUP BY status"
+                    " ORDER BY status",
+                    counted, sizeof(counted));
+        assert_string_equal(kept, counted);
+}
+
+/* The totals follow every kind of write: a row added, replaced with another
+ * status (REPLACE deletes and inserts), its usage refreshed, removed with its
+ * job, dropped by a reconciliation, and a whole rebuild. */
+static void totals_follow_every_write(void **state)
+{
+        _cleanup_(store_freep) struct store *s = open_store();
+        fill(s);
+        assert_totals_right(s);
+        finish(s, "c35", JOB_TIMED_OUT); /* a new row */
+        assert_totals_right(s);
+
+        /* The same row again with another status and size: REPLACE. */
+        struct job *j = NULL;
+        assert_int_equal(store_job_load(s, "c12", &j, NULL), 0);
+        j->status = JOB_KILLED;
+        struct store_index *ix = NULL;
+        assert_int_equal(store_index_open(s, &ix, NULL), 0);
+        assert_int_equal(store_index_put(ix, j, 123456), 0);
+        store_index_free(ix);
+        job_free(j);
+        assert_totals_right(s);
+
+        /* A finished job's directory grows: its row's usage is refreshed. */
+        int dfd = -1;
+        assert_int_equal(store_job_open_dir(s, "c08", &dfd), 0);
+        int fd = openat(dfd, "extra.log", O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        assert_true(fd >= 0);
+        char block[65536];
+        memset(block, 'x', sizeof(block));
+        assert_int_equal(write(fd, block, sizeof(block)), (ssize_t)sizeof(block));
+        close(fd);
+        close(dfd);
+        assert_int_equal(store_index_refresh_usage(s, "c08"), 0);
+        assert_totals_right(s);
+
+        /* Removed with its job; and a row whose directory went behind the
+         * store's back, dropped by the reconciliation. */
+        assert_int_equal(store_job_remove(s, "c09"), 0);
+        assert_totals_right(s);
+        char path[256];
+        snprintf(path, sizeof(path), "%s/tenants/default/jobs/c11", statedir);
+        assert_int_equal(test_rm_rf(path), 0);
+        assert_int_equal(store_active_add(s, "c11"), 0); /* as an interrupted removal leaves it */
+        struct store_census c;
+        assert_int_equal(store_census(s, 0, &c), 0);
+        store_census_done(&c);
+        assert_totals_right(s);
+
+        /* Rebuilt from the records: the totals are the rows' again. */
+        assert_int_equal(store_index_open(s, &ix, NULL), 0);
+        assert_int_equal(store_index_rebuild(s, &ix), 0);
+        char **live = NULL;
+        assert_int_equal(store_index_sync(ix, s, &live), 0);
+        store_ids_free(live);
+        store_index_free(ix);
+        assert_totals_right(s);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(counts_live_and_newest, setup, teardown),
             cmocka_unit_test_setup_teardown(finished_after_the_sync_counted_once, setup, teardown),
             cmocka_unit_test_setup_teardown(damaged_or_unusable_index, setup, teardown),
+            cmocka_unit_test_setup_teardown(totals_follow_every_write, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
