@@ -40,7 +40,6 @@
 #include "privs.h"
 #include "procfs.h"
 #include "runner.h"
-#include "store-index.h"
 #include "sandbox-setup.h"
 #include "subid.h"
 #include "uidpool.h"
@@ -998,12 +997,6 @@ int cmd_supervise(const struct corral_options *o, int argc, char **argv)
                 gov_ledger_release(s.ledger, s.ledger_key);
                 gov_ledger_free(s.ledger);
         }
-        /* The last write into the job's directory is this process's (lines in
-         * supervisor.log after the final record): the row's disk usage, which
-         * gc's budget reads, as the directory is left.  Still under the job's
-         * lock, so no gc removes it meanwhile. */
-        if (job_status_is_terminal(s.job->status))
-                (void)store_index_refresh_usage(ctl->store, id);
         if (s.work_dirfd >= 0)
                 close(s.work_dirfd);
         close(s.job_dirfd);
