@@ -22,32 +22,9 @@
 #include "store-list.h"
 #include "store.h"
 #include "store-test-util.h"
-
-static char tmpdir[64];
-static char statedir[128];
+#include "store-test-fixture.h"
 
 #define T0 1700000000000000ull
-
-static int setup(void **state)
-{
-        strcpy(tmpdir, "/tmp/corral-test-store-census.XXXXXX");
-        if (!mkdtemp(tmpdir))
-                return -1;
-        snprintf(statedir, sizeof(statedir), "%s/state", tmpdir);
-        return 0;
-}
-
-static int teardown(void **state)
-{
-        return test_rm_rf(tmpdir);
-}
-
-static struct store *open_store(void)
-{
-        struct store *s = NULL;
-        assert_int_equal(store_open(statedir, NULL, &s), 0);
-        return s;
-}
 
 /* A job created at T0 + i ms with status st, written as a supervisor does:
  * created running (queued: created so), then the final save. */

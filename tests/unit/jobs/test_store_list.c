@@ -19,32 +19,9 @@
 #include "store-list.h"
 #include "store.h"
 #include "store-test-util.h"
-
-static char tmpdir[64];
-static char statedir[128];
+#include "store-test-fixture.h"
 
 #define T0 1700000000000000ull
-
-static int setup(void **state)
-{
-        strcpy(tmpdir, "/tmp/corral-test-store-list.XXXXXX");
-        if (!mkdtemp(tmpdir))
-                return -1;
-        snprintf(statedir, sizeof(statedir), "%s/state", tmpdir);
-        return 0;
-}
-
-static int teardown(void **state)
-{
-        return test_rm_rf(tmpdir);
-}
-
-static struct store *open_store(void)
-{
-        struct store *s = NULL;
-        assert_int_equal(store_open(statedir, NULL, &s), 0);
-        return s;
-}
 
 /* A job created at T0 + i ms: queued/running ones stay live, others as a
  * supervisor leaves them (created running, then the final save). */
@@ -437,6 +414,20 @@ static const char *const sized_ids[] = {"f01", "f02", "f03", "f04", "f05", "f06"
                                         "f07", "f08", "f09", "f10", "f11", "live"};
 #define N_SIZED (sizeof(sized_ids) / sizeof(sized_ids[0]))
 
+/* gc with budget removes exactly the sized jobs the scan would choose, in its
+ * order; returns how many. */
+static size_t gc_removes_as_scan(struct store *s, uint64_t budget, uint64_t now)
+{
+        char want[N_SIZED][32], got[N_SIZED][32];
+        size_t n_want = chosen_by_scan(s, 0, budget, now, want), removed = 0;
+        assert_int_equal(store_gc(s, 0, budget, now, &removed), 0);
+        assert_int_equal(removed, n_want);
+        assert_int_equal(gone(s, sized_ids, N_SIZED, got), n_want);
+        for (size_t i = 0; i < n_want; i++)
+                assert_string_equal(got[i], want[i]);
+        return n_want;
+}
+
 static void make_sized_store(struct store *s)
 {
         for (int i = 0; i < 11; i++) {
@@ -543,15 +534,8 @@ static void gc_budget_without_an_index(void **state)
         struct store_index *ix = NULL;
         assert_true(store_index_open(s, &ix, NULL) < 0);
 
-        char want[N_SIZED][32], got[N_SIZED][32];
-        size_t n_want = chosen_by_scan(s, 0, total / 2, now, want);
-        assert_true(n_want > 0 && n_want < 11);
-        size_t removed = 0;
-        assert_int_equal(store_gc(s, 0, total / 2, now, &removed), 0);
-        assert_int_equal(removed, n_want);
-        assert_int_equal(gone(s, sized_ids, N_SIZED, got), n_want);
-        for (size_t i = 0; i < n_want; i++)
-                assert_string_equal(got[i], want[i]);
+        size_t n = gc_removes_as_scan(s, total / 2, now);
+        assert_true(n > 0 && n < 11);
 }
 
 static void row_carries_usage(void **state)
@@ -659,14 +643,7 @@ static void schema_3_rebuilt_with_usage(void **state)
         uint64_t now = T0 + 24ull * 3600 * 1000000, total = 0;
         for (size_t i = 0; i < N_SIZED; i++)
                 total += usage(s, sized_ids[i]);
-        char want[N_SIZED][32], got[N_SIZED][32];
-        size_t n_want = chosen_by_scan(s, 0, total * 6 / 10, now, want), removed = 0;
-        assert_true(n_want > 0);
-        assert_int_equal(store_gc(s, 0, total * 6 / 10, now, &removed), 0);
-        assert_int_equal(removed, n_want);
-        assert_int_equal(gone(s, sized_ids, N_SIZED, got), n_want);
-        for (size_t i = 0; i < n_want; i++)
-                assert_string_equal(got[i], want[i]);
+        assert_true(gc_removes_as_scan(s, total * 6 / 10, now) > 0);
 }
 
 static void damaged_index_rebuilt_by_a_query(void **state)

@@ -18,25 +18,9 @@
 #include "store-list.h"
 #include "store.h"
 #include "../jobs/store-test-util.h"
-
-static char tmpdir[64];
-static char statedir[128];
+#include "../jobs/store-test-fixture.h"
 
 #define T0 1700000000000000ull
-
-static int setup(void **state)
-{
-        strcpy(tmpdir, "/tmp/corral-test-list-entry.XXXXXX");
-        if (!mkdtemp(tmpdir))
-                return -1;
-        snprintf(statedir, sizeof(statedir), "%s/state", tmpdir);
-        return 0;
-}
-
-static int teardown(void **state)
-{
-        return test_rm_rf(tmpdir);
-}
 
 struct spec {
         const char *id;
