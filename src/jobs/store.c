@@ -1130,7 +1130,7 @@ static int gc_by_budget(struct store *s, uint64_t ttl_usec, uint64_t budget, uin
         if (r >= 0)
                 r = add_expired("", &(struct store_index_row){.status = JOB_RUNNING}, &o.x);
         if (r >= 0) {
-                o.x.e[o.x.n - 1].disk_bytes = o.total - o.fetched;
+                o.x.e[o.x.n - 1].disk_bytes = o.total > o.fetched ? o.total - o.fetched : 0;
                 struct retention_policy p = {.ttl_usec = ttl_usec, .disk_budget_bytes = budget};
                 r = retention_select(o.x.e, o.x.n, &p, now_usec, &pick);
         }
