@@ -708,13 +708,12 @@ bool cg_manager_clone_into(const struct cg_manager *m)
 
 size_t cg_group_join_fds(const struct cg_group *g, int fds[_CG_CONTROLLER_MAX])
 {
-        /* cgroup-v1.c's order (memory first); v2 has the one fd. */
-        static const enum cg_controller order[] = {CG_MEMORY, CG_CPU, CG_CPUACCT, CG_PIDS,
-                                                   CG_FREEZER};
+        /* The controllers' own order, memory first (a process is charged
+         * before it can allocate much); v2 has the one fd. */
         size_t n = 0;
-        for (size_t i = 0; i < ELEMENTSOF(order); i++)
-                if (g->procs_fd[order[i]] >= 0)
-                        fds[n++] = g->procs_fd[order[i]];
+        for (int c = 0; c < _CG_CONTROLLER_MAX; c++)
+                if (g->procs_fd[c] >= 0)
+                        fds[n++] = g->procs_fd[c];
         return n;
 }
 
@@ -761,6 +760,8 @@ int cg_group_kill(struct cg_group *g, int sig)
 
 int cg_group_destroy(struct cg_group *g)
 {
+        if (!g)
+                return 0; /* never made (a launch that failed before it) */
         /* Usually the job has ended and the group is empty: nothing to kill.
          * Killed processes leave the group once the kernel has reaped their
          * memory; that takes milliseconds, so wait a bounded while. */

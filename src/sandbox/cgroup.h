@@ -32,7 +32,7 @@
 enum cg_version { CG_V1 = 1, CG_V2 = 2 };
 
 enum cg_controller {
-        CG_MEMORY,
+        CG_MEMORY, /* first: a child joins in this order (cg_group_join_fds) */
         CG_CPU,
         CG_CPUACCT,
         CG_PIDS,
@@ -165,5 +165,6 @@ int cg_group_is_empty(struct cg_group *g);
  * until empty), including double-forked, setsid'ed daemons. sig other than
  * SIGKILL is sent to every member without freezing (graceful cancel). */
 int cg_group_kill(struct cg_group *g, int sig);
-/* Kills what is left, waits (bounded) until empty and removes the group. */
+/* Kills what is left, waits (bounded) until empty and removes the group.
+ * NULL: nothing to do (0). */
 int cg_group_destroy(struct cg_group *g);

@@ -18,13 +18,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* A job's group that may not exist yet (made in child_spawn on v1). */
-static void destroy_group(struct cg_group *g)
-{
-        if (g)
-                cg_group_destroy(g);
-}
-
 static int arm_timer(int tfd, uint64_t usec)
 {
         struct itimerspec its = {
@@ -255,14 +248,14 @@ int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outc
                 if (r < 0) {
                         if (ret_failure)
                                 *ret_failure = (struct child_failure){CHILD_STEP_SUBID_ACCESS, -r};
-                        destroy_group(g);
+                        cg_group_destroy(g);
                         goto out;
                 }
         }
         if (spec->network && spec->network->mode == NET_ALLOW) {
                 r = netproxy_start(spec->network, subid ? NULL : spec->child.privs, &np);
                 if (r < 0) {
-                        destroy_group(g);
+                        cg_group_destroy(g);
                         goto out;
                 }
                 if (child.view)
@@ -281,7 +274,7 @@ int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outc
                 netproxy_job_started(np);
         status_fd = sfd;
         if (r < 0) {
-                destroy_group(g); /* made or not, as make_group got */
+                cg_group_destroy(g); /* NULL when make_group did not get that far */
                 goto out;
         }
         ran = true;
