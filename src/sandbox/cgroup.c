@@ -289,10 +289,16 @@ int cg_mkdir(const char *path)
 
 int cg_mkdir_parent(const char *path)
 {
+        /* Every launch opens the parent: one stat when it is there as it
+         * should be, rather than a mkdir and a chmod in each hierarchy. */
+        bool root = geteuid() == 0;
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode) && (!root || (st.st_mode & 07777) == 0711))
+                return 0;
         int r = cg_mkdir(path);
         if (r < 0)
                 return r;
-        if (geteuid() == 0 && chmod(path, 0711) < 0)
+        if (root && chmod(path, 0711) < 0)
                 return NEG_ERRNO();
         return 0;
 }
@@ -762,11 +768,17 @@ int cg_group_destroy(struct cg_group *g)
 {
         if (!g)
                 return 0; /* never made (a launch that failed before it) */
-        /* Usually the job has ended and the group is empty: nothing to kill.
-         * Killed processes leave the group once the kernel has reaped their
-         * memory; that takes milliseconds, so wait a bounded while. */
+        /* Usually the job has ended and the group is empty: nothing to kill,
+         * and removing it is the test (EBUSY while a process is left), with
+         * no read of its members first.  Otherwise killed processes leave the
+         * group once the kernel has reaped their memory; that takes
+         * milliseconds, so wait a bounded while. */
+        int first = 0;
+        while (first < _CG_CONTROLLER_MAX && !g->path[first])
+                first++;
+        bool removed = first < _CG_CONTROLLER_MAX && rmdir(g->path[first]) == 0;
         int r = 0;
-        for (int tries = 0; tries < 500; tries++) {
+        for (int tries = 0; tries < 500 && !removed; tries++) {
                 int e = cg_group_is_empty(g);
                 if (e == 1)
                         break;
@@ -787,6 +799,8 @@ int cg_group_destroy(struct cg_group *g)
                 g->dir_fd[c] = -EBADF;
                 closep(&g->procs_fd[c]);
                 g->procs_fd[c] = -EBADF;
+                if (removed && c == first)
+                        continue;
                 int k = cg_rmdir_tree(g->path[c]);
                 if (k == -ENOENT)
                         k = 0;

@@ -8,15 +8,16 @@
  * and calls hostview_decide(); the child applies it in two halves:
  *
  *   hostview_apply_root()  in the job's init, with privileges, before the
- *                         drop: mount namespace (mountns.c), network, a
- *                         fresh /proc for the job's own PID namespace;
+ *                         drop: IPC namespace, mount namespace (mountns.c),
+ *                         network, a fresh /proc for the job's own PID
+ *                         namespace;
  *   hostview_apply_user()  in the job's process, AFTER the privilege drop:
  *                         everything that depends on who the job is
  *                         (chdir), so a directory its uid cannot pass is
  *                         refused with EACCES as for any path it names.
  *
- * The PID and IPC namespaces are created at clone (hostview_clone_flags()):
- * the job's init (PID 1 there, root, never running job code) reaps every
+ * The PID namespace is created at clone (hostview_clone_flags()): the
+ * job's init (PID 1 there, root, never running job code) reaps every
  * orphan and relays the main process's wait status (child.c); when it exits
  * the kernel kills whatever is left.  As bubblewrap and nsjail do.
  */

@@ -280,6 +280,10 @@ int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outc
         ran = true;
         if (spec->on_started)
                 spec->on_started(spec->userdata);
+        /* The group's statistics files are opened now, while the job runs,
+         * and kept open (cg_stat_read): its end then costs their reads only. */
+        struct cg_stats opened;
+        cg_group_stats(g, &opened);
 
         struct outcome o = {0};
         struct wait_state st = {.phase = PHASE_RUNNING, .out = &o};

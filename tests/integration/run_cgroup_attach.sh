@@ -122,5 +122,15 @@ else
         not_ok "one CPU: the spread across CPUs cannot be checked here"
 fi
 
+# 5. corral's parent group is execute-only for others (0711) in every
+# hierarchy, so that no job lists its neighbours' groups, whose names carry
+# their job ids; a parent found with another mode is set back.  A launch
+# only looks at it (stat) when it is as it should be (cgroup.c).
+parents() { find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -type d -name "$CORRAL_CGROUP_PARENT"; }
+assert_eq "the parent is 0711 everywhere" 711 "$(parents | xargs stat -c %a | sort -u)"
+for p in $(parents); do chmod 0755 "$p"; done
+"$CORRAL" run -- true 2>/dev/null
+assert_eq "a parent found 0755 is 0711 again after a launch" 711 "$(parents | xargs stat -c %a | sort -u)"
+
 assert_no_groups
 finish
