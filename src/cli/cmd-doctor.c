@@ -114,8 +114,8 @@ int cmd_doctor(const struct corral_options *o, int argc, char **argv)
                 printf("  fix: mount cgroup2 on /sys/fs/cgroup (or the v1 hierarchies)\n");
                 return 1;
         }
-        printf("cgroup layout: %s\n", l->version == CG_V2 ? "unified (cgroup v2)"
-                                                          : "v1/hybrid (one mount per controller)");
+        printf("cgroup layout: %s\n",
+               l->version == CG_V2 ? "unified (cgroup v2)" : "v1/hybrid (a hierarchy per mount)");
         if (l->version == CG_V2)
                 printf("  mount %s, corral's own group %s\n", l->v2_mount, l->v2_self);
         int problems = 0;

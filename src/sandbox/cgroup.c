@@ -60,6 +60,19 @@ void cg_layout_free(struct cg_layout *l)
         free(l);
 }
 
+/* Whether a comma-separated list ("cpu,cpuacct") has the word want. */
+static bool list_has(const char *list, const char *want)
+{
+        size_t n = strlen(want);
+        for (const char *t = list; t && *t;) {
+                const char *comma = strchr(t, ',');
+                if ((comma ? (size_t)(comma - t) : strlen(t)) == n && strncmp(t, want, n) == 0)
+                        return true;
+                t = comma ? comma + 1 : NULL;
+        }
+        return false;
+}
+
 /* Our group in the unified hierarchy ("0::/path") or, for v1, in the hierarchy
  * whose controller list contains want; text is /proc/self/cgroup's. */
 static int self_cgroup_in(const char *text, const char *want, char **ret)
@@ -75,17 +88,8 @@ static int self_cgroup_in(const char *text, const char *want, char **ret)
                         continue;
                 *c2 = 0;
                 const char *ctrls = c1 + 1;
-                bool match = false;
-                if (!want)
-                        match = *ctrls == 0 && strncmp(line, "0:", 2) == 0;
-                else
-                        for (char *tok = (char *)ctrls; tok && *tok;) {
-                                char *comma = strchr(tok, ',');
-                                size_t n = comma ? (size_t)(comma - tok) : strlen(tok);
-                                if (n == strlen(want) && strncmp(tok, want, n) == 0)
-                                        match = true;
-                                tok = comma ? comma + 1 : NULL;
-                        }
+                bool match =
+                    want ? list_has(ctrls, want) : *ctrls == 0 && strncmp(line, "0:", 2) == 0;
                 if (match) {
                         *ret = strdup(c2 + 1);
                         return *ret ? 0 : -ENOMEM;
@@ -99,17 +103,89 @@ static int read_self_cgroup(char **ret)
         return read_file("/proc/self/cgroup", 1 << 16, ret, NULL);
 }
 
-/* v1: each controller's mount point from /proc/self/mountinfo, limited to
- * mounts below root ("cpu" and "cpuacct" may be separate mounts or one). */
+/* A file only the root group of controller c's hierarchy has, where there
+ * is one (pids and freezer have none in their root). */
+static const char *const root_marker[_CG_CONTROLLER_MAX] = {
+    [CG_MEMORY] = "memory.limit_in_bytes",
+    [CG_CPU] = "cpu.shares",
+    [CG_CPUACCT] = "cpuacct.usage",
+};
+
+/* v1, the usual layout, found without /proc/self/mountinfo (the kernel's
+ * generation of it costs every launch ~0.1 ms, docs/performance.md): each
+ * hierarchy that /proc/self/cgroup lists mounted at root/<its controllers>
+ * ("memory", or "cpu,cpuacct" together, as systemd mounts them), a cgroup
+ * filesystem whose root holds that controller's files.  0, or -ENOENT when
+ * any of it does not hold: detect_v1 then reads the mount table. */
+static int detect_v1_usual(struct cg_layout *l, const char *self)
+{
+        _cleanup_free_ char *text = strdup(self);
+        if (!text)
+                return -ENOMEM;
+        char *save = NULL;
+        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                /* id:controllers:path */
+                char *ctrls = strchr(line, ':');
+                char *path = ctrls ? strchr(ctrls + 1, ':') : NULL;
+                if (!path)
+                        return -ENOENT;
+                *ctrls++ = 0;
+                *path++ = 0;
+                _cleanup_free_ char *mnt = NULL;
+                for (int c = 0; c < _CG_CONTROLLER_MAX; c++) {
+                        if (!list_has(ctrls, controller_names[c]))
+                                continue;
+                        if (!mnt) {
+                                struct statfs sfs;
+                                mnt = path_join(l->root, ctrls);
+                                if (!mnt)
+                                        return -ENOMEM;
+                                if (statfs(mnt, &sfs) < 0 || sfs.f_type != CGROUP_SUPER_MAGIC)
+                                        return -ENOENT;
+                        }
+                        char marker[PATH_MAX];
+                        if (root_marker[c] && (snprintf(marker, sizeof(marker), "%s/%s", mnt,
+                                                        root_marker[c]) >= (int)sizeof(marker) ||
+                                               access(marker, F_OK) < 0))
+                                return -ENOENT;
+                        l->v1_mount[c] = strdup(mnt);
+                        l->v1_self[c] = strdup(path);
+                        if (!l->v1_mount[c] || !l->v1_self[c])
+                                return -ENOMEM;
+                        l->available[c] = true;
+                }
+        }
+        return 0;
+}
+
+static void forget_v1(struct cg_layout *l)
+{
+        for (int c = 0; c < _CG_CONTROLLER_MAX; c++) {
+                free(l->v1_mount[c]);
+                free(l->v1_self[c]);
+                l->v1_mount[c] = l->v1_self[c] = NULL;
+                l->available[c] = false;
+        }
+}
+
+/* v1: each controller's mount point, limited to mounts below root ("cpu" and
+ * "cpuacct" may be separate mounts or one): as usual (detect_v1_usual), or
+ * from /proc/self/mountinfo. */
 static int detect_v1(struct cg_layout *l)
 {
-        _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
-        if (!f)
-                return NEG_ERRNO();
         /* Our group in each hierarchy; "/" where it cannot be read. */
         _cleanup_free_ char *self = NULL;
         if (read_self_cgroup(&self) < 0)
                 self = NULL;
+        if (self) {
+                int r = detect_v1_usual(l, self);
+                if (r != -ENOENT)
+                        return r;
+                forget_v1(l);
+        }
+        _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+        if (!f)
+                return NEG_ERRNO();
         char line[4096];
         size_t rootlen = strlen(l->root);
         while (fgets(line, sizeof(line), f)) {

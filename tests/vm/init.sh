@@ -1,9 +1,13 @@
 #!/bin/busybox sh
-# tests/vm/init.sh - /init of the pure cgroup v2 lane's guest (PID 1, busybox sh).
+# tests/vm/init.sh - /init of the cgroup lane's guest (PID 1, busybox sh).
 #
 # Mounts the pseudo filesystems and a cgroup2-only hierarchy (the kernel runs
 # with cgroup_no_v1=all), enables the memory, cpu and pids controllers for the
-# root's children, runs every /vm/tests/*.sh once, each under its own bound,
+# root's children; or, with corral.layout=hybrid on the kernel's command line,
+# systemd's v1/hybrid layout: a tmpfs on /sys/fs/cgroup, v1 hierarchies for
+# cpu and cpuacct together (cpu,cpuacct, with the cpu and cpuacct links),
+# memory, pids and freezer, and cgroup2 on unified.  Then it
+# runs every /vm/tests/*.sh once, each under its own bound,
 # and frames each test on the serial console for tests/vm/lane.sh:
 #   @@VM START name                      before the test runs
 #   @@VM OUTPUT name                     then what it printed
@@ -26,12 +30,26 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs -o mode=1777 tmpfs /tmp
 mount -t tmpfs -o mode=1777 tmpfs /work
-mount -t cgroup2 cgroup2 /sys/fs/cgroup
+CG=/sys/fs/cgroup
+HYBRID=0
+case " $(cat /proc/cmdline) " in *" corral.layout=hybrid "*) HYBRID=1 ;; esac
+if [ $HYBRID = 1 ]; then
+        mount -t tmpfs -o mode=755 tmpfs $CG
+        for h in cpu,cpuacct memory pids freezer; do
+                mkdir $CG/$h
+                mount -t cgroup -o $h cgroup $CG/$h
+        done
+        ln -s cpu,cpuacct $CG/cpu
+        ln -s cpu,cpuacct $CG/cpuacct
+        mkdir $CG/unified
+        mount -t cgroup2 cgroup2 $CG/unified
+else
+        mount -t cgroup2 cgroup2 $CG
+        echo "+memory +cpu +pids" >$CG/cgroup.subtree_control
+fi
 # Kernel messages (OOM reports above all) would cut into the framed output;
 # they are kept in the ring buffer and printed at the end instead.
 dmesg -n 1
-CG=/sys/fs/cgroup
-echo "+memory +cpu +pids" >$CG/cgroup.subtree_control
 
 say() { echo "$*"; }
 
@@ -69,12 +87,19 @@ cgroup_dirs() {
         find $CG -mindepth 1 -type d | sort
 }
 
-# Kills everything in a cgroup subtree and removes it, deepest first.
+# Kills everything in a cgroup subtree and removes it, deepest first (v1 has
+# no cgroup.kill: each member of each group is killed).
 remove_tree() {
         [ -d "$1" ] || return 0
         [ -f "$1/cgroup.kill" ] && echo 1 >"$1/cgroup.kill" 2>/dev/null
+        if [ ! -f "$1/cgroup.kill" ]; then
+                find "$1" -name cgroup.procs | while read -r f; do
+                        while read -r p; do kill -9 "$p" 2>/dev/null; done <"$f"
+                done
+        fi
         i=0
-        while grep -q '^populated 1' "$1/cgroup.events" 2>/dev/null && [ $i -lt 50 ]; do
+        while [ $i -lt 50 ] && { grep -q '^populated 1' "$1/cgroup.events" 2>/dev/null ||
+                [ -n "$(find "$1" -name cgroup.procs -exec cat {} + 2>/dev/null)" ]; }; do
                 sleep 0.1
                 i=$((i + 1))
         done
@@ -116,11 +141,13 @@ run_test() {
                 left_pids="$left_pids $e"
         done
         cgroup_dirs >/tmp/vm-cg-after
-        left_groups=$(grep -vxF -f /tmp/vm-cg-before /tmp/vm-cg-after | grep -vx "$CG/$parent" | tr '\n' ' ')
+        # corral's parent group stays (empty) by design: in each hierarchy.
+        left_groups=$(grep -vxF -f /tmp/vm-cg-before /tmp/vm-cg-after |
+                grep -vxE "$CG(/[^/]+)?/$parent" | tr '\n' ' ')
         for g in $left_groups; do
                 [ -d "$g" ] && remove_tree "$g"
         done
-        remove_tree "$CG/$parent"
+        for g in $CG/$parent $CG/*/$parent; do remove_tree "$g"; done
         for e in $left_pids; do kill -9 "${e%%:*}" 2>/dev/null; done
 
         if [ $rc = 137 ] && [ $ms -ge $((bound * 1000)) ]; then

@@ -17,7 +17,11 @@
 # within CORRAL_VM_TIMEOUT seconds, ...): then every test that did not finish
 # gets a "fail" verdict saying why, never a pass.
 #
-# Environment: CORRAL_VM_TIMEOUT (seconds, default 170) bounds the whole guest;
+# Environment: CORRAL_VM_LAYOUT=hybrid boots the systemd-style v1/hybrid
+# layout instead (v1 hierarchies with cpu and cpuacct mounted together, and a
+# cgroup2 one on unified: init.sh), the layout most v1 hosts have and this
+# build machine does not (its cpu and cpuacct are mounted apart);
+# CORRAL_VM_TIMEOUT (seconds, default 170) bounds the whole guest;
 # CORRAL_VM_KERNEL names a vmlinuz to boot instead of the newest /boot/vmlinuz-*;
 # CORRAL_VM_TESTS="name1 name2" runs only those guest tests (for development:
 # ctest then finds no verdict for the others and fails them);
@@ -36,6 +40,11 @@ src=$(cd "$here/../.." && pwd)
 build=$(cd "$1" && pwd) || die "no build directory '$1'"
 results=$2
 guest_bound=${CORRAL_VM_TIMEOUT:-170}
+case ${CORRAL_VM_LAYOUT:-v2} in
+v2) cgroup_args="cgroup_no_v1=all" ;;
+hybrid) cgroup_args="corral.layout=hybrid" ;;
+*) die "CORRAL_VM_LAYOUT must be v2 or hybrid, not '$CORRAL_VM_LAYOUT'" ;;
+esac
 guest_dir=${CORRAL_VM_GUEST_DIR:-$here/guest}
 
 # --- what the lane needs on the host ------------------------------------------
@@ -159,7 +168,7 @@ initrd="$work/initramfs.cpio"
 # The recipe in the brief: TCG only (the host's KVM is a paravirtual variant
 # that does not work), -machine pc (microvm hangs about one boot in five).
 console="$results/console.log"
-echo "vm lane: kernel $kver, $(du -k "$initrd" | cut -f1) KiB initramfs, ${#names[@]} guest tests, bound ${guest_bound}s"
+echo "vm lane: kernel $kver, cgroup layout ${CORRAL_VM_LAYOUT:-v2}, $(du -k "$initrd" | cut -f1) KiB initramfs, ${#names[@]} guest tests, bound ${guest_bound}s"
 start=$(date +%s.%N)
 set +e
 timeout -k 5 "$guest_bound" qemu-system-x86_64 \
@@ -167,7 +176,7 @@ timeout -k 5 "$guest_bound" qemu-system-x86_64 \
         -nodefaults -nographic -serial stdio -no-reboot \
         -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
         -kernel "$vmlinux" -initrd "$initrd" \
-        -append "console=ttyS0 quiet panic=-1 cgroup_no_v1=all cryptomgr.notests" \
+        -append "console=ttyS0 quiet panic=-1 $cgroup_args cryptomgr.notests" \
         </dev/null 2>"$results/qemu.err" | tr -d '\r' >"$console"
 qemu_rc=${PIPESTATUS[0]}
 set -e
