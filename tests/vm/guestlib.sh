@@ -1,4 +1,4 @@
-# tests/vm/guestlib.sh - sourced by every guest test of the cgroup v2 lane
+# tests/vm/guestlib.sh - sourced by every guest test of the VM lanes (v2, hybrid)
 # (installed as /vm/lib.sh in the guest; busybox sh, no python).
 #
 # The guest's /init runs each test from the root cgroup with:
