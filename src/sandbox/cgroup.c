@@ -73,6 +73,21 @@ static bool list_has(const char *list, const char *want)
         return false;
 }
 
+/* Splits a /proc/self/cgroup line ("id:controllers:path") in place; false
+ * when it is not one. */
+static bool split_cgroup_line(char *line, char **ret_ctrls, char **ret_path)
+{
+        char *ctrls = strchr(line, ':');
+        char *path = ctrls ? strchr(ctrls + 1, ':') : NULL;
+        if (!path)
+                return false;
+        *ctrls++ = 0;
+        *path++ = 0;
+        *ret_ctrls = ctrls;
+        *ret_path = path;
+        return true;
+}
+
 /* Our group in the unified hierarchy ("0::/path") or, for v1, in the hierarchy
  * whose controller list contains want; text is /proc/self/cgroup's. */
 static int self_cgroup_in(const char *text, const char *want, char **ret)
@@ -80,18 +95,12 @@ static int self_cgroup_in(const char *text, const char *want, char **ret)
         _cleanup_free_ char *buf = strdup(text);
         if (!buf)
                 return -ENOMEM;
-        char *save = NULL;
+        char *save = NULL, *ctrls, *path;
         for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-                char *c1 = strchr(line, ':');
-                char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-                if (!c2)
+                if (!split_cgroup_line(line, &ctrls, &path))
                         continue;
-                *c2 = 0;
-                const char *ctrls = c1 + 1;
-                bool match =
-                    want ? list_has(ctrls, want) : *ctrls == 0 && strncmp(line, "0:", 2) == 0;
-                if (match) {
-                        *ret = strdup(c2 + 1);
+                if (want ? list_has(ctrls, want) : *ctrls == 0 && strcmp(line, "0") == 0) {
+                        *ret = strdup(path);
                         return *ret ? 0 : -ENOMEM;
                 }
         }
@@ -103,8 +112,9 @@ static int read_self_cgroup(char **ret)
         return read_file("/proc/self/cgroup", 1 << 16, ret, NULL);
 }
 
-/* A file only the root group of controller c's hierarchy has, where there
- * is one (pids and freezer have none in their root). */
+/* A file of controller c that every group of its hierarchy has, the root
+ * included, so that another hierarchy mounted in its place lacks it (the
+ * roots of pids and freezer have none of theirs). */
 static const char *const root_marker[_CG_CONTROLLER_MAX] = {
     [CG_MEMORY] = "memory.limit_in_bytes",
     [CG_CPU] = "cpu.shares",
@@ -115,22 +125,17 @@ static const char *const root_marker[_CG_CONTROLLER_MAX] = {
  * generation of it costs every launch ~0.1 ms, docs/performance.md): each
  * hierarchy that /proc/self/cgroup lists mounted at root/<its controllers>
  * ("memory", or "cpu,cpuacct" together, as systemd mounts them), a cgroup
- * filesystem whose root holds that controller's files.  0, or -ENOENT when
+ * filesystem with that controller's files.  0, or -ENOENT when
  * any of it does not hold: detect_v1 then reads the mount table. */
 static int detect_v1_usual(struct cg_layout *l, const char *self)
 {
         _cleanup_free_ char *text = strdup(self);
         if (!text)
                 return -ENOMEM;
-        char *save = NULL;
+        char *save = NULL, *ctrls, *path;
         for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-                /* id:controllers:path */
-                char *ctrls = strchr(line, ':');
-                char *path = ctrls ? strchr(ctrls + 1, ':') : NULL;
-                if (!path)
+                if (!split_cgroup_line(line, &ctrls, &path))
                         return -ENOENT;
-                *ctrls++ = 0;
-                *path++ = 0;
                 _cleanup_free_ char *mnt = NULL;
                 for (int c = 0; c < _CG_CONTROLLER_MAX; c++) {
                         if (!list_has(ctrls, controller_names[c]))
