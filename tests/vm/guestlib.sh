@@ -135,6 +135,30 @@ pids_with_cmdline() {
         done
 }
 
+# daemon_job: starts `corral run -- daemonize $TMP/d.pid` in the background
+# and waits for its daemon; sets RUNNER (corral's pid) and DAEMON (the
+# daemon's host pid, found by the pid file's path in its command line, which
+# corral's own holds too; empty when it never started).
+daemon_job() {
+        "$CORRAL" run --timeout 60s -- "$PROGS/daemonize" "$TMP/d.pid" >/dev/null 2>&1 &
+        RUNNER=$!
+        _i=0
+        while [ ! -s "$TMP/d.pid" ] && [ $_i -lt 100 ]; do
+                sleep 0.1
+                _i=$((_i + 1))
+        done
+        DAEMON=$(pids_with_cmdline "$TMP/d.pid" | grep -vx "$RUNNER" | head -n 1)
+}
+
+# gone_within TEXT: waits up to 5 s until no process's command line holds TEXT.
+gone_within() {
+        _i=0
+        while [ -n "$(pids_with_cmdline "$1")" ] && [ $_i -lt 50 ]; do
+                sleep 0.1
+                _i=$((_i + 1))
+        done
+}
+
 # cgkey [FILE]: the outcome's `cgroup` key (default: the last job's) without a
 # leading slash: the job group's path below the cgroup mount.
 cgkey() {

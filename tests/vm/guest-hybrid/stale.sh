@@ -9,24 +9,13 @@
 HIER="memory cpu,cpuacct pids freezer"
 groups_named() { for h in $HIER; do [ -d "$CG/$h/$1" ] && echo "$h"; done | tr '\n' ' '; }
 
-"$CORRAL" run --timeout 60s -- "$PROGS/daemonize" "$TMP/d.pid" >/dev/null 2>&1 &
-runner=$!
-i=0
-while [ ! -s "$TMP/d.pid" ] && [ $i -lt 100 ]; do
-        sleep 0.1
-        i=$((i + 1))
-done
-d=$(pids_with_cmdline "$TMP/d.pid" | grep -vx "$runner" | head -n 1)
-g=$(awk -F: '$2 == "memory" { print $3 }' "/proc/$d/cgroup" 2>/dev/null)
+daemon_job
+g=$(awk -F: '$2 == "memory" { print $3 }' "/proc/$DAEMON/cgroup" 2>/dev/null)
 assert_match "the daemon sits in a job group" "/$CORRAL_CGROUP_PARENT/?*" "$g"
 assert_eq "the job group in every hierarchy" "$HIER " "$(groups_named "$g")"
-kill -9 $runner
-wait $runner 2>/dev/null
-i=0
-while [ -n "$(pids_with_cmdline "$TMP/d.pid")" ] && [ $i -lt 50 ]; do
-        sleep 0.1
-        i=$((i + 1))
-done
+kill -9 "$RUNNER"
+wait "$RUNNER" 2>/dev/null
+gone_within "$TMP/d.pid"
 assert_eq "the daemon died with its corral run" "" "$(pids_with_cmdline "$TMP/d.pid")"
 assert_eq "after kill -9 the group is left in every hierarchy" "$HIER " "$(groups_named "$g")"
 

@@ -4,28 +4,17 @@
 # group stale (its owner is gone) and removes it.
 . /vm/lib.sh
 
-"$CORRAL" run --timeout 60s -- "$PROGS/daemonize" "$TMP/d.pid" >/dev/null 2>&1 &
-runner=$!
-i=0
-while [ ! -s "$TMP/d.pid" ] && [ $i -lt 100 ]; do
-        sleep 0.1
-        i=$((i + 1))
-done
-# The pid file holds the daemon's pid in the job's PID namespace; find its
-# processes (the daemon and its first parent) by their unique argument,
-# which corral's own command line holds too.
-d=$(pids_with_cmdline "$TMP/d.pid" | grep -vx "$runner" | head -n 1)
+# The pid file holds the daemon's pid in the job's PID namespace: its
+# processes are found by their unique argument instead (daemon_job).
+daemon_job
+d=$DAEMON
 g=$(cut -d: -f3- "/proc/$d/cgroup" 2>/dev/null)
 if [ -n "$d" ]; then ok "the daemon runs (pid $d)"; else not_ok "daemon not running"; fi
 assert_match "the daemon sits in a job group" "/$CORRAL_CGROUP_PARENT/?*" "$g"
-kill -9 $runner
-wait $runner 2>/dev/null
+kill -9 "$RUNNER"
+wait "$RUNNER" 2>/dev/null
 # No other corral runs meanwhile: nothing but the kernel can end it.
-i=0
-while [ -n "$(pids_with_cmdline "$TMP/d.pid")" ] && [ $i -lt 50 ]; do
-        sleep 0.1
-        i=$((i + 1))
-done
+gone_within "$TMP/d.pid"
 left=$(pids_with_cmdline "$TMP/d.pid")
 if [ -n "$d" ] && [ -z "$left" ]; then ok "the daemon died with its corral run"; else not_ok "daemon '$d' survived corral: $left"; fi
 left=$(find "$CG/$CORRAL_CGROUP_PARENT" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l)
