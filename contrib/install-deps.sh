@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages corral needs to build and test; installs only
 # what is missing, so it is cheap to run every time.  Needs root.
 #   contrib/install-deps.sh            build + unit/integration tests
-#   contrib/install-deps.sh vm         + the pure cgroup v2 lane (qemu, kernel)
+#   contrib/install-deps.sh vm         + the VM lanes: pure cgroup v2, v1/hybrid (qemu, kernel)
 #   contrib/install-deps.sh bench      + the programs benchmarks compare against
 #   contrib/install-deps.sh slurm      + a single-node Slurm cluster (tests/slurm)
 #   contrib/install-deps.sh package    + building, checking and installing the .deb,

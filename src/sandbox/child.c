@@ -649,6 +649,17 @@ static int make_group_meanwhile(const struct child_spec *spec, int join_wr)
         return r == -EPIPE ? 0 : r;
 }
 
+/* A close-on-exec stream socket pair: the child's end, the parent's end. */
+static int socket_pair(int *ret_child, int *ret_parent)
+{
+        int sv[2];
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+                return -1;
+        *ret_child = sv[0];
+        *ret_parent = sv[1];
+        return 0;
+}
+
 int child_spawn(const struct child_spec *spec, pid_t *ret_pid, int *ret_pidfd, int *ret_listener,
                 int *ret_status_fd, struct child_failure *ret_failure)
 {
@@ -681,21 +692,13 @@ int child_spawn(const struct child_spec *spec, pid_t *ret_pid, int *ret_pidfd, i
          * gate, a socket pair so that a child already dead costs no SIGPIPE
          * (send with MSG_NOSIGNAL) whatever the caller does with signals. */
         _cleanup_close_ int go_rd = -EBADF, go_wr = -EBADF;
-        if (spec->before_exec) {
-                if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pipefd) < 0)
-                        return NEG_ERRNO();
-                go_rd = pipefd[0];
-                go_wr = pipefd[1];
-        }
+        if (spec->before_exec && socket_pair(&go_rd, &go_wr) < 0)
+                return NEG_ERRNO();
 
         /* make_group: the group's join fds after the clone, on a socket. */
         _cleanup_close_ int join_rd = -EBADF, join_wr = -EBADF;
-        if (spec->make_group) {
-                if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pipefd) < 0)
-                        return NEG_ERRNO();
-                join_rd = pipefd[0];
-                join_wr = pipefd[1];
-        }
+        if (spec->make_group && socket_pair(&join_rd, &join_wr) < 0)
+                return NEG_ERRNO();
 
         /* For the child to see whether we are gone (die_with_parent). */
         pid_t self = getpid();
