@@ -7,17 +7,19 @@
  * inside its group, so not one instruction of the job runs uncharged.  On v1
  * the child joins its groups itself (a thread moving itself is cheap there:
  * cgroup-v1.c), so the parent makes them while the child builds its
- * namespaces and mounts (spec->make_group: two CPUs at once), sends it their
- * fds, and the child joins before the job exists.  The child runs a short
- * fixed pipeline, each step only async-signal-safe calls:
+ * namespaces and mounts (spec->make_group: two CPUs at once) and sends their
+ * fds over a socket; the job's process joins first thing, before anything of
+ * the job runs, and the init (which only waits) stays in corral's groups.
+ * The child runs a short fixed pipeline, each step only async-signal-safe
+ * calls:
  *
  *   [cgroup, when made before the clone] -> session -> [with a subordinate
  *          id: wait until the parent has mapped it] -> namespaces
- *          (hostview_apply_root) -> [cgroup, when made meanwhile: its fds
- *          come over a socket]
+ *          (hostview_apply_root)
  *          [as root: the process is PID 1 of the job's new PID and IPC
  *           namespaces; it forks the job and stays as its init, init_run()]
- *   job:   stdio -> fds -> rlimits -> capabilities (bounding, ambient)
+ *   job:   [cgroup, when made meanwhile: its fds come over a socket]
+ *          -> stdio -> fds -> rlimits -> capabilities (bounding, ambient)
  *          -> credentials (groups, gid, uid) -> capabilities (E/P/I)
  *          -> no_new_privs -> cwd (hostview_apply_user) -> seccomp -> exec
  *
@@ -172,13 +174,38 @@ static void die_with_parent(int parent_pidfd)
                 _exit(127);
 }
 
+_Static_assert(_CG_CONTROLLER_MAX <= FDPASS_MAX, "a group's join fds fit one message");
+
+/* Joins the group the parent made while this process built its namespaces
+ * (spec->make_group): its fds come on sock.  EOF: the parent gave up. */
+static int join_group_made_meanwhile(int sock)
+{
+        int fds[FDPASS_MAX];
+        char tag;
+        int n = fdpass_recv(sock, &tag, fds, FDPASS_MAX);
+        close(sock);
+        if (n < 0)
+                return n;
+        int r = cg_join_fds(fds, (size_t)n);
+        for (int i = 0; i < n; i++)
+                close(fds[i]);
+        return r;
+}
+
 /* The job's process: from its stdio to execve.  Never returns.  Every step
  * that depends on who the job is (its working directory) comes after the
  * privilege drop: a directory its uid cannot pass stays closed, whatever path
  * leads there (bubblewrap and isolate do the same). */
-static _Noreturn void job_run(const struct child_spec *spec, int report_fd, int go_fd, pid_t parent)
+static _Noreturn void job_run(const struct child_spec *spec, int report_fd, int go_fd, int join_fd,
+                              pid_t parent)
 {
         int r;
+        /* The job's own process joins the group, not its init: the init then
+         * never counts in the group, and the group is empty the moment the
+         * job's last process has gone, while the init is still tearing its
+         * namespaces down (runner.c removes the group meanwhile). */
+        if (join_fd >= 0 && (r = join_group_made_meanwhile(join_fd)) < 0)
+                fail(report_fd, CHILD_STEP_CGROUP, -r);
         if ((r = move_fd(spec->stdin_fd, 0)) < 0 || (r = move_fd(spec->stdout_fd, 1)) < 0 ||
             (r = move_fd(spec->stderr_fd, 2)) < 0)
                 fail(report_fd, CHILD_STEP_STDIO, -r);
@@ -341,13 +368,13 @@ static int own_strings(struct child_spec *spec, struct hostview *view)
 
 struct job_args {
         const struct child_spec *spec;
-        int report_fd, go_fd;
+        int report_fd, go_fd, join_fd;
 };
 
 static int job_main(void *data)
 {
         const struct job_args *a = data;
-        job_run(a->spec, a->report_fd, a->go_fd, 0);
+        job_run(a->spec, a->report_fd, a->go_fd, a->join_fd, 0);
 }
 
 /* The init starts the job as posix_spawn starts a program (vclone.h): no
@@ -355,28 +382,10 @@ static int job_main(void *data)
  * its exec can touch the init: credentials, filters, file descriptors and the
  * working directory are per task, and the init, which only waits afterwards,
  * makes itself undumpable again once it resumes. */
-static pid_t job_clone(const struct child_spec *spec, int report_fd, int go_fd)
+static pid_t job_clone(const struct child_spec *spec, int report_fd, int go_fd, int join_fd)
 {
-        struct job_args a = {spec, report_fd, go_fd};
+        struct job_args a = {spec, report_fd, go_fd, join_fd};
         return vclone(job_main, &a);
-}
-
-_Static_assert(_CG_CONTROLLER_MAX <= FDPASS_MAX, "a group's join fds fit one message");
-
-/* Joins the group the parent made while this process built its namespaces
- * (spec->make_group): its fds come on sock.  EOF: the parent gave up. */
-static int join_group_made_meanwhile(int sock)
-{
-        int fds[FDPASS_MAX];
-        char tag;
-        int n = fdpass_recv(sock, &tag, fds, FDPASS_MAX);
-        close(sock);
-        if (n < 0)
-                return n;
-        int r = cg_join_fds(fds, (size_t)n);
-        for (int i = 0; i < n; i++)
-                close(fds[i]);
-        return r;
 }
 
 /* Runs in the child (the job's init when it has a PID namespace); never
@@ -385,8 +394,8 @@ static int join_group_made_meanwhile(int sock)
  * written the namespace's maps; nothing that depends on them runs before.
  * go_fd >= 0 (spec->before_exec): the job's process waits there, just before
  * its filter and exec, until the parent has recorded the job as started.
- * join_fd >= 0 (spec->make_group): the group's fds come there once its
- * namespaces are built. */
+ * join_fd >= 0 (spec->make_group): the group's fds come there, for the
+ * job's process to join (job_run). */
 static _Noreturn void child_run(const struct child_spec *spec, int report_fd, int status_fd,
                                 int map_fd, int go_fd, int join_fd, const cpu_set_t *affinity,
                                 int parent_pidfd, pid_t parent, bool in_cgroup, bool parent_root)
@@ -450,15 +459,12 @@ static _Noreturn void child_run(const struct child_spec *spec, int report_fd, in
 
         if (spec->view && (r = hostview_apply_root(spec->view)) < 0)
                 fail(report_fd, CHILD_STEP_NAMESPACES, -r);
-        /* Before the job exists, which inherits this process's groups. */
-        if (join_fd >= 0 && (r = join_group_made_meanwhile(join_fd)) < 0)
-                fail(report_fd, CHILD_STEP_CGROUP, -r);
         /* Back to the CPUs corral had (spread_cpus): the job's own. */
         if (affinity && sched_setaffinity(0, sizeof(*affinity), affinity) < 0)
                 fail(report_fd, CHILD_STEP_CGROUP, errno);
 
         if (status_fd < 0)
-                job_run(spec, report_fd, go_fd, parent);
+                job_run(spec, report_fd, go_fd, join_fd, parent);
         pid_t job;
         if (parent_root) {
                 /* The init's command line goes before the job can read
@@ -475,7 +481,7 @@ static _Noreturn void child_run(const struct child_spec *spec, int report_fd, in
                         fail(report_fd, CHILD_STEP_INIT, ENOMEM);
                 prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
                 hide_cmdline();
-                job = job_clone(&own, report_fd, go_fd);
+                job = job_clone(&own, report_fd, go_fd, join_fd);
         } else {
                 /* Without root, corral takes the job's listener as its
                  * owner, which needs the job's memory dumpable: the job gets
@@ -483,7 +489,7 @@ static _Noreturn void child_run(const struct child_spec *spec, int report_fd, in
                  * bare clone, not fork(): no atfork handlers or locks. */
                 job = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
                 if (job == 0)
-                        job_run(spec, report_fd, go_fd, 0);
+                        job_run(spec, report_fd, go_fd, join_fd, 0);
                 if (job < 0)
                         job = -errno;
                 prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -615,7 +621,7 @@ static int map_subid(const struct hostview *v, pid_t pid, int map_wr)
 /* A fresh child runs on its parent's CPU (the scheduler places it there):
  * while the parent makes its group, the two would share one CPU.  The child
  * is moved off ours for the time (any other CPU we may use) and goes back to
- * exactly the CPUs we had once it has joined its group, before the job
+ * exactly the CPUs we had once its namespaces are built, before the job
  * exists.  Nothing to gain with a single CPU. */
 static bool spread_cpus_prepare(cpu_set_t *ret_cpus, int *ret_here)
 {
@@ -845,16 +851,19 @@ int child_spawn(const struct child_spec *spec, pid_t *ret_pid, int *ret_pidfd, i
         return 0;
 }
 
-int child_read_status(int status_fd, int init_status)
+int child_take_status(int status_fd, int *ret)
 {
-        if (status_fd < 0)
-                return init_status;
-        int status;
         ssize_t n;
         do
-                n = read(status_fd, &status, sizeof(status));
+                n = read(status_fd, ret, sizeof(*ret));
         while (n < 0 && errno == EINTR);
-        return n == (ssize_t)sizeof(status) ? status : init_status;
+        return n == (ssize_t)sizeof(*ret);
+}
+
+int child_read_status(int status_fd, int init_status)
+{
+        int status;
+        return status_fd >= 0 && child_take_status(status_fd, &status) ? status : init_status;
 }
 
 static const char *env_lookup(char *const *envp, const char *key)

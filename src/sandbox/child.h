@@ -72,11 +72,13 @@ struct child_spec {
         void *before_exec_data;
         /* Instead of .group (NULL then): called in the parent right after the
          * clone, while the child builds its namespaces and mounts, to make the
-         * group the child then joins (its join fds are sent to it) before the
-         * job exists.  For a layout where the child joins by itself anyway
-         * (cg_manager_clone_into() false): the two halves run on two CPUs at
-         * once.  A failure here ends the child; child_spawn returns it with
-         * step CHILD_STEP_NONE. */
+         * group the job's process joins (its join fds are sent to it) before
+         * anything of the job runs.  The init stays out of it: the group is
+         * empty as soon as the job's last process has ended, while the init
+         * may still be exiting.  For a layout where the child joins by itself
+         * anyway (cg_manager_clone_into() false): the two halves run on two
+         * CPUs at once.  A failure here ends the child; child_spawn returns it
+         * with step CHILD_STEP_NONE. */
         int (*make_group)(void *data, const struct cg_group **ret);
         void *make_group_data;
 };
@@ -105,6 +107,11 @@ int child_spawn(const struct child_spec *spec, pid_t *ret_pid, int *ret_pidfd, i
  * killed before it could (SIGKILL for the whole group: timeout, cancel).
  * status_fd < 0: init_status. */
 int child_read_status(int status_fd, int init_status);
+
+/* While the init may still run: reads the job's wait status its init relayed
+ * into *ret (1), or 0 when the init ended without relaying one (EOF). Blocks
+ * until one of the two: poll status_fd first. */
+int child_take_status(int status_fd, int *ret);
 
 /* Resolves a command name through PATH (from envp, else a safe default) as
  * execvp would, so that "not found" (-ENOENT) and "not executable" (-EACCES)

@@ -36,6 +36,8 @@ struct wait_state {
         bool timed_out;
         bool cancelled;
         int wait_status;
+        bool status_known; /* wait_status relayed while the init still ran */
+        bool init_reaped;
         struct outcome *out; /* seccomp_killed, seccomp_syscall, denied */
 };
 
@@ -93,9 +95,15 @@ static void tick(struct cg_group *g, const struct runner_spec *spec, uint64_t t0
                 spec->on_sample(spec->sample_data, &stats, now_monotonic_usec() - t0);
 }
 
-/* Waits for the main process, enforcing the timeout and handling cancellation. */
+/* Waits for the main process, enforcing the timeout and handling cancellation.
+ * early_fd (the status pipe, or -1): the init is not in the job's group, so the
+ * job is over once its init has relayed its status and nothing is left in the
+ * group; the init may still be tearing its namespaces down (0.2-0.3 ms here,
+ * most of it an RCU grace period for the mount namespace), and the caller
+ * reads the statistics and removes the group meanwhile, then reaps it. */
 static int wait_for_job(struct cg_group *g, const struct runner_spec *spec, pid_t pid, int pidfd,
-                        int status_fd, int sigfd, int listener, struct wait_state *st, uint64_t t0)
+                        int status_fd, int early_fd, int sigfd, int listener, struct wait_state *st,
+                        uint64_t t0)
 {
         _cleanup_close_ int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
         if (tfd < 0)
@@ -107,16 +115,17 @@ static int wait_for_job(struct cg_group *g, const struct runner_spec *spec, pid_
         }
 
         for (;;) {
-                struct pollfd fds[4] = {
+                struct pollfd fds[5] = {
                     {.fd = pidfd, .events = POLLIN},
                     {.fd = sigfd, .events = POLLIN},
                     {.fd = tfd, .events = POLLIN},
                     {.fd = listener, .events = POLLIN}, /* fd -1: ignored by poll */
+                    {.fd = early_fd, .events = POLLIN},
                 };
                 int timeout_ms = (spec->on_tick || spec->on_sample) && spec->tick_usec
                                      ? (int)(spec->tick_usec / 1000)
                                      : -1;
-                int n = poll(fds, 4, timeout_ms);
+                int n = poll(fds, 5, timeout_ms);
                 if (n == 0) {
                         tick(g, spec, t0);
                         continue;
@@ -136,10 +145,25 @@ static int wait_for_job(struct cg_group *g, const struct runner_spec *spec, pid_
                         int status;
                         if (waitpid(pid, &status, 0) < 0)
                                 return NEG_ERRNO();
+                        st->init_reaped = true;
                         /* Under an init, the job's own status as the init relayed it. */
-                        st->wait_status = child_read_status(status_fd, status);
+                        if (!st->status_known)
+                                st->wait_status = child_read_status(status_fd, status);
                         drain_notifications(g, spec->child.policy, listener, st);
                         return 0;
+                }
+                if (fds[4].revents) {
+                        early_fd = -1;
+                        /* EOF: the init ended without relaying; its exit comes on the pidfd. */
+                        if (child_take_status(status_fd, &st->wait_status)) {
+                                st->status_known = true;
+                                /* Anything left (the job's orphans) dies with the init's
+                                 * namespace: wait for that, so the statistics are final. */
+                                if (cg_group_is_empty(g) == 1) {
+                                        drain_notifications(g, spec->child.policy, listener, st);
+                                        return 0;
+                                }
+                        }
                 }
                 if (fds[1].revents) {
                         struct signalfd_siginfo si;
@@ -287,7 +311,9 @@ int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outc
 
         struct outcome o = {0};
         struct wait_state st = {.phase = PHASE_RUNNING, .out = &o};
-        r = wait_for_job(g, spec, pid, pidfd, status_fd, sigfd, listener, &st, t0);
+        /* v1: the job's process joined the group, its init did not (child.h). */
+        int early_fd = child.make_group ? status_fd : -1;
+        r = wait_for_job(g, spec, pid, pidfd, status_fd, early_fd, sigfd, listener, &st, t0);
         uint64_t t1 = now_monotonic_usec();
 
         o.timed_out = st.timed_out;
@@ -299,6 +325,10 @@ int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outc
         cg_group_stats(g, &o.stats);
         cg_group_relpath(g, o.cgroup, sizeof(o.cgroup));
         int d = cg_group_destroy(g);
+        /* The init relayed the status and may still be exiting (wait_for_job). */
+        if (!st.init_reaped)
+                while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                        ;
         if (np) {
                 /* The job is gone: the proxy's counts are final. */
                 /* A proxy that cannot answer (stuck in a name lookup for 5 s)

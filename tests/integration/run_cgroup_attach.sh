@@ -6,7 +6,9 @@
 # group's cgroup.procs and tasks list the job's process and every thread of
 # it), for `corral run` and for a supervised job, and the limits bind (the
 # memory limit kills a hog, the pids limit refuses forks), and the job keeps
-# its caller's CPU affinity.
+# its caller's CPU affinity.  On v1 the job's process joins, its init does
+# not: the group holds the job alone, and a job's end with a process of it
+# still running waits for that process's death.
 . "$(dirname "$0")/../lib.sh"
 R=$TEST_TMP/result.json
 
@@ -95,6 +97,20 @@ else
                         assert_eq "threads of the job missing from $d/tasks" 0 "$missing"
                 fi
         done
+        # The job's parent is its init (PID 1 of the job's namespace).  On v1
+        # it stays in corral's groups: the job's figures are the job's own,
+        # and its group is empty once the job's last process has gone, while
+        # the init may still be exiting (runner.c).  On v2 it is born in the
+        # job's group (clone3 CLONE_INTO_CGROUP).
+        init=$(awk '/^PPid:/ {print $2}' "/proc/$pid/status")
+        assert_eq "the job's parent is its init" corral-init "$(cat "/proc/$init/comm" 2>/dev/null)"
+        if [ "$v1" = 1 ]; then
+                if grep -q ":$g\$" "/proc/$init/cgroup"; then
+                        not_ok "v1: the init is in the job's group $g: $(cat "/proc/$init/cgroup")"
+                else
+                        ok "v1: the init is not in the job's group"
+                fi
+        fi
 fi
 corral cancel "$id" >/dev/null
 corral wait "$id" >/dev/null 2>&1
@@ -122,7 +138,18 @@ else
         not_ok "one CPU: the spread across CPUs cannot be checked here"
 fi
 
-# 5. corral's parent group is execute-only for others (0711) in every
+# 5. The main process ends while a process it started still runs: that
+# process dies with the job's namespace before the group goes, and the
+# outcome is the main process's.
+"$CORRAL" run --timeout 60s --result "$R" -- \
+        sh -c "$CORRAL_PROGS/spin 30 1 & sleep 0.3; exit 3" >/dev/null 2>&1
+assert_eq "main process gone, a spinner left: status" failed "$(json "$R" 'j["status"]')"
+assert_eq "main process gone, a spinner left: exit code" 3 "$(json "$R" 'j["exit_code"]')"
+assert_cmp "the spinner's CPU time is in the outcome (usec)" \
+        "$(json "$R" 'j["cpu_usage_usec"]')" -ge 100000
+assert_eq "no spinner left" "" "$(spin_pid)"
+
+# 6. corral's parent group is execute-only for others (0711) in every
 # hierarchy, so that no job lists its neighbours' groups, whose names carry
 # their job ids; a parent found with another mode is set back.  A launch
 # only looks at it (stat) when it is as it should be (cgroup.c).
