@@ -11,8 +11,8 @@
 #include <sys/types.h>
 
 /* Memory in use (v1 memory.usage_in_bytes, v2 memory.current) of the memory
- * group of the job pid is, or is the init of (a job's recorded pid), under the
- * hierarchy layout l describes.  -ENOENT when the
- * process is gone or has no memory group; -EPERM when that group is a
- * hierarchy's root (the figure would be the whole host's). */
+ * group of the job whose recorded pid is pid (its main process, or its init:
+ * then the group of the init's children), under the hierarchy layout l
+ * describes.  -ENOENT when the job is gone or has no memory group; -EPERM when
+ * that group is a hierarchy's root (the figure would be the whole host's). */
 int cg_pid_memory_current(const struct cg_layout *l, pid_t pid, uint64_t *ret);

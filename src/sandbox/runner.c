@@ -325,8 +325,9 @@ int runner_run(struct cg_manager *m, const struct runner_spec *spec, struct outc
         cg_group_stats(g, &o.stats);
         cg_group_relpath(g, o.cgroup, sizeof(o.cgroup));
         int d = cg_group_destroy(g);
-        /* The init relayed the status and may still be exiting (wait_for_job). */
-        if (!st.init_reaped)
+        /* The init relayed the status and may still be exiting (wait_for_job);
+         * nothing of its job is left, so its exit is near. */
+        if (st.status_known && !st.init_reaped)
                 while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
                         ;
         if (np) {
