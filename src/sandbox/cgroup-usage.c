@@ -3,6 +3,7 @@
 #include "cgroup-usage.h"
 #include "cleanup.h"
 #include "fileio.h"
+#include "procfs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -51,33 +52,6 @@ static int memory_group_of(const struct cg_layout *l, pid_t pid, char *buf, size
         return -ENOENT;
 }
 
-/* True when pid is PID 1 of a namespace of its own: its status's NSpid line
- * has more than one field, the last one 1. */
-static bool is_namespace_init(pid_t pid)
-{
-        char path[64];
-        snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-        _cleanup_free_ char *text = NULL;
-        if (read_file_at(AT_FDCWD, path, 64 * 1024, &text, NULL) < 0)
-                return false;
-        char *line = strstr(text, "\nNSpid:");
-        if (!line)
-                return false;
-        line += strlen("\nNSpid:");
-        char *end = strchr(line, '\n');
-        if (end)
-                *end = 0;
-        /* "NSpid:\t812\t1": its pid in each namespace, outermost first. */
-        int fields = 0;
-        const char *last = NULL;
-        for (char *save = NULL, *t = strtok_r(line, " \t", &save); t;
-             t = strtok_r(NULL, " \t", &save)) {
-                fields++;
-                last = t;
-        }
-        return fields > 1 && strcmp(last, "1") == 0;
-}
-
 /* The process whose group is the job's.  A job's recorded pid is its init
  * where it has one, and on v1 the init stays out of the job's group
  * (child.h): the group is then its children's (the job's main process, and
@@ -85,20 +59,11 @@ static bool is_namespace_init(pid_t pid)
  * measure. */
 static int job_process_of(pid_t pid, pid_t *ret)
 {
-        if (!is_namespace_init(pid)) {
+        if (!proc_is_namespace_init(pid)) {
                 *ret = pid;
                 return 0;
         }
-        char path[64];
-        snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
-        _cleanup_free_ char *text = NULL;
-        if (read_file_at(AT_FDCWD, path, 64 * 1024, &text, NULL) < 0)
-                return -ENOENT;
-        long child = strtol(text, NULL, 10);
-        if (child <= 0)
-                return -ENOENT;
-        *ret = (pid_t)child;
-        return 0;
+        return proc_first_child(pid, ret);
 }
 
 int cg_pid_memory_current(const struct cg_layout *l, pid_t pid, uint64_t *ret)

@@ -46,6 +46,7 @@
 #include "hostview.h"
 #include "policy.h"
 #include "privs.h"
+#include "procfs.h"
 #include "subid.h"
 #include "vclone.h"
 
@@ -585,18 +586,10 @@ static int reporter_pidfd(pid_t pid, int pidfd, bool has_init, int *ret)
                 *ret = fcntl(pidfd, F_DUPFD_CLOEXEC, 3);
                 return *ret < 0 ? NEG_ERRNO() : 0;
         }
-        char path[64], buf[64];
-        snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return NEG_ERRNO();
-        ssize_t n = read(fd, buf, sizeof(buf) - 1);
-        if (n <= 0)
-                return n < 0 ? NEG_ERRNO() : -ESRCH;
-        buf[n] = 0;
-        int job = atoi(buf);
-        if (job <= 0)
-                return -ESRCH;
+        pid_t job;
+        int r = proc_first_child(pid, &job);
+        if (r < 0)
+                return r;
         *ret = (int)syscall(SYS_pidfd_open, job, 0);
         return *ret < 0 ? NEG_ERRNO() : 0;
 }

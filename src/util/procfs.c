@@ -57,6 +57,46 @@ bool proc_alive(pid_t pid, uint64_t starttime)
         return st == starttime && state != 'Z' && state != 'X';
 }
 
+int proc_first_child(pid_t pid, pid_t *ret)
+{
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
+        _cleanup_free_ char *text = NULL;
+        int r = read_file(path, 64 * 1024, &text, NULL);
+        if (r < 0)
+                return r;
+        long child = strtol(text, NULL, 10);
+        if (child <= 0)
+                return -ESRCH;
+        *ret = (pid_t)child;
+        return 0;
+}
+
+bool proc_is_namespace_init(pid_t pid)
+{
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+        _cleanup_free_ char *text = NULL;
+        if (read_file(path, 64 * 1024, &text, NULL) < 0)
+                return false;
+        char *line = strstr(text, "\nNSpid:");
+        if (!line)
+                return false;
+        line += strlen("\nNSpid:");
+        char *end = strchr(line, '\n');
+        if (end)
+                *end = 0;
+        /* "NSpid:\t812\t1": its pid in each namespace, outermost first. */
+        int fields = 0;
+        const char *last = NULL;
+        for (char *save = NULL, *t = strtok_r(line, " \t", &save); t;
+             t = strtok_r(NULL, " \t", &save)) {
+                fields++;
+                last = t;
+        }
+        return fields > 1 && strcmp(last, "1") == 0;
+}
+
 unsigned proc_ncpus(void)
 {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
